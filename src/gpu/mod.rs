@@ -1,0 +1,250 @@
+//! The GPU layer: one `Device` that owns the wgpu objects and turns "run this
+//! kernel on these buffers" into batched command submissions.
+//!
+//! **Command batching.** A dispatch is recorded into the open command encoder and
+//! returns at once. The encoder is submitted only when data is read back, or
+//! after `DISPATCHES_PER_SUBMIT` dispatches so the GPU starts working while the
+//! CPU records more. On lavapipe a dispatch costs ~100 us but a submit and
+//! readback ~1 ms, so a training step should read back only its losses.
+//!
+//! **Uniform arena.** Each dispatch's small parameters (shapes, strides) are
+//! written into its own 256-byte slot of one uniform buffer; the whole arena is
+//! uploaded once, just before the submit, so no two dispatches share a slot.
+
+mod adapter;
+mod params;
+mod pipelines;
+mod pool;
+mod shaders;
+mod storage;
+
+pub use adapter::GpuError;
+pub use params::{Params, MAX_RANK};
+pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
+pub use storage::Storage;
+
+pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// Dispatches recorded before the encoder is submitted even without a readback.
+pub const DISPATCHES_PER_SUBMIT: usize = 128;
+/// Threads per workgroup of the one-dimensional (elementwise) kernels.
+pub const WORKGROUP: u32 = 256;
+
+/// The commands recorded since the last submit.
+struct Batch {
+    encoder: Option<wgpu::CommandEncoder>,
+    /// Parameter bytes for the arena, one slot per dispatch.
+    params: Vec<u8>,
+    dispatches: usize,
+}
+
+pub struct Device {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub info: wgpu::AdapterInfo,
+    pub limits: wgpu::Limits,
+    pub features: wgpu::Features,
+    pipelines: pipelines::PipelineCache,
+    pool: pool::BufferPool,
+    batch: Mutex<Batch>,
+    arena: wgpu::Buffer,
+    slot: u64,
+    dispatch_count: AtomicU64,
+    submit_count: AtomicU64,
+}
+
+static DEVICE: OnceLock<Result<Device, GpuError>> = OnceLock::new();
+
+/// The process-wide device, opened on first use. Panics with the fix when no
+/// adapter exists; use [`try_device`] to handle that case yourself.
+pub fn device() -> &'static Device {
+    try_device().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The process-wide device, or the reason it could not be opened.
+pub fn try_device() -> Result<&'static Device, &'static GpuError> {
+    DEVICE.get_or_init(Device::open).as_ref()
+}
+
+impl Device {
+    /// Opens the preferred adapter (see `adapter.rs`) with all of its limits.
+    pub fn open() -> Result<Device, GpuError> {
+        let backends = adapter::backends_from_env();
+        let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
+        descriptor.backends = backends;
+        let instance = wgpu::Instance::new(descriptor);
+        let adapter = adapter::choose_adapter(&instance, backends)?;
+        let limits = adapter.limits();
+        let features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("ganforge"),
+            required_features: features,
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|e| GpuError::DeviceRequest(e.to_string()))?;
+        let slot = 256.max(limits.min_uniform_buffer_offset_alignment as u64);
+        let arena = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("uniform arena"),
+            size: slot * DISPATCHES_PER_SUBMIT as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Ok(Device {
+            info: adapter.get_info(),
+            limits,
+            features,
+            device,
+            queue,
+            pipelines: Default::default(),
+            pool: Default::default(),
+            batch: Mutex::new(Batch { encoder: None, params: Vec::new(), dispatches: 0 }),
+            arena,
+            slot,
+            dispatch_count: AtomicU64::new(0),
+            submit_count: AtomicU64::new(0),
+        })
+    }
+
+    /// Refuses a tensor of `len` f32 values that one storage binding cannot hold.
+    pub fn check_fits(&self, len: usize) -> Result<(), GpuError> {
+        let bytes = len as u64 * 4;
+        let limit = (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size);
+        if bytes > limit {
+            return Err(GpuError::TooLarge { len, bytes, limit, adapter: self.info.name.clone() });
+        }
+        Ok(())
+    }
+
+    /// Records one dispatch of `kernel`: binding 0 gets `params`, bindings 1.. get
+    /// `buffers` in order, and `groups` workgroups run.
+    pub fn dispatch(&self, kernel: Kernel, params: &Params, buffers: &[&wgpu::Buffer], groups: [u32; 3]) {
+        let pipeline = self.pipelines.get(&self.device, kernel);
+        let mut batch = self.batch.lock().unwrap();
+        if batch.dispatches == DISPATCHES_PER_SUBMIT {
+            self.submit(&mut batch);
+        }
+        let offset = batch.dispatches as u64 * self.slot;
+        let bytes = params.bytes();
+        assert!(bytes.len() as u64 <= self.slot, "kernel parameters exceed one arena slot");
+        batch.params.resize(offset as usize, 0);
+        batch.params.extend_from_slice(bytes);
+
+        let mut entries = vec![wgpu::BindGroupEntry {
+            binding: 0,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &self.arena,
+                offset,
+                size: wgpu::BufferSize::new(self.slot),
+            }),
+        }];
+        for (i, buffer) in buffers.iter().enumerate() {
+            entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: buffer.as_entire_binding() });
+        }
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel.entry),
+            layout: &pipeline.layout,
+            entries: &entries,
+        });
+        let encoder = self.encoder(&mut batch);
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(kernel.entry), timestamp_writes: None });
+        pass.set_pipeline(&pipeline.pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+        drop(pass);
+        batch.dispatches += 1;
+        self.dispatch_count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Workgroup counts covering `items` work items, `per_group` per workgroup.
+    /// Grids larger than the per-dimension limit (65535) spill into y; kernels
+    /// recover the flat index with `flat_group` in the prelude.
+    pub fn grid(&self, items: usize, per_group: u32) -> [u32; 3] {
+        let groups = items.div_ceil(per_group as usize).max(1);
+        let max = self.limits.max_compute_workgroups_per_dimension as usize;
+        let x = groups.min(max);
+        let y = groups.div_ceil(x);
+        assert!(y <= max, "{items} work items exceed the dispatch limits of this GPU");
+        [x as u32, y as u32, 1]
+    }
+
+    /// Records a copy of `data` into `target` (through a fresh staging buffer,
+    /// so the copy is ordered after all previously recorded kernels).
+    pub fn upload(&self, target: &wgpu::Buffer, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("upload"),
+            size: data.len() as u64,
+            usage: wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::MAP_WRITE,
+            mapped_at_creation: true,
+        });
+        staging.get_mapped_range_mut(..).expect("fresh staging buffer is mapped").copy_from_slice(data);
+        staging.unmap();
+        let mut batch = self.batch.lock().unwrap();
+        self.encoder(&mut batch).copy_buffer_to_buffer(&staging, 0, target, 0, data.len() as u64);
+    }
+
+    /// Submits everything recorded, then copies `bytes` bytes of `source` back.
+    pub fn read(&self, source: &wgpu::Buffer, bytes: u64) -> Vec<u8> {
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: bytes,
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        {
+            let mut batch = self.batch.lock().unwrap();
+            self.encoder(&mut batch).copy_buffer_to_buffer(source, 0, &staging, 0, bytes);
+            self.submit(&mut batch);
+        }
+        let slice = staging.slice(..);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |result| {
+            let _ = sender.send(result);
+        });
+        self.device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
+        receiver.recv().expect("map callback ran").expect("mapping the readback buffer failed");
+        let data = slice.get_mapped_range().expect("readback buffer is mapped").to_vec();
+        staging.unmap();
+        data
+    }
+
+    /// Submits everything recorded so far and waits for the GPU to finish it
+    /// (used by benchmarks to time work).
+    pub fn synchronize(&self) {
+        self.submit(&mut self.batch.lock().unwrap());
+        self.device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
+    }
+
+    /// Dispatches recorded and submits made since the device was opened.
+    pub fn counters(&self) -> (u64, u64) {
+        (self.dispatch_count.load(Ordering::Relaxed), self.submit_count.load(Ordering::Relaxed))
+    }
+
+    /// Bytes of GPU memory parked in the buffer pool.
+    pub fn pooled_bytes(&self) -> u64 {
+        self.pool.idle_bytes()
+    }
+
+    fn encoder<'a>(&self, batch: &'a mut Batch) -> &'a mut wgpu::CommandEncoder {
+        batch
+            .encoder
+            .get_or_insert_with(|| self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("batch") }))
+    }
+
+    fn submit(&self, batch: &mut Batch) {
+        let Some(encoder) = batch.encoder.take() else { return };
+        if !batch.params.is_empty() {
+            self.queue.write_buffer(&self.arena, 0, &batch.params);
+        }
+        self.queue.submit([encoder.finish()]);
+        batch.params.clear();
+        batch.dispatches = 0;
+        self.submit_count.fetch_add(1, Ordering::Relaxed);
+    }
+}

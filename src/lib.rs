@@ -1,0 +1,19 @@
+//! ganforge: a from-scratch GPU tensor engine (hand-written WGSL kernels run
+//! through wgpu, reverse-mode autodiff with higher-order gradients) and, on top
+//! of it, the GANs of the literature.
+//!
+//! Layers, each using only those below it:
+//! - `gpu`: the wgpu device, pipeline cache, buffer pool, command batching;
+//! - `tensor`: shape + GPU storage + optional graph node;
+//! - `ops`: differentiable ops, forward dispatch and backward rule side by side;
+//! - `autograd`: `backward`, `grad`, `no_grad`;
+//! - `gradcheck`: finite-difference checks of every gradient.
+
+pub mod autograd;
+pub mod gpu;
+pub mod gradcheck;
+pub mod ops;
+pub mod tensor;
+
+pub use autograd::{enable_grad, grad, is_grad_enabled, no_grad};
+pub use tensor::Tensor;

@@ -1,0 +1,184 @@
+//! Elementwise functions of two or three tensors with NumPy broadcasting
+//! (`shaders/broadcast.wgsl`): arithmetic, maximum/minimum, comparisons and
+//! `where`. A broadcast input's gradient is summed back to its own shape.
+
+use super::{broadcast_shapes, broadcast_strides, coalesce};
+use crate::gpu::{device, Params, Storage, BROADCAST, WORKGROUP};
+use crate::tensor::{numel, Tensor};
+
+/// Op codes of `broadcast.wgsl`'s `apply` switch.
+#[derive(Clone, Copy)]
+enum Op {
+    Add = 0,
+    Sub = 1,
+    Mul = 2,
+    Div = 3,
+    Max = 4,
+    Min = 5,
+    Gt = 6,
+    Ge = 7,
+    Lt = 8,
+    Le = 9,
+    Eq = 10,
+    Ne = 11,
+    Where = 12,
+}
+
+/// Runs the kernel over the broadcast shape of `inputs` (two or three tensors).
+fn launch(op: Op, inputs: &[&Tensor]) -> (Storage, Vec<usize>) {
+    let shape = inputs.iter().fold(Vec::new(), |acc, t| broadcast_shapes(&acc, t.shape()));
+    let strides: Vec<Vec<usize>> = inputs.iter().map(|t| broadcast_strides(t.shape(), &shape)).collect();
+    let (merged, merged_strides) = coalesce(&shape, &strides);
+    let third = merged_strides.get(2).unwrap_or(&merged_strides[0]);
+    let out = Storage::new(numel(&shape));
+    let params = Params::new()
+        .size(out.len())
+        .u32(op as u32)
+        .size(merged.len())
+        .u32(0)
+        .dims(&merged)
+        .dims(&merged_strides[0])
+        .dims(&merged_strides[1])
+        .dims(third);
+    let c = inputs.get(2).unwrap_or(&inputs[0]);
+    let gpu = device();
+    gpu.dispatch(
+        BROADCAST.kernel("main"),
+        &params,
+        &[inputs[0].buffer(), inputs[1].buffer(), c.buffer(), out.buffer()],
+        gpu.grid(out.len(), WORKGROUP),
+    );
+    (out, shape)
+}
+
+impl Tensor {
+    /// A differentiable binary op; `rule(a, b, out, g)` gives the gradients at
+    /// the broadcast shape, which are then summed down to each input's shape.
+    fn binary(
+        &self,
+        other: &Tensor,
+        name: &'static str,
+        op: Op,
+        rule: impl Fn(&Tensor, &Tensor, &Tensor, &Tensor) -> (Tensor, Tensor) + Send + Sync + 'static,
+    ) -> Tensor {
+        let (storage, shape) = launch(op, &[self, other]);
+        Tensor::from_op(storage, shape, name, &[self, other], move |inputs, out, g| {
+            let (a, b) = (&inputs[0], &inputs[1]);
+            let (ga, gb) = rule(a, b, out, g);
+            vec![Some(ga.sum_to(a.shape())), Some(gb.sum_to(b.shape()))]
+        })
+    }
+
+    /// A comparison: 1.0 where it holds, else 0.0 (no gradient).
+    fn compare(&self, other: &Tensor, op: Op) -> Tensor {
+        let (storage, shape) = launch(op, &[self, other]);
+        Tensor::from_storage(storage, shape)
+    }
+
+    pub fn add(&self, other: &Tensor) -> Tensor {
+        self.binary(other, "add", Op::Add, |_, _, _, g| (g.clone(), g.clone()))
+    }
+
+    pub fn sub(&self, other: &Tensor) -> Tensor {
+        self.binary(other, "sub", Op::Sub, |_, _, _, g| (g.clone(), g.neg()))
+    }
+
+    pub fn mul(&self, other: &Tensor) -> Tensor {
+        self.binary(other, "mul", Op::Mul, |a, b, _, g| (g.mul(b), g.mul(a)))
+    }
+
+    /// d(a/b) = da / b - a db / b^2.
+    pub fn div(&self, other: &Tensor) -> Tensor {
+        self.binary(other, "div", Op::Div, |a, b, _, g| (g.div(b), g.mul(a).div(&b.mul(b)).neg()))
+    }
+
+    /// Elementwise maximum; on ties the gradient goes to `self`.
+    pub fn maximum(&self, other: &Tensor) -> Tensor {
+        self.binary(other, "maximum", Op::Max, |a, b, _, g| {
+            let to_a = g.mul(&a.ge(b));
+            let to_b = g.sub(&to_a);
+            (to_a, to_b)
+        })
+    }
+
+    /// Elementwise minimum; on ties the gradient goes to `self`.
+    pub fn minimum(&self, other: &Tensor) -> Tensor {
+        self.binary(other, "minimum", Op::Min, |a, b, _, g| {
+            let to_a = g.mul(&a.le(b));
+            let to_b = g.sub(&to_a);
+            (to_a, to_b)
+        })
+    }
+
+    pub fn gt(&self, other: &Tensor) -> Tensor {
+        self.compare(other, Op::Gt)
+    }
+
+    pub fn ge(&self, other: &Tensor) -> Tensor {
+        self.compare(other, Op::Ge)
+    }
+
+    pub fn lt(&self, other: &Tensor) -> Tensor {
+        self.compare(other, Op::Lt)
+    }
+
+    pub fn le(&self, other: &Tensor) -> Tensor {
+        self.compare(other, Op::Le)
+    }
+
+    pub fn eq_elementwise(&self, other: &Tensor) -> Tensor {
+        self.compare(other, Op::Eq)
+    }
+
+    pub fn ne_elementwise(&self, other: &Tensor) -> Tensor {
+        self.compare(other, Op::Ne)
+    }
+
+    /// `if_true` where `self` is nonzero, else `if_false` (all three broadcast).
+    /// The condition gets no gradient; each branch gets the gradient where chosen.
+    pub fn where_(&self, if_true: &Tensor, if_false: &Tensor) -> Tensor {
+        let (storage, shape) = launch(Op::Where, &[self, if_true, if_false]);
+        Tensor::from_op(storage, shape, "where", &[self, if_true, if_false], |inputs, _, g| {
+            let zero = Tensor::scalar(0.0);
+            let cond = &inputs[0];
+            let to_true = cond.where_(g, &zero).sum_to(inputs[1].shape());
+            let to_false = cond.where_(&zero, g).sum_to(inputs[2].shape());
+            vec![None, Some(to_true), Some(to_false)]
+        })
+    }
+}
+
+impl std::ops::Add for &Tensor {
+    type Output = Tensor;
+    fn add(self, rhs: &Tensor) -> Tensor {
+        Tensor::add(self, rhs)
+    }
+}
+
+impl std::ops::Sub for &Tensor {
+    type Output = Tensor;
+    fn sub(self, rhs: &Tensor) -> Tensor {
+        Tensor::sub(self, rhs)
+    }
+}
+
+impl std::ops::Mul for &Tensor {
+    type Output = Tensor;
+    fn mul(self, rhs: &Tensor) -> Tensor {
+        Tensor::mul(self, rhs)
+    }
+}
+
+impl std::ops::Div for &Tensor {
+    type Output = Tensor;
+    fn div(self, rhs: &Tensor) -> Tensor {
+        Tensor::div(self, rhs)
+    }
+}
+
+impl std::ops::Neg for &Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        Tensor::neg(self)
+    }
+}

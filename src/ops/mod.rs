@@ -1,0 +1,91 @@
+//! Differentiable ops. Each family pairs `ops/<family>.rs` (forward dispatch
+//! and backward rule side by side) with `shaders/<family>.wgsl` (the kernels).
+//!
+//! This file holds the shape arithmetic the families share.
+
+pub mod broadcast;
+pub mod composite;
+pub mod matmul;
+pub mod reduce;
+pub mod shape;
+pub mod unary;
+
+use crate::gpu::MAX_RANK;
+
+/// Row-major strides of a contiguous tensor of this shape.
+pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * shape[d + 1];
+    }
+    strides
+}
+
+/// The shape two shapes broadcast to (NumPy rules: align on the right; each
+/// pair of sizes must be equal or contain a 1). Panics naming both shapes.
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let rank = a.len().max(b.len());
+    (0..rank)
+        .map(|d| {
+            let size_a = if d + a.len() >= rank { a[d + a.len() - rank] } else { 1 };
+            let size_b = if d + b.len() >= rank { b[d + b.len() - rank] } else { 1 };
+            match (size_a, size_b) {
+                (x, y) if x == y => x,
+                (1, y) => y,
+                (x, 1) => x,
+                _ => panic!("shapes {a:?} and {b:?} cannot be broadcast together (dimension {d}: {size_a} vs {size_b})"),
+            }
+        })
+        .collect()
+}
+
+/// Strides for reading a tensor of shape `shape` as if it had the (broadcast)
+/// shape `target`: 0 along dimensions it is broadcast over.
+pub fn broadcast_strides(shape: &[usize], target: &[usize]) -> Vec<usize> {
+    let own = contiguous_strides(shape);
+    let offset = target.len() - shape.len();
+    (0..target.len())
+        .map(|d| if d < offset || shape[d - offset] == 1 { 0 } else { own[d - offset] })
+        .collect()
+}
+
+/// Simplifies an index space shared by several operands, each with its own
+/// strides: drops size-1 dimensions, and merges dimension d into d+1 when every
+/// operand steps over d exactly as if the two were one dimension. Kernels then
+/// do fewer divisions per element, and most elementwise ops end up rank 1.
+pub fn coalesce(shape: &[usize], strides: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
+    let mut out_shape: Vec<usize> = Vec::new();
+    let mut out_strides: Vec<Vec<usize>> = vec![Vec::new(); strides.len()];
+    for d in 0..shape.len() {
+        if shape[d] == 1 {
+            continue;
+        }
+        let mergeable = !out_shape.is_empty()
+            && strides.iter().zip(&out_strides).all(|(s, o)| *o.last().unwrap() == s[d] * shape[d]);
+        if mergeable {
+            *out_shape.last_mut().unwrap() *= shape[d];
+            for (s, o) in strides.iter().zip(out_strides.iter_mut()) {
+                *o.last_mut().unwrap() = s[d];
+            }
+        } else {
+            out_shape.push(shape[d]);
+            for (s, o) in strides.iter().zip(out_strides.iter_mut()) {
+                o.push(s[d]);
+            }
+        }
+    }
+    assert!(
+        out_shape.len() <= MAX_RANK,
+        "kernels index at most {MAX_RANK} dimensions; shape {shape:?} needs {}",
+        out_shape.len()
+    );
+    (out_shape, out_strides)
+}
+
+/// Resolves a possibly negative axis (-1 is the last) against a shape.
+pub fn normalize_axis(axis: isize, shape: &[usize]) -> usize {
+    let rank = shape.len() as isize;
+    let resolved = if axis < 0 { axis + rank } else { axis };
+    assert!((0..rank).contains(&resolved), "axis {axis} is out of range for shape {shape:?} (rank {rank})");
+    resolved as usize
+}

@@ -1,0 +1,62 @@
+//! Helpers shared by the integration tests: seeded inputs and a closeness check.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use ganforge::Tensor;
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+/// Seeded values in [lo, hi).
+pub fn values(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..n).map(|_| rng.random_range(lo..hi)).collect()
+}
+
+/// Seeded values in [lo, hi) with magnitude at least `gap`: safe from the kinks
+/// of relu, abs and friends when finite differences step by less than `gap`.
+pub fn values_away_from_zero(n: usize, lo: f32, hi: f32, gap: f32, seed: u64) -> Vec<f32> {
+    values(n, lo, hi, seed).into_iter().map(|v| if v.abs() < gap { v.signum() * gap + v } else { v }).collect()
+}
+
+/// A tensor of seeded values in [lo, hi).
+pub fn tensor(shape: &[usize], lo: f32, hi: f32, seed: u64) -> Tensor {
+    Tensor::from_vec(values(shape.iter().product(), lo, hi, seed), shape)
+}
+
+/// Checks |got - want| <= atol + rtol |want| elementwise, naming the first miss.
+pub fn check_close(got: &[f32], want: &[f64], atol: f64, rtol: f64) -> Result<(), String> {
+    if got.len() != want.len() {
+        return Err(format!("length differs: got {}, want {}", got.len(), want.len()));
+    }
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let ok = (f64::from(g) - w).abs() <= atol + rtol * w.abs() || (g.is_nan() && w.is_nan());
+        if !ok {
+            return Err(format!("element {i}: got {g}, want {w}"));
+        }
+    }
+    Ok(())
+}
+
+/// `check_close` that panics on a miss.
+pub fn assert_close(got: &[f32], want: &[f64], atol: f64, rtol: f64) {
+    if let Err(e) = check_close(got, want, atol, rtol) {
+        panic!("{e}");
+    }
+}
+
+/// Row-major strides of a shape.
+pub fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1] * shape[d + 1];
+    }
+    s
+}
+
+/// The multi-index of flat position `i` in `shape`.
+pub fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; shape.len()];
+    for d in (0..shape.len()).rev() {
+        index[d] = i % shape[d];
+        i /= shape[d];
+    }
+    index
+}

@@ -1,0 +1,80 @@
+//! Matrix products against an f64 reference: ragged sizes, transposes, batches.
+mod common;
+use common::*;
+use ganforge::Tensor;
+
+/// C[b] = op(A[b]) op(B[b]) in f64; batch strides 0 broadcast.
+#[allow(clippy::too_many_arguments)]
+fn reference(a: &[f32], b: &[f32], batch: usize, m: usize, n: usize, k: usize, ta: bool, tb: bool, a_batched: bool, b_batched: bool) -> Vec<f64> {
+    let mut c = vec![0.0; batch * m * n];
+    for p in 0..batch {
+        let ab = if a_batched { p * m * k } else { 0 };
+        let bb = if b_batched { p * k * n } else { 0 };
+        for i in 0..m {
+            for j in 0..n {
+                c[p * m * n + i * n + j] = (0..k)
+                    .map(|l| {
+                        let av = if ta { a[ab + l * m + i] } else { a[ab + i * k + l] };
+                        let bv = if tb { b[bb + j * k + l] } else { b[bb + l * n + j] };
+                        f64::from(av) * f64::from(bv)
+                    })
+                    .sum();
+            }
+        }
+    }
+    c
+}
+
+#[test]
+fn matmul_2d_ragged_sizes_and_transposes() {
+    let sizes = [(1, 1, 1), (3, 5, 7), (17, 33, 65), (65, 17, 129), (64, 64, 64), (130, 67, 3)];
+    for (s, &(m, n, k)) in sizes.iter().enumerate() {
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a_shape = if ta { [k, m] } else { [m, k] };
+            let b_shape = if tb { [n, k] } else { [k, n] };
+            let a = tensor(&a_shape, -1.0, 1.0, s as u64);
+            let b = tensor(&b_shape, -1.0, 1.0, 100 + s as u64);
+            let got = a.matmul_t(&b, ta, tb);
+            assert_eq!(got.shape(), &[m, n]);
+            let want = reference(&a.to_vec(), &b.to_vec(), 1, m, n, k, ta, tb, false, false);
+            if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
+                panic!("matmul {m}x{k} by {k}x{n} (ta {ta}, tb {tb}): {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn batched_matmul_broadcasts_batches() {
+    let (m, n, k) = (5, 9, 7);
+    let a = tensor(&[3, m, k], -1.0, 1.0, 1);
+    let b = tensor(&[3, k, n], -1.0, 1.0, 2);
+    let shared = tensor(&[k, n], -1.0, 1.0, 3);
+    let want = reference(&a.to_vec(), &b.to_vec(), 3, m, n, k, false, false, true, true);
+    assert_close(&a.matmul(&b).to_vec(), &want, 1e-4, 1e-4);
+    let want = reference(&a.to_vec(), &shared.to_vec(), 3, m, n, k, false, false, true, false);
+    let got = a.matmul(&shared);
+    assert_eq!(got.shape(), &[3, m, n]);
+    assert_close(&got.to_vec(), &want, 1e-4, 1e-4);
+    // [2, 1] batch against [3] batch broadcasts to [2, 3].
+    let left = tensor(&[2, 1, m, k], -1.0, 1.0, 4);
+    let right = tensor(&[3, k, n], -1.0, 1.0, 5);
+    let got = left.matmul(&right);
+    assert_eq!(got.shape(), &[2, 3, m, n]);
+    let lv = left.to_vec();
+    let rv = right.to_vec();
+    for p in 0..2 {
+        for q in 0..3 {
+            let want = reference(&lv[p * m * k..(p + 1) * m * k], &rv[q * k * n..(q + 1) * k * n], 1, m, n, k, false, false, false, false);
+            let block = got.narrow(0, p, p + 1).narrow(1, q, q + 1).to_vec();
+            assert_close(&block, &want, 1e-4, 1e-4);
+        }
+    }
+}
+
+#[test]
+fn matmul_with_k_zero_gives_zeros() {
+    let a = Tensor::zeros(&[3, 0]);
+    let b = Tensor::zeros(&[0, 4]);
+    assert_eq!(a.matmul(&b).to_vec(), vec![0.0; 12]);
+}
