@@ -7,20 +7,13 @@
 // input is addressed with its own strides, which are 0 along broadcast
 // dimensions, so all outputs along such a dimension read the same input value.
 // The host merges dimensions that are contiguous for every operand first, so
-// the common same-shape case runs with rank 1 (one div/mod per element).
+// the common same-shape case runs with rank 1 (no division at all).
 
-struct Params {
-    n: u32,
-    op: u32,
-    rank: u32,
-    pad0: u32,
-    shape: array<vec4<u32>, 2>,
-    stride_a: array<vec4<u32>, 2>,
-    stride_b: array<vec4<u32>, 2>,
-    stride_c: array<vec4<u32>, 2>,
-}
+// The function is the pipeline constant OP (one pipeline per op).
+override OP: u32;
 
-@group(0) @binding(0) var<uniform> p: Params;
+// p.header.x: element count. Spaces 0, 1, 2: the output shape with the
+// strides of a, b and c.
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> c: array<f32>;
@@ -56,11 +49,8 @@ fn main(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let i = flat_group(wid, nwg) * 256u + lid;
-    if (i >= p.n) {
+    if (i >= p.header.x) {
         return;
     }
-    let u = a[strided_offset(i, p.rank, p.shape, p.stride_a)];
-    let v = b[strided_offset(i, p.rank, p.shape, p.stride_b)];
-    let w = c[strided_offset(i, p.rank, p.shape, p.stride_c)];
-    out[i] = apply(p.op, u, v, w);
+    out[i] = apply(OP, a[space_offset(0u, i)], b[space_offset(1u, i)], c[space_offset(2u, i)]);
 }

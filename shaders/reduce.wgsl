@@ -18,22 +18,11 @@
 // `reduce_narrow`: one thread per output, looping over its few reduced
 // elements in order; used when there are many outputs and little to reduce.
 
-struct Params {
-    out_count: u32,
-    red_count: u32,
-    chunk_len: u32,
-    chunks: u32,
-    op: u32,          // 0 sum, 1 max
-    kept_rank: u32,
-    red_rank: u32,
-    pad0: u32,
-    kept_shape: array<vec4<u32>, 2>,
-    kept_strides: array<vec4<u32>, 2>,
-    red_shape: array<vec4<u32>, 2>,
-    red_strides: array<vec4<u32>, 2>,
-}
+// The reduction is the pipeline constant OP: 0 sum, 1 max.
+override OP: u32;
 
-@group(0) @binding(0) var<uniform> p: Params;
+// p.header: (output count, reduced count, chunk length, chunks).
+// Space 0: the kept dims with their input strides; space 1: the reduced dims.
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
@@ -59,23 +48,23 @@ fn reduce_wide(
     let group = flat_group(wid, nwg);
     // Every thread of a workgroup takes the same branch here, so the barriers
     // below stay in uniform control flow.
-    if (group >= p.out_count * p.chunks) {
+    if (group >= p.header.x * p.header.w) {
         return;
     }
-    let o = group / p.chunks;
-    let chunk = group % p.chunks;
-    let base = strided_offset(o, p.kept_rank, p.kept_shape, p.kept_strides);
-    let start = chunk * p.chunk_len;
-    let end = min(start + p.chunk_len, p.red_count);
-    var acc = identity(p.op);
+    let o = group / p.header.w;
+    let chunk = group % p.header.w;
+    let base = space_offset(0u, o);
+    let start = chunk * p.header.z;
+    let end = min(start + p.header.z, p.header.y);
+    var acc = identity(OP);
     for (var r = start + lid; r < end; r += 256u) {
-        acc = combine(p.op, acc, x[base + strided_offset(r, p.red_rank, p.red_shape, p.red_strides)]);
+        acc = combine(OP, acc, x[base + space_offset(1u, r)]);
     }
     partial[lid] = acc;
     workgroupBarrier();
     for (var half = 128u; half > 0u; half /= 2u) {
         if (lid < half) {
-            partial[lid] = combine(p.op, partial[lid], partial[lid + half]);
+            partial[lid] = combine(OP, partial[lid], partial[lid + half]);
         }
         workgroupBarrier();
     }
@@ -91,13 +80,13 @@ fn reduce_narrow(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let o = flat_group(wid, nwg) * 256u + lid;
-    if (o >= p.out_count) {
+    if (o >= p.header.x) {
         return;
     }
-    let base = strided_offset(o, p.kept_rank, p.kept_shape, p.kept_strides);
-    var acc = identity(p.op);
-    for (var r = 0u; r < p.red_count; r++) {
-        acc = combine(p.op, acc, x[base + strided_offset(r, p.red_rank, p.red_shape, p.red_strides)]);
+    let base = space_offset(0u, o);
+    var acc = identity(OP);
+    for (var r = 0u; r < p.header.y; r++) {
+        acc = combine(OP, acc, x[base + space_offset(1u, r)]);
     }
     y[o] = acc;
 }

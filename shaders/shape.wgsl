@@ -10,17 +10,9 @@
 //
 // `fill`: bindings 0 params, 1 dst (write). dst[i] = value.
 
-struct CopyParams {
-    n: u32,
-    rank: u32,
-    src_offset: u32,
-    dst_offset: u32,
-    shape: array<vec4<u32>, 2>,
-    src_strides: array<vec4<u32>, 2>,
-    dst_strides: array<vec4<u32>, 2>,
-}
-
-@group(0) @binding(0) var<uniform> cp: CopyParams;
+// p.header: (element count, source offset, destination offset, unused).
+// Space 0: the copied shape with the source strides; space 1: the same shape
+// with the destination strides.
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
@@ -31,20 +23,14 @@ fn copy(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let i = flat_group(wid, nwg) * 256u + lid;
-    if (i >= cp.n) {
+    if (i >= p.header.x) {
         return;
     }
-    let read_at = cp.src_offset + strided_offset(i, cp.rank, cp.shape, cp.src_strides);
-    let write_at = cp.dst_offset + strided_offset(i, cp.rank, cp.shape, cp.dst_strides);
-    dst[write_at] = src[read_at];
+    dst[p.header.z + space_offset(1u, i)] = src[p.header.y + space_offset(0u, i)];
 }
 
-struct FillParams {
-    n: u32,
-    value: f32,
-}
-
-@group(0) @binding(0) var<uniform> fp: FillParams;
+// fill's parameters share the strided layout: header.x is the count and
+// header.y the bits of the f32 value.
 @group(0) @binding(1) var<storage, read_write> fill_dst: array<f32>;
 
 @compute @workgroup_size(256)
@@ -54,7 +40,7 @@ fn fill(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let i = flat_group(wid, nwg) * 256u + lid;
-    if (i < fp.n) {
-        fill_dst[i] = fp.value;
+    if (i < p.header.x) {
+        fill_dst[i] = bitcast<f32>(p.header.y);
     }
 }

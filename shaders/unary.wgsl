@@ -3,13 +3,16 @@
 // Bindings: 0 params, 1 x (read), 2 y (write). One invocation computes one
 // element; a workgroup covers 256 consecutive elements, so the flat element
 // index is (flat workgroup) * 256 + (local index), and `i < n` guards the tail.
-// The function is chosen by `op` (the same value for every invocation, so the
-// switch never diverges). alpha/beta are the op's scalar arguments.
-// Version 1: plain elementwise, no vectorisation.
+// The function is chosen by the pipeline constant OP, so each op compiles to
+// its own pipeline with the switch folded away. alpha/beta are the op's
+// scalar arguments.
+// Version 2: OP as a pipeline constant (version 1 switched on a uniform).
+
+override OP: u32;
 
 struct Params {
     n: u32,
-    op: u32,
+    pad0: u32,
     alpha: f32,
     beta: f32,
 }
@@ -69,5 +72,5 @@ fn main(
     if (i >= p.n) {
         return;
     }
-    y[i] = apply(p.op, x[i], p.alpha, p.beta);
+    y[i] = apply(OP, x[i], p.alpha, p.beta);
 }

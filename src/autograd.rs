@@ -73,10 +73,7 @@ impl Tensor {
 pub fn grad(outputs: &[&Tensor], inputs: &[&Tensor], create_graph: bool) -> Vec<Tensor> {
     let ids = inputs.iter().map(|t| t.id()).collect();
     let mut grads = differentiate(outputs, &Targets::Ids(ids), create_graph);
-    inputs
-        .iter()
-        .map(|t| grads.remove(&t.id()).map(|(_, g)| g).unwrap_or_else(|| t.zeros_like()))
-        .collect()
+    inputs.iter().map(|t| grads.remove(&t.id()).map(|(_, g)| g).unwrap_or_else(|| t.zeros_like())).collect()
 }
 
 /// The tensors whose gradients a differentiation collects.
@@ -148,7 +145,12 @@ fn differentiate(outputs: &[&Tensor], targets: &Targets, create_graph: bool) -> 
         let Some(g) = pending.remove(&t.id()) else { continue };
         if let Some(node) = t.node() {
             let input_grads = (node.backward)(&node.inputs, t, &g);
-            assert_eq!(input_grads.len(), node.inputs.len(), "backward of {} returned the wrong number of gradients", node.op);
+            assert_eq!(
+                input_grads.len(),
+                node.inputs.len(),
+                "backward of {} returned the wrong number of gradients",
+                node.op
+            );
             for (input, input_grad) in node.inputs.iter().zip(input_grads) {
                 let Some(input_grad) = input_grad else { continue };
                 if !needed.contains(&input.id()) {

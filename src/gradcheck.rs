@@ -40,7 +40,11 @@ pub fn gradgradcheck(f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) -> Resu
     gradgradcheck_with(f, inputs, Tolerance::default())
 }
 
-pub fn gradgradcheck_with(f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor], tolerance: Tolerance) -> Result<(), String> {
+pub fn gradgradcheck_with(
+    f: impl Fn(&[Tensor]) -> Tensor,
+    inputs: &[Tensor],
+    tolerance: Tolerance,
+) -> Result<(), String> {
     let output_shape = evaluate(&f, inputs).shape().to_vec();
     let r = weights(&output_shape, 11);
     let gradient = |xs: &[Tensor]| {

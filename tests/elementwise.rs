@@ -51,8 +51,9 @@ fn stable_functions_do_not_overflow() {
 }
 
 type Binary = fn(&Tensor, &Tensor) -> Tensor;
+type Reference = fn(f64, f64) -> f64;
 
-const BINARY: &[(&str, Binary, fn(f64, f64) -> f64)] = &[
+const BINARY: &[(&str, Binary, Reference)] = &[
     ("add", Tensor::add, |a, b| a + b),
     ("sub", Tensor::sub, |a, b| a - b),
     ("mul", Tensor::mul, |a, b| a * b),
@@ -100,7 +101,11 @@ fn binary_ops_broadcast_on_every_axis() {
     for (k, &(sa, sb, so)) in cases.iter().enumerate() {
         let a = tensor(sa, -2.0, 2.0, 10 + k as u64);
         // Some exact ties so the comparisons see equality too.
-        let b = if sb == sa { a.mul_scalar(1.0).maximum(&tensor(sb, -2.0, 2.0, 20)) } else { tensor(sb, 0.5, 2.0, 30 + k as u64) };
+        let b = if sb == sa {
+            a.mul_scalar(1.0).maximum(&tensor(sb, -2.0, 2.0, 20))
+        } else {
+            tensor(sb, 0.5, 2.0, 30 + k as u64)
+        };
         for &(name, op, reference) in BINARY {
             let got = op(&a, &b);
             assert_eq!(got.shape(), so, "{name} {sa:?} with {sb:?}");

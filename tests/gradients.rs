@@ -40,11 +40,8 @@ const UNARY: &[(&str, Unary, f32, f32)] = &[
 ];
 
 /// Ops with kinks, checked on inputs away from them.
-const PIECEWISE: &[(&str, Unary)] = &[
-    ("abs", Tensor::abs),
-    ("relu", Tensor::relu),
-    ("leaky_relu", |x| x.leaky_relu(0.2)),
-];
+const PIECEWISE: &[(&str, Unary)] =
+    &[("abs", Tensor::abs), ("relu", Tensor::relu), ("leaky_relu", |x| x.leaky_relu(0.2))];
 
 /// Inputs on both sides of clamp(-0.5, 0.5)'s kinks, none within a step of them.
 fn clamp_inputs() -> Tensor {
@@ -130,7 +127,11 @@ fn matmul_gradients() {
         check2("matmul_t", |x| x[0].matmul_t(&x[1], ta, tb).powf(2.0), &[a, b]);
     }
     // Batched, with the right operand shared across the batch.
-    check("batched matmul", |x| x[0].matmul(&x[1]), &[tensor(&[2, 3, 4], -1.0, 1.0, 12), tensor(&[4, 2], -1.0, 1.0, 13)]);
+    check(
+        "batched matmul",
+        |x| x[0].matmul(&x[1]),
+        &[tensor(&[2, 3, 4], -1.0, 1.0, 12), tensor(&[4, 2], -1.0, 1.0, 13)],
+    );
 }
 
 #[test]

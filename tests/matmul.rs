@@ -5,7 +5,18 @@ use ganforge::Tensor;
 
 /// C[b] = op(A[b]) op(B[b]) in f64; batch strides 0 broadcast.
 #[allow(clippy::too_many_arguments)]
-fn reference(a: &[f32], b: &[f32], batch: usize, m: usize, n: usize, k: usize, ta: bool, tb: bool, a_batched: bool, b_batched: bool) -> Vec<f64> {
+fn reference(
+    a: &[f32],
+    b: &[f32],
+    batch: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    ta: bool,
+    tb: bool,
+    a_batched: bool,
+    b_batched: bool,
+) -> Vec<f64> {
     let mut c = vec![0.0; batch * m * n];
     for p in 0..batch {
         let ab = if a_batched { p * m * k } else { 0 };
@@ -65,7 +76,18 @@ fn batched_matmul_broadcasts_batches() {
     let rv = right.to_vec();
     for p in 0..2 {
         for q in 0..3 {
-            let want = reference(&lv[p * m * k..(p + 1) * m * k], &rv[q * k * n..(q + 1) * k * n], 1, m, n, k, false, false, false, false);
+            let want = reference(
+                &lv[p * m * k..(p + 1) * m * k],
+                &rv[q * k * n..(q + 1) * k * n],
+                1,
+                m,
+                n,
+                k,
+                false,
+                false,
+                false,
+                false,
+            );
             let block = got.narrow(0, p, p + 1).narrow(1, q, q + 1).to_vec();
             assert_close(&block, &want, 1e-4, 1e-4);
         }

@@ -10,7 +10,8 @@ fn reference(x: &[f32], shape: &[usize], axes: &[usize], init: f64, f: fn(f64, f
     let mut out = vec![init; out_shape.iter().product()];
     for (i, &v) in x.iter().enumerate() {
         let index = unravel(i, shape);
-        let o: usize = index.iter().zip(&out_strides).zip(&out_shape).map(|((&ix, &s), &n)| if n == 1 { 0 } else { ix * s }).sum();
+        let o: usize =
+            index.iter().zip(&out_strides).zip(&out_shape).map(|((&ix, &s), &n)| if n == 1 { 0 } else { ix * s }).sum();
         out[o] = f(out[o], f64::from(v));
     }
     out

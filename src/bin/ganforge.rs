@@ -31,7 +31,7 @@ fn info() -> ExitCode {
     println!("device type:  {:?}", info.device_type);
     println!("driver:       {} {}", info.driver, info.driver_info);
     println!("limits:");
-    println!("  max_storage_buffer_binding_size    {:.1} MiB", mib(limits.max_storage_buffer_binding_size as u64));
+    println!("  max_storage_buffer_binding_size    {:.1} MiB", mib(limits.max_storage_buffer_binding_size));
     println!("  max_buffer_size                    {:.1} MiB", mib(limits.max_buffer_size));
     println!("  max_compute_workgroup_storage_size {} bytes", limits.max_compute_workgroup_storage_size);
     println!("  max_compute_invocations_per_workgroup {}", limits.max_compute_invocations_per_workgroup);

@@ -112,7 +112,7 @@ impl Device {
     /// Refuses a tensor of `len` f32 values that one storage binding cannot hold.
     pub fn check_fits(&self, len: usize) -> Result<(), GpuError> {
         let bytes = len as u64 * 4;
-        let limit = (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size);
+        let limit = self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size);
         if bytes > limit {
             return Err(GpuError::TooLarge { len, bytes, limit, adapter: self.info.name.clone() });
         }
@@ -150,7 +150,8 @@ impl Device {
             entries: &entries,
         });
         let encoder = self.encoder(&mut batch);
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(kernel.entry), timestamp_writes: None });
+        let mut pass = encoder
+            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(kernel.entry), timestamp_writes: None });
         pass.set_pipeline(&pipeline.pipeline);
         pass.set_bind_group(0, &bind_group, &[]);
         pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
@@ -232,9 +233,9 @@ impl Device {
     }
 
     fn encoder<'a>(&self, batch: &'a mut Batch) -> &'a mut wgpu::CommandEncoder {
-        batch
-            .encoder
-            .get_or_insert_with(|| self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("batch") }))
+        batch.encoder.get_or_insert_with(|| {
+            self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("batch") })
+        })
     }
 
     fn submit(&self, batch: &mut Batch) {

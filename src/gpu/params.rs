@@ -27,7 +27,8 @@ impl Params {
 
     /// Appends a `usize` as a `u32` field, refusing values that do not fit.
     pub fn size(self, value: usize) -> Self {
-        let value = u32::try_from(value).unwrap_or_else(|_| panic!("size {value} does not fit the kernels' 32-bit indices"));
+        let value =
+            u32::try_from(value).unwrap_or_else(|_| panic!("size {value} does not fit the kernels' 32-bit indices"));
         self.u32(value)
     }
 
@@ -41,13 +42,25 @@ impl Params {
     /// values; unused slots are zero.
     pub fn dims(mut self, values: &[usize]) -> Self {
         assert!(values.len() <= MAX_RANK, "kernels take at most {MAX_RANK} dimensions, got {}", values.len());
-        while self.words.len() % 4 != 0 {
+        while !self.words.len().is_multiple_of(4) {
             self.words.push(0);
         }
         for slot in 0..MAX_RANK {
             self.words.push(values.get(slot).map_or(0, |&v| v as u32));
         }
         self
+    }
+
+    /// The layout of `shaders/strided.wgsl`: a header of four counts, then
+    /// three index spaces, each (rank, shape, strides); unused spaces are zero.
+    pub fn strided(header: [usize; 4], spaces: &[(&[usize], &[usize])]) -> Self {
+        assert!(spaces.len() <= 3, "the strided layout holds three index spaces");
+        let mut params = header.iter().fold(Params::new(), |params, &count| params.size(count));
+        for slot in 0..3 {
+            let (shape, strides) = spaces.get(slot).copied().unwrap_or((&[], &[]));
+            params = params.size(shape.len()).dims(shape).dims(strides);
+        }
+        params
     }
 
     pub fn bytes(&self) -> &[u8] {

@@ -1,4 +1,4 @@
-//! The pipeline cache: each (shader, entry point) is compiled once.
+//! The pipeline cache: each (shader, entry point, op constant) is compiled once.
 //!
 //! Compiling WGSL to the driver's code takes milliseconds (lavapipe runs LLVM),
 //! far longer than a dispatch, so the first use of a kernel compiles it and
@@ -14,19 +14,23 @@ pub struct Pipeline {
     pub layout: wgpu::BindGroupLayout,
 }
 
+/// (shader file, entry point, op constant).
+type PipelineKey = (&'static str, &'static str, Option<u32>);
+
 #[derive(Default)]
 pub struct PipelineCache {
     modules: Mutex<HashMap<&'static str, Arc<wgpu::ShaderModule>>>,
-    pipelines: Mutex<HashMap<(&'static str, &'static str), Arc<Pipeline>>>,
+    pipelines: Mutex<HashMap<PipelineKey, Arc<Pipeline>>>,
 }
 
 impl PipelineCache {
     pub fn get(&self, device: &wgpu::Device, kernel: Kernel) -> Arc<Pipeline> {
-        let key = (kernel.shader.name, kernel.entry);
+        let key = (kernel.shader.name, kernel.entry, kernel.op);
         if let Some(found) = self.pipelines.lock().unwrap().get(&key) {
             return found.clone();
         }
         let module = self.module(device, kernel);
+        let constants: Vec<(&str, f64)> = kernel.op.map(|op| ("OP", f64::from(op))).into_iter().collect();
         // `layout: None` lets wgpu derive the bind group layout from the bindings
         // the entry point actually uses.
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -34,7 +38,7 @@ impl PipelineCache {
             layout: None,
             module: &module,
             entry_point: Some(kernel.entry),
-            compilation_options: wgpu::PipelineCompilationOptions::default(),
+            compilation_options: wgpu::PipelineCompilationOptions { constants: &constants, ..Default::default() },
             cache: None,
         });
         let layout = pipeline.get_bind_group_layout(0);

@@ -12,9 +12,8 @@ use std::sync::Mutex;
 
 /// Every buffer holding tensor data can be a kernel's input or output, and a
 /// source or destination of copies (uploads and readbacks).
-pub const STORAGE_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
-    .union(wgpu::BufferUsages::COPY_SRC)
-    .union(wgpu::BufferUsages::COPY_DST);
+pub const STORAGE_USAGE: wgpu::BufferUsages =
+    wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC).union(wgpu::BufferUsages::COPY_DST);
 
 /// Rounds a byte count up to its size class: 256 bytes minimum, then four
 /// classes per power of two (1, 1.25, 1.5, 1.75 x 2^k), so at most 25% is wasted.

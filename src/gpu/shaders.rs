@@ -1,46 +1,64 @@
 //! The WGSL sources, embedded in the binary, and the kernels they define.
 //!
-//! WGSL has no `#include`, so every family is compiled as `prelude.wgsl`
-//! followed by its own file: the prelude holds the index helpers all kernels
-//! share.
+//! WGSL has no `#include`, so every family is compiled as `prelude.wgsl`,
+//! then `strided.wgsl` for the families that walk strided index spaces, then
+//! its own file.
 
 /// One WGSL file: a family of kernels.
 pub struct Shader {
     pub name: &'static str,
     pub source: &'static str,
+    /// Whether the family indexes through `strided.wgsl`'s index spaces.
+    pub strided: bool,
 }
 
-/// One entry point of one shader: what a dispatch runs.
+/// One entry point of one shader, optionally specialised by the value of the
+/// shader's `override OP: u32` constant: what a dispatch runs.
+///
+/// Kernel families that pick a function by op code take it as a pipeline
+/// constant rather than a uniform: the driver compiles one pipeline per op with
+/// the `switch` folded away. (A uniform switch costs little on a GPU, but
+/// lavapipe evaluates every case for every element.)
 #[derive(Clone, Copy)]
 pub struct Kernel {
     pub shader: &'static Shader,
     pub entry: &'static str,
+    pub op: Option<u32>,
 }
 
 impl Shader {
     pub const fn kernel(&'static self, entry: &'static str) -> Kernel {
-        Kernel { shader: self, entry }
+        Kernel { shader: self, entry, op: None }
     }
 
-    /// The complete module: the shared prelude, then this family.
+    /// The entry point specialised for one op code.
+    pub const fn kernel_for(&'static self, entry: &'static str, op: u32) -> Kernel {
+        Kernel { shader: self, entry, op: Some(op) }
+    }
+
+    /// The complete module: the shared prelude, the strided helpers where
+    /// used, then this family.
     pub fn full_source(&self) -> String {
-        format!("{PRELUDE}\n{}", self.source)
+        let strided = if self.strided { STRIDED } else { "" };
+        format!("{PRELUDE}\n{strided}\n{}", self.source)
     }
 }
 
 const PRELUDE: &str = include_str!("../../shaders/prelude.wgsl");
+const STRIDED: &str = include_str!("../../shaders/strided.wgsl");
 
 macro_rules! shader {
-    ($ident:ident, $file:literal) => {
-        pub static $ident: Shader = Shader { name: $file, source: include_str!(concat!("../../shaders/", $file)) };
+    ($ident:ident, $file:literal, $strided:literal) => {
+        pub static $ident: Shader =
+            Shader { name: $file, source: include_str!(concat!("../../shaders/", $file)), strided: $strided };
     };
 }
 
-shader!(UNARY, "unary.wgsl");
-shader!(BROADCAST, "broadcast.wgsl");
-shader!(REDUCE, "reduce.wgsl");
-shader!(MATMUL, "matmul.wgsl");
-shader!(SHAPE, "shape.wgsl");
+shader!(UNARY, "unary.wgsl", false);
+shader!(BROADCAST, "broadcast.wgsl", true);
+shader!(REDUCE, "reduce.wgsl", true);
+shader!(MATMUL, "matmul.wgsl", false);
+shader!(SHAPE, "shape.wgsl", true);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
 pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE];

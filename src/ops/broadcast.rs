@@ -31,19 +31,14 @@ fn launch(op: Op, inputs: &[&Tensor]) -> (Storage, Vec<usize>) {
     let (merged, merged_strides) = coalesce(&shape, &strides);
     let third = merged_strides.get(2).unwrap_or(&merged_strides[0]);
     let out = Storage::new(numel(&shape));
-    let params = Params::new()
-        .size(out.len())
-        .u32(op as u32)
-        .size(merged.len())
-        .u32(0)
-        .dims(&merged)
-        .dims(&merged_strides[0])
-        .dims(&merged_strides[1])
-        .dims(third);
+    let params = Params::strided(
+        [out.len(), 0, 0, 0],
+        &[(&merged, &merged_strides[0]), (&merged, &merged_strides[1]), (&merged, third)],
+    );
     let c = inputs.get(2).unwrap_or(&inputs[0]);
     let gpu = device();
     gpu.dispatch(
-        BROADCAST.kernel("main"),
+        BROADCAST.kernel_for("main", op as u32),
         &params,
         &[inputs[0].buffer(), inputs[1].buffer(), c.buffer(), out.buffer()],
         gpu.grid(out.len(), WORKGROUP),

@@ -59,7 +59,8 @@ impl Tensor {
         let (m, k) = op_dims(self, transpose_a);
         let (k2, n) = op_dims(other, transpose_b);
         assert_eq!(
-            k, k2,
+            k,
+            k2,
             "matmul: inner dimensions differ: {:?}{} x {:?}{} ({k} vs {k2})",
             self.shape(),
             if transpose_a { "^T" } else { "" },
@@ -91,15 +92,17 @@ impl Tensor {
         let max = gpu.limits.max_compute_workgroups_per_dimension as usize;
         assert!(count <= max, "matmul: a batch of {count} matrices exceeds this GPU's dispatch limit of {max}");
         let groups = [n.div_ceil(BLOCK).max(1) as u32, m.div_ceil(BLOCK).max(1) as u32, count.max(1) as u32];
-        if out.len() > 0 {
+        if !out.is_empty() {
             gpu.dispatch(MATMUL.kernel("main"), &params, &[a.buffer(), b.buffer(), out.buffer()], groups);
         }
         let mut shape = batch;
         shape.extend([m, n]);
         Tensor::from_op(out, shape, "matmul", &[&a, &b], move |inputs, _, g| {
             let (a, b) = (&inputs[0], &inputs[1]);
-            let grad_a = if transpose_a { b.matmul_t(g, transpose_b, true) } else { g.matmul_t(b, false, !transpose_b) };
-            let grad_b = if transpose_b { g.matmul_t(a, true, transpose_a) } else { a.matmul_t(g, !transpose_a, false) };
+            let grad_a =
+                if transpose_a { b.matmul_t(g, transpose_b, true) } else { g.matmul_t(b, false, !transpose_b) };
+            let grad_b =
+                if transpose_b { g.matmul_t(a, true, transpose_a) } else { a.matmul_t(g, !transpose_a, false) };
             vec![Some(grad_a.sum_to(a.shape())), Some(grad_b.sum_to(b.shape()))]
         })
     }

@@ -33,7 +33,9 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Vec<usize> {
                 (x, y) if x == y => x,
                 (1, y) => y,
                 (x, 1) => x,
-                _ => panic!("shapes {a:?} and {b:?} cannot be broadcast together (dimension {d}: {size_a} vs {size_b})"),
+                _ => {
+                    panic!("shapes {a:?} and {b:?} cannot be broadcast together (dimension {d}: {size_a} vs {size_b})")
+                }
             }
         })
         .collect()
@@ -44,9 +46,7 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Vec<usize> {
 pub fn broadcast_strides(shape: &[usize], target: &[usize]) -> Vec<usize> {
     let own = contiguous_strides(shape);
     let offset = target.len() - shape.len();
-    (0..target.len())
-        .map(|d| if d < offset || shape[d - offset] == 1 { 0 } else { own[d - offset] })
-        .collect()
+    (0..target.len()).map(|d| if d < offset || shape[d - offset] == 1 { 0 } else { own[d - offset] }).collect()
 }
 
 /// Simplifies an index space shared by several operands, each with its own

@@ -46,25 +46,16 @@ fn launch(x: &Tensor, axes: &[usize], op: Op) -> Storage {
     let narrow = red_count <= NARROW_REDUCE || out_count >= NARROW_OUTPUTS;
     let chunks = if narrow { 1 } else { red_count.div_ceil(CHUNK) };
     let out = Storage::new(out_count * chunks);
-    let params = Params::new()
-        .size(out_count)
-        .size(red_count)
-        .size(CHUNK)
-        .size(chunks)
-        .u32(op as u32)
-        .size(kept_shape.len())
-        .size(red_shape.len())
-        .u32(0)
-        .dims(&kept_shape)
-        .dims(&kept_strides[0])
-        .dims(&red_shape)
-        .dims(&red_strides[0]);
+    let params = Params::strided(
+        [out_count, red_count, CHUNK, chunks],
+        &[(&kept_shape, &kept_strides[0]), (&red_shape, &red_strides[0])],
+    );
     let gpu = device();
     let buffers = [x.buffer(), out.buffer()];
     if narrow {
-        gpu.dispatch(REDUCE.kernel("reduce_narrow"), &params, &buffers, gpu.grid(out_count, WORKGROUP));
+        gpu.dispatch(REDUCE.kernel_for("reduce_narrow", op as u32), &params, &buffers, gpu.grid(out_count, WORKGROUP));
     } else {
-        gpu.dispatch(REDUCE.kernel("reduce_wide"), &params, &buffers, gpu.grid(out_count * chunks, 1));
+        gpu.dispatch(REDUCE.kernel_for("reduce_wide", op as u32), &params, &buffers, gpu.grid(out_count * chunks, 1));
     }
     if chunks == 1 {
         return out;
@@ -75,7 +66,10 @@ fn launch(x: &Tensor, axes: &[usize], op: Op) -> Storage {
 
 /// Sorted, distinct, non-negative axes; panics naming the shape when one is out of range.
 fn resolve_axes(axes: &[isize], shape: &[usize]) -> Vec<usize> {
-    assert!(!axes.is_empty(), "no axes given to reduce over shape {shape:?} (use sum_all / mean_all to reduce everything)");
+    assert!(
+        !axes.is_empty(),
+        "no axes given to reduce over shape {shape:?} (use sum_all / mean_all to reduce everything)"
+    );
     let mut resolved: Vec<usize> = axes.iter().map(|&a| normalize_axis(a, shape)).collect();
     resolved.sort_unstable();
     resolved.dedup();

@@ -10,12 +10,11 @@ use super::{coalesce, contiguous_strides, normalize_axis};
 use crate::gpu::{device, Params, Storage, SHAPE, WORKGROUP};
 use crate::tensor::{numel, Tensor};
 
-
 /// New storage of `len` values all equal to `value`.
 pub(crate) fn filled(len: usize, value: f32) -> Storage {
     let out = Storage::new(len);
     let gpu = device();
-    let params = Params::new().size(len).f32(value);
+    let params = Params::strided([len, value.to_bits() as usize, 0, 0], &[]);
     gpu.dispatch(SHAPE.kernel("fill"), &params, &[out.buffer()], gpu.grid(len, WORKGROUP));
     out
 }
@@ -38,14 +37,8 @@ impl Copy<'_> {
             return;
         }
         let (shape, strides) = coalesce(self.shape, &[self.src_strides, self.dst_strides]);
-        let params = Params::new()
-            .size(n)
-            .size(shape.len())
-            .size(self.src_offset)
-            .size(self.dst_offset)
-            .dims(&shape)
-            .dims(&strides[0])
-            .dims(&strides[1]);
+        let params =
+            Params::strided([n, self.src_offset, self.dst_offset, 0], &[(&shape, &strides[0]), (&shape, &strides[1])]);
         let gpu = device();
         gpu.dispatch(SHAPE.kernel("copy"), &params, &[self.src.buffer(), dst.buffer()], gpu.grid(n, WORKGROUP));
     }
@@ -167,8 +160,15 @@ impl Tensor {
 
     /// Surrounds the tensor with `value`: `padding[d] = (before, after)` for each dimension.
     pub fn pad(&self, padding: &[(usize, usize)], value: f32) -> Tensor {
-        assert_eq!(padding.len(), self.rank(), "pad: {} (before, after) pairs given for shape {:?}", padding.len(), self.shape());
-        let shape: Vec<usize> = self.shape().iter().zip(padding).map(|(size, (before, after))| before + size + after).collect();
+        assert_eq!(
+            padding.len(),
+            self.rank(),
+            "pad: {} (before, after) pairs given for shape {:?}",
+            padding.len(),
+            self.shape()
+        );
+        let shape: Vec<usize> =
+            self.shape().iter().zip(padding).map(|(size, (before, after))| before + size + after).collect();
         let out_strides = contiguous_strides(&shape);
         let out = filled(numel(&shape), value);
         Copy {
@@ -225,9 +225,15 @@ impl Tensor {
     pub fn copy(&self) -> Tensor {
         let out = Storage::new(self.numel());
         let strides = contiguous_strides(self.shape());
-        Copy { shape: self.shape(), src: self, src_offset: 0, src_strides: strides.clone(), dst_offset: 0, dst_strides: strides }
-            .run(&out);
+        Copy {
+            shape: self.shape(),
+            src: self,
+            src_offset: 0,
+            src_strides: strides.clone(),
+            dst_offset: 0,
+            dst_strides: strides,
+        }
+        .run(&out);
         Tensor::from_op(out, self.shape().to_vec(), "copy", &[self], |_, _, g| vec![Some(g.clone())])
     }
 }
-

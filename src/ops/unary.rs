@@ -30,8 +30,13 @@ enum Op {
 fn launch(x: &Tensor, op: Op, alpha: f32, beta: f32) -> Storage {
     let out = Storage::new(x.numel());
     let gpu = device();
-    let params = Params::new().size(x.numel()).u32(op as u32).f32(alpha).f32(beta);
-    gpu.dispatch(UNARY.kernel("main"), &params, &[x.buffer(), out.buffer()], gpu.grid(x.numel(), WORKGROUP));
+    let params = Params::new().size(x.numel()).u32(0).f32(alpha).f32(beta);
+    gpu.dispatch(
+        UNARY.kernel_for("main", op as u32),
+        &params,
+        &[x.buffer(), out.buffer()],
+        gpu.grid(x.numel(), WORKGROUP),
+    );
     out
 }
 

@@ -1,0 +1,43 @@
+// strided.wgsl — the parameters and index arithmetic of the strided families
+// (broadcast, shape, reduce), prepended to them after prelude.wgsl.
+//
+// Such a kernel walks one or more index spaces. A `Space` is a shape (up to 8
+// dims, packed four to a vec4 because uniform arrays need 16-byte elements) and
+// the strides with which one operand is addressed while walking it: 0 along
+// broadcast dims, swapped for a permute, and so on. `header` carries four
+// kernel-specific counts. The whole struct is exactly one 256-byte arena slot.
+//
+// The helpers read the uniform `p` directly: passing these arrays to a
+// function by value would copy them per call, which lavapipe does not optimise
+// away (it made elementwise kernels 5x slower).
+
+struct Space {
+    rank: u32,
+    shape: array<vec4<u32>, 2>,
+    strides: array<vec4<u32>, 2>,
+}
+
+struct Strided {
+    header: vec4<u32>,
+    spaces: array<Space, 3>,
+}
+
+@group(0) @binding(0) var<uniform> p: Strided;
+
+// Offset of element `flat` of space `s` (row-major, last dim fastest): peel
+// index digits from the last dimension, weighting each by its stride. The
+// first dimension's digit is what remains, so a rank-1 space costs no division.
+fn space_offset(s: u32, flat: u32) -> u32 {
+    let rank = p.spaces[s].rank;
+    if (rank == 0u) {
+        return 0u;
+    }
+    var rest = flat;
+    var offset = 0u;
+    for (var d = rank - 1u; d > 0u; d--) {
+        let extent = p.spaces[s].shape[d / 4u][d % 4u];
+        offset += (rest % extent) * p.spaces[s].strides[d / 4u][d % 4u];
+        rest /= extent;
+    }
+    return offset + rest * p.spaces[s].strides[0][0];
+}
