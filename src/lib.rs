@@ -7,13 +7,17 @@
 //! - `tensor`: shape + GPU storage + optional graph node;
 //! - `ops`: differentiable ops, forward dispatch and backward rule side by side;
 //! - `autograd`: `backward`, `grad`, `no_grad`;
-//! - `gradcheck`: finite-difference checks of every gradient.
+//! - `gradcheck`: finite-difference checks of every gradient;
+//! - `data`, `metrics`, `viz`: datasets, evaluation and pictures (CPU side).
 
 pub mod autograd;
+pub mod data;
 pub mod gpu;
 pub mod gradcheck;
+pub mod metrics;
 pub mod ops;
 pub mod tensor;
+pub mod viz;
 
 pub use autograd::{enable_grad, grad, is_grad_enabled, no_grad};
 pub use tensor::Tensor;
