@@ -12,6 +12,7 @@
 
 pub mod autograd;
 pub mod data;
+pub mod gan;
 pub mod gpu;
 pub mod gradcheck;
 pub mod metrics;
