@@ -223,8 +223,9 @@ fn density_peaks_at_means_and_vanishes_between() {
 fn batches_cover_each_index_once_per_epoch_and_drop_the_rest() {
     let mut sampler = BatchSampler::new(10, 3, 42);
     assert_eq!(sampler.batches_per_epoch(), 3);
-    let first: Vec<Vec<usize>> = sampler.next_epoch().map(<[usize]>::to_vec).collect();
-    let second: Vec<Vec<usize>> = sampler.next_epoch().map(<[usize]>::to_vec).collect();
+    let epoch = |s: &mut BatchSampler| -> Vec<Vec<usize>> { (0..3).map(|_| s.next_batch().to_vec()).collect() };
+    let first = epoch(&mut sampler);
+    let second = epoch(&mut sampler);
     for epoch in [&first, &second] {
         assert_eq!(epoch.len(), 3);
         assert!(epoch.iter().all(|batch| batch.len() == 3));
@@ -237,7 +238,7 @@ fn batches_cover_each_index_once_per_epoch_and_drop_the_rest() {
     assert_ne!(first, second, "each epoch is reshuffled");
 
     let mut again = BatchSampler::new(10, 3, 42);
-    let replay: Vec<Vec<usize>> = again.next_epoch().map(<[usize]>::to_vec).collect();
+    let replay = epoch(&mut again);
     assert_eq!(replay, first, "same seed, same order");
 }
 
@@ -302,4 +303,27 @@ fn folder_errors_say_what_is_wrong() {
     let error = folder::load(&real, 2, 2).unwrap_err();
     assert!(matches!(error, DataError::InvalidArgument(_)));
     assert!(error.to_string().contains("got 2"));
+}
+
+#[test]
+fn datasets_open_by_name_and_serve_gpu_batches() {
+    use ganforge::data::dataset::open;
+    let mut mnist = open("mnist5k", 28, 1, 1).unwrap();
+    assert_eq!(mnist.item_shape(), &[1, 28, 28]);
+    assert_eq!(mnist.classes(), Some(10));
+    let batch = mnist.next_batch(8);
+    assert_eq!(batch.x.shape(), &[8, 1, 28, 28]);
+    assert_eq!(batch.labels.as_ref().map(Vec::len), Some(8));
+    let pixels = batch.x.to_vec();
+    assert!(pixels.iter().all(|v| (-1.0..=1.0).contains(v)) && pixels.iter().any(|&v| v > 0.9));
+
+    let mut ring = open("ring", 0, 0, 1).unwrap();
+    let points = ring.next_batch(5).x;
+    assert_eq!(points.shape(), &[5, 2]);
+    assert!(points.to_vec().chunks(2).all(|p| ((p[0] * p[0] + p[1] * p[1]).sqrt() - 1.0).abs() < 0.1));
+
+    let unknown = open("cifar", 28, 1, 1).err().expect("unknown dataset is an error").to_string();
+    assert!(unknown.contains("cifar") && unknown.contains("mnist5k"), "{unknown}");
+    let missing = open("mnist:/no/such/train-images-idx3-ubyte", 28, 1, 1).err().expect("missing file").to_string();
+    assert!(missing.contains("/no/such/train-images-idx3-ubyte"), "{missing}");
 }

@@ -4,12 +4,14 @@
 //! - [`mixtures`]: the 2D Gaussian mixtures used to study mode collapse.
 //! - [`folder`]: a folder of PNG/JPEG pictures.
 //! - [`batches`]: seeded shuffling into mini-batches.
+//! - [`dataset`]: the `Dataset` trait, the embedded MNIST subset, and `open`.
 //!
 //! Everything that can go wrong while reading or writing files is a
 //! [`DataError`], whose message names the file, says what was wrong and what
 //! to do about it.
 
 pub mod batches;
+pub mod dataset;
 pub mod folder;
 pub mod idx;
 pub mod mixtures;
