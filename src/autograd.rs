@@ -56,14 +56,26 @@ impl Tensor {
     /// Adds d(sum of self)/d(leaf) to the `.grad()` of every leaf that
     /// requires a gradient. (For a scalar loss that is just dloss/dleaf.)
     pub fn backward(&self) {
-        let grads = differentiate(&[self], &Targets::Leaves, false);
-        for (leaf, grad) in grads.into_values() {
-            let total = match leaf.grad() {
-                Some(previous) => no_grad(|| previous.add(&grad)),
-                None => grad,
-            };
-            leaf.set_grad(Some(total));
-        }
+        accumulate_into_leaves(differentiate(&[self], &Targets::Leaves, false));
+    }
+
+    /// Like `backward`, but only for `leaves`: no work is spent on gradients
+    /// that lead elsewhere. A GAN's generator step uses it so that the
+    /// discriminator's weight gradients are never computed.
+    pub fn backward_for(&self, leaves: &[&Tensor]) {
+        let ids = leaves.iter().map(|t| t.id()).collect();
+        accumulate_into_leaves(differentiate(&[self], &Targets::Ids(ids), false));
+    }
+}
+
+/// Adds each gradient to its leaf's `.grad()`.
+fn accumulate_into_leaves(grads: HashMap<u64, (Tensor, Tensor)>) {
+    for (leaf, grad) in grads.into_values() {
+        let total = match leaf.grad() {
+            Some(previous) => no_grad(|| previous.add(&grad)),
+            None => grad,
+        };
+        leaf.set_grad(Some(total));
     }
 }
 
