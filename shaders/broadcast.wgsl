@@ -63,9 +63,10 @@ fn main(
     if (i >= p.header.x) {
         return;
     }
-    let u = vec4<f32>(a[space_offset(0u, i)]);
-    let v = vec4<f32>(b[space_offset(1u, i)]);
-    let w = vec4<f32>(c[space_offset(2u, i)]);
+    let at = shared_offsets(i);
+    let u = vec4<f32>(a[at.x]);
+    let v = vec4<f32>(b[at.y]);
+    let w = vec4<f32>(c[at.z]);
     out[i] = apply(OP, u, v, w).x;
 }
 
