@@ -6,6 +6,7 @@
 pub mod broadcast;
 pub mod composite;
 pub mod matmul;
+pub mod norm;
 pub mod reduce;
 pub mod shape;
 pub mod unary;
