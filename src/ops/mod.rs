@@ -8,6 +8,7 @@ pub mod composite;
 pub mod matmul;
 pub mod norm;
 pub mod reduce;
+pub mod resample;
 pub mod shape;
 pub mod unary;
 
