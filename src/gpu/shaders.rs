@@ -60,6 +60,7 @@ shader!(REDUCE, "reduce.wgsl", true);
 shader!(MATMUL, "matmul.wgsl", false);
 shader!(SHAPE, "shape.wgsl", true);
 shader!(RESAMPLE, "resample.wgsl", false);
+shader!(EMBEDDING, "embedding.wgsl", false);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
-pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE];
+pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE, &EMBEDDING];

@@ -5,6 +5,9 @@
 
 pub mod broadcast;
 pub mod composite;
+pub mod dropout;
+pub mod embedding;
+pub mod feature_maps;
 pub mod matmul;
 pub mod norm;
 pub mod reduce;
