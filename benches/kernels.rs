@@ -5,7 +5,7 @@
 //! synchronisation, after one untimed warm-up run that compiles the pipeline.
 
 use ganforge::gpu::device;
-use ganforge::{no_grad, Tensor};
+use ganforge::{enable_grad, grad, no_grad, Tensor};
 use std::time::Instant;
 
 /// Seconds per call of `f`, averaged over `reps` calls after one warm-up.
@@ -39,6 +39,34 @@ fn main() {
         let seconds = time(20, || a.add(&b));
         let bytes = 3.0 * 4.0 * n as f64; // read a, read b, write out
         println!("add {n} elements: {:8.3} ms  {:8.2} GB/s", seconds * 1e3, bytes / seconds / 1e9);
+
+        // Batch norm (training mode, affine) forward + backward at the dcgan28
+        // shapes: G's first BatchNorm2d and D's / G's second. The gradient is
+        // seeded with ones (what `grad` does); the cost does not depend on it.
+        // GB/s counts the traffic a two-pass kernel pair cannot avoid: the
+        // forward reads x twice (statistics, then normalise) and writes y; the
+        // backward reads x and dy twice (two sums, then dx) and writes dx.
+        for shape in [[64usize, 128, 7, 7], [64, 64, 14, 14]] {
+            let x = Tensor::randn(&shape, 5).requires_grad_();
+            let weight = Tensor::ones(&[shape[1]]).requires_grad_();
+            let bias = Tensor::zeros(&[shape[1]]).requires_grad_();
+            let step = || {
+                enable_grad(|| {
+                    let (y, _) = x.batch_norm_train(Some(&weight), Some(&bias), 1e-5);
+                    grad(&[&y], &[&x, &weight, &bias], false).swap_remove(0)
+                })
+            };
+            let (dispatches_before, _) = gpu.counters();
+            drop(step());
+            let dispatches = gpu.counters().0 - dispatches_before;
+            let seconds = time(10, step);
+            let bytes = 8.0 * 4.0 * x.numel() as f64;
+            println!(
+                "batch_norm fwd+bwd {shape:?}: {:8.3} ms  {:8.2} GB/s  ({dispatches} dispatches)",
+                seconds * 1e3,
+                bytes / seconds / 1e9
+            );
+        }
 
         let tiny = Tensor::ones(&[1]);
         let seconds = time(500, || tiny.add_scalar(1.0));

@@ -24,6 +24,7 @@ pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
 pub use storage::Storage;
 
 pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
+pub(crate) use shaders::{EMBEDDING, RESAMPLE};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};

@@ -5,8 +5,13 @@
 
 pub mod broadcast;
 pub mod composite;
+pub mod dropout;
+pub mod embedding;
+pub mod feature_maps;
 pub mod matmul;
+pub mod norm;
 pub mod reduce;
+pub mod resample;
 pub mod shape;
 pub mod unary;
 
