@@ -8,11 +8,16 @@
 //! - `ops`: differentiable ops, forward dispatch and backward rule side by side;
 //! - `autograd`: `backward`, `grad`, `no_grad`;
 //! - `gradcheck`: finite-difference checks of every gradient.
+//! - `nn`, `optim`: modules, layers, initialisers; optimisers, EMA, clipping;
+//! - `checkpoint`: atomic safetensors checkpoints of modules and optimisers.
 
 pub mod autograd;
+pub mod checkpoint;
 pub mod gpu;
 pub mod gradcheck;
+pub mod nn;
 pub mod ops;
+pub mod optim;
 pub mod tensor;
 
 pub use autograd::{enable_grad, grad, is_grad_enabled, no_grad};

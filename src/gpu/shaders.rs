@@ -59,6 +59,7 @@ shader!(BROADCAST, "broadcast.wgsl", true);
 shader!(REDUCE, "reduce.wgsl", true);
 shader!(MATMUL, "matmul.wgsl", false);
 shader!(SHAPE, "shape.wgsl", true);
+shader!(OPTIM, "optim.wgsl", false);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
-pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE];
+pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &OPTIM];
