@@ -23,6 +23,7 @@ pub use params::{Params, MAX_RANK};
 pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
 pub use storage::Storage;
 
+pub(crate) use shaders::OPTIM;
 pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
 pub(crate) use shaders::{EMBEDDING, RESAMPLE};
 
