@@ -61,6 +61,7 @@ shader!(MATMUL, "matmul.wgsl", false);
 shader!(SHAPE, "shape.wgsl", true);
 shader!(RESAMPLE, "resample.wgsl", false);
 shader!(EMBEDDING, "embedding.wgsl", false);
+shader!(BATCH_NORM, "batch_norm.wgsl", false);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
-pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE, &EMBEDDING];
+pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE, &EMBEDDING, &BATCH_NORM];
