@@ -2,9 +2,12 @@ use ganforge::gpu::device;
 use ganforge::{no_grad, Tensor};
 use std::time::Instant;
 fn time(name: &str, bytes: f64, reps: usize, f: impl Fn() -> Tensor) {
-    drop(f()); device().synchronize();
+    drop(f());
+    device().synchronize();
     let t = Instant::now();
-    for _ in 0..reps { drop(f()); }
+    for _ in 0..reps {
+        drop(f());
+    }
     device().synchronize();
     let s = t.elapsed().as_secs_f64() / reps as f64;
     println!("{name}: {:.3} ms {:.2} GB/s", s * 1e3, bytes / s / 1e9);

@@ -8,7 +8,11 @@ fn ganforge(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
         command.env(key, value);
     }
     let output = command.output().expect("the ganforge binary runs");
-    (output.status.success(), String::from_utf8_lossy(&output.stdout).into(), String::from_utf8_lossy(&output.stderr).into())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
 }
 
 #[test]

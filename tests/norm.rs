@@ -3,8 +3,9 @@
 mod common;
 use common::*;
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
-use ganforge::ops::norm::{RunningStats, PIXEL_NORM_EPS};
-use ganforge::Tensor;
+use ganforge::ops::batch_norm::RunningStats;
+use ganforge::ops::norm::PIXEL_NORM_EPS;
+use ganforge::{grad, Tensor};
 
 const EPS: f32 = 1e-5;
 
@@ -63,7 +64,9 @@ fn channel_of(i: usize, channels: usize, rest: usize) -> usize {
 fn batch_norm_train_1d_and_2d_match_the_reference() {
     // [N, C] with N = 5 (BatchNorm1d) and [N, C, H, W] with odd sizes
     // (BatchNorm2d); values offset from zero so a missing mean subtraction shows.
-    for (shape, seed) in [(vec![5usize, 3], 1u64), (vec![3, 5, 3, 7], 2)] {
+    // The last two have more than 256 values per channel, so every thread of
+    // the statistics kernel loops more than once.
+    for (shape, seed) in [(vec![5usize, 3], 1u64), (vec![3, 5, 3, 7], 2), (vec![300, 2], 3), (vec![3, 5, 9, 11], 4)] {
         let (channels, rest) = (shape[1], shape[2..].iter().product::<usize>());
         let x = tensor(&shape, 1.0, 4.0, seed);
         let weight = tensor(&[channels], 0.5, 1.5, seed + 10);
@@ -233,6 +236,29 @@ fn batch_norm_gradients() {
     let running = RunningStats { mean: tensor(&[3], -0.5, 0.5, 25), var: tensor(&[3], 0.5, 2.0, 26) };
     let eval = |x: &[Tensor]| x[0].batch_norm_eval(&running, Some(&x[1]), Some(&x[2]), EPS);
     check("batch_norm_eval", eval, &[tensor(&[2, 3, 1, 3], -1.0, 1.0, 27), w, b]);
+}
+
+/// The backward rule runs the fused kernels at first order and a composition
+/// of differentiable ops when the gradient is recorded (create_graph); both
+/// must give the same numbers, also with more than 256 values per channel and
+/// without affine parameters.
+#[test]
+fn batch_norm_fused_and_composed_gradients_agree() {
+    for (shape, affine) in [([3usize, 4, 9, 11], true), ([6, 5, 1, 1], false)] {
+        let x = tensor(&shape, -2.0, 3.0, 50).requires_grad_();
+        let w = tensor(&[shape[1]], 0.5, 1.5, 51).requires_grad_();
+        let b = tensor(&[shape[1]], -1.0, 1.0, 52).requires_grad_();
+        let r = tensor(&shape, -1.0, 1.0, 53);
+        let (weight, bias) = if affine { (Some(&w), Some(&b)) } else { (None, None) };
+        let loss = x.batch_norm_train(weight, bias, EPS).0.mul(&r).sum_all();
+        let inputs: Vec<&Tensor> = if affine { vec![&x, &w, &b] } else { vec![&x] };
+        let fused = grad(&[&loss], &inputs, false);
+        let composed = grad(&[&loss], &inputs, true);
+        assert!(composed[0].tracks_grad(), "the create_graph gradient of x must carry a graph");
+        for (f, c) in fused.iter().zip(&composed) {
+            assert_close(&f.to_vec(), &f64s(c), 1e-5, 1e-4);
+        }
+    }
 }
 
 #[test]

@@ -23,9 +23,8 @@ pub use params::{Params, MAX_RANK};
 pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
 pub use storage::Storage;
 
-pub(crate) use shaders::OPTIM;
+pub(crate) use shaders::{BATCH_NORM, EMBEDDING, OPTIM, RESAMPLE};
 pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
-pub(crate) use shaders::{EMBEDDING, RESAMPLE};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};

@@ -62,6 +62,8 @@ shader!(SHAPE, "shape.wgsl", true);
 shader!(RESAMPLE, "resample.wgsl", false);
 shader!(EMBEDDING, "embedding.wgsl", false);
 shader!(OPTIM, "optim.wgsl", false);
+shader!(BATCH_NORM, "batch_norm.wgsl", false);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
-pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE, &EMBEDDING, &OPTIM];
+pub static ALL: &[&Shader] =
+    &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE, &EMBEDDING, &OPTIM, &BATCH_NORM];

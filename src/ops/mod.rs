@@ -3,6 +3,7 @@
 //!
 //! This file holds the shape arithmetic the families share.
 
+pub mod batch_norm;
 pub mod broadcast;
 pub mod composite;
 pub mod dropout;
