@@ -295,6 +295,23 @@ fn spectral_norm_freezes_its_vectors_in_eval_mode() {
 }
 
 #[test]
+fn spectral_norm_graphs_keep_the_vectors_they_were_built_with() {
+    // A critic called on two batches before one backward pass: the second
+    // forward's power iteration must not change the first forward's gradient.
+    // Reference: the same layer (same seeds) differentiated after each forward.
+    let make = || SpectralNorm::new(Linear::new(4, 3, &mut rng(61)), &mut rng(62));
+    let (x1, x2) = (tensor(&[2, 4], -1.0, 1.0, 63), tensor(&[2, 4], -1.0, 1.0, 64));
+    let together = make();
+    together.forward(&x1).tanh().sum_all().add(&together.forward(&x2).tanh().sum_all()).backward();
+
+    let apart = make();
+    apart.forward(&x1).tanh().sum_all().backward();
+    apart.forward(&x2).tanh().sum_all().backward(); // accumulates into .grad
+    let grad = |layer: &SpectralNorm<Linear>| layer.layer().weight().grad().unwrap().to_vec();
+    assert_close(&grad(&together), &to_f64(&grad(&apart)), 1e-6, 1e-5);
+}
+
+#[test]
 fn spectral_normalize_gradients() {
     // sigma = u^T W v with u, v held fixed: W / sigma is differentiable in W,
     // also twice (spectrally normalised critics can take a gradient penalty).
