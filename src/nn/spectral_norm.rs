@@ -13,7 +13,11 @@
 //! The iteration runs without recording a graph, and u, v are buffers updated
 //! in place; sigma = u^T W v is then computed with recording on, so the gradient
 //! flows through W (u and v are constants to it, as in the paper and PyTorch).
-//! In evaluation mode the vectors are frozen and no iteration runs.
+//! That sigma is computed from the iteration's fresh result tensors, not from
+//! the buffers: a discriminator called on a real and then a fake batch before
+//! one backward pass overwrites the buffers in between, and the first graph
+//! must still see the u, v it was built with (PyTorch clones them for the same
+//! reason). In evaluation mode the vectors are frozen and no iteration runs.
 
 use super::{Layer, Module, TrainingFlag, WeightLayer};
 use crate::autograd::no_grad;
@@ -93,13 +97,16 @@ impl<L: WeightLayer> SpectralNorm<L> {
     /// iteration first refines u and v.
     pub fn normalized_weight(&self) -> Tensor {
         if self.training.get() {
-            self.power_iteration();
+            let (u, v) = self.power_iteration();
+            spectral_normalize(self.layer.weight(), &u, &v)
+        } else {
+            spectral_normalize(self.layer.weight(), &self.u, &self.v)
         }
-        spectral_normalize(self.layer.weight(), &self.u, &self.v)
     }
 
-    /// One step of power iteration, written into the u and v buffers.
-    fn power_iteration(&self) {
+    /// One step of power iteration: returns the new (u, v), also written into
+    /// the buffers.
+    fn power_iteration(&self) -> (Tensor, Tensor) {
         no_grad(|| {
             let w = as_matrix(self.layer.weight());
             let (out, rest) = (w.shape()[0], w.shape()[1]);
@@ -107,7 +114,8 @@ impl<L: WeightLayer> SpectralNorm<L> {
             let u = normalize(&w.matmul(&v.reshape(&[rest, 1])).reshape(&[out]));
             self.v.assign_(&v);
             self.u.assign_(&u);
-        });
+            (u, v)
+        })
     }
 }
 
