@@ -6,6 +6,9 @@
 //! update the parameters in place.
 
 mod activation;
+mod batch_norm;
+mod conv;
+mod embedding;
 mod equalized;
 pub mod init;
 mod linear;
@@ -15,6 +18,9 @@ mod sequential;
 mod spectral_norm;
 
 pub use activation::{LeakyRelu, Relu, Sigmoid, Tanh};
+pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
+pub use conv::{Conv2d, ConvTranspose2d};
+pub use embedding::Embedding;
 pub use equalized::EqualizedLinear;
 pub use linear::{linear, Linear};
 pub use module::{Layer, Module, TrainingFlag, WeightLayer};

@@ -6,9 +6,11 @@
 pub mod batch_norm;
 pub mod broadcast;
 pub mod composite;
+pub mod conv;
 pub mod dropout;
 pub mod embedding;
 pub mod feature_maps;
+pub mod im2col;
 pub mod matmul;
 pub mod norm;
 pub mod reduce;
