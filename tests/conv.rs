@@ -175,8 +175,8 @@ fn conv_shape_errors_name_the_shapes() {
         let w = Tensor::zeros(&[2, 4, 3, 3]);
         drop(x.conv2d(&w, None, Conv2dOptions::default()))
     })
-        .err()
-        .and_then(|e| e.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
+    .err()
+    .and_then(|e| e.downcast_ref::<String>().cloned())
+    .unwrap_or_default();
     assert!(message.contains("[1, 3, 5, 5]") && message.contains("[2, 4, 3, 3]"), "{message}");
 }

@@ -205,6 +205,9 @@ fn train(args: TrainArgs) -> Result<(), String> {
     });
     bar.finish();
     result.map_err(|e| e.to_string())?;
+    for (kernel, count, seconds) in gpu.profile_report() {
+        println!("{seconds:9.3} s {count:7} dispatches  {kernel}");
+    }
     println!(
         "done: {} steps in {:.1} s. Pictures: {}/samples/, losses.png; log: log.csv; checkpoint: checkpoint.safetensors",
         trainer.step - first_step,

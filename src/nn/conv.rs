@@ -51,7 +51,10 @@ impl Conv2d {
         rng: &mut impl Rng,
     ) -> Conv2d {
         let g = options.groups;
-        assert!(input.is_multiple_of(g) && output.is_multiple_of(g), "Conv2d({input}, {output}): channels must divide into {g} groups");
+        assert!(
+            input.is_multiple_of(g) && output.is_multiple_of(g),
+            "Conv2d({input}, {output}): channels must divide into {g} groups"
+        );
         let (weight, bias) =
             parameters([output, input / g, kernel.0, kernel.1], input / g * kernel.0 * kernel.1, output, rng);
         Conv2d { weight, bias, options }
