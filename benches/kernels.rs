@@ -5,6 +5,7 @@
 //! synchronisation, after one untimed warm-up run that compiles the pipeline.
 
 use ganforge::gpu::device;
+use ganforge::ops::matmul::Blocking;
 use ganforge::{enable_grad, grad, no_grad, Tensor};
 use std::time::Instant;
 
@@ -31,6 +32,20 @@ fn main() {
             let seconds = time(reps, || a.matmul(&b));
             let flops = 2.0 * (n * n * n) as f64;
             println!("matmul {n}^3: {:8.3} ms  {:8.2} GFLOP/s", seconds * 1e3, flops / seconds / 1e9);
+        }
+        // The same product under each blocking of the tiled core (the default
+        // above picks one per adapter).
+        let n = 1024;
+        let a = Tensor::randn(&[n, n], 1);
+        let b = Tensor::randn(&[n, n], 2);
+        for blocking in [Blocking::Gpu, Blocking::Cpu, Blocking::Small] {
+            let seconds = time(3, || a.matmul_blocked(&b, false, false, Some(blocking)));
+            let flops = 2.0 * (n * n * n) as f64;
+            println!(
+                "matmul {n}^3, {blocking:?} blocking: {:8.3} ms  {:8.2} GFLOP/s",
+                seconds * 1e3,
+                flops / seconds / 1e9
+            );
         }
 
         let n = 1 << 22;

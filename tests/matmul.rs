@@ -1,6 +1,7 @@
 //! Matrix products against an f64 reference: ragged sizes, transposes, batches.
 mod common;
 use common::*;
+use ganforge::ops::matmul::Blocking;
 use ganforge::Tensor;
 
 /// C[b] = op(A[b]) op(B[b]) in f64; batch strides 0 broadcast.
@@ -38,7 +39,7 @@ fn reference(
 
 #[test]
 fn matmul_2d_ragged_sizes_and_transposes() {
-    let sizes = [(1, 1, 1), (3, 5, 7), (17, 33, 65), (65, 17, 129), (64, 64, 64), (130, 67, 3)];
+    let sizes = [(1, 1, 1), (3, 5, 7), (17, 33, 65), (65, 17, 129), (64, 64, 64), (130, 67, 3), (133, 257, 35)];
     for (s, &(m, n, k)) in sizes.iter().enumerate() {
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             let a_shape = if ta { [k, m] } else { [m, k] };
@@ -50,6 +51,25 @@ fn matmul_2d_ragged_sizes_and_transposes() {
             let want = reference(&a.to_vec(), &b.to_vec(), 1, m, n, k, ta, tb, false, false);
             if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
                 panic!("matmul {m}x{k} by {k}x{n} (ta {ta}, tb {tb}): {e}");
+            }
+        }
+    }
+}
+
+/// Each blocking of the tiled core, whichever this adapter would pick, on
+/// sizes that leave partial tiles in every direction (several tiles of 64 and
+/// of 128, K not a multiple of the 16-deep K step).
+#[test]
+fn every_blocking_gives_the_same_product() {
+    let (m, n, k) = (133, 259, 37);
+    for (ta, tb) in [(false, false), (true, true)] {
+        let a = tensor(&if ta { [k, m] } else { [m, k] }, -1.0, 1.0, 21);
+        let b = tensor(&if tb { [n, k] } else { [k, n] }, -1.0, 1.0, 22);
+        let want = reference(&a.to_vec(), &b.to_vec(), 1, m, n, k, ta, tb, false, false);
+        for blocking in [Blocking::Gpu, Blocking::Cpu, Blocking::Small] {
+            let got = a.matmul_blocked(&b, ta, tb, Some(blocking));
+            if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
+                panic!("{blocking:?} blocking (ta {ta}, tb {tb}): {e}");
             }
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! WGSL has no `#include`, so every family is compiled as `prelude.wgsl`,
 //! then `strided.wgsl` for the families that walk strided index spaces, then
-//! its own file.
+//! its own file. The matrix-multiply families (matmul, conv) get the tiled
+//! core `gemm.wgsl` in front of their own file.
 
 /// One WGSL file: a family of kernels.
 pub struct Shader {
@@ -52,12 +53,20 @@ macro_rules! shader {
         pub static $ident: Shader =
             Shader { name: $file, source: include_str!(concat!("../../shaders/", $file)), strided: $strided };
     };
+    // A family built on the tiled matrix-multiply core: gemm.wgsl goes first.
+    ($ident:ident, $file:literal, gemm) => {
+        pub static $ident: Shader = Shader {
+            name: $file,
+            source: concat!(include_str!("../../shaders/gemm.wgsl"), include_str!(concat!("../../shaders/", $file))),
+            strided: false,
+        };
+    };
 }
 
 shader!(UNARY, "unary.wgsl", false);
 shader!(BROADCAST, "broadcast.wgsl", true);
 shader!(REDUCE, "reduce.wgsl", true);
-shader!(MATMUL, "matmul.wgsl", false);
+shader!(MATMUL, "matmul.wgsl", gemm);
 shader!(SHAPE, "shape.wgsl", true);
 shader!(RESAMPLE, "resample.wgsl", false);
 shader!(EMBEDDING, "embedding.wgsl", false);

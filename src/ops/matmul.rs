@@ -1,5 +1,6 @@
-//! Matrix multiplication (`shaders/matmul.wgsl`): 2-D or batched, with either
-//! operand read transposed (no copy: the kernel just swaps its strides).
+//! Matrix multiplication (`shaders/matmul.wgsl` on the tiled core
+//! `shaders/gemm.wgsl`): 2-D or batched, with either operand read transposed
+//! (no copy: the kernel just swaps its strides).
 //!
 //! With op(X) meaning X or its transpose, C = op(A) op(B) has
 //! dop(A) = G op(B)^T and dop(B) = op(A)^T G. Undoing the transposes turns both
@@ -10,8 +11,58 @@ use super::broadcast_shapes;
 use crate::gpu::{device, Params, Storage, MATMUL};
 use crate::tensor::{numel, Tensor};
 
-/// The kernel's output block per workgroup (see the shader).
-const BLOCK: usize = 64;
+/// How the tiled core of `gemm.wgsl` shares a tile of C among invocations: its
+/// `BLOCKING` pipeline constant (see the shader's header for the why). Every
+/// blocking computes the same result; `for_problem` picks the fastest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocking {
+    /// 16 x 16 invocations of 8 x 8 values: a 128 x 128 tile.
+    Gpu = 0,
+    /// 8 x 8 invocations of 16 x 16 values (lavapipe's SIMD lanes): 128 x 128.
+    Cpu = 1,
+    /// 8 x 8 invocations of 8 x 8 values: 64 x 64, for thin problems.
+    Small = 2,
+}
+
+impl Blocking {
+    /// The blocking for an M x N product on this device: a 128-wide tile would
+    /// waste half its work or more when M or N is at most 64.
+    pub fn for_problem(m: usize, n: usize) -> Blocking {
+        if m.min(n) <= 64 {
+            Blocking::Small
+        } else if device().info.device_type == wgpu::DeviceType::Cpu {
+            Blocking::Cpu
+        } else {
+            Blocking::Gpu
+        }
+    }
+
+    /// Rows and columns of C per workgroup.
+    pub fn tile(self) -> usize {
+        if self == Blocking::Small {
+            64
+        } else {
+            128
+        }
+    }
+
+    /// The shader's `OP` constant: the family's gather code in the low 4 bits.
+    pub(crate) fn op(self, gather: u32) -> u32 {
+        gather | (self as u32) << 4
+    }
+
+    /// Workgroups for `problems` independent M x N products: tiles of columns
+    /// in x, tiles of rows in y, problems in z.
+    pub(crate) fn grid(self, m: usize, n: usize, problems: usize) -> [u32; 3] {
+        let max = device().limits.max_compute_workgroups_per_dimension as usize;
+        let grid = [n.div_ceil(self.tile()).max(1), m.div_ceil(self.tile()).max(1), problems.max(1)];
+        assert!(
+            grid.iter().all(|&g| g <= max),
+            "a {m} x {n} product repeated {problems} times needs {grid:?} workgroups; this GPU allows {max} per dimension"
+        );
+        grid.map(|g| g as u32)
+    }
+}
 
 /// Rows and columns of op(X) for an operand of shape [..., r, c].
 fn op_dims(x: &Tensor, transposed: bool) -> (usize, usize) {
@@ -50,6 +101,18 @@ impl Tensor {
     /// op(self) x op(other), where op transposes the last two dimensions when
     /// its flag is set.
     pub fn matmul_t(&self, other: &Tensor, transpose_a: bool, transpose_b: bool) -> Tensor {
+        self.matmul_blocked(other, transpose_a, transpose_b, None)
+    }
+
+    /// `matmul_t` with the kernel's blocking chosen by the caller (benchmarks
+    /// and tests compare them); `None` lets `Blocking::for_problem` choose.
+    pub fn matmul_blocked(
+        &self,
+        other: &Tensor,
+        transpose_a: bool,
+        transpose_b: bool,
+        blocking: Option<Blocking>,
+    ) -> Tensor {
         assert!(
             self.rank() >= 2 && other.rank() >= 2,
             "matmul needs two matrices (rank >= 2), got shapes {:?} and {:?}",
@@ -88,12 +151,14 @@ impl Tensor {
             .size(b_batch)
             .u32(0)
             .u32(0);
-        let gpu = device();
-        let max = gpu.limits.max_compute_workgroups_per_dimension as usize;
-        assert!(count <= max, "matmul: a batch of {count} matrices exceeds this GPU's dispatch limit of {max}");
-        let groups = [n.div_ceil(BLOCK).max(1) as u32, m.div_ceil(BLOCK).max(1) as u32, count.max(1) as u32];
+        let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(m, n));
         if !out.is_empty() {
-            gpu.dispatch(MATMUL.kernel("main"), &params, &[a.buffer(), b.buffer(), out.buffer()], groups);
+            device().dispatch(
+                MATMUL.kernel_for("main", blocking.op(0)),
+                &params,
+                &[a.buffer(), b.buffer(), out.buffer()],
+                blocking.grid(m, n, count),
+            );
         }
         let mut shape = batch;
         shape.extend([m, n]);
