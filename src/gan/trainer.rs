@@ -279,7 +279,10 @@ impl Trainer {
                 // One readback for both losses.
                 let losses = Tensor::concat(&[&d_loss.reshape(&[1]), &g_loss.reshape(&[1])], 0).to_vec();
                 let mut row = LogRow { step: self.step, d_loss: losses[0], g_loss: losses[1], modes: None };
-                if !(row.d_loss.is_finite() && row.g_loss.is_finite()) {
+                // A checkpoint must hold good weights: the losses were computed
+                // before this step's updates, so check the updated weights too.
+                let weights_ok = !checkpoint_due || self.parameters_finite();
+                if !(row.d_loss.is_finite() && row.g_loss.is_finite() && weights_ok) {
                     return Err(TrainError::Diverged {
                         step: self.step,
                         d_loss: row.d_loss,
@@ -301,6 +304,21 @@ impl Trainer {
             }
         }
         self.write_plots()
+    }
+
+    /// Whether every weight of G and D is finite: NaN and infinity survive a
+    /// sum, so one reduction per tensor and one readback answer it.
+    fn parameters_finite(&self) -> bool {
+        let mut parameters = self.model.generator().parameters();
+        parameters.extend(self.model.discriminator().parameters());
+        let sums: Vec<Tensor> = no_grad(|| parameters.iter().map(|p| p.sum_all().reshape(&[1])).collect());
+        Tensor::concat(&sums.iter().collect::<Vec<_>>(), 0).to_vec().iter().all(|v| v.is_finite())
+    }
+
+    /// Changes both players' learning rates for the following steps (schedules).
+    pub fn set_learning_rates(&mut self, lr_d: f32, lr_g: f32) {
+        self.opt_d.set_learning_rate(lr_d);
+        self.opt_g.set_learning_rate(lr_g);
     }
 
     fn write_file(&self, name: &str, bytes: &[u8]) -> Result<(), TrainError> {
