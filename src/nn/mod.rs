@@ -8,6 +8,8 @@
 mod activation;
 mod equalized;
 pub mod init;
+mod instance_norm;
+mod layer_norm;
 mod linear;
 mod module;
 mod reshape;
@@ -16,6 +18,8 @@ mod spectral_norm;
 
 pub use activation::{LeakyRelu, Relu, Sigmoid, Tanh};
 pub use equalized::EqualizedLinear;
+pub use instance_norm::{AdaIN, InstanceNorm2d};
+pub use layer_norm::LayerNorm;
 pub use linear::{linear, Linear};
 pub use module::{Layer, Module, TrainingFlag, WeightLayer};
 pub use reshape::{Flatten, Reshape};
