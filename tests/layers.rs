@@ -1,11 +1,14 @@
-//! The nn layers that wrap the normalisation ops: each forward against its
-//! op (the ops are checked against f64 references in tests/norm.rs),
-//! parameter names and initial values as PyTorch has them, and the gradients
-//! that `backward()` leaves in the layers' own parameters.
+//! The nn layers that wrap the normalisation and resampling ops: each forward
+//! against its op (the ops are checked against f64 references in
+//! tests/norm.rs, resample.rs, feature_maps.rs), parameter names and initial
+//! values as PyTorch has them, and the gradients that `backward()` leaves in
+//! the layers' own parameters.
 mod common;
 use common::*;
 use ganforge::gradcheck::{gradcheck, Tolerance};
-use ganforge::nn::{AdaIN, InstanceNorm2d, Layer, LayerNorm, Module};
+use ganforge::nn::{
+    AdaIN, AvgPool2d, InstanceNorm2d, Layer, LayerNorm, MinibatchStdDev, Module, PixelNorm, ReflectionPad2d, Upsample,
+};
 use ganforge::Tensor;
 
 /// PyTorch's norm epsilon, which the layers use.
@@ -150,4 +153,26 @@ fn adain_is_the_op_and_has_no_parameters() {
     let bias = tensor(&[2, 3], -1.0, 1.0, 16);
     assert!(names(&AdaIN).is_empty() && buffer_names(&AdaIN).is_empty());
     assert_eq!(AdaIN.forward(&content, &scale, &bias).to_vec(), content.adain(&scale, &bias, EPS).to_vec());
+}
+
+/// Checks that a parameter-free layer maps x to `want`, of shape `shape`.
+fn check_layer_is_op(name: &str, layer: &dyn Layer, x: &Tensor, want: Tensor, shape: &[usize]) {
+    let y = layer.forward(x);
+    assert_eq!(y.shape(), shape, "{name}");
+    assert_eq!(y.to_vec(), want.to_vec(), "{name}");
+    assert!(names(layer).is_empty() && buffer_names(layer).is_empty(), "{name}");
+}
+
+#[test]
+fn parameter_free_layers_are_their_ops() {
+    let x = tensor(&[2, 3, 5, 7], -1.0, 1.0, 17);
+    check_layer_is_op("PixelNorm", &PixelNorm, &x, x.pixel_norm(), &[2, 3, 5, 7]);
+    check_layer_is_op("MinibatchStdDev", &MinibatchStdDev, &x, x.minibatch_stddev(), &[2, 4, 5, 7]);
+    check_layer_is_op("Upsample", &Upsample::nearest(3), &x, x.upsample_nearest2d(3), &[2, 3, 15, 21]);
+    check_layer_is_op("AvgPool2d", &AvgPool2d::new(3, 2, 1), &x, x.avg_pool2d(3, 2, 1), &[2, 3, 3, 4]);
+    let even = x.reflection_pad2d([(2, 2), (2, 2)]);
+    check_layer_is_op("ReflectionPad2d", &ReflectionPad2d::new(2), &x, even, &[2, 3, 9, 11]);
+    let sides = [(1, 0), (3, 2)];
+    let uneven = x.reflection_pad2d(sides);
+    check_layer_is_op("ReflectionPad2d sides", &ReflectionPad2d::with_sides(sides), &x, uneven, &[2, 3, 6, 12]);
 }
