@@ -1,13 +1,15 @@
-//! The nn layers that wrap the normalisation and resampling ops: each forward
-//! against its op (the ops are checked against f64 references in
-//! tests/norm.rs, resample.rs, feature_maps.rs), parameter names and initial
-//! values as PyTorch has them, and the gradients that `backward()` leaves in
-//! the layers' own parameters.
+//! The nn layers that wrap the normalisation, resampling, dropout and
+//! feature-map ops: each forward against its op (the ops are checked against
+//! f64 references in tests/norm.rs, resample.rs, dropout.rs, feature_maps.rs),
+//! parameter names and initial values as PyTorch has them, the gradients that
+//! `backward()` leaves in the layers' own parameters, training mode, and the
+//! seed streams of the random layers.
 mod common;
 use common::*;
 use ganforge::gradcheck::{gradcheck, Tolerance};
 use ganforge::nn::{
-    AdaIN, AvgPool2d, InstanceNorm2d, Layer, LayerNorm, MinibatchStdDev, Module, PixelNorm, ReflectionPad2d, Upsample,
+    AdaIN, AvgPool2d, Dropout, InstanceNorm2d, Layer, LayerNorm, MinibatchStdDev, Module, NoiseInjection, PixelNorm,
+    ReflectionPad2d, SeedStream, Sequential, Upsample,
 };
 use ganforge::Tensor;
 
@@ -175,4 +177,150 @@ fn parameter_free_layers_are_their_ops() {
     let sides = [(1, 0), (3, 2)];
     let uneven = x.reflection_pad2d(sides);
     check_layer_is_op("ReflectionPad2d sides", &ReflectionPad2d::with_sides(sides), &x, uneven, &[2, 3, 6, 12]);
+}
+
+#[test]
+fn seed_stream_is_splitmix64() {
+    // The first outputs of SplitMix64 started at 0, as published with Vigna's
+    // reference splitmix64.c (https://prng.di.unimi.it/splitmix64.c).
+    let stream = SeedStream::new(0);
+    let drawn: Vec<u64> = (0..4).map(|_| stream.draw()).collect();
+    assert_eq!(drawn, [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F, 0xF88BB8A8724C81EC]);
+    assert_eq!(stream.drawn(), 4);
+}
+
+/// The outputs of `count` training forwards of a new Dropout(p, seed) on x.
+fn dropout_outputs(p: f32, seed: u64, x: &Tensor, count: usize) -> Vec<Vec<f32>> {
+    let layer = Dropout::new(p, seed);
+    (0..count).map(|_| layer.forward(x).to_vec()).collect()
+}
+
+#[test]
+fn dropout_draws_a_new_seeded_mask_every_training_forward() {
+    let (p, seed) = (0.4f32, 5u64);
+    let x = tensor(&[3, 5, 7], 0.5, 1.5, 18); // no zeros, so a zero output means dropped
+    let layer = Dropout::new(p, seed);
+    assert!(names(&layer).is_empty() && buffer_names(&layer).is_empty());
+    assert_eq!(layer.p(), p);
+
+    // Forward k is the op with the k-th seed of the layer's stream.
+    let seeds = SeedStream::new(seed);
+    for _ in 0..3 {
+        assert_eq!(layer.forward(&x).to_vec(), x.dropout(p, seeds.draw(), true).to_vec());
+    }
+
+    // Successive forwards differ; each is a mask of zeros and 1 / (1 - p).
+    let outputs = dropout_outputs(p, seed, &x, 3);
+    assert!(outputs[0] != outputs[1] && outputs[1] != outputs[2] && outputs[0] != outputs[2]);
+    for out in &outputs {
+        for (&y, &x) in out.iter().zip(&x.to_vec()) {
+            assert!(y == 0.0 || (y - x / (1.0 - p)).abs() < 1e-6, "{y} is neither dropped nor {x} / (1 - p)");
+        }
+    }
+    // The same seed repeats the sequence; another seed does not.
+    assert_eq!(dropout_outputs(p, seed, &x, 3), outputs);
+    assert_ne!(dropout_outputs(p, seed + 1, &x, 3), outputs);
+}
+
+#[test]
+fn dropout_is_the_identity_in_eval_mode_and_eval_forwards_draw_no_mask() {
+    let x = tensor(&[3, 5, 7], 0.5, 1.5, 19);
+    let training_only = dropout_outputs(0.5, 6, &x, 2);
+
+    let layer = Dropout::new(0.5, 6);
+    let first = layer.forward(&x).to_vec();
+    layer.eval();
+    for _ in 0..2 {
+        assert_eq!(layer.forward(&x).to_vec(), x.to_vec(), "eval mode is the identity");
+    }
+    layer.train();
+    let second = layer.forward(&x).to_vec();
+    assert_eq!([first, second], training_only.as_slice());
+}
+
+#[test]
+fn noise_injection_starts_as_the_identity_and_learns_its_weight() {
+    let (n, c, h, w) = (2usize, 3usize, 5usize, 3usize);
+    let layer = NoiseInjection::new(c, 7);
+    assert_eq!(names(&layer), ["weight"]);
+    assert!(buffer_names(&layer).is_empty());
+    assert_eq!((layer.weight().shape(), layer.weight().to_vec()), (&[c][..], vec![0.0; c]));
+    assert!(layer.weight().requires_grad());
+
+    // Zero weight: the output is the input, whatever the noise.
+    let x = tensor(&[n, c, h, w], -1.0, 1.0, 20);
+    assert_eq!(layer.forward(&x).to_vec(), x.to_vec());
+
+    // y = x + weight[c] noise[n, 0], so for L = sum(r * y) the gradient is
+    // dL/dweight[c] = sum over n, h, w of r[n, c, h, w] * noise[n, 0, h, w].
+    let noise = tensor(&[n, 1, h, w], -1.0, 1.0, 21);
+    let r = tensor(&[n, c, h, w], -1.0, 1.0, 22);
+    layer.forward_with_noise(&x, &noise).mul(&r).sum_all().backward();
+    let (rv, nv) = (r.to_vec(), noise.to_vec());
+    let want: Vec<f64> = (0..c)
+        .map(|ch| {
+            let planes = (0..n).flat_map(|s| (0..h * w).map(move |p| (s, p)));
+            planes.map(|(s, p)| f64::from(rv[(s * c + ch) * h * w + p]) * f64::from(nv[s * h * w + p])).sum()
+        })
+        .collect();
+    let grad = layer.weight().grad().expect("the weight got no gradient");
+    assert_close(&grad.to_vec(), &want, 1e-5, 1e-5);
+    assert!(want.iter().all(|g| g.abs() > 1e-3), "a vanishing reference gradient would test nothing");
+
+    // With a weight, forward_with_noise is the op.
+    randomize(layer.weight(), -1.0, 1.0, 23);
+    assert_eq!(layer.forward_with_noise(&x, &noise).to_vec(), x.noise_injection(layer.weight(), &noise).to_vec());
+}
+
+/// The outputs of `count` forwards of a NoiseInjection(c, seed) with weight `weight` on x.
+fn noise_outputs(weight: &[f32], seed: u64, x: &Tensor, count: usize) -> Vec<Vec<f32>> {
+    let layer = NoiseInjection::new(weight.len(), seed);
+    layer.weight().write_(weight);
+    (0..count).map(|_| layer.forward(x).to_vec()).collect()
+}
+
+#[test]
+fn noise_injection_draws_seeded_gaussian_noise_every_forward_in_both_modes() {
+    let (n, c, h, w) = (2usize, 3usize, 5usize, 3usize);
+    let x = tensor(&[n, c, h, w], -1.0, 1.0, 24);
+    let weight = [0.5f32, -1.5, 2.0];
+    let layer = NoiseInjection::new(c, 8);
+    layer.weight().write_(&weight);
+
+    // Forward k adds the N(0, 1) image Tensor::randn([N, 1, H, W], seed k of the stream).
+    let seeds = SeedStream::new(8);
+    let noise = Tensor::randn(&[n, 1, h, w], seeds.draw());
+    assert_eq!(layer.forward(&x).to_vec(), layer.forward_with_noise(&x, &noise).to_vec());
+
+    // The noise is part of the generator, so evaluation mode draws it too.
+    layer.eval();
+    let noise = Tensor::randn(&[n, 1, h, w], seeds.draw());
+    assert_eq!(layer.forward(&x).to_vec(), layer.forward_with_noise(&x, &noise).to_vec());
+
+    let outputs = noise_outputs(&weight, 9, &x, 2);
+    assert_ne!(outputs[0], outputs[1], "successive forwards draw new noise");
+    assert_eq!(noise_outputs(&weight, 9, &x, 2), outputs, "the same seed draws the same noise");
+    assert_ne!(noise_outputs(&weight, 10, &x, 2), outputs, "another seed draws other noise");
+}
+
+#[test]
+fn layers_in_a_sequential_keep_pytorchs_names_and_follow_its_mode() {
+    let model = Sequential::new()
+        .push(InstanceNorm2d::with_affine(3))
+        .push(NoiseInjection::new(3, 1))
+        .push(Dropout::new(0.5, 2))
+        .push(LayerNorm::new(&[5, 7]))
+        .push(InstanceNorm2d::new(3));
+    assert_eq!(names(&model), ["0.weight", "0.bias", "1.weight", "3.weight", "3.bias"]);
+    assert!(buffer_names(&model).is_empty());
+
+    // eval() reaches the dropout inside: with the noise weight at zero, every
+    // other layer is deterministic, so two eval forwards agree, and a training
+    // forward (a fresh mask) gives something else.
+    let x = tensor(&[2, 3, 5, 7], -1.0, 1.0, 25);
+    model.eval();
+    let evaluated = model.forward(&x).to_vec();
+    assert_eq!(model.forward(&x).to_vec(), evaluated);
+    model.train();
+    assert_ne!(model.forward(&x).to_vec(), evaluated);
 }

@@ -6,6 +6,7 @@
 //! update the parameters in place.
 
 mod activation;
+mod dropout;
 mod equalized;
 pub mod init;
 mod instance_norm;
@@ -13,21 +14,26 @@ mod layer_norm;
 mod linear;
 mod minibatch_stddev;
 mod module;
+mod noise_injection;
 mod pixel_norm;
 mod resample;
 mod reshape;
+mod seed_stream;
 mod sequential;
 mod spectral_norm;
 
 pub use activation::{LeakyRelu, Relu, Sigmoid, Tanh};
+pub use dropout::Dropout;
 pub use equalized::EqualizedLinear;
 pub use instance_norm::{AdaIN, InstanceNorm2d};
 pub use layer_norm::LayerNorm;
 pub use linear::{linear, Linear};
 pub use minibatch_stddev::MinibatchStdDev;
 pub use module::{Layer, Module, TrainingFlag, WeightLayer};
+pub use noise_injection::NoiseInjection;
 pub use pixel_norm::PixelNorm;
 pub use resample::{AvgPool2d, ReflectionPad2d, Upsample};
 pub use reshape::{Flatten, Reshape};
+pub use seed_stream::SeedStream;
 pub use sequential::Sequential;
 pub use spectral_norm::{spectral_normalize, spectral_sigma, SpectralNorm};
