@@ -127,3 +127,10 @@ impl TrainingFlag {
         self.0.store(training, Ordering::Relaxed);
     }
 }
+
+/// The entries of `named` that are present, with owned names: the own
+/// parameters of a layer whose parameters can be switched off (an optional
+/// affine, an optional bias).
+pub(super) fn present_named(named: &[(&str, Option<&Tensor>)]) -> Vec<(String, Tensor)> {
+    named.iter().filter_map(|&(name, t)| t.map(|t| (name.to_string(), t.clone()))).collect()
+}
