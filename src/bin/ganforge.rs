@@ -226,7 +226,7 @@ fn sample(args: SampleArgs) -> Result<(), String> {
         None => (0..args.n).map(|i| (i / 8) % classes).collect(),
     });
     let images = sample_eval(model, &z, labels.as_deref());
-    save_images(&images, &args.out).map_err(|e| e.to_string())?;
+    save_images(&images, 8, &args.out).map_err(|e| e.to_string())?;
     println!("wrote {} samples to {}", args.n, args.out.display());
     Ok(())
 }

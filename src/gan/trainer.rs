@@ -355,7 +355,7 @@ impl Trainer {
         }
         let model = self.sampling_model();
         let images = sample_eval(model, &self.fixed_z, self.fixed_labels.as_deref());
-        save_images(&images, &path)?;
+        save_images(&images, 8, &path)?;
         Ok(None)
     }
 
@@ -383,7 +383,7 @@ impl Trainer {
         plot::save_loss_curves(&[("D loss", &d), ("G loss", &g)], self.config.out.join("losses.png"))?;
         if self.data.item_shape() != [2] {
             let strip = latent_interpolation(self.sampling_model(), &self.fixed_z, self.fixed_labels.as_deref());
-            save_images(&strip, &self.config.out.join("interpolation.png"))?;
+            save_images(&strip, 10, &self.config.out.join("interpolation.png"))?;
         }
         Ok(())
     }
@@ -449,12 +449,11 @@ fn latent_interpolation(model: &dyn GanModel, z: &Tensor, labels: Option<&[usize
     sample_eval(model, &line, labels.as_deref())
 }
 
-/// Saves images [N, C, H, W] in [-1, 1] as a grid, 8 per row (10 for a strip).
-pub fn save_images(images: &Tensor, path: &Path) -> Result<(), TrainError> {
+/// Saves images [N, C, H, W] in [-1, 1] as a grid with `per_row` images a row.
+pub fn save_images(images: &Tensor, per_row: usize, path: &Path) -> Result<(), TrainError> {
     let [n, c, h, w] = images.shape() else {
         return Err(TrainError::Config(format!("pictures need [N, C, H, W], got {:?}", images.shape())));
     };
-    let per_row = if *n == 10 { 10 } else { 8 };
     Ok(grid::save_grid(&images.to_vec(), *n, *c, *h, *w, per_row, path)?)
 }
 
