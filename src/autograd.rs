@@ -156,7 +156,18 @@ fn differentiate(outputs: &[&Tensor], targets: &Targets, create_graph: bool) -> 
         // Every consumer of t comes later in the order, so its gradient is complete.
         let Some(g) = pending.remove(&t.id()) else { continue };
         if let Some(node) = t.node() {
-            let input_grads = (node.backward)(&node.inputs, t, &g);
+            // Without create_graph, inputs that lead to no target are handed to
+            // the rule detached: a rule skips the gradient of an input that does
+            // not track one (a discriminator's weights during the generator's
+            // step cost no matmuls). With create_graph every input stays attached,
+            // since the gradient's own graph must reach them (a gradient penalty
+            // differentiates dD/dx with respect to D's weights).
+            let inputs: Vec<Tensor> = if create_graph {
+                node.inputs.clone()
+            } else {
+                node.inputs.iter().map(|i| if needed.contains(&i.id()) { i.clone() } else { i.detach() }).collect()
+            };
+            let input_grads = (node.backward)(&inputs, t, &g);
             assert_eq!(
                 input_grads.len(),
                 node.inputs.len(),
