@@ -23,6 +23,7 @@ pub use params::{Params, MAX_RANK};
 pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
 pub use storage::Storage;
 
+pub(crate) use shaders::CONV;
 pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -68,6 +68,7 @@ shader!(BROADCAST, "broadcast.wgsl", true);
 shader!(REDUCE, "reduce.wgsl", true);
 shader!(MATMUL, "matmul.wgsl", gemm);
 shader!(SHAPE, "shape.wgsl", true);
+shader!(CONV, "conv.wgsl", gemm);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
-pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE];
+pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &CONV];

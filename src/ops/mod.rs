@@ -5,6 +5,7 @@
 
 pub mod broadcast;
 pub mod composite;
+pub mod conv;
 pub mod matmul;
 pub mod reduce;
 pub mod shape;
