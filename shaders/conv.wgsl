@@ -75,7 +75,7 @@ const CONV_TRANSPOSE2D: u32 = 2u;
 // x / d, exact for x < 2^31 and x / d < 2^21: the f32 quotient is within 1 of
 // the true one, and the remainder's sign says which way to correct it.
 fn divide(x: u32, d: u32) -> u32 {
-    let q = u32(f32(x) / f32(d));
+    let q = u32(f32(x) * (1.0 / f32(d)));
     let r = i32(x) - i32(q * d);
     return q + select(0u, 1u, r >= i32(d)) - select(0u, 1u, r < 0);
 }
@@ -147,7 +147,7 @@ fn store_c(z: u32, row: u32, col: u32, value: f32) {
     }
 }
 
-@compute @workgroup_size(SIDE, SIDE)
+@compute @workgroup_size(SIDE_X, SIDE_Y)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_id) local: vec3<u32>,

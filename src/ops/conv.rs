@@ -29,7 +29,8 @@
 //! all with the same options (conv_transpose2d's output_padding chosen to give
 //! back the image's size). The rules use only these three ops, so gradients of
 //! any order exist. A bias is a broadcast `add` after the op; its gradient, the
-//! sum over N, H and W, comes from `add`'s own rule.
+//! sum over N, H and W, comes from `add`'s own rule. An input that no gradient
+//! flows to (a batch of data) gets none computed.
 
 use super::matmul::Blocking;
 use crate::gpu::{device, Params, Storage, CONV};
@@ -230,7 +231,10 @@ fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions) -> Tensor {
     Tensor::from_op(storage, out.to_vec(), op, &[x, w], move |inputs, _, grad| {
         let (x, w) = (&inputs[0], &inputs[1]);
         let back = options.padding_back((xs[2], xs[3]), kernel, (oh, ow));
-        vec![Some(conv_transpose2d_op(grad, w, options, back)), Some(conv2d_weight(x, grad, kernel, options))]
+        vec![
+            x.tracks_grad().then(|| conv_transpose2d_op(grad, w, options, back)),
+            w.tracks_grad().then(|| conv2d_weight(x, grad, kernel, options)),
+        ]
     })
 }
 
@@ -286,7 +290,10 @@ pub fn conv2d_weight(x: &Tensor, grad_out: &Tensor, kernel: (usize, usize), opti
     Tensor::from_op(storage, out.to_vec(), op, &[x, grad_out], move |inputs, _, grad| {
         let (x, grad_out) = (&inputs[0], &inputs[1]);
         let back = options.padding_back((xs[2], xs[3]), kernel, (ys[2], ys[3]));
-        vec![Some(conv_transpose2d_op(grad_out, grad, options, back)), Some(conv2d_op(x, grad, options))]
+        vec![
+            x.tracks_grad().then(|| conv_transpose2d_op(grad_out, grad, options, back)),
+            grad_out.tracks_grad().then(|| conv2d_op(x, grad, options)),
+        ]
     })
 }
 
@@ -316,7 +323,10 @@ fn conv_transpose2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, output_pa
     }
     Tensor::from_op(storage, out.to_vec(), op, &[x, w], move |inputs, _, grad| {
         let (x, w) = (&inputs[0], &inputs[1]);
-        vec![Some(conv2d_op(grad, w, options)), Some(conv2d_weight(grad, x, kernel, options))]
+        vec![
+            x.tracks_grad().then(|| conv2d_op(grad, w, options)),
+            w.tracks_grad().then(|| conv2d_weight(grad, x, kernel, options)),
+        ]
     })
 }
 
