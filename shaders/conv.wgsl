@@ -28,12 +28,14 @@
 //                  stride only from the kernel rows where that division is
 //                  exact; within a phase those rows are kh = tap_origin.y +
 //                  tap_step.y * th, and ih = jh - th * (tap_step.y * dilation /
-//                  stride) + ih of the first tap: again the formula above, with
-//                  the 1/stride of the zeros between input pixels never computed.
-//                  A = weights [C, O/g, KH, KW] read at (c, o, kh, kw).
+//                  stride) + ih of the first tap: again the formula above.
+//                  The products with the zeros that the "dilated input" view
+//                  puts between input pixels (3 in 4 at stride 2) are never
+//                  formed. A = weights [C, O/g, KH, KW] read at (c, o, kh, kw).
+// Workgroup (x, y, z) computes tile (x, y) of group z's product.
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
 // sizes; divide() does that in f32 (lavapipe runs u32 division one lane at a
-// time, f32 division as one vector instruction).
+// time, f32 arithmetic as vector instructions).
 // Version 1.
 
 struct Params {
@@ -72,8 +74,8 @@ const CONV2D: u32 = 0u;
 const CONV2D_WEIGHT: u32 = 1u;
 const CONV_TRANSPOSE2D: u32 = 2u;
 
-// x / d, exact for x < 2^31 and x / d < 2^21: the f32 quotient is within 1 of
-// the true one, and the remainder's sign says which way to correct it.
+// x / d, exact for x < 2^31 and x / d < 2^20: the f32 estimate is within 1 of
+// the true quotient, and the remainder says which way to correct it.
 fn divide(x: u32, d: u32) -> u32 {
     let q = u32(f32(x) * (1.0 / f32(d)));
     let r = i32(x) - i32(q * d);

@@ -171,10 +171,10 @@ impl ConvGemm {
     }
 
     fn run(&self, a: &Tensor, image: &Tensor, result: &Storage) {
-        // divide() in the shader is exact for quotients below 2^21.
+        // divide() in the shader is exact for quotients below 2^20.
         let largest_quotient = self.image[0].max(self.image[1]).max(self.pos_grid.0).max(self.tap_grid.0);
         assert!(
-            largest_quotient < 1 << 21 && self.m.max(self.n).max(self.k) < 1 << 31,
+            largest_quotient < 1 << 20 && self.m.max(self.n).max(self.k) < 1 << 31,
             "convolution of image {:?} into {:?} is too large for the kernel's index arithmetic",
             self.image,
             self.out

@@ -35,18 +35,23 @@ impl Blocking {
     pub const THIN_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (1, 4) };
     pub const ALL: [Blocking; 5] = [Self::GPU, Self::CPU, Self::SMALL, Self::THIN_GPU, Self::THIN_CPU];
 
-    /// The blocking for an M x N product on this device. A 128-wide tile would
-    /// waste half its work or more along a side of at most 64, so such a side
-    /// gets 2 blocks per invocation instead of 4 (CPU) or the 64 x 64 tile
-    /// (GPU); M of at most 4 gets the thin tile.
+    /// The blocking for an M x N product on this device. M of at most 4 gets
+    /// the thin tile. A 128-wide tile would waste half its work or more along
+    /// a side of at most 64: GPUs then take the 64 x 64 tile; CPU adapters keep
+    /// 16 x 16 values per invocation (their speed comes from that) and halve
+    /// the invocations along the short side, unless both sides are short.
     pub fn for_problem(m: usize, n: usize) -> Blocking {
         let cpu = device().info.device_type == wgpu::DeviceType::Cpu;
-        let blocks = |size: usize| if size <= 64 { 2 } else { 4 };
+        let short = |size: usize| size <= 64;
         match (m, cpu) {
             (..=4, true) => Blocking::THIN_CPU,
             (..=4, false) => Blocking::THIN_GPU,
-            (_, true) => Blocking { blocks: (blocks(m), blocks(n)), ..Blocking::CPU },
-            _ if m.min(n) <= 64 => Blocking::SMALL,
+            _ if short(m) && short(n) => Blocking::SMALL,
+            (_, true) => {
+                let side = |size: usize| if short(size) { 4 } else { 8 };
+                Blocking { invocations: (side(n), side(m)), ..Blocking::CPU }
+            }
+            _ if short(m) || short(n) => Blocking::SMALL,
             (_, false) => Blocking::GPU,
         }
     }
