@@ -5,6 +5,7 @@
 //! synchronisation, after one untimed warm-up run that compiles the pipeline.
 
 use ganforge::gpu::device;
+use ganforge::ops::conv::{conv2d, conv2d_weight, conv_transpose2d, Conv2dOptions};
 use ganforge::ops::matmul::Blocking;
 use ganforge::{enable_grad, grad, no_grad, Tensor};
 use std::time::Instant;
@@ -38,15 +39,19 @@ fn main() {
         let n = 1024;
         let a = Tensor::randn(&[n, n], 1);
         let b = Tensor::randn(&[n, n], 2);
-        for blocking in [Blocking::Gpu, Blocking::Cpu, Blocking::Small] {
+        for blocking in [Blocking::GPU, Blocking::CPU, Blocking::SMALL] {
             let seconds = time(3, || a.matmul_blocked(&b, false, false, Some(blocking)));
             let flops = 2.0 * (n * n * n) as f64;
             println!(
-                "matmul {n}^3, {blocking:?} blocking: {:8.3} ms  {:8.2} GFLOP/s",
+                "matmul {n}^3, {:?} invocations of {:?} blocks: {:8.3} ms  {:8.2} GFLOP/s",
+                blocking.invocations,
+                blocking.blocks,
                 seconds * 1e3,
                 flops / seconds / 1e9
             );
         }
+
+        dcgan28_convolutions();
 
         let n = 1 << 22;
         let a = Tensor::randn(&[n], 3);
@@ -87,4 +92,61 @@ fn main() {
         let seconds = time(500, || tiny.add_scalar(1.0));
         println!("one small dispatch: {:8.1} us", seconds * 1e6);
     });
+}
+
+/// The convolutions of the dcgan28 reference workload (DESIGN.md) at batch 64:
+/// forward, input gradient and weight gradient, each one kernel launch set.
+/// GFLOP/s count 2 per multiply-add of the layer (the same for all three).
+fn dcgan28_convolutions() {
+    let options = Conv2dOptions { stride: (2, 2), padding: (1, 1), ..Default::default() };
+    // (name, transposed, input [N, C, H, W], weight)
+    let layers = [
+        ("D conv 1->64, 28->14", false, [64, 1, 28, 28], [64, 1, 4, 4]),
+        ("D conv 64->128, 14->7", false, [64, 64, 14, 14], [128, 64, 4, 4]),
+        ("G convT 128->64, 7->14", true, [64, 128, 7, 7], [128, 64, 4, 4]),
+        ("G convT 64->1, 14->28", true, [64, 64, 14, 14], [64, 1, 4, 4]),
+    ];
+    for (name, transposed, input, weight) in layers {
+        let x = Tensor::randn(&input, 5);
+        let w = Tensor::randn(&weight, 6);
+        let kernel = (weight[2], weight[3]);
+        let forward = || {
+            if transposed {
+                conv_transpose2d(&x, &w, None, options, (0, 0))
+            } else {
+                conv2d(&x, &w, None, options)
+            }
+        };
+        let y = forward();
+        let g = Tensor::randn(y.shape(), 7);
+        // Multiply-adds: every (input pixel or output pixel of the conv2d side) x
+        // (kernel element) x (channel pair); the conv2d side is the larger image
+        // for a transposed layer, so count from the conv2d view of each layer.
+        let (image, out) = if transposed { (y.shape(), &input[..]) } else { (&input[..], y.shape()) };
+        let macs = (out[0] * out[1] * out[2] * out[3] * image[1] * kernel.0 * kernel.1) as f64;
+        let report = |what: &str, seconds: f64| {
+            println!("{name} {what}: {:8.3} ms  {:8.2} GFLOP/s", seconds * 1e3, 2.0 * macs / seconds / 1e9);
+        };
+        report("forward", time(5, forward));
+        report(
+            "input gradient",
+            time(5, || {
+                if transposed {
+                    conv2d(&g, &w, None, options)
+                } else {
+                    conv_transpose2d(&g, &w, None, options, (0, 0))
+                }
+            }),
+        );
+        report(
+            "weight gradient",
+            time(5, || {
+                if transposed {
+                    conv2d_weight(&g, &x, kernel, options)
+                } else {
+                    conv2d_weight(&x, &g, kernel, options)
+                }
+            }),
+        );
+    }
 }

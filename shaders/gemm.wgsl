@@ -8,53 +8,59 @@
 // For matmul the gathers read strided matrices; for convolutions they read
 // the image through the im2col pattern, so no patch matrix is ever stored.
 //
-// What one workgroup computes: a TILE x TILE block of C (rows tile.y * TILE..,
-// columns tile.x * TILE..) of problem z. K is walked in steps of BK: the
-// workgroup copies the TILE x BK slice of A and the BK x TILE slice of B into
-// workgroup memory (fill_tiles), then each invocation multiplies its share out
-// of it (multiply_tiles). Each value copied from global memory is then used by
-// TILE / (4 * BLOCKS) invocations.
+// What one workgroup computes: a TILE_M x TILE_N block of C (rows from
+// tile.y * TILE_M, columns from tile.x * TILE_N) of problem z. K is walked in
+// steps of BK: the workgroup copies the TILE_M x BK slice of A and the
+// BK x TILE_N slice of B into workgroup memory (fill_tiles), then each
+// invocation multiplies its share out of it (multiply_tiles). A value of A
+// copied from global memory is then used by SIDE_X invocations, one of B by
+// SIDE_Y.
 //
-// An invocation's share: BLOCKS x BLOCKS blocks of 4 x 4 values of C, each a
-// mat4x4 accumulator. Invocation (x, y) owns the row blocks y + SIDE * i and
-// the column blocks x + SIDE * j (i, j < BLOCKS): neighbouring invocations read
-// neighbouring vec4s of the tiles. Per step of k it loads BLOCKS vec4s of A and
-// BLOCKS vec4s of B and does 16 BLOCKS^2 multiply-adds (rank1). The A tile is
-// stored transposed ([k][row]) so that 4 rows of one k are one vec4.
+// An invocation's share: BLOCKS_M x BLOCKS_N blocks of 4 x 4 values of C, each
+// a mat4x4 accumulator. Invocation (x, y) owns the row blocks y + SIDE_Y * i
+// and the column blocks x + SIDE_X * j (i < BLOCKS_M, j < BLOCKS_N), so
+// neighbouring invocations read neighbouring vec4s of the tiles. Per step of k
+// it loads BLOCKS_M vec4s of A and BLOCKS_N of B and does 16 BLOCKS_M BLOCKS_N
+// multiply-adds (rank1). The A tile is stored transposed ([k][row]) so that 4
+// rows at one k are one vec4.
 //
-// The blocking is a pipeline constant (OP >> 4, chosen by the Rust side):
-//   0  GPUs: 16 x 16 invocations of 2 x 2 blocks (8 x 8 values), TILE 128;
-//   1  CPU adapters: 8 x 8 invocations of 4 x 4 blocks (16 x 16 values), TILE 128;
-//   2  small problems: 8 x 8 invocations of 2 x 2 blocks, TILE 64.
-// On a GPU 64 accumulators per invocation fit in registers. On lavapipe an
-// invocation is one SIMD lane and every load from workgroup memory is a loop
-// over the 8 lanes, so loads dominate unless each feeds many multiply-adds:
-// 16 x 16 values per invocation does 4x the work per load (2x the speed, even
-// though the accumulators spill to the stack). Tile sizes here are the same
-// (TILE = 128, BK = 16: 16 KiB of workgroup memory, the WebGPU minimum limit).
+// The blocking is a pipeline constant chosen by the Rust side (ops/matmul.rs,
+// `Blocking`): bits 4.., 8.., 12.. and 16.. of OP hold log2 of SIDE_X, SIDE_Y,
+// BLOCKS_M and BLOCKS_N (1, 2 or 4 blocks). On a GPU the usual choice is 16 x 16
+// invocations of 2 x 2 blocks (8 x 8 values: 64 accumulators fit in registers),
+// a 128 x 128 tile. On lavapipe an invocation is one SIMD lane and every load
+// from workgroup memory is a loop over the 8 lanes, so loads dominate unless
+// each feeds many multiply-adds: 8 x 8 invocations of 4 x 4 blocks (16 x 16
+// values) do 4x the work per load, 2x the speed even though the accumulators
+// spill to the stack. Problems with at most 4 rows (a convolution to one
+// channel) take a 4-row tile: 1 row block per invocation, a row of invocations.
+// BK is 16, or 8 when two 16-deep tiles would pass 16 KiB (the WebGPU default
+// limit of workgroup memory).
 // Accumulators are separate variables, not an array: lavapipe keeps private
 // arrays in memory and indexes them per lane (5x slower, measured).
 // OP & 15 is left to the family file (which gather it runs).
 //
-// Version 2: shared core with mat4x4 blocks, blocking by pipeline constant;
-//   1024^3 on lavapipe (2 cores, AVX2) 2.5 -> 17 GFLOP/s.
-// Version 1: 64 x 64 tile, 16 x 16 invocations of 4 x 4 scalars, BK 16.
+// Version 3: non-square tiles (thin problems); version 2: shared core with
+//   mat4x4 blocks, blocking by pipeline constant, 1024^3 on lavapipe (2 cores,
+//   AVX2) 2.5 -> 17 GFLOP/s; version 1: 64 x 64 tile, 16 x 16 invocations of
+//   4 x 4 scalars.
 
 override OP: u32 = 0u;
 override GATHER: u32 = OP & 15u;
-override BLOCKING: u32 = OP >> 4u;
-override SIDE: u32 = select(8u, 16u, BLOCKING == 0u);
-override BLOCKS: u32 = select(2u, 4u, BLOCKING == 1u);
-override TILE: u32 = 4u * SIDE * BLOCKS;
-override INVOCATIONS: u32 = SIDE * SIDE;
+override SIDE_X: u32 = 1u << ((OP >> 4u) & 15u);
+override SIDE_Y: u32 = 1u << ((OP >> 8u) & 15u);
+override BLOCKS_M: u32 = 1u << ((OP >> 12u) & 15u);
+override BLOCKS_N: u32 = 1u << ((OP >> 16u) & 15u);
+override TILE_M: u32 = 4u * SIDE_Y * BLOCKS_M;
+override TILE_N: u32 = 4u * SIDE_X * BLOCKS_N;
+override INVOCATIONS: u32 = SIDE_X * SIDE_Y;
+override BK: u32 = select(8u, 16u, TILE_M + TILE_N <= 256u);
 
-const BK: u32 = 16u;
+var<workgroup> tile_a: array<vec4<f32>, BK * TILE_M / 4u>; // [BK][TILE_M / 4]: rows 4i..4i+3 of A at one k
+var<workgroup> tile_b: array<vec4<f32>, BK * TILE_N / 4u>; // [BK][TILE_N / 4]: columns 4j..4j+3 of B at one k
 
-var<workgroup> tile_a: array<vec4<f32>, BK * TILE / 4u>; // [BK][TILE / 4]: rows 4i..4i+3 of A at one k
-var<workgroup> tile_b: array<vec4<f32>, BK * TILE / 4u>; // [BK][TILE / 4]: columns 4j..4j+3 of B at one k
-
-// Accumulator block (i, j) of this invocation; the blocks with i or j >= 2
-// exist only when BLOCKS is 4.
+// Accumulator block (i, j) of this invocation; only those with i < BLOCKS_M
+// and j < BLOCKS_N are used.
 var<private> c00: mat4x4<f32>;
 var<private> c01: mat4x4<f32>;
 var<private> c02: mat4x4<f32>;
@@ -87,62 +93,82 @@ fn rank1(acc: mat4x4<f32>, u: vec4<f32>, v: vec4<f32>) -> mat4x4<f32> {
 // tile k varies fastest between neighbouring invocations (neighbouring
 // addresses for a row-major A), in the B tile the column does.
 fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
-    let slots_per_row = TILE / 4u;
-    for (var s = 0u; s < BK * slots_per_row / INVOCATIONS; s++) {
+    let a_slots = BK * TILE_M / 4u;
+    for (var s = 0u; s < (a_slots + INVOCATIONS - 1u) / INVOCATIONS; s++) {
         let slot = lid + s * INVOCATIONS;
-        let ka = slot % BK;
-        let rows = slot / BK;
-        let row = row0 + 4u * rows;
-        let k = k0 + ka;
-        tile_a[ka * slots_per_row + rows] = vec4<f32>(
-            gather_a(z, row, k),
-            gather_a(z, row + 1u, k),
-            gather_a(z, row + 2u, k),
-            gather_a(z, row + 3u, k),
-        );
-        let kb = slot / slots_per_row;
-        let cols = slot % slots_per_row;
-        let col = col0 + 4u * cols;
-        let k_b = k0 + kb;
-        tile_b[kb * slots_per_row + cols] = vec4<f32>(
-            gather_b(z, k_b, col),
-            gather_b(z, k_b, col + 1u),
-            gather_b(z, k_b, col + 2u),
-            gather_b(z, k_b, col + 3u),
-        );
+        if (a_slots % INVOCATIONS == 0u || slot < a_slots) {
+            let ka = slot % BK;
+            let rows = slot / BK;
+            let row = row0 + 4u * rows;
+            let k = k0 + ka;
+            tile_a[ka * (TILE_M / 4u) + rows] = vec4<f32>(
+                gather_a(z, row, k),
+                gather_a(z, row + 1u, k),
+                gather_a(z, row + 2u, k),
+                gather_a(z, row + 3u, k),
+            );
+        }
+    }
+    let b_slots = BK * TILE_N / 4u;
+    for (var s = 0u; s < (b_slots + INVOCATIONS - 1u) / INVOCATIONS; s++) {
+        let slot = lid + s * INVOCATIONS;
+        if (b_slots % INVOCATIONS == 0u || slot < b_slots) {
+            let kb = slot / (TILE_N / 4u);
+            let cols = slot % (TILE_N / 4u);
+            let col = col0 + 4u * cols;
+            let k = k0 + kb;
+            tile_b[kb * (TILE_N / 4u) + cols] = vec4<f32>(
+                gather_b(z, k, col),
+                gather_b(z, k, col + 1u),
+                gather_b(z, k, col + 2u),
+                gather_b(z, k, col + 3u),
+            );
+        }
+    }
+}
+
+// Row block i of the A tile at step k, column block j of the B tile; a block
+// the invocation does not have reads block 0 again (a load the compiler merges).
+fn a_block(k: u32, y: u32, i: u32) -> vec4<f32> {
+    return tile_a[k * (TILE_M / 4u) + y + SIDE_Y * select(0u, i, i < BLOCKS_M)];
+}
+
+fn b_block(k: u32, x: u32, j: u32) -> vec4<f32> {
+    return tile_b[k * (TILE_N / 4u) + x + SIDE_X * select(0u, j, j < BLOCKS_N)];
+}
+
+// One row of accumulator blocks: c_j += a b_j^T for the column blocks j the
+// invocation has.
+fn update_row(
+    c0: ptr<private, mat4x4<f32>>,
+    c1: ptr<private, mat4x4<f32>>,
+    c2: ptr<private, mat4x4<f32>>,
+    c3: ptr<private, mat4x4<f32>>,
+    a: vec4<f32>,
+    b: mat4x4<f32>,
+) {
+    *c0 = rank1(*c0, a, b[0]);
+    if (BLOCKS_N > 1u) {
+        *c1 = rank1(*c1, a, b[1]);
+    }
+    if (BLOCKS_N > 2u) {
+        *c2 = rank1(*c2, a, b[2]);
+        *c3 = rank1(*c3, a, b[3]);
     }
 }
 
 // The invocation's multiply-adds over one pair of tiles.
 fn multiply_tiles(x: u32, y: u32) {
     for (var k = 0u; k < BK; k++) {
-        let ra = k * (TILE / 4u) + y;
-        let rb = k * (TILE / 4u) + x;
-        let a0 = tile_a[ra];
-        let a1 = tile_a[ra + SIDE];
-        let b0 = tile_b[rb];
-        let b1 = tile_b[rb + SIDE];
-        c00 = rank1(c00, a0, b0);
-        c01 = rank1(c01, a0, b1);
-        c10 = rank1(c10, a1, b0);
-        c11 = rank1(c11, a1, b1);
-        if (BLOCKS == 4u) {
-            let a2 = tile_a[ra + 2u * SIDE];
-            let a3 = tile_a[ra + 3u * SIDE];
-            let b2 = tile_b[rb + 2u * SIDE];
-            let b3 = tile_b[rb + 3u * SIDE];
-            c02 = rank1(c02, a0, b2);
-            c03 = rank1(c03, a0, b3);
-            c12 = rank1(c12, a1, b2);
-            c13 = rank1(c13, a1, b3);
-            c20 = rank1(c20, a2, b0);
-            c21 = rank1(c21, a2, b1);
-            c22 = rank1(c22, a2, b2);
-            c23 = rank1(c23, a2, b3);
-            c30 = rank1(c30, a3, b0);
-            c31 = rank1(c31, a3, b1);
-            c32 = rank1(c32, a3, b2);
-            c33 = rank1(c33, a3, b3);
+        // Column j of b is the invocation's column block j of B at this k.
+        let b = mat4x4<f32>(b_block(k, x, 0u), b_block(k, x, 1u), b_block(k, x, 2u), b_block(k, x, 3u));
+        update_row(&c00, &c01, &c02, &c03, a_block(k, y, 0u), b);
+        if (BLOCKS_M > 1u) {
+            update_row(&c10, &c11, &c12, &c13, a_block(k, y, 1u), b);
+        }
+        if (BLOCKS_M > 2u) {
+            update_row(&c20, &c21, &c22, &c23, a_block(k, y, 2u), b);
+            update_row(&c30, &c31, &c32, &c33, a_block(k, y, 3u), b);
         }
     }
 }
@@ -151,7 +177,7 @@ fn multiply_tiles(x: u32, y: u32) {
 // for problem z into the invocation's accumulators.
 fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32>, lid: u32) {
     for (var k0 = k_begin; k0 < k_end; k0 += BK) {
-        fill_tiles(z, tile.y * TILE, tile.x * TILE, k0, lid);
+        fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
         workgroupBarrier();
         multiply_tiles(local.x, local.y);
         workgroupBarrier();
@@ -160,8 +186,8 @@ fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32
 
 // Hands the 16 values of accumulator block (i, j) to store_c.
 fn store_block(z: u32, tile: vec2<u32>, local: vec2<u32>, i: u32, j: u32, block: mat4x4<f32>) {
-    let row = tile.y * TILE + 4u * (local.y + SIDE * i);
-    let col = tile.x * TILE + 4u * (local.x + SIDE * j);
+    let row = tile.y * TILE_M + 4u * (local.y + SIDE_Y * i);
+    let col = tile.x * TILE_N + 4u * (local.x + SIDE_X * j);
     for (var r = 0u; r < 4u; r++) {
         for (var q = 0u; q < 4u; q++) {
             store_c(z, row + r, col + q, block[r][q]);
@@ -169,24 +195,26 @@ fn store_block(z: u32, tile: vec2<u32>, local: vec2<u32>, i: u32, j: u32, block:
     }
 }
 
+// Stores row i of accumulator blocks.
+fn store_row(z: u32, tile: vec2<u32>, local: vec2<u32>, i: u32, c0: mat4x4<f32>, c1: mat4x4<f32>, c2: mat4x4<f32>, c3: mat4x4<f32>) {
+    store_block(z, tile, local, i, 0u, c0);
+    if (BLOCKS_N > 1u) {
+        store_block(z, tile, local, i, 1u, c1);
+    }
+    if (BLOCKS_N > 2u) {
+        store_block(z, tile, local, i, 2u, c2);
+        store_block(z, tile, local, i, 3u, c3);
+    }
+}
+
 // Writes the invocation's accumulators through store_c.
 fn write_tile(z: u32, tile: vec2<u32>, local: vec2<u32>) {
-    store_block(z, tile, local, 0u, 0u, c00);
-    store_block(z, tile, local, 0u, 1u, c01);
-    store_block(z, tile, local, 1u, 0u, c10);
-    store_block(z, tile, local, 1u, 1u, c11);
-    if (BLOCKS == 4u) {
-        store_block(z, tile, local, 0u, 2u, c02);
-        store_block(z, tile, local, 0u, 3u, c03);
-        store_block(z, tile, local, 1u, 2u, c12);
-        store_block(z, tile, local, 1u, 3u, c13);
-        store_block(z, tile, local, 2u, 0u, c20);
-        store_block(z, tile, local, 2u, 1u, c21);
-        store_block(z, tile, local, 2u, 2u, c22);
-        store_block(z, tile, local, 2u, 3u, c23);
-        store_block(z, tile, local, 3u, 0u, c30);
-        store_block(z, tile, local, 3u, 1u, c31);
-        store_block(z, tile, local, 3u, 2u, c32);
-        store_block(z, tile, local, 3u, 3u, c33);
+    store_row(z, tile, local, 0u, c00, c01, c02, c03);
+    if (BLOCKS_M > 1u) {
+        store_row(z, tile, local, 1u, c10, c11, c12, c13);
+    }
+    if (BLOCKS_M > 2u) {
+        store_row(z, tile, local, 2u, c20, c21, c22, c23);
+        store_row(z, tile, local, 3u, c30, c31, c32, c33);
     }
 }

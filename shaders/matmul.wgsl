@@ -2,11 +2,12 @@
 // (compiled after it; read that file first).
 //
 // Bindings: 0 params, 1 A (read), 2 B (read), 3 C (write).
-// op(A) is M x K, op(B) is K x N, C is M x N (row-major, contiguous). A and B
-// are read through (row, column, batch) strides, so a transposed operand is
-// just swapped strides, and a batch stride of 0 broadcasts one matrix over the
-// batch. Workgroup (x, y, z) computes tile (x, y) of C[z]; the grid is
-// (ceil(N / TILE), ceil(M / TILE), batch).
+// op(A) is M x K, op(B) is K x N, C is M x N. A and B are read through (row,
+// column, batch) strides, so a transposed operand is just swapped strides, and
+// a batch stride of 0 broadcasts one matrix over the batch. C is written
+// through (row, column) strides (C[z] follows C[z - 1]), which lets the Rust
+// side compute a thin C as C^T = B^T A^T. Workgroup (x, y, z) computes tile
+// (x, y) of C[z]; the grid is (ceil(N / TILE_N), ceil(M / TILE_M), batch).
 //
 // The gathers return 0 outside the matrices, so ragged edges need no other
 // care; the index of a value outside is replaced by 0 before the load, which
@@ -24,8 +25,8 @@ struct Params {
     b_row: u32,
     b_col: u32,
     b_batch: u32,
-    pad1: u32,
-    pad2: u32,
+    c_row: u32,
+    c_col: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -47,11 +48,11 @@ fn gather_b(z: u32, k: u32, col: u32) -> f32 {
 
 fn store_c(z: u32, row: u32, col: u32, value: f32) {
     if (row < p.m && col < p.n) {
-        c[(z * p.m + row) * p.n + col] = value;
+        c[z * p.m * p.n + row * p.c_row + col * p.c_col] = value;
     }
 }
 
-@compute @workgroup_size(SIDE, SIDE)
+@compute @workgroup_size(SIDE_X, SIDE_Y)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_id) local: vec3<u32>,

@@ -1,182 +1,326 @@
-//! Convolutions against a direct f64 reference, their gradients (first and
-//! second order), and the adjoint identity that defines conv_transpose2d.
+//! Convolutions against plain f64 references on awkward shapes (odd sizes,
+//! strides with odd inputs, large padding, dilation, groups, kernels smaller
+//! than the stride), the adjoint identities that tie the three ops together,
+//! and finite-difference checks of their first and second derivatives.
 mod common;
 use common::*;
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
-use ganforge::ops::conv::Conv2dOptions;
+use ganforge::ops::conv::{conv2d, conv2d_weight, conv_transpose2d, Conv2dOptions};
 use ganforge::Tensor;
 
-/// Direct convolution: y[n,o,i,j] = b[o] + sum over c in o's group, kh, kw of
-/// w[o, c', kh, kw] x[n, c, i*s - p + kh*d, j*s - p + kw*d] (zero outside).
-fn conv2d_reference(x: &Tensor, w: &Tensor, b: Option<&Tensor>, opt: Conv2dOptions) -> (Vec<f64>, Vec<usize>) {
-    let (xs, ws) = (x.shape().to_vec(), w.shape().to_vec());
-    let (xv, wv) = (x.to_vec(), w.to_vec());
-    let bv = b.map(Tensor::to_vec);
-    let (n, c, h, wd) = (xs[0], xs[1], xs[2], xs[3]);
-    let (o, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3]);
-    let og = o / opt.groups;
-    let oh = (h + 2 * opt.padding.0 - opt.dilation.0 * (kh - 1) - 1) / opt.stride.0 + 1;
-    let ow = (wd + 2 * opt.padding.1 - opt.dilation.1 * (kw - 1) - 1) / opt.stride.1 + 1;
-    let mut y = vec![0.0; n * o * oh * ow];
-    for ni in 0..n {
-        for oi in 0..o {
-            let group = oi / og;
-            for i in 0..oh {
-                for j in 0..ow {
-                    let mut sum = bv.as_ref().map_or(0.0, |b| f64::from(b[oi]));
-                    for ci in 0..cg {
-                        let cin = group * cg + ci;
-                        for a in 0..kh {
-                            for bb in 0..kw {
-                                let ih = (i * opt.stride.0 + a * opt.dilation.0) as isize - opt.padding.0 as isize;
-                                let iw = (j * opt.stride.1 + bb * opt.dilation.1) as isize - opt.padding.1 as isize;
-                                if ih < 0 || iw < 0 || ih >= h as isize || iw >= wd as isize {
+/// Input row of output row `o` and kernel row `k`, if inside the input.
+fn input_index(o: usize, k: usize, stride: usize, pad: usize, dilation: usize, size: usize) -> Option<usize> {
+    (o * stride + k * dilation).checked_sub(pad).filter(|&i| i < size)
+}
+
+/// Calls `f(b, c, ih, iw, o, kh, kw, oh, ow)` for every term of a convolution
+/// of an input [n, c, h, w] by a [kh, kw] kernel into an output [n, o, oh, ow]
+/// (`o` channels): the terms x[b, c, ih, iw] w[o, c - group start, kh, kw] y[b, o, oh, ow].
+fn for_each_term(
+    input: [usize; 4],
+    out_channels: usize,
+    out_size: (usize, usize),
+    kernel: (usize, usize),
+    o: Conv2dOptions,
+    mut f: impl FnMut([usize; 4], [usize; 4], [usize; 4]),
+) {
+    let [n, c, h, w] = input;
+    let (cg, og) = (c / o.groups, out_channels / o.groups);
+    for b in 0..n {
+        for oc in 0..out_channels {
+            let g = oc / og;
+            for ci in 0..cg {
+                for kh in 0..kernel.0 {
+                    for kw in 0..kernel.1 {
+                        for oh in 0..out_size.0 {
+                            let Some(ih) = input_index(oh, kh, o.stride.0, o.padding.0, o.dilation.0, h) else {
+                                continue;
+                            };
+                            for ow in 0..out_size.1 {
+                                let Some(iw) = input_index(ow, kw, o.stride.1, o.padding.1, o.dilation.1, w) else {
                                     continue;
-                                }
-                                let xval = xv[((ni * c + cin) * h + ih as usize) * wd + iw as usize];
-                                let wval = wv[((oi * cg + ci) * kh + a) * kw + bb];
-                                sum += f64::from(xval) * f64::from(wval);
+                                };
+                                f([b, g * cg + ci, ih, iw], [oc, ci, kh, kw], [b, oc, oh, ow]);
                             }
                         }
                     }
-                    y[((ni * o + oi) * oh + i) * ow + j] = sum;
                 }
             }
         }
     }
-    (y, vec![n, o, oh, ow])
 }
 
-fn options(stride: usize, padding: usize, dilation: usize, groups: usize) -> Conv2dOptions {
-    Conv2dOptions::default().stride(stride).padding(padding).dilation(dilation).groups(groups)
+fn flat(shape: [usize; 4], i: [usize; 4]) -> usize {
+    ((i[0] * shape[1] + i[1]) * shape[2] + i[2]) * shape[3] + i[3]
+}
+
+fn conv_size(input: usize, kernel: usize, stride: usize, pad: usize, dilation: usize) -> usize {
+    (input + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1
+}
+
+fn dims(t: &Tensor) -> [usize; 4] {
+    t.shape().try_into().unwrap()
+}
+
+/// conv2d in f64, straight from the definition.
+fn conv2d_reference(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, o: Conv2dOptions) -> (Vec<f64>, [usize; 4]) {
+    let (xs, ws) = (dims(x), dims(w));
+    let out_size = (
+        conv_size(xs[2], ws[2], o.stride.0, o.padding.0, o.dilation.0),
+        conv_size(xs[3], ws[3], o.stride.1, o.padding.1, o.dilation.1),
+    );
+    let ys = [xs[0], ws[0], out_size.0, out_size.1];
+    let (xv, wv) = (x.to_vec(), w.to_vec());
+    let mut y = vec![0.0; ys.iter().product()];
+    if let Some(bias) = bias {
+        let bv = bias.to_vec();
+        for (i, v) in y.iter_mut().enumerate() {
+            *v = f64::from(bv[unravel(i, &ys)[1]]);
+        }
+    }
+    for_each_term(xs, ws[0], out_size, (ws[2], ws[3]), o, |xi, wi, yi| {
+        y[flat(ys, yi)] += f64::from(xv[flat(xs, xi)]) * f64::from(wv[flat(ws, wi)]);
+    });
+    (y, ys)
+}
+
+/// conv_transpose2d in f64 as a scatter: input pixel (ih, iw) adds w[c, o, kh, kw]
+/// times itself to output pixel (ih stride - pad + kh dilation, ...).
+fn conv_transpose2d_reference(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    o: Conv2dOptions,
+    output_padding: (usize, usize),
+) -> (Vec<f64>, [usize; 4]) {
+    let (xs, ws) = (dims(x), dims(w));
+    let size = |i: usize, k: usize, s: usize, p: usize, d: usize, e: usize| (i - 1) * s + d * (k - 1) + e + 1 - 2 * p;
+    let ys = [
+        xs[0],
+        ws[1] * o.groups,
+        size(xs[2], ws[2], o.stride.0, o.padding.0, o.dilation.0, output_padding.0),
+        size(xs[3], ws[3], o.stride.1, o.padding.1, o.dilation.1, output_padding.1),
+    ];
+    let (xv, wv) = (x.to_vec(), w.to_vec());
+    let mut y = vec![0.0; ys.iter().product()];
+    if let Some(bias) = bias {
+        let bv = bias.to_vec();
+        for (i, v) in y.iter_mut().enumerate() {
+            *v = f64::from(bv[unravel(i, &ys)[1]]);
+        }
+    }
+    let (cg, og) = (xs[1] / o.groups, ys[1] / o.groups);
+    for (i, &xv) in xv.iter().enumerate() {
+        let [b, c, ih, iw] = unravel(i, &xs).try_into().unwrap();
+        let g = c / cg;
+        for oc in 0..og {
+            for kh in 0..ws[2] {
+                for kw in 0..ws[3] {
+                    let oh = (ih * o.stride.0 + kh * o.dilation.0).checked_sub(o.padding.0).filter(|&v| v < ys[2]);
+                    let ow = (iw * o.stride.1 + kw * o.dilation.1).checked_sub(o.padding.1).filter(|&v| v < ys[3]);
+                    if let (Some(oh), Some(ow)) = (oh, ow) {
+                        y[flat(ys, [b, g * og + oc, oh, ow])] +=
+                            f64::from(xv) * f64::from(wv[flat(ws, [c, oc, kh, kw])]);
+                    }
+                }
+            }
+        }
+    }
+    (y, ys)
+}
+
+/// conv2d_weight in f64: dw[o, c, kh, kw] = sum x[b, c.., ih, iw] dy[b, o, oh, ow].
+fn conv2d_weight_reference(
+    x: &Tensor,
+    dy: &Tensor,
+    kernel: (usize, usize),
+    o: Conv2dOptions,
+) -> (Vec<f64>, [usize; 4]) {
+    let (xs, ys) = (dims(x), dims(dy));
+    let ws = [ys[1], xs[1] / o.groups, kernel.0, kernel.1];
+    let (xv, yv) = (x.to_vec(), dy.to_vec());
+    let mut dw = vec![0.0; ws.iter().product()];
+    for_each_term(xs, ys[1], (ys[2], ys[3]), kernel, o, |xi, wi, yi| {
+        dw[flat(ws, wi)] += f64::from(xv[flat(xs, xi)]) * f64::from(yv[flat(ys, yi)]);
+    });
+    (dw, ws)
+}
+
+fn options(stride: usize, padding: (usize, usize), dilation: usize, groups: usize) -> Conv2dOptions {
+    Conv2dOptions { stride: (stride, stride), padding, dilation: (dilation, dilation), groups }
+}
+
+/// (input [N, C, H, W], out channels, kernel, options, with bias).
+type Case = ([usize; 4], usize, (usize, usize), Conv2dOptions, bool);
+
+fn cases() -> Vec<Case> {
+    vec![
+        ([2, 3, 7, 9], 5, (3, 3), Conv2dOptions::default(), true),
+        // stride 2 over odd sizes, unequal padding
+        ([3, 4, 9, 7], 6, (3, 2), options(2, (1, 2), 1, 2), false),
+        // padding larger than 1 with dilation 2
+        ([1, 2, 11, 10], 3, (3, 3), Conv2dOptions { stride: (2, 1), ..options(1, (3, 2), 2, 1) }, true),
+        // three groups of 1x1 kernels
+        ([2, 6, 5, 5], 9, (1, 1), options(1, (0, 0), 1, 3), true),
+        // the dcgan28 discriminator's first layer at batch 2
+        ([2, 1, 28, 28], 64, (4, 4), options(2, (1, 1), 1, 1), true),
+        // more than one 128-wide tile each way
+        ([2, 8, 12, 12], 130, (3, 3), options(1, (1, 1), 1, 1), false),
+    ]
 }
 
 #[test]
-fn conv2d_matches_the_direct_sum() {
-    // (input shape, weight shape, options): odd sizes, stride 2 on odd inputs,
-    // padding 2, dilation 2, groups 2 and 3, non-square kernels.
-    let cases: Vec<([usize; 4], [usize; 4], Conv2dOptions)> = vec![
-        ([2, 3, 7, 9], [5, 3, 3, 3], options(1, 0, 1, 1)),
-        ([2, 3, 7, 9], [5, 3, 3, 3], options(2, 1, 1, 1)),
-        ([1, 4, 9, 7], [6, 2, 3, 2], options(2, 2, 1, 2)),
-        ([3, 1, 11, 11], [4, 1, 4, 4], options(2, 1, 1, 1)),
-        ([1, 6, 8, 9], [3, 2, 3, 3], Conv2dOptions { stride: (1, 2), padding: (2, 1), dilation: (2, 1), groups: 3 }),
-    ];
-    for (k, (xs, ws, opt)) in cases.into_iter().enumerate() {
-        let x = tensor(&xs, -1.0, 1.0, k as u64);
-        let w = tensor(&ws, -1.0, 1.0, 100 + k as u64);
-        let b = tensor(&[ws[0]], -1.0, 1.0, 200 + k as u64);
-        for bias in [None, Some(&b)] {
-            let got = x.conv2d(&w, bias, opt);
-            let (want, shape) = conv2d_reference(&x, &w, bias, opt);
-            assert_eq!(got.shape(), shape.as_slice(), "case {k}");
-            if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
-                panic!("conv2d case {k} ({xs:?} * {ws:?}, {opt:?}): {e}");
-            }
+fn conv2d_matches_reference() {
+    for (i, &(xs, out_channels, kernel, o, with_bias)) in cases().iter().enumerate() {
+        let seed = 10 * i as u64;
+        let x = tensor(&xs, -1.0, 1.0, seed);
+        let w = tensor(&[out_channels, xs[1] / o.groups, kernel.0, kernel.1], -1.0, 1.0, seed + 1);
+        let b = tensor(&[out_channels], -1.0, 1.0, seed + 2);
+        let bias = with_bias.then_some(&b);
+        let got = conv2d(&x, &w, bias, o);
+        let (want, shape) = conv2d_reference(&x, &w, bias, o);
+        assert_eq!(got.shape(), shape, "case {i}");
+        if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
+            panic!("conv2d case {i} ({xs:?}, {kernel:?}, {o:?}): {e}");
         }
     }
 }
 
-/// <conv2d(x), y> = <x, conv_transpose2d(y)>: the transposed convolution is
-/// the adjoint of the convolution (same weight, same options).
 #[test]
-fn conv_transpose2d_is_the_adjoint_of_conv2d() {
-    let cases = [
-        ([2, 4, 9, 7], [6, 2, 3, 3], options(2, 1, 1, 2)),
-        ([1, 3, 8, 8], [2, 3, 4, 4], options(2, 1, 1, 1)),
-        ([2, 2, 7, 6], [3, 2, 3, 2], options(1, 2, 2, 1)),
-    ];
-    for (k, (xs, ws, opt)) in cases.into_iter().enumerate() {
-        let x = tensor(&xs, -1.0, 1.0, k as u64);
-        let w = tensor(&ws, -1.0, 1.0, 10 + k as u64);
-        let y_shape = x.conv2d(&w, None, opt).shape().to_vec();
-        let y = tensor(&y_shape, -1.0, 1.0, 20 + k as u64);
-        // Output padding recovers input sizes that the stride rounded away.
-        let back = y.conv_transpose2d(&w, None, opt, (0, 0));
-        let extra = (xs[2] - back.shape()[2], xs[3] - back.shape()[3]);
-        let back = y.conv_transpose2d(&w, None, opt, extra);
-        assert_eq!(back.shape(), x.shape(), "case {k}");
-        let lhs: f64 =
-            x.conv2d(&w, None, opt).to_vec().iter().zip(y.to_vec()).map(|(&a, b)| f64::from(a) * f64::from(b)).sum();
-        let rhs: f64 = x.to_vec().iter().zip(back.to_vec()).map(|(&a, b)| f64::from(a) * f64::from(b)).sum();
-        assert!((lhs - rhs).abs() < 1e-3 * (1.0 + lhs.abs()), "case {k}: {lhs} vs {rhs}");
+fn conv2d_weight_matches_reference() {
+    for (i, &(xs, out_channels, kernel, o, _)) in cases().iter().enumerate() {
+        let seed = 10 * i as u64 + 3;
+        let x = tensor(&xs, -1.0, 1.0, seed);
+        let out_size = (
+            conv_size(xs[2], kernel.0, o.stride.0, o.padding.0, o.dilation.0),
+            conv_size(xs[3], kernel.1, o.stride.1, o.padding.1, o.dilation.1),
+        );
+        let dy = tensor(&[xs[0], out_channels, out_size.0, out_size.1], -1.0, 1.0, seed + 1);
+        let got = conv2d_weight(&x, &dy, kernel, o);
+        let (want, shape) = conv2d_weight_reference(&x, &dy, kernel, o);
+        assert_eq!(got.shape(), shape, "case {i}");
+        if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
+            panic!("conv2d_weight case {i} ({xs:?}, {kernel:?}, {o:?}): {e}");
+        }
+    }
+}
+
+/// (input, out channels, kernel, options, output_padding, with bias).
+type TransposedCase = ([usize; 4], usize, (usize, usize), Conv2dOptions, (usize, usize), bool);
+
+fn transposed_cases() -> Vec<TransposedCase> {
+    vec![
+        ([2, 3, 5, 7], 4, (3, 3), Conv2dOptions::default(), (0, 0), true),
+        // stride 2 with output padding on one axis, odd input
+        ([2, 4, 5, 3], 6, (4, 3), options(2, (1, 2), 1, 2), (1, 0), false),
+        // stride 3 and dilation 2: every phase has its own taps
+        ([1, 2, 4, 5], 3, (3, 4), Conv2dOptions { stride: (3, 2), ..options(1, (2, 1), 2, 1) }, (2, 1), true),
+        // kernel smaller than the stride: some output phases get no tap at all
+        ([2, 3, 4, 4], 2, (1, 2), options(3, (0, 0), 1, 1), (1, 2), true),
+        // the dcgan28 generator's last layer at batch 2
+        ([2, 64, 14, 14], 1, (4, 4), options(2, (1, 1), 1, 1), (0, 0), true),
+    ]
+}
+
+#[test]
+fn conv_transpose2d_matches_reference() {
+    for (i, &(xs, out_channels, kernel, o, extra, with_bias)) in transposed_cases().iter().enumerate() {
+        let seed = 10 * i as u64 + 5;
+        let x = tensor(&xs, -1.0, 1.0, seed);
+        let w = tensor(&[xs[1], out_channels / o.groups, kernel.0, kernel.1], -1.0, 1.0, seed + 1);
+        let b = tensor(&[out_channels], -1.0, 1.0, seed + 2);
+        let bias = with_bias.then_some(&b);
+        let got = conv_transpose2d(&x, &w, bias, o, extra);
+        let (want, shape) = conv_transpose2d_reference(&x, &w, bias, o, extra);
+        assert_eq!(got.shape(), shape, "case {i}");
+        if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
+            panic!("conv_transpose2d case {i} ({xs:?}, {kernel:?}, {o:?}, {extra:?}): {e}");
+        }
+    }
+}
+
+fn dot(a: &Tensor, b: &Tensor) -> f64 {
+    a.to_vec().iter().zip(b.to_vec()).map(|(&u, v)| f64::from(u) * f64::from(v)).sum()
+}
+
+/// <conv2d(x, w), y> = <x, conv_transpose2d(y, w)> = <w, conv2d_weight(x, y)>:
+/// the three ops contract the same trilinear form (see ops/conv.rs).
+#[test]
+fn the_three_ops_are_adjoint() {
+    for (i, &(xs, out_channels, kernel, o, _)) in cases().iter().enumerate() {
+        let seed = 10 * i as u64 + 7;
+        let x = tensor(&xs, -1.0, 1.0, seed);
+        let w = tensor(&[out_channels, xs[1] / o.groups, kernel.0, kernel.1], -1.0, 1.0, seed + 1);
+        let y_shape = conv2d(&x, &w, None, o).shape().to_vec();
+        let y = tensor(&y_shape, -1.0, 1.0, seed + 2);
+        // The output_padding that maps y's size back onto x's.
+        let extra =
+            |a: usize, out: usize, k: usize, s: usize, p: usize, d: usize| a + 2 * p - (out - 1) * s - d * (k - 1) - 1;
+        let output_padding = (
+            extra(xs[2], y_shape[2], kernel.0, o.stride.0, o.padding.0, o.dilation.0),
+            extra(xs[3], y_shape[3], kernel.1, o.stride.1, o.padding.1, o.dilation.1),
+        );
+        let forward = dot(&conv2d(&x, &w, None, o), &y);
+        let transposed = dot(&x, &conv_transpose2d(&y, &w, None, o, output_padding));
+        let weight = dot(&w, &conv2d_weight(&x, &y, kernel, o));
+        let tolerance = 1e-4 * (1.0 + forward.abs());
+        assert!(
+            (forward - transposed).abs() < tolerance && (forward - weight).abs() < tolerance,
+            "case {i}: <conv2d(x, w), y> = {forward}, <x, conv_transpose2d(y, w)> = {transposed}, <w, conv2d_weight(x, y)> = {weight}"
+        );
+    }
+}
+
+fn check(name: &str, result: Result<(), String>) {
+    if let Err(e) = result {
+        panic!("{name}: {e}");
     }
 }
 
 #[test]
-fn conv_transpose2d_upsamples_as_in_dcgan() {
-    // ConvTranspose2d(k4, s2, p1) doubles 7x7 to 14x14.
-    let x = tensor(&[2, 3, 7, 7], -1.0, 1.0, 1);
-    let w = tensor(&[3, 2, 4, 4], -1.0, 1.0, 2);
-    assert_eq!(x.conv_transpose2d(&w, None, options(2, 1, 1, 1), (0, 0)).shape(), &[2, 2, 14, 14]);
+fn conv2d_gradients() {
+    let o = options(2, (1, 1), 1, 2);
+    let x = tensor(&[1, 4, 5, 4], -1.0, 1.0, 1);
+    let w = tensor(&[2, 2, 3, 2], -1.0, 1.0, 2);
+    let b = tensor(&[2], -1.0, 1.0, 3);
+    check("conv2d", gradcheck(|t| conv2d(&t[0], &t[1], Some(&t[2]), o), &[x, w, b]));
+    let dilated = options(1, (2, 1), 2, 1);
+    let x = tensor(&[2, 1, 4, 5], -1.0, 1.0, 4);
+    let w = tensor(&[2, 1, 2, 3], -1.0, 1.0, 5);
+    check("dilated conv2d", gradcheck(|t| conv2d(&t[0], &t[1], None, dilated), &[x, w]));
 }
 
 #[test]
-fn conv_gradients() {
-    let opt = options(2, 1, 1, 1);
-    let x = tensor(&[2, 2, 5, 5], -1.0, 1.0, 1);
-    let w = tensor(&[3, 2, 3, 3], -1.0, 1.0, 2);
-    let b = tensor(&[3], -1.0, 1.0, 3);
-    gradcheck(|t| t[0].conv2d(&t[1], Some(&t[2]), opt), &[x.clone(), w.clone(), b.clone()])
-        .unwrap_or_else(|e| panic!("conv2d: {e}"));
-    let grouped = options(1, 1, 2, 2);
-    gradcheck(
-        |t| t[0].conv2d(&t[1], None, grouped),
-        &[tensor(&[1, 4, 5, 5], -1.0, 1.0, 4), tensor(&[2, 2, 2, 2], -1.0, 1.0, 5)],
-    )
-    .unwrap_or_else(|e| panic!("grouped dilated conv2d: {e}"));
-    let wt = tensor(&[2, 3, 3, 3], -1.0, 1.0, 6);
-    gradcheck(
-        |t| t[0].conv_transpose2d(&t[1], Some(&t[2]), opt, (1, 1)),
-        &[tensor(&[1, 2, 3, 3], -1.0, 1.0, 7), wt, b.clone()],
-    )
-    .unwrap_or_else(|e| panic!("conv_transpose2d: {e}"));
-    let g = tensor(&[2, 3, 3, 3], -1.0, 1.0, 8);
-    gradcheck(|t| t[0].conv2d_weight(&t[1], &[3, 2, 3, 3], opt), &[x, g])
-        .unwrap_or_else(|e| panic!("conv2d_weight: {e}"));
+fn conv_transpose2d_gradients() {
+    let o = options(2, (1, 0), 1, 2);
+    let x = tensor(&[1, 2, 3, 2], -1.0, 1.0, 6);
+    let w = tensor(&[2, 1, 3, 2], -1.0, 1.0, 7);
+    let b = tensor(&[2], -1.0, 1.0, 8);
+    check("conv_transpose2d", gradcheck(|t| conv_transpose2d(&t[0], &t[1], Some(&t[2]), o, (1, 0)), &[x, w, b]));
 }
 
 #[test]
-fn conv2d_weight_is_the_weight_gradient() {
-    let opt = options(2, 1, 1, 1);
-    let x = tensor(&[2, 2, 6, 5], -1.0, 1.0, 1);
-    let w = tensor(&[3, 2, 3, 3], -1.0, 1.0, 2).requires_grad_();
-    let y = x.conv2d(&w, None, opt);
-    let g = tensor(y.shape(), -1.0, 1.0, 3);
-    y.mul(&g).sum_all().backward();
-    assert_close(
-        &x.conv2d_weight(&g, &[3, 2, 3, 3], opt).to_vec(),
-        &w.grad().unwrap().to_vec().iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
-        1e-5,
-        1e-5,
-    );
+fn conv2d_weight_gradients() {
+    let o = options(2, (1, 1), 1, 1);
+    let x = tensor(&[1, 2, 5, 4], -1.0, 1.0, 9);
+    let dy = tensor(&[1, 2, 3, 2], -1.0, 1.0, 10);
+    check("conv2d_weight", gradcheck(|t| conv2d_weight(&t[0], &t[1], (3, 3), o), &[x, dy]));
 }
 
 #[test]
 fn conv_second_derivatives() {
-    let opt = options(2, 1, 1, 1);
-    let x = tensor(&[1, 2, 4, 4], -1.0, 1.0, 1);
-    let w = tensor(&[2, 2, 3, 3], -1.0, 1.0, 2);
-    // Squared so that the second derivative in x alone is not zero.
-    gradgradcheck(|t| t[0].conv2d(&t[1], None, opt).powf(2.0), &[x.clone(), w.clone()])
-        .unwrap_or_else(|e| panic!("conv2d: {e}"));
-    let wt = tensor(&[2, 2, 3, 3], -1.0, 1.0, 3);
-    gradgradcheck(
-        |t| t[0].conv_transpose2d(&t[1], None, opt, (0, 0)).powf(2.0),
-        &[tensor(&[1, 2, 2, 2], -1.0, 1.0, 4), wt],
-    )
-    .unwrap_or_else(|e| panic!("conv_transpose2d: {e}"));
+    // Squared outputs make the second derivatives depend on both arguments.
+    let o = options(2, (1, 1), 1, 1);
+    let x = tensor(&[1, 2, 4, 3], -1.0, 1.0, 11);
+    let w = tensor(&[2, 2, 2, 2], -1.0, 1.0, 12);
+    check("conv2d", gradgradcheck(|t| conv2d(&t[0], &t[1], None, o).powf(2.0), &[x, w]));
+    let x = tensor(&[1, 2, 2, 3], -1.0, 1.0, 13);
+    let w = tensor(&[2, 1, 3, 2], -1.0, 1.0, 14);
+    check("conv_transpose2d", gradgradcheck(|t| conv_transpose2d(&t[0], &t[1], None, o, (1, 0)).powf(2.0), &[x, w]));
 }
 
 #[test]
-fn conv_shape_errors_name_the_shapes() {
-    let message = std::panic::catch_unwind(|| {
-        let x = Tensor::zeros(&[1, 3, 5, 5]);
-        let w = Tensor::zeros(&[2, 4, 3, 3]);
-        drop(x.conv2d(&w, None, Conv2dOptions::default()))
-    })
-    .err()
-    .and_then(|e| e.downcast_ref::<String>().cloned())
-    .unwrap_or_default();
-    assert!(message.contains("[1, 3, 5, 5]") && message.contains("[2, 4, 3, 3]"), "{message}");
+#[should_panic(expected = "conv2d: input [1, 3, 5, 5] and weight [4, 2, 3, 3] do not fit 1 groups")]
+fn mismatched_channels_are_refused_with_both_shapes() {
+    conv2d(&Tensor::zeros(&[1, 3, 5, 5]), &Tensor::zeros(&[4, 2, 3, 3]), None, Conv2dOptions::default());
 }

@@ -57,19 +57,21 @@ fn matmul_2d_ragged_sizes_and_transposes() {
 }
 
 /// Each blocking of the tiled core, whichever this adapter would pick, on
-/// sizes that leave partial tiles in every direction (several tiles of 64 and
-/// of 128, K not a multiple of the 16-deep K step).
+/// sizes that leave partial tiles in every direction (several tiles of 64, of
+/// 128 and of 256, K not a multiple of the 8- or 16-deep K step), and on thin
+/// products (3 rows, or 3 columns: computed as the transpose of a 3-row one).
 #[test]
 fn every_blocking_gives_the_same_product() {
-    let (m, n, k) = (133, 259, 37);
-    for (ta, tb) in [(false, false), (true, true)] {
-        let a = tensor(&if ta { [k, m] } else { [m, k] }, -1.0, 1.0, 21);
-        let b = tensor(&if tb { [n, k] } else { [k, n] }, -1.0, 1.0, 22);
-        let want = reference(&a.to_vec(), &b.to_vec(), 1, m, n, k, ta, tb, false, false);
-        for blocking in [Blocking::Gpu, Blocking::Cpu, Blocking::Small] {
-            let got = a.matmul_blocked(&b, ta, tb, Some(blocking));
-            if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
-                panic!("{blocking:?} blocking (ta {ta}, tb {tb}): {e}");
+    for (m, n, k) in [(133, 259, 37), (3, 301, 21), (133, 3, 21)] {
+        for (ta, tb) in [(false, false), (true, true)] {
+            let a = tensor(&if ta { [k, m] } else { [m, k] }, -1.0, 1.0, 21);
+            let b = tensor(&if tb { [n, k] } else { [k, n] }, -1.0, 1.0, 22);
+            let want = reference(&a.to_vec(), &b.to_vec(), 1, m, n, k, ta, tb, false, false);
+            for blocking in Blocking::ALL {
+                let got = a.matmul_blocked(&b, ta, tb, Some(blocking));
+                if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
+                    panic!("{m}x{k} by {k}x{n}, {blocking:?} (ta {ta}, tb {tb}): {e}");
+                }
             }
         }
     }

@@ -72,8 +72,8 @@ shader!(RESAMPLE, "resample.wgsl", false);
 shader!(EMBEDDING, "embedding.wgsl", false);
 shader!(OPTIM, "optim.wgsl", false);
 shader!(BATCH_NORM, "batch_norm.wgsl", false);
-shader!(IM2COL, "im2col.wgsl", false);
+shader!(CONV, "conv.wgsl", gemm);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
 pub static ALL: &[&Shader] =
-    &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE, &EMBEDDING, &OPTIM, &BATCH_NORM, &IM2COL];
+    &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE, &EMBEDDING, &OPTIM, &BATCH_NORM, &CONV];

@@ -3,7 +3,7 @@
 //! a bias and PyTorch's default initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 
 use super::{init, Layer, Module, WeightLayer};
-use crate::ops::conv::Conv2dOptions;
+use crate::ops::conv::{conv2d, conv_transpose2d, Conv2dOptions};
 use crate::tensor::Tensor;
 use rand::Rng;
 
@@ -38,7 +38,7 @@ impl Conv2d {
             input,
             output,
             (kernel, kernel),
-            Conv2dOptions::default().stride(stride).padding(padding),
+            Conv2dOptions { stride: (stride, stride), padding: (padding, padding), ..Conv2dOptions::default() },
             rng,
         )
     }
@@ -79,7 +79,7 @@ impl WeightLayer for Conv2d {
     }
 
     fn forward_with_weight(&self, x: &Tensor, weight: &Tensor) -> Tensor {
-        x.conv2d(weight, Some(&self.bias), self.options)
+        conv2d(x, weight, Some(&self.bias), self.options)
     }
 }
 
@@ -100,7 +100,8 @@ impl ConvTranspose2d {
         padding: usize,
         rng: &mut impl Rng,
     ) -> ConvTranspose2d {
-        let options = Conv2dOptions::default().stride(stride).padding(padding);
+        let options =
+            Conv2dOptions { stride: (stride, stride), padding: (padding, padding), ..Conv2dOptions::default() };
         ConvTranspose2d::with_options(input, output, (kernel, kernel), options, (0, 0), rng)
     }
 
@@ -132,7 +133,7 @@ impl Module for ConvTranspose2d {
 
 impl Layer for ConvTranspose2d {
     fn forward(&self, x: &Tensor) -> Tensor {
-        x.conv_transpose2d(&self.weight, Some(&self.bias), self.options, self.output_padding)
+        conv_transpose2d(x, &self.weight, Some(&self.bias), self.options, self.output_padding)
     }
 }
 

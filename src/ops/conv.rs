@@ -1,22 +1,44 @@
-//! Convolutions as matrix products (im2col + matmul):
+//! 2-D convolutions (`shaders/conv.wgsl` on the tiled core `shaders/gemm.wgsl`):
+//! `conv2d`, `conv_transpose2d`, and `conv2d_weight`, the gradient of conv2d
+//! with respect to its weights. Each is one implicit GEMM (conv_transpose2d one
+//! per output phase): the kernel gathers the im2col matrix while it loads its
+//! tiles, so no patch matrix is stored.
 //!
-//! conv2d: y = W x cols, with cols = im2col(x) [C*KH*KW, N*OH*OW] and the
-//! weight [O, C/G, KH, KW] read as [G, O/G, C/G*KH*KW] (one matrix per group).
+//! **Why their gradients are each other.** With ih = oh * stride - pad +
+//! kh * dilation (and alike for columns), all three ops contract the same
+//! trilinear form of an image x [N, C, H, W], weights w [O, C/g, KH, KW] and an
+//! output-space tensor y [N, O, OH, OW]:
 //!
-//! conv_transpose2d is the adjoint of conv2d with respect to its input: the
-//! same matmul transposed, then col2im folds the columns back into the
-//! (larger) output image, gathering, without atomics.
+//! ```text
+//! T(x, w, y) = sum x[b, c, ih, iw] w[o, c', kh, kw] y[b, o, oh, ow]
+//! ```
 //!
-//! The gradients come from the pieces: matmul's and im2col/col2im's rules. So
-//! conv2d's input gradient is a conv_transpose2d, its weight gradient is
-//! `conv2d_weight` (a matmul with the im2col of x), and everything is
-//! differentiable to any order.
+//! over b, o, oh, ow, kh, kw and the channels c of o's group (c' = c within
+//! it), terms outside the image being 0. Each op is T differentiated by one
+//! argument: conv2d(x, w) = dT/dy, conv_transpose2d(y, w) = dT/dx,
+//! conv2d_weight(x, y) = dT/dw. So for a loss with gradient G at an op's
+//! output, the gradient at each input is T with G in the output's place,
+//! differentiated by that input:
+//!
+//! ```text
+//! out = conv2d(x, w):           dx = conv_transpose2d(G, w)   dw = conv2d_weight(x, G)
+//! out = conv_transpose2d(y, w): dy = conv2d(G, w)             dw = conv2d_weight(G, y)
+//! out = conv2d_weight(x, y):    dx = conv_transpose2d(y, G)   dy = conv2d(x, G)
+//! ```
+//!
+//! all with the same options (conv_transpose2d's output_padding chosen to give
+//! back the image's size). The rules use only these three ops, so gradients of
+//! any order exist. A bias is a broadcast `add` after the op; its gradient, the
+//! sum over N, H and W, comes from `add`'s own rule. An input that no gradient
+//! flows to (a batch of data) gets none computed.
 
-use super::im2col::ConvGeometry;
+use super::matmul::Blocking;
+use crate::gpu::{device, Params, Storage, CONV};
 use crate::tensor::Tensor;
 
-/// Stride, padding, dilation (each per height and width) and groups.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Stride, padding and dilation as (rows, columns), and the number of groups:
+/// channel group i of the input sees only channel group i of the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dOptions {
     pub stride: (usize, usize),
     pub padding: (usize, usize),
@@ -31,158 +53,353 @@ impl Default for Conv2dOptions {
 }
 
 impl Conv2dOptions {
-    /// The same stride on both axes.
-    pub fn stride(mut self, s: usize) -> Self {
-        self.stride = (s, s);
-        self
+    /// Output size of a convolution over `input` rows/columns with a `kernel`:
+    /// floor((input + 2 pad - dilation (kernel - 1) - 1) / stride) + 1, or None
+    /// when the dilated kernel does not fit in the padded input.
+    fn conv_size(&self, input: (usize, usize), kernel: (usize, usize)) -> Option<(usize, usize)> {
+        let one = |input: usize, kernel: usize, stride: usize, pad: usize, dilation: usize| {
+            let span = dilation * (kernel - 1) + 1;
+            (input + 2 * pad).checked_sub(span).map(|room| room / stride + 1)
+        };
+        let (s, p, d) = (self.stride, self.padding, self.dilation);
+        Some((one(input.0, kernel.0, s.0, p.0, d.0)?, one(input.1, kernel.1, s.1, p.1, d.1)?))
     }
 
-    /// The same padding on both axes.
-    pub fn padding(mut self, p: usize) -> Self {
-        self.padding = (p, p);
-        self
+    /// Output size of a transposed convolution: (input - 1) stride - 2 pad +
+    /// dilation (kernel - 1) + output_padding + 1, or None when not positive.
+    fn transposed_size(
+        &self,
+        input: (usize, usize),
+        kernel: (usize, usize),
+        output_padding: (usize, usize),
+    ) -> Option<(usize, usize)> {
+        let one = |input: usize, kernel: usize, stride: usize, pad: usize, dilation: usize, extra: usize| {
+            ((input - 1) * stride + dilation * (kernel - 1) + extra + 1).checked_sub(2 * pad).filter(|&size| size > 0)
+        };
+        let (s, p, d, e) = (self.stride, self.padding, self.dilation, output_padding);
+        Some((one(input.0, kernel.0, s.0, p.0, d.0, e.0)?, one(input.1, kernel.1, s.1, p.1, d.1, e.1)?))
     }
 
-    /// The same dilation on both axes.
-    pub fn dilation(mut self, d: usize) -> Self {
-        self.dilation = (d, d);
-        self
+    /// The output_padding that makes conv_transpose2d over `conv_out` give back
+    /// `input`, when a convolution with these options maps `input` to
+    /// `conv_out`: input + 2 pad - (conv_out - 1) stride - dilation (kernel - 1) - 1,
+    /// the rows the convolution's last step left unread (less than the stride).
+    fn padding_back(&self, input: (usize, usize), kernel: (usize, usize), conv_out: (usize, usize)) -> (usize, usize) {
+        let one = |input: usize, kernel: usize, out: usize, stride: usize, pad: usize, dilation: usize| {
+            input + 2 * pad - (out - 1) * stride - dilation * (kernel - 1) - 1
+        };
+        let (s, p, d) = (self.stride, self.padding, self.dilation);
+        (one(input.0, kernel.0, conv_out.0, s.0, p.0, d.0), one(input.1, kernel.1, conv_out.1, s.1, p.1, d.1))
     }
 
-    pub fn groups(mut self, g: usize) -> Self {
-        self.groups = g;
-        self
-    }
-
-    fn check(&self) {
-        let Conv2dOptions { stride, dilation, groups, .. } = *self;
+    fn check(&self, op: &str) {
+        let (s, d) = (self.stride, self.dilation);
         assert!(
-            stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && groups > 0,
-            "conv: {self:?} needs positive stride, dilation and groups"
+            s.0 > 0 && s.1 > 0 && d.0 > 0 && d.1 > 0 && self.groups > 0,
+            "{op}: stride {s:?}, dilation {d:?} and groups {} must be positive",
+            self.groups
         );
     }
 }
 
-/// Output size of a convolution along one axis, or a panic naming the shapes.
-fn conv_out(size: usize, kernel: usize, stride: usize, padding: usize, dilation: usize, what: &str) -> usize {
-    let span = dilation * (kernel - 1) + 1;
-    assert!(
-        size + 2 * padding >= span,
-        "{what}: a kernel spanning {span} does not fit an input of {size} padded by {padding}"
-    );
-    (size + 2 * padding - span) / stride + 1
+/// Which product conv.wgsl computes (its `GATHER` constant).
+#[derive(Clone, Copy)]
+enum Gather {
+    Conv2d = 0,
+    Conv2dWeight = 1,
+    ConvTranspose2d = 2,
 }
 
-/// [N, C, H, W] dimensions, or a panic naming the shape.
-fn dims4(t: &Tensor, what: &str) -> [usize; 4] {
-    match *t.shape() {
-        [a, b, c, d] => [a, b, c, d],
-        _ => panic!("{what}: expected a 4-d tensor, got shape {:?}", t.shape()),
+/// One implicit GEMM of conv.wgsl: the fields of its `Params` (see the shader
+/// for their meaning). Pairs are (rows, columns); the shader's vec2s are (x, y),
+/// so they are written columns first.
+struct ConvGemm {
+    gather: Gather,
+    m: usize,
+    n: usize,
+    k: usize,
+    groups: usize,
+    image: [usize; 4],
+    out: [usize; 4],
+    kernel: (usize, usize),
+    pos_grid: (usize, usize),
+    pos_origin: (usize, usize),
+    pos_step: (usize, usize),
+    tap_grid: (usize, usize),
+    tap_origin: (usize, usize),
+    tap_step: (usize, usize),
+    in_from_pos: (usize, usize),
+    in_from_tap: (i64, i64),
+    in_offset: (i64, i64),
+}
+
+/// A signed image offset as the shader's wrapping u32.
+fn wrapping(v: i64) -> u32 {
+    v as i32 as u32
+}
+
+impl ConvGemm {
+    /// The usual sweep of a convolution: positions are the output pixels,
+    /// taps every kernel element, ih = oh * stride - pad + kh * dilation.
+    fn sweep(gather: Gather, image: [usize; 4], out: [usize; 4], kernel: (usize, usize), o: &Conv2dOptions) -> Self {
+        let g = o.groups;
+        let (og, cg) = (out[1] / g, image[1] / g);
+        let (taps, positions) = (cg * kernel.0 * kernel.1, out[0] * out[2] * out[3]);
+        let (m, n, k) = match gather {
+            Gather::Conv2dWeight => (og, taps, positions),
+            _ => (og, positions, taps),
+        };
+        ConvGemm {
+            gather,
+            m,
+            n,
+            k,
+            groups: g,
+            image,
+            out,
+            kernel,
+            pos_grid: (out[2], out[3]),
+            pos_origin: (0, 0),
+            pos_step: (1, 1),
+            tap_grid: kernel,
+            tap_origin: (0, 0),
+            tap_step: (1, 1),
+            in_from_pos: o.stride,
+            in_from_tap: (o.dilation.0 as i64, o.dilation.1 as i64),
+            in_offset: (-(o.padding.0 as i64), -(o.padding.1 as i64)),
+        }
+    }
+
+    fn run(&self, a: &Tensor, image: &Tensor, result: &Storage) {
+        // divide() in the shader is exact for quotients below 2^20.
+        let largest_quotient = self.image[0].max(self.image[1]).max(self.pos_grid.0).max(self.tap_grid.0);
+        assert!(
+            largest_quotient < 1 << 20 && self.m.max(self.n).max(self.k) < 1 << 31,
+            "convolution of image {:?} into {:?} is too large for the kernel's index arithmetic",
+            self.image,
+            self.out
+        );
+        let pair = |params: Params, (rows, cols): (usize, usize)| params.size(cols).size(rows);
+        let signed = |params: Params, (rows, cols): (i64, i64)| params.u32(wrapping(cols)).u32(wrapping(rows));
+        let g = self.groups;
+        let mut params = Params::new().size(self.m).size(self.n).size(self.k).u32(0);
+        params = params.size(self.image[1]).size(self.image[2]).size(self.image[3]).size(self.image[1] / g);
+        params = params.size(self.out[1]).size(self.out[2]).size(self.out[3]).size(self.out[1] / g);
+        for p in [self.kernel, self.pos_grid, self.pos_origin, self.pos_step, self.tap_grid, self.tap_origin] {
+            params = pair(params, p);
+        }
+        params = pair(pair(params, self.tap_step), (0, 0));
+        params = signed(signed(pair(params, self.in_from_pos), self.in_from_tap), self.in_offset);
+        params = pair(params, (0, 0));
+        let blocking = Blocking::for_problem(self.m, self.n);
+        device().dispatch(
+            CONV.kernel_for("main", blocking.op(self.gather as u32)),
+            &params,
+            &[a.buffer(), image.buffer(), result.buffer()],
+            blocking.grid(self.m, self.n, g),
+        );
     }
 }
 
-fn add_bias(y: Tensor, bias: Option<&Tensor>, channels: usize, what: &str) -> Tensor {
+fn dims4(t: &Tensor, op: &str, what: &str) -> [usize; 4] {
+    t.shape().try_into().unwrap_or_else(|_| panic!("{op}: {what} must be [N, C, H, W], got shape {:?}", t.shape()))
+}
+
+/// The raw conv2d, no bias: [N, C, H, W] * [O, C/g, KH, KW] -> [N, O, OH, OW].
+fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions) -> Tensor {
+    let op = "conv2d";
+    options.check(op);
+    let xs = dims4(x, op, "input");
+    let ws = dims4(w, op, "weight");
+    let g = options.groups;
+    assert!(
+        xs[1].is_multiple_of(g) && ws[0].is_multiple_of(g) && ws[1] * g == xs[1],
+        "{op}: input {xs:?} and weight {ws:?} do not fit {g} groups (need weight [O, C/groups, KH, KW], C and O divisible by groups)"
+    );
+    let kernel = (ws[2], ws[3]);
+    let (oh, ow) = options.conv_size((xs[2], xs[3]), kernel).unwrap_or_else(|| {
+        panic!(
+            "{op}: kernel {kernel:?} (dilation {:?}) is larger than input {xs:?} padded by {:?}",
+            options.dilation, options.padding
+        )
+    });
+    let out = [xs[0], ws[0], oh, ow];
+    let storage = Storage::new(out.iter().product());
+    if !storage.is_empty() {
+        ConvGemm::sweep(Gather::Conv2d, xs, out, kernel, &options).run(w, x, &storage);
+    }
+    Tensor::from_op(storage, out.to_vec(), op, &[x, w], move |inputs, _, grad| {
+        let (x, w) = (&inputs[0], &inputs[1]);
+        let back = options.padding_back((xs[2], xs[3]), kernel, (oh, ow));
+        vec![
+            x.tracks_grad().then(|| conv_transpose2d_op(grad, w, options, back)),
+            w.tracks_grad().then(|| conv2d_weight(x, grad, kernel, options)),
+        ]
+    })
+}
+
+/// 2-D convolution (cross-correlation, as in PyTorch): x [N, C, H, W], weight
+/// [O, C/groups, KH, KW], bias [O] -> [N, O, OH, OW] with
+/// OH = floor((H + 2 pad - dilation (KH - 1) - 1) / stride) + 1.
+pub fn conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, options: Conv2dOptions) -> Tensor {
+    add_bias(conv2d_op(x, weight, options), bias, "conv2d")
+}
+
+/// y + bias over the channel axis: [N, O, H, W] + [O].
+fn add_bias(y: Tensor, bias: Option<&Tensor>, op: &str) -> Tensor {
     match bias {
+        None => y,
         Some(b) => {
-            assert_eq!(b.shape(), [channels], "{what}: bias {:?} must be [{channels}]", b.shape());
+            let channels = y.shape()[1];
+            assert_eq!(
+                b.shape(),
+                [channels],
+                "{op}: bias must be [{channels}] for output {:?}, got {:?}",
+                y.shape(),
+                b.shape()
+            );
             y.add(&b.reshape(&[1, channels, 1, 1]))
         }
-        None => y,
     }
 }
 
-impl Tensor {
-    /// 2-D convolution (cross-correlation, as in PyTorch): x [N, C, H, W],
-    /// weight [O, C/groups, KH, KW], bias [O] -> [N, O, OH, OW].
-    pub fn conv2d(&self, weight: &Tensor, bias: Option<&Tensor>, options: Conv2dOptions) -> Tensor {
-        options.check();
-        let [n, c, _, _] = dims4(self, "conv2d input");
-        let [o, cg, kh, kw] = dims4(weight, "conv2d weight");
-        let g = options.groups;
-        assert!(
-            c == cg * g && o % g == 0,
-            "conv2d: input {:?} and weight {:?} do not agree for {g} groups (need C = weight's C/groups * groups, O divisible by groups)",
-            self.shape(),
-            weight.shape()
-        );
-        let geometry = self.geometry_for(weight, options);
-        let (oh, ow) = (geometry.oh, geometry.ow);
-        let cols = self.im2col(geometry).reshape(&[g, cg * kh * kw, n * oh * ow]);
-        let y = weight.reshape(&[g, o / g, cg * kh * kw]).matmul(&cols); // [G, O/G, N*OH*OW]
-        let y = y.reshape(&[o, n, oh, ow]).permute(&[1, 0, 2, 3]);
-        add_bias(y, bias, o, "conv2d")
+/// The gradient of conv2d with respect to its weights: for x [N, C, H, W] and
+/// grad_out [N, O, OH, OW], dw[o, c, kh, kw] = sum over b, oh, ow of
+/// grad_out[b, o, oh, ow] x[b, g c' .., oh stride - pad + kh dilation, ..]: shape
+/// [O, C/groups, KH, KW] for `kernel` = (KH, KW). Differentiable (see the module doc).
+pub fn conv2d_weight(x: &Tensor, grad_out: &Tensor, kernel: (usize, usize), options: Conv2dOptions) -> Tensor {
+    let op = "conv2d_weight";
+    options.check(op);
+    let xs = dims4(x, op, "input");
+    let ys = dims4(grad_out, op, "output gradient");
+    let g = options.groups;
+    assert!(
+        kernel.0 > 0 && kernel.1 > 0 && xs[1].is_multiple_of(g) && ys[1].is_multiple_of(g),
+        "{op}: kernel {kernel:?}, input {xs:?} and output gradient {ys:?} do not fit {g} groups"
+    );
+    let expected = options.conv_size((xs[2], xs[3]), kernel);
+    assert!(
+        xs[0] == ys[0] && expected == Some((ys[2], ys[3])),
+        "{op}: output gradient {ys:?} is not the output shape of a {kernel:?} convolution of input {xs:?} with {options:?}"
+    );
+    let out = [ys[1], xs[1] / g, kernel.0, kernel.1];
+    let storage = Storage::new(out.iter().product());
+    if !storage.is_empty() {
+        ConvGemm::sweep(Gather::Conv2dWeight, xs, ys, kernel, &options).run(grad_out, x, &storage);
     }
+    Tensor::from_op(storage, out.to_vec(), op, &[x, grad_out], move |inputs, _, grad| {
+        let (x, grad_out) = (&inputs[0], &inputs[1]);
+        let back = options.padding_back((xs[2], xs[3]), kernel, (ys[2], ys[3]));
+        vec![
+            x.tracks_grad().then(|| conv_transpose2d_op(grad_out, grad, options, back)),
+            grad_out.tracks_grad().then(|| conv2d_op(x, grad, options)),
+        ]
+    })
+}
 
-    /// The geometry of conv2d(self, weight) with `options`.
-    fn geometry_for(&self, weight: &Tensor, options: Conv2dOptions) -> ConvGeometry {
-        let [n, c, h, w] = dims4(self, "conv2d input");
-        let [_, _, kh, kw] = dims4(weight, "conv2d weight");
-        let Conv2dOptions { stride, padding, dilation, .. } = options;
-        let oh = conv_out(h, kh, stride.0, padding.0, dilation.0, "conv2d height");
-        let ow = conv_out(w, kw, stride.1, padding.1, dilation.1, "conv2d width");
-        ConvGeometry { n, c, h, w, kh, kw, oh, ow, stride, padding, dilation }
+/// The raw conv_transpose2d, no bias: [N, C, H, W] * [C, O/g, KH, KW] -> [N, O, OH, OW].
+fn conv_transpose2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, output_padding: (usize, usize)) -> Tensor {
+    let op = "conv_transpose2d";
+    options.check(op);
+    let xs = dims4(x, op, "input");
+    let ws = dims4(w, op, "weight");
+    let g = options.groups;
+    assert!(
+        ws[0] == xs[1] && xs[1].is_multiple_of(g),
+        "{op}: input {xs:?} and weight {ws:?} do not fit {g} groups (need weight [C, O/groups, KH, KW], C divisible by groups)"
+    );
+    let (s, e) = (options.stride, output_padding);
+    assert!(e.0 < s.0 && e.1 < s.1, "{op}: output_padding {e:?} must be smaller than the stride {s:?}");
+    let kernel = (ws[2], ws[3]);
+    let (oh, ow) = options
+        .transposed_size((xs[2], xs[3]), kernel, e)
+        .unwrap_or_else(|| panic!("{op}: input {xs:?} with kernel {kernel:?} and {options:?} gives an empty output"));
+    let out = [xs[0], ws[1] * g, oh, ow];
+    let storage = Storage::new(out.iter().product());
+    if !storage.is_empty() {
+        for gemm in transposed_phases(xs, out, kernel, &options) {
+            gemm.run(w, x, &storage);
+        }
     }
+    Tensor::from_op(storage, out.to_vec(), op, &[x, w], move |inputs, _, grad| {
+        let (x, w) = (&inputs[0], &inputs[1]);
+        vec![
+            x.tracks_grad().then(|| conv2d_op(grad, w, options)),
+            w.tracks_grad().then(|| conv2d_weight(grad, x, kernel, options)),
+        ]
+    })
+}
 
-    /// The gradient of conv2d's output with respect to its weight, as an op:
-    /// given x [N, C, H, W] and the output gradient [N, O, OH, OW], the weight
-    /// gradient [O, C/groups, KH, KW]. It is a matmul with im2col(x), so it
-    /// is differentiable in both arguments.
-    pub fn conv2d_weight(&self, grad_out: &Tensor, weight_shape: &[usize], options: Conv2dOptions) -> Tensor {
-        let probe = Tensor::zeros(weight_shape);
-        let geometry = self.geometry_for(&probe, options);
-        let [o, cg, kh, kw] = dims4(&probe, "conv2d_weight shape");
-        let g = options.groups;
-        let (n, oh, ow) = (geometry.n, geometry.oh, geometry.ow);
-        assert_eq!(
-            grad_out.shape(),
-            [n, o, oh, ow],
-            "conv2d_weight: output gradient {:?} does not match input {:?} and weight {weight_shape:?}",
-            grad_out.shape(),
-            self.shape()
-        );
-        let cols = self.im2col(geometry).reshape(&[g, cg * kh * kw, n * oh * ow]);
-        let grad = grad_out.permute(&[1, 0, 2, 3]).reshape(&[g, o / g, n * oh * ow]);
-        grad.matmul_t(&cols, false, true).reshape(weight_shape)
-    }
+/// Transposed convolution (the adjoint of `conv2d`, as PyTorch's
+/// ConvTranspose2d): x [N, C, H, W], weight [C, O/groups, KH, KW], bias [O] ->
+/// [N, O, OH, OW], OH = (H - 1) stride - 2 pad + dilation (KH - 1) +
+/// output_padding + 1. output_padding (< stride) adds rows and columns at the
+/// end, telling apart the input sizes a strided conv2d maps to the same size.
+pub fn conv_transpose2d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    options: Conv2dOptions,
+    output_padding: (usize, usize),
+) -> Tensor {
+    add_bias(conv_transpose2d_op(x, weight, options, output_padding), bias, "conv_transpose2d")
+}
 
-    /// Transposed convolution (the adjoint of conv2d in its input): x [N, C, H, W],
-    /// weight [C, O/groups, KH, KW], bias [O] -> [N, O, OH, OW] with
-    /// OH = (H - 1) * stride - 2 * padding + dilation * (KH - 1) + output_padding + 1.
-    pub fn conv_transpose2d(
-        &self,
-        weight: &Tensor,
-        bias: Option<&Tensor>,
-        options: Conv2dOptions,
-        output_padding: (usize, usize),
-    ) -> Tensor {
-        options.check();
-        let [n, c, h, w] = dims4(self, "conv_transpose2d input");
-        let [cw, og, kh, kw] = dims4(weight, "conv_transpose2d weight");
-        let g = options.groups;
-        assert!(
-            c == cw && c % g == 0,
-            "conv_transpose2d: input {:?} and weight {:?} do not agree for {g} groups (weight must be [C, O/groups, KH, KW])",
-            self.shape(),
-            weight.shape()
-        );
-        let Conv2dOptions { stride, padding, dilation, .. } = options;
-        assert!(
-            output_padding.0 < stride.0.max(dilation.0) && output_padding.1 < stride.1.max(dilation.1),
-            "conv_transpose2d: output_padding {output_padding:?} must be smaller than the stride or the dilation ({options:?})"
-        );
-        let out_size = |size: usize, k: usize, s: usize, p: usize, d: usize, extra: usize| {
-            ((size - 1) * s + d * (k - 1) + extra + 1).checked_sub(2 * p).unwrap_or_else(|| {
-                panic!("conv_transpose2d: padding {padding:?} leaves no output for input {:?}", [n, c, h, w])
-            })
-        };
-        let oh = out_size(h, kh, stride.0, padding.0, dilation.0, output_padding.0);
-        let ow = out_size(w, kw, stride.1, padding.1, dilation.1, output_padding.1);
-        let o = og * g;
-        // The conv2d this is the adjoint of maps [N, O, OH, OW] to [N, C, H, W].
-        let geometry = ConvGeometry { n, c: o, h: oh, w: ow, kh, kw, oh: h, ow: w, stride, padding, dilation };
-        let x = self.permute(&[1, 0, 2, 3]).reshape(&[g, c / g, n * h * w]);
-        let cols = weight.reshape(&[g, c / g, og * kh * kw]).matmul_t(&x, true, false); // [G, O/G*KH*KW, N*H*W]
-        let y = cols.reshape(&geometry.cols_shape()).col2im(geometry);
-        add_bias(y, bias, o, "conv_transpose2d")
+/// The taps of one output phase along one axis: output rows oh = phase +
+/// stride * j read input row (oh + pad - kh dilation) / stride from the kernel
+/// rows kh where that division is exact. Returns (first kh, step between
+/// them, count, input row of position 0 and the first tap, input rows per
+/// tap step).
+fn phase_taps(
+    phase: usize,
+    kernel: usize,
+    stride: usize,
+    pad: usize,
+    dilation: usize,
+) -> (usize, usize, usize, i64, usize) {
+    let (phase, stride, pad, dilation) = (phase as i64, stride as i64, pad as i64, dilation as i64);
+    let exact: Vec<i64> =
+        (0..kernel as i64).filter(|kh| (phase + pad - kh * dilation).rem_euclid(stride) == 0).collect();
+    let Some(&first) = exact.first() else { return (0, 1, 0, 0, 0) };
+    // Consecutive exact rows differ by stride / gcd(stride, dilation).
+    let step = exact.get(1).map_or(1, |second| second - first);
+    debug_assert!(exact.windows(2).all(|w| w[1] - w[0] == step));
+    let origin = (phase + pad - first * dilation).div_euclid(stride);
+    (first as usize, step as usize, exact.len(), origin, (step * dilation / stride) as usize)
+}
+
+/// conv_transpose2d as stride_h x stride_w implicit GEMMs, one per output
+/// phase (oh % stride_h, ow % stride_w), each over only the taps that reach it.
+fn transposed_phases(image: [usize; 4], out: [usize; 4], kernel: (usize, usize), o: &Conv2dOptions) -> Vec<ConvGemm> {
+    let mut gemms = Vec::new();
+    for phase_h in 0..o.stride.0.min(out[2]) {
+        for phase_w in 0..o.stride.1.min(out[3]) {
+            let (tap_h, step_h, taps_h, in_h, drop_h) =
+                phase_taps(phase_h, kernel.0, o.stride.0, o.padding.0, o.dilation.0);
+            let (tap_w, step_w, taps_w, in_w, drop_w) =
+                phase_taps(phase_w, kernel.1, o.stride.1, o.padding.1, o.dilation.1);
+            let pos_grid = ((out[2] - phase_h).div_ceil(o.stride.0), (out[3] - phase_w).div_ceil(o.stride.1));
+            let g = o.groups;
+            gemms.push(ConvGemm {
+                gather: Gather::ConvTranspose2d,
+                m: out[1] / g,
+                n: out[0] * pos_grid.0 * pos_grid.1,
+                k: image[1] / g * taps_h * taps_w,
+                groups: g,
+                image,
+                out,
+                kernel,
+                pos_grid,
+                pos_origin: (phase_h, phase_w),
+                pos_step: o.stride,
+                tap_grid: (taps_h, taps_w),
+                tap_origin: (tap_h, tap_w),
+                tap_step: (step_h, step_w),
+                in_from_pos: (1, 1),
+                in_from_tap: (-(drop_h as i64), -(drop_w as i64)),
+                in_offset: (in_h, in_w),
+            });
+        }
     }
+    gemms
 }

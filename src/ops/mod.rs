@@ -10,7 +10,6 @@ pub mod conv;
 pub mod dropout;
 pub mod embedding;
 pub mod feature_maps;
-pub mod im2col;
 pub mod matmul;
 pub mod norm;
 pub mod reduce;

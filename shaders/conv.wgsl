@@ -1,0 +1,160 @@
+// conv.wgsl — 2-D convolutions as implicit GEMMs on the tiled core of gemm.wgsl
+// (compiled after it; read that file first).
+//
+// Bindings: 0 params, 1 a (read: the A operand), 2 image (read), 3 result (write).
+// Tensors are NCHW. "image" is the tensor read through the im2col pattern,
+// [batch, channels, height, width]; the "output space" is the tensor on whose
+// pixels the kernel is swept, [batch, out_channels, out_height, out_width].
+// Problem z of the grid is group z: it sees group_channels image channels and
+// group_out_channels output-space channels.
+//
+// The im2col matrix has one row per tap (c, th, tw) — image channel and kernel
+// element — and one column per position (b, jh, jw) — output pixel. Its entry
+// is the image value the tap reads at that position:
+//   image[b, group * group_channels + c, ih, iw],  0 where (ih, iw) is outside,
+//   ih = jh * in_from_pos.y + th * in_from_tap.y + in_offset.y   (iw alike)
+// with u32 arithmetic that wraps, so "outside" is just ih >= height. The gather
+// reads that entry while filling the B tile; the matrix is never stored.
+//
+// GATHER (OP & 15) picks the product:
+//   0 conv2d:      y[o, pos] = sum_tap w[o, tap] im2col[tap, pos]
+//                  A = weights [O, C/g * KH * KW], taps (c, kh, kw), positions
+//                  the output pixels; ih = oh * stride - pad + kh * dilation.
+//   1 conv2d_weight: dw[o, tap] = sum_pos dy[o, pos] im2col[tap, pos]
+//                  A = the output gradient read at (o, pos); B = im2col^T.
+//   2 conv_transpose2d, one output phase: the outputs with
+//                  oh = pos_origin.y + stride * jh (and alike for ow). Output
+//                  pixel oh receives input row ih = (oh + pad - kh * dilation) /
+//                  stride only from the kernel rows where that division is
+//                  exact; within a phase those rows are kh = tap_origin.y +
+//                  tap_step.y * th, and ih = jh - th * (tap_step.y * dilation /
+//                  stride) + ih of the first tap: again the formula above.
+//                  The products with the zeros that the "dilated input" view
+//                  puts between input pixels (3 in 4 at stride 2) are never
+//                  formed. A = weights [C, O/g, KH, KW] read at (c, o, kh, kw).
+// Workgroup (x, y, z) computes tile (x, y) of group z's product.
+// Splitting a flat row or column index into (b, jh, jw) divides by the grid
+// sizes; divide() does that in f32 (lavapipe runs u32 division one lane at a
+// time, f32 arithmetic as vector instructions).
+// Version 1.
+
+struct Params {
+    m: u32,
+    n: u32,
+    k: u32,
+    pad0: u32,
+    channels: u32,
+    height: u32,
+    width: u32,
+    group_channels: u32,
+    out_channels: u32,
+    out_height: u32,
+    out_width: u32,
+    group_out_channels: u32,
+    kernel: vec2<u32>, // (kw, kh): the weight tensor's last two dimensions
+    pos_grid: vec2<u32>, // (jw, jh) range of a position
+    pos_origin: vec2<u32>, // output pixel of position (0, 0)
+    pos_step: vec2<u32>, // output pixels between positions
+    tap_grid: vec2<u32>, // (tw, th) range of a tap
+    tap_origin: vec2<u32>, // kernel element of tap (0, 0)
+    tap_step: vec2<u32>,
+    pad1: vec2<u32>,
+    in_from_pos: vec2<u32>, // image pixels per position step
+    in_from_tap: vec2<u32>, // image pixels per tap step (wrapping: may be negative)
+    in_offset: vec2<u32>, // image pixel of position 0 and tap 0 (wrapping)
+    pad2: vec2<u32>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> image: array<f32>;
+@group(0) @binding(3) var<storage, read_write> result: array<f32>;
+
+const CONV2D: u32 = 0u;
+const CONV2D_WEIGHT: u32 = 1u;
+const CONV_TRANSPOSE2D: u32 = 2u;
+
+// x / d, exact for x < 2^31 and x / d < 2^20: the f32 estimate is within 1 of
+// the true quotient, and the remainder says which way to correct it.
+fn divide(x: u32, d: u32) -> u32 {
+    let q = u32(f32(x) * (1.0 / f32(d)));
+    let r = i32(x) - i32(q * d);
+    return q + select(0u, 1u, r >= i32(d)) - select(0u, 1u, r < 0);
+}
+
+// (i / (w * h), (i / w) % h, i % w) with grid = (w, h): an index split into
+// (outer, row, column) of a row-major [outer, h, w] layout.
+fn split(i: u32, grid: vec2<u32>) -> vec3<u32> {
+    let outer = divide(i, grid.x * grid.y);
+    let rest = i - outer * grid.x * grid.y;
+    let row = divide(rest, grid.x);
+    return vec3<u32>(outer, row, rest - row * grid.x);
+}
+
+// Entry [tap, pos] of group g's im2col matrix (see the header); `inside`
+// says whether (tap, pos) is inside the matrix at all.
+fn im2col(g: u32, tap: u32, pos: u32, inside: bool) -> f32 {
+    let t = split(tap, p.tap_grid); // (c, th, tw)
+    let q = split(pos, p.pos_grid); // (b, jh, jw)
+    let ih = q.y * p.in_from_pos.y + t.y * p.in_from_tap.y + p.in_offset.y;
+    let iw = q.z * p.in_from_pos.x + t.z * p.in_from_tap.x + p.in_offset.x;
+    let hit = inside && ih < p.height && iw < p.width;
+    let channel = q.x * p.channels + g * p.group_channels + t.x;
+    return select(0.0, image[select(0u, (channel * p.height + ih) * p.width + iw, hit)], hit);
+}
+
+// Index of output-space element (group g's channel o, position pos).
+fn out_index(g: u32, o: u32, pos: u32) -> u32 {
+    let q = split(pos, p.pos_grid); // (b, jh, jw)
+    let oh = p.pos_origin.y + p.pos_step.y * q.y;
+    let ow = p.pos_origin.x + p.pos_step.x * q.z;
+    return ((q.x * p.out_channels + g * p.group_out_channels + o) * p.out_height + oh) * p.out_width + ow;
+}
+
+fn gather_a(z: u32, row: u32, k: u32) -> f32 {
+    let inside = row < p.m && k < p.k;
+    var index: u32;
+    if (GATHER == CONV2D) {
+        // weights [O, C/g, KH, KW]: row o of group z, column k = (c, kh, kw)
+        index = (z * p.m + row) * p.k + k;
+    } else if (GATHER == CONV2D_WEIGHT) {
+        // the output gradient at (o, position k)
+        index = out_index(z, row, k);
+    } else {
+        // weights [C, O/g, KH, KW] at (c, o, kh, kw), tap k = (c, th, tw)
+        let t = split(k, p.tap_grid);
+        let kh = p.tap_origin.y + p.tap_step.y * t.y;
+        let kw = p.tap_origin.x + p.tap_step.x * t.z;
+        index = (((z * p.group_channels + t.x) * p.m + row) * p.kernel.y + kh) * p.kernel.x + kw;
+    }
+    return select(0.0, a[select(0u, index, inside)], inside);
+}
+
+fn gather_b(z: u32, k: u32, col: u32) -> f32 {
+    let inside = k < p.k && col < p.n;
+    if (GATHER == CONV2D_WEIGHT) {
+        return im2col(z, col, k, inside);
+    }
+    return im2col(z, k, col, inside);
+}
+
+fn store_c(z: u32, row: u32, col: u32, value: f32) {
+    if (row < p.m && col < p.n) {
+        if (GATHER == CONV2D_WEIGHT) {
+            // dw [O, C/g, KH, KW]: row o of group z, column (c, kh, kw)
+            result[(z * p.m + row) * p.n + col] = value;
+        } else {
+            result[out_index(z, row, col)] = value;
+        }
+    }
+}
+
+@compute @workgroup_size(SIDE_X, SIDE_Y)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    accumulate(wid.z, wid.xy, 0u, p.k, local.xy, lid);
+    write_tile(wid.z, wid.xy, local.xy);
+}
