@@ -14,6 +14,7 @@
 //! - `gan`: objectives, penalties, models, the trainer.
 
 pub mod autograd;
+pub mod bench;
 pub mod checkpoint;
 pub mod data;
 pub mod gan;

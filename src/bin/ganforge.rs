@@ -27,6 +27,18 @@ enum Command {
     Train(TrainArgs),
     /// Draw samples from a checkpoint into a picture grid.
     Sample(SampleArgs),
+    /// Time every kernel family and the dcgan28 training step on this adapter.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+    /// Timed dcgan28 steps after the first (0: skip the step benchmark)
+    #[arg(long, default_value_t = 5)]
+    steps: usize,
 }
 
 #[derive(Args)]
@@ -116,6 +128,7 @@ fn main() -> ExitCode {
         Some(Command::Info) => info(),
         Some(Command::Train(args)) => train(args),
         Some(Command::Sample(args)) => sample(args),
+        Some(Command::Bench(args)) => bench(args),
         None => {
             println!("ganforge: training dcgan28 on the embedded MNIST subset (see `ganforge --help` for more)");
             train(default_train_args())
@@ -228,6 +241,29 @@ fn sample(args: SampleArgs) -> Result<(), String> {
     let images = sample_eval(model, &z, labels.as_deref());
     save_images(&images, 8, &args.out).map_err(|e| e.to_string())?;
     println!("wrote {} samples to {}", args.n, args.out.display());
+    Ok(())
+}
+
+fn bench(args: BenchArgs) -> Result<(), String> {
+    use ganforge::bench;
+    let gpu = ganforge::gpu::try_device().map_err(|e| e.to_string())?;
+    let peaks = bench::peaks();
+    let kernels = bench::kernels();
+    let step = (args.steps > 0).then(|| bench::dcgan28_step(args.steps));
+    if args.json {
+        println!("{}", bench::json(&gpu.info.name, &kernels, &peaks, step));
+        return Ok(());
+    }
+    println!("adapter: {} ({:?}, {:?})", gpu.info.name, gpu.info.backend, gpu.info.device_type);
+    println!(
+        "measured peaks: {:.1} GFLOP/s (FMA chains), {:.1} GB/s (vec4 copy)\n",
+        peaks.flops_per_second / 1e9,
+        peaks.bytes_per_second / 1e9
+    );
+    print!("{}", bench::table(&kernels, &peaks));
+    if let Some((first, mean)) = step {
+        println!("\ndcgan28 training step (batch 64): first {first:.2} s, then {mean:.2} s per step");
+    }
     Ok(())
 }
 

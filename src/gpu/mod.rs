@@ -23,7 +23,7 @@ pub use params::{Params, MAX_RANK};
 pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
 pub use storage::Storage;
 
-pub(crate) use shaders::{BATCH_NORM, CONV, EMBEDDING, OPTIM, RESAMPLE};
+pub(crate) use shaders::{BATCH_NORM, CONV, EMBEDDING, OPTIM, PEAK, RESAMPLE};
 pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
 
 use std::collections::HashMap;
