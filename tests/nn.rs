@@ -5,8 +5,8 @@ use common::*;
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::nn::init::{self, Fan, Nonlinearity};
 use ganforge::nn::{
-    linear, spectral_normalize, EqualizedLinear, Flatten, Layer, LeakyRelu, Linear, Module, Relu, Reshape, Sequential,
-    Sigmoid, SpectralNorm, Tanh,
+    linear, spectral_normalize, EqualizedConv2d, EqualizedLinear, Flatten, Layer, LeakyRelu, Linear, Module, Relu,
+    Reshape, Sequential, Sigmoid, SpectralNorm, Tanh,
 };
 use ganforge::Tensor;
 use rand::{rngs::StdRng, SeedableRng};
@@ -165,6 +165,26 @@ fn equalized_linear_scales_its_weight_at_run_time() {
     let want: Vec<f64> = (0..outf * inf).map(|k| column_sums[k % inf] * f64::from(scale)).collect();
     assert_close(&w.grad().unwrap().to_vec(), &want, 1e-5, 1e-5);
     assert_close(&b.grad().unwrap().to_vec(), &vec![3.0 * f64::from(m); outf], 1e-5, 1e-5);
+}
+
+#[test]
+fn equalized_conv2d_is_a_same_padded_conv_with_the_he_scale() {
+    use ganforge::ops::conv::{conv2d, Conv2dOptions};
+    let layer = EqualizedConv2d::new(3, 4, 3, &mut rng(21));
+    let scale = (2.0f32 / 27.0).sqrt();
+    assert!((layer.weight_scale() - scale).abs() < 1e-7);
+    let params = layer.named_parameters();
+    let (w, b) = (&params[0].1, &params[1].1);
+    assert_eq!(w.shape(), &[4, 3, 3, 3]);
+    let (mean, std) = moments(&w.to_vec());
+    assert!(mean.abs() < 0.3 && (std - 1.0).abs() < 0.3, "stored weights ~ N(0, 1): mean {mean}, std {std}");
+    let x = tensor(&[2, 3, 5, 7], -1.0, 1.0, 22);
+    let y = layer.forward(&x);
+    assert_eq!(y.shape(), &[2, 4, 5, 7], "same padding keeps the size");
+    let options = Conv2dOptions { padding: (1, 1), ..Conv2dOptions::default() };
+    let want: Vec<f64> =
+        conv2d(&x, &w.mul_scalar(scale), Some(b), options).to_vec().into_iter().map(f64::from).collect();
+    assert_close(&y.to_vec(), &want, 1e-6, 1e-6);
 }
 
 /// Mean and standard deviation of values, in f64.

@@ -30,7 +30,7 @@ pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use conv::{Conv2d, ConvTranspose2d};
 pub use dropout::Dropout;
 pub use embedding::Embedding;
-pub use equalized::EqualizedLinear;
+pub use equalized::{EqualizedConv2d, EqualizedLinear};
 pub use instance_norm::{AdaIN, InstanceNorm2d};
 pub use layer_norm::LayerNorm;
 pub use linear::{linear, Linear};
