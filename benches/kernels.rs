@@ -6,7 +6,7 @@
 
 use ganforge::gpu::device;
 use ganforge::ops::conv::{conv2d, conv2d_weight, conv_transpose2d, Conv2dOptions};
-use ganforge::ops::matmul::Blocking;
+use ganforge::ops::gemm::Blocking;
 use ganforge::{no_grad, Tensor};
 use std::time::Instant;
 
@@ -67,8 +67,9 @@ fn main() {
 }
 
 /// The convolutions of the dcgan28 reference workload (DESIGN.md) at batch 64:
-/// forward, input gradient and weight gradient, each one kernel launch set.
-/// GFLOP/s count 2 per multiply-add of the layer (the same for all three).
+/// forward, input gradient, weight gradient and both (the full backward).
+/// GFLOP/s count 2 per multiply-add of the layer (the same for each of the
+/// three products), 4 for the full backward.
 fn dcgan28_convolutions() {
     let options = Conv2dOptions { stride: (2, 2), padding: (1, 1), ..Default::default() };
     // (name, transposed, input [N, C, H, W], weight)
@@ -91,34 +92,35 @@ fn dcgan28_convolutions() {
         };
         let y = forward();
         let g = Tensor::randn(y.shape(), 7);
-        // Multiply-adds: every (input pixel or output pixel of the conv2d side) x
-        // (kernel element) x (channel pair); the conv2d side is the larger image
-        // for a transposed layer, so count from the conv2d view of each layer.
+        // Multiply-adds: (output values of the layer's conv2d view) x (its input
+        // channels) x (kernel elements). A transposed layer is the adjoint of the
+        // conv2d from its output back to its input, so there the roles swap.
         let (image, out) = if transposed { (y.shape(), &input[..]) } else { (&input[..], y.shape()) };
         let macs = (out[0] * out[1] * out[2] * out[3] * image[1] * kernel.0 * kernel.1) as f64;
         let report = |what: &str, seconds: f64| {
             println!("{name} {what}: {:8.3} ms  {:8.2} GFLOP/s", seconds * 1e3, 2.0 * macs / seconds / 1e9);
         };
         report("forward", time(5, forward));
-        report(
-            "input gradient",
-            time(5, || {
-                if transposed {
-                    conv2d(&g, &w, None, options)
-                } else {
-                    conv_transpose2d(&g, &w, None, options, (0, 0))
-                }
-            }),
-        );
-        report(
-            "weight gradient",
-            time(5, || {
-                if transposed {
-                    conv2d_weight(&g, &x, kernel, options)
-                } else {
-                    conv2d_weight(&x, &g, kernel, options)
-                }
-            }),
-        );
+        let input_gradient = || {
+            if transposed {
+                conv2d(&g, &w, None, options)
+            } else {
+                conv_transpose2d(&g, &w, None, options, (0, 0))
+            }
+        };
+        let weight_gradient = || {
+            if transposed {
+                conv2d_weight(&g, &x, kernel, options)
+            } else {
+                conv2d_weight(&x, &g, kernel, options)
+            }
+        };
+        report("input gradient", time(5, input_gradient));
+        report("weight gradient", time(5, weight_gradient));
+        let both = time(5, || {
+            drop(input_gradient());
+            weight_gradient()
+        });
+        println!("{name} full backward: {:8.3} ms  {:8.2} GFLOP/s", both * 1e3, 4.0 * macs / both / 1e9);
     }
 }

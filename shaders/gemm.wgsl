@@ -32,8 +32,9 @@
 // from workgroup memory is a loop over the 8 lanes, so loads dominate unless
 // each feeds many multiply-adds: 8 x 8 invocations of 4 x 4 blocks (16 x 16
 // values) do 4x the work per load, 2x the speed even though the accumulators
-// spill to the stack. Problems with at most 4 rows (a convolution to one
-// channel) take a 4-row tile: 1 row block per invocation, a row of invocations.
+// spill to the stack; a side of at most 64 halves the invocations along it.
+// Problems with at most 4 rows (a convolution to one channel) take a 4-row
+// tile: 1 row block per invocation, a row of invocations.
 // BK is 16, or 8 when two 16-deep tiles would pass 16 KiB (the WebGPU default
 // limit of workgroup memory).
 // Accumulators are separate variables, not an array: lavapipe keeps private

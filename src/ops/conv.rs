@@ -32,7 +32,7 @@
 //! sum over N, H and W, comes from `add`'s own rule. An input that no gradient
 //! flows to (a batch of data) gets none computed.
 
-use super::matmul::Blocking;
+use super::gemm::Blocking;
 use crate::gpu::{device, Params, Storage, CONV};
 use crate::tensor::Tensor;
 
@@ -74,7 +74,8 @@ impl Conv2dOptions {
         output_padding: (usize, usize),
     ) -> Option<(usize, usize)> {
         let one = |input: usize, kernel: usize, stride: usize, pad: usize, dilation: usize, extra: usize| {
-            ((input - 1) * stride + dilation * (kernel - 1) + extra + 1).checked_sub(2 * pad).filter(|&size| size > 0)
+            let span = input.checked_sub(1)? * stride + dilation * (kernel - 1) + extra + 1;
+            span.checked_sub(2 * pad).filter(|&size| size > 0)
         };
         let (s, p, d, e) = (self.stride, self.padding, self.dilation, output_padding);
         Some((one(input.0, kernel.0, s.0, p.0, d.0, e.0)?, one(input.1, kernel.1, s.1, p.1, d.1, e.1)?))

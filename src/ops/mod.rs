@@ -6,6 +6,7 @@
 pub mod broadcast;
 pub mod composite;
 pub mod conv;
+pub mod gemm;
 pub mod matmul;
 pub mod reduce;
 pub mod shape;
