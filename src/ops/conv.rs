@@ -180,18 +180,16 @@ impl ConvGemm {
             self.image,
             self.out
         );
-        let pair = |params: Params, (rows, cols): (usize, usize)| params.size(cols).size(rows);
-        let signed = |params: Params, (rows, cols): (i64, i64)| params.u32(wrapping(cols)).u32(wrapping(rows));
+        // conv.wgsl's Params in order; its vec2 fields are (x, y) = (columns, rows).
         let g = self.groups;
-        let mut params = Params::new().size(self.m).size(self.n).size(self.k).u32(0);
-        params = params.size(self.image[1]).size(self.image[2]).size(self.image[3]).size(self.image[1] / g);
-        params = params.size(self.out[1]).size(self.out[2]).size(self.out[3]).size(self.out[1] / g);
-        for p in [self.kernel, self.pos_grid, self.pos_origin, self.pos_step, self.tap_grid, self.tap_origin] {
-            params = pair(params, p);
-        }
-        params = pair(pair(params, self.tap_step), (0, 0));
-        params = signed(signed(pair(params, self.in_from_pos), self.in_from_tap), self.in_offset);
-        params = pair(params, (0, 0));
+        let (i, o) = (self.image, self.out);
+        let sizes = [self.m, self.n, self.k, 0, i[1], i[2], i[3], i[1] / g, o[1], o[2], o[3], o[1] / g];
+        let pairs = [self.kernel, self.pos_grid, self.pos_origin, self.pos_step, self.tap_grid, self.tap_origin];
+        let pairs = pairs.into_iter().chain([self.tap_step, (0, 0), self.in_from_pos]);
+        let signed_pairs = [self.in_from_tap, self.in_offset, (0, 0)];
+        let mut params = sizes.into_iter().fold(Params::new(), Params::size);
+        params = pairs.flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
+        params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
         let blocking = Blocking::for_problem(self.m, self.n);
         device().dispatch(
             CONV.kernel_for("main", blocking.op(self.gather as u32)),
@@ -214,7 +212,7 @@ fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions) -> Tensor {
     let ws = dims4(w, op, "weight");
     let g = options.groups;
     assert!(
-        xs[1].is_multiple_of(g) && ws[0].is_multiple_of(g) && ws[1] * g == xs[1],
+        xs[1].is_multiple_of(g) && ws[0].is_multiple_of(g) && ws[1] * g == xs[1] && ws[2] > 0 && ws[3] > 0,
         "{op}: input {xs:?} and weight {ws:?} do not fit {g} groups (need weight [O, C/groups, KH, KW], C and O divisible by groups)"
     );
     let kernel = (ws[2], ws[3]);
@@ -306,7 +304,7 @@ fn conv_transpose2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, output_pa
     let ws = dims4(w, op, "weight");
     let g = options.groups;
     assert!(
-        ws[0] == xs[1] && xs[1].is_multiple_of(g),
+        ws[0] == xs[1] && xs[1].is_multiple_of(g) && ws[2] > 0 && ws[3] > 0,
         "{op}: input {xs:?} and weight {ws:?} do not fit {g} groups (need weight [C, O/groups, KH, KW], C divisible by groups)"
     );
     let (s, e) = (options.stride, output_padding);
