@@ -344,27 +344,35 @@ pub fn conv_transpose2d(
     add_bias(conv_transpose2d_op(x, weight, options, output_padding), bias, "conv_transpose2d")
 }
 
-/// The taps of one output phase along one axis: output rows oh = phase +
+/// The taps of one output phase along one axis. Output rows oh = phase +
 /// stride * j read input row (oh + pad - kh dilation) / stride from the kernel
-/// rows kh where that division is exact. Returns (first kh, step between
-/// them, count, input row of position 0 and the first tap, input rows per
-/// tap step).
-fn phase_taps(
-    phase: usize,
-    kernel: usize,
-    stride: usize,
-    pad: usize,
-    dilation: usize,
-) -> (usize, usize, usize, i64, usize) {
+/// rows kh where that division is exact: kh = first + step * t for t < count.
+/// Position j and tap t then read input row j + origin - t * drop.
+struct PhaseTaps {
+    first: usize,
+    step: usize,
+    count: usize,
+    origin: i64,
+    drop: usize,
+}
+
+/// The taps of the output rows oh = phase (mod stride).
+fn phase_taps(phase: usize, kernel: usize, stride: usize, pad: usize, dilation: usize) -> PhaseTaps {
     let (phase, stride, pad, dilation) = (phase as i64, stride as i64, pad as i64, dilation as i64);
     let exact: Vec<i64> =
         (0..kernel as i64).filter(|kh| (phase + pad - kh * dilation).rem_euclid(stride) == 0).collect();
-    let Some(&first) = exact.first() else { return (0, 1, 0, 0, 0) };
-    // Consecutive exact rows differ by stride / gcd(stride, dilation).
+    let Some(&first) = exact.first() else { return PhaseTaps { first: 0, step: 1, count: 0, origin: 0, drop: 0 } };
+    // Consecutive exact rows differ by stride / gcd(stride, dilation), so
+    // step * dilation is a multiple of the stride.
     let step = exact.get(1).map_or(1, |second| second - first);
     debug_assert!(exact.windows(2).all(|w| w[1] - w[0] == step));
-    let origin = (phase + pad - first * dilation).div_euclid(stride);
-    (first as usize, step as usize, exact.len(), origin, (step * dilation / stride) as usize)
+    PhaseTaps {
+        first: first as usize,
+        step: step as usize,
+        count: exact.len(),
+        origin: (phase + pad - first * dilation).div_euclid(stride),
+        drop: (step * dilation / stride) as usize,
+    }
 }
 
 /// conv_transpose2d as stride_h x stride_w implicit GEMMs, one per output
@@ -373,17 +381,15 @@ fn transposed_phases(image: [usize; 4], out: [usize; 4], kernel: (usize, usize),
     let mut gemms = Vec::new();
     for phase_h in 0..o.stride.0.min(out[2]) {
         for phase_w in 0..o.stride.1.min(out[3]) {
-            let (tap_h, step_h, taps_h, in_h, drop_h) =
-                phase_taps(phase_h, kernel.0, o.stride.0, o.padding.0, o.dilation.0);
-            let (tap_w, step_w, taps_w, in_w, drop_w) =
-                phase_taps(phase_w, kernel.1, o.stride.1, o.padding.1, o.dilation.1);
+            let h = phase_taps(phase_h, kernel.0, o.stride.0, o.padding.0, o.dilation.0);
+            let w = phase_taps(phase_w, kernel.1, o.stride.1, o.padding.1, o.dilation.1);
             let pos_grid = ((out[2] - phase_h).div_ceil(o.stride.0), (out[3] - phase_w).div_ceil(o.stride.1));
             let g = o.groups;
             gemms.push(ConvGemm {
                 gather: Gather::ConvTranspose2d,
                 m: out[1] / g,
                 n: out[0] * pos_grid.0 * pos_grid.1,
-                k: image[1] / g * taps_h * taps_w,
+                k: image[1] / g * h.count * w.count,
                 groups: g,
                 image,
                 out,
@@ -391,12 +397,12 @@ fn transposed_phases(image: [usize; 4], out: [usize; 4], kernel: (usize, usize),
                 pos_grid,
                 pos_origin: (phase_h, phase_w),
                 pos_step: o.stride,
-                tap_grid: (taps_h, taps_w),
-                tap_origin: (tap_h, tap_w),
-                tap_step: (step_h, step_w),
+                tap_grid: (h.count, w.count),
+                tap_origin: (h.first, w.first),
+                tap_step: (h.step, w.step),
                 in_from_pos: (1, 1),
-                in_from_tap: (-(drop_h as i64), -(drop_w as i64)),
-                in_offset: (in_h, in_w),
+                in_from_tap: (-(h.drop as i64), -(w.drop as i64)),
+                in_offset: (h.origin, w.origin),
             });
         }
     }
