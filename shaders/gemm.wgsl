@@ -131,10 +131,9 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
     }
 }
 
-// Row block i of the A tile at step k; a block the invocation does not have
-// reads block 0 again (a load the compiler merges).
+// Row block i of the A tile at step k.
 fn a_block(k: u32, y: u32, i: u32) -> vec4<f32> {
-    return tile_a[k * (TILE_M / 4u) + y + SIDE_Y * select(0u, i, i < BLOCKS_M)];
+    return tile_a[k * (TILE_M / 4u) + y + SIDE_Y * i];
 }
 
 // Column block j of B at step k0 + k: from the B tile, or straight from B when
@@ -197,10 +196,10 @@ fn multiply_tiles(z: u32, col0: u32, k0: u32, x: u32, y: u32) {
     }
 }
 
-// Accumulates the workgroup's tile of C = A[:, k_begin..k_end] B[k_begin..k_end, :]
-// for problem z into the invocation's accumulators.
-fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32>, lid: u32) {
-    for (var k0 = k_begin; k0 < k_end; k0 += BK) {
+// Accumulates the workgroup's tile of C = A B (A with `depth` columns) for
+// problem z into the invocation's accumulators.
+fn accumulate(z: u32, tile: vec2<u32>, depth: u32, local: vec2<u32>, lid: u32) {
+    for (var k0 = 0u; k0 < depth; k0 += BK) {
         fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
         workgroupBarrier();
         multiply_tiles(z, tile.x * TILE_N, k0, local.x, local.y);
