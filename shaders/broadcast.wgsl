@@ -8,6 +8,11 @@
 // dimensions, so all outputs along such a dimension read the same input value.
 // The host merges dimensions that are contiguous for every operand first, so
 // the common same-shape case runs with rank 1 (no division at all).
+//
+// `vector` is the fast path for that common case: after merging, every operand
+// is either contiguous with the output (stride 1) or a single value (stride 0).
+// One invocation then computes four consecutive outputs as one vec4 (see
+// unary.wgsl for why the tail of a length not divisible by 4 is safe).
 
 // The function is the pipeline constant OP (one pipeline per op).
 override OP: u32;
@@ -18,12 +23,18 @@ override OP: u32;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> c: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// The same buffers seen four values at a time, for `vector`.
+@group(0) @binding(1) var<storage, read> a4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> b4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> c4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> out4: array<vec4<f32>>;
 
-fn as_float(t: bool) -> f32 {
-    return select(0.0, 1.0, t);
+fn as_float(t: vec4<bool>) -> vec4<f32> {
+    return select(vec4<f32>(0.0), vec4<f32>(1.0), t);
 }
 
-fn apply(op: u32, u: f32, v: f32, w: f32) -> f32 {
+// Works on four elements at once; the scalar kernel passes splats and keeps .x.
+fn apply(op: u32, u: vec4<f32>, v: vec4<f32>, w: vec4<f32>) -> vec4<f32> {
     switch op {
         case 0u: { return u + v; }
         case 1u: { return u - v; }
@@ -37,7 +48,7 @@ fn apply(op: u32, u: f32, v: f32, w: f32) -> f32 {
         case 9u: { return as_float(u <= v); }
         case 10u: { return as_float(u == v); }
         case 11u: { return as_float(u != v); }
-        case 12u: { return select(w, v, u != 0.0); } // where(a, b, c)
+        case 12u: { return select(w, v, u != vec4<f32>(0.0)); } // where(a, b, c)
         default: { return u; }
     }
 }
@@ -52,5 +63,31 @@ fn main(
     if (i >= p.header.x) {
         return;
     }
-    out[i] = apply(OP, a[space_offset(0u, i)], b[space_offset(1u, i)], c[space_offset(2u, i)]);
+    let at = shared_offsets(i);
+    let u = vec4<f32>(a[at.x]);
+    let v = vec4<f32>(b[at.y]);
+    let w = vec4<f32>(c[at.z]);
+    out[i] = apply(OP, u, v, w).x;
+}
+
+// Four consecutive elements of an operand with stride 1, or its single value
+// repeated when its stride is 0.
+fn load4(values: vec4<f32>, single: f32, stride: u32) -> vec4<f32> {
+    return select(vec4<f32>(single), values, stride == 1u);
+}
+
+@compute @workgroup_size(256)
+fn vector(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let i = flat_group(wid, nwg) * 256u + lid;
+    if (i * 4u >= p.header.x) {
+        return;
+    }
+    let u = load4(a4[i], a4[0].x, p.spaces[0].strides[0][0]);
+    let v = load4(b4[i], b4[0].x, p.spaces[1].strides[0][0]);
+    let w = load4(c4[i], c4[0].x, p.spaces[2].strides[0][0]);
+    out4[i] = apply(OP, u, v, w);
 }

@@ -26,7 +26,8 @@ fn copy(
     if (i >= p.header.x) {
         return;
     }
-    dst[p.header.z + space_offset(1u, i)] = src[p.header.y + space_offset(0u, i)];
+    let at = shared_offsets(i);
+    dst[p.header.z + at.y] = src[p.header.y + at.x];
 }
 
 // fill's parameters share the strided layout: header.x is the count and

@@ -41,3 +41,26 @@ fn space_offset(s: u32, flat: u32) -> u32 {
     }
     return offset + rest * p.spaces[s].strides[0][0];
 }
+
+// The offsets of element `flat` in spaces 0, 1 and 2 when all three walk the
+// same shape (space 0's) with their own strides, as in broadcasting and
+// copies: the index digits are computed once and weighted three times.
+fn shared_offsets(flat: u32) -> vec3<u32> {
+    let rank = p.spaces[0].rank;
+    if (rank == 0u) {
+        return vec3<u32>(0u);
+    }
+    var rest = flat;
+    var offsets = vec3<u32>(0u);
+    for (var d = rank - 1u; d > 0u; d--) {
+        let extent = p.spaces[0].shape[d / 4u][d % 4u];
+        let digit = rest % extent;
+        rest /= extent;
+        offsets += digit * vec3<u32>(
+            p.spaces[0].strides[d / 4u][d % 4u],
+            p.spaces[1].strides[d / 4u][d % 4u],
+            p.spaces[2].strides[d / 4u][d % 4u],
+        );
+    }
+    return offsets + rest * vec3<u32>(p.spaces[0].strides[0][0], p.spaces[1].strides[0][0], p.spaces[2].strides[0][0]);
+}

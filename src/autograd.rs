@@ -56,14 +56,26 @@ impl Tensor {
     /// Adds d(sum of self)/d(leaf) to the `.grad()` of every leaf that
     /// requires a gradient. (For a scalar loss that is just dloss/dleaf.)
     pub fn backward(&self) {
-        let grads = differentiate(&[self], &Targets::Leaves, false);
-        for (leaf, grad) in grads.into_values() {
-            let total = match leaf.grad() {
-                Some(previous) => no_grad(|| previous.add(&grad)),
-                None => grad,
-            };
-            leaf.set_grad(Some(total));
-        }
+        accumulate_into_leaves(differentiate(&[self], &Targets::Leaves, false));
+    }
+
+    /// Like `backward`, but only for `leaves`: no work is spent on gradients
+    /// that lead elsewhere. A GAN's generator step uses it so that the
+    /// discriminator's weight gradients are never computed.
+    pub fn backward_for(&self, leaves: &[&Tensor]) {
+        let ids = leaves.iter().map(|t| t.id()).collect();
+        accumulate_into_leaves(differentiate(&[self], &Targets::Ids(ids), false));
+    }
+}
+
+/// Adds each gradient to its leaf's `.grad()`.
+fn accumulate_into_leaves(grads: HashMap<u64, (Tensor, Tensor)>) {
+    for (leaf, grad) in grads.into_values() {
+        let total = match leaf.grad() {
+            Some(previous) => no_grad(|| previous.add(&grad)),
+            None => grad,
+        };
+        leaf.set_grad(Some(total));
     }
 }
 
@@ -144,7 +156,18 @@ fn differentiate(outputs: &[&Tensor], targets: &Targets, create_graph: bool) -> 
         // Every consumer of t comes later in the order, so its gradient is complete.
         let Some(g) = pending.remove(&t.id()) else { continue };
         if let Some(node) = t.node() {
-            let input_grads = (node.backward)(&node.inputs, t, &g);
+            // Without create_graph, inputs that lead to no target are handed to
+            // the rule detached: a rule skips the gradient of an input that does
+            // not track one (a discriminator's weights during the generator's
+            // step cost no matmuls). With create_graph every input stays attached,
+            // since the gradient's own graph must reach them (a gradient penalty
+            // differentiates dD/dx with respect to D's weights).
+            let inputs: Vec<Tensor> = if create_graph {
+                node.inputs.clone()
+            } else {
+                node.inputs.iter().map(|i| if needed.contains(&i.id()) { i.clone() } else { i.detach() }).collect()
+            };
+            let input_grads = (node.backward)(&inputs, t, &g);
             assert_eq!(
                 input_grads.len(),
                 node.inputs.len(),

@@ -7,13 +7,25 @@
 //! - `tensor`: shape + GPU storage + optional graph node;
 //! - `ops`: differentiable ops, forward dispatch and backward rule side by side;
 //! - `autograd`: `backward`, `grad`, `no_grad`;
-//! - `gradcheck`: finite-difference checks of every gradient.
+//! - `gradcheck`: finite-difference checks of every gradient;
+//! - `nn`, `optim`: modules, layers, initialisers; optimisers, EMA, clipping;
+//! - `checkpoint`: atomic safetensors checkpoints of modules and optimisers;
+//! - `data`, `metrics`, `viz`: datasets, evaluation and pictures (CPU side);
+//! - `gan`: objectives, penalties, models, the trainer.
 
 pub mod autograd;
+pub mod bench;
+pub mod checkpoint;
+pub mod data;
+pub mod gan;
 pub mod gpu;
 pub mod gradcheck;
+pub mod metrics;
+pub mod nn;
 pub mod ops;
+pub mod optim;
 pub mod tensor;
+pub mod viz;
 
 pub use autograd::{enable_grad, grad, is_grad_enabled, no_grad};
 pub use tensor::Tensor;

@@ -19,6 +19,15 @@ fn backward_accumulates_until_zeroed() {
 }
 
 #[test]
+fn backward_for_fills_only_the_named_leaves() {
+    let a = Tensor::from_vec(vec![2.0], &[1]).requires_grad_();
+    let b = Tensor::from_vec(vec![5.0], &[1]).requires_grad_();
+    a.mul(&b).sum_all().backward_for(&[&a]);
+    assert_eq!(a.grad().unwrap().to_vec(), vec![5.0]);
+    assert!(b.grad().is_none(), "b was not asked for");
+}
+
+#[test]
 fn no_grad_records_nothing() {
     let x = Tensor::ones(&[2]).requires_grad_();
     let y = no_grad(|| x.mul_scalar(2.0));

@@ -23,9 +23,10 @@ pub use params::{Params, MAX_RANK};
 pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
 pub use storage::Storage;
 
-pub(crate) use shaders::CONV;
+pub(crate) use shaders::{BATCH_NORM, CONV, EMBEDDING, OPTIM, PEAK, RESAMPLE};
 pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -55,6 +56,8 @@ pub struct Device {
     slot: u64,
     dispatch_count: AtomicU64,
     submit_count: AtomicU64,
+    /// With `GANFORGE_PROFILE` set: (dispatches, seconds) per kernel.
+    profile: Option<Mutex<HashMap<String, (u64, f64)>>>,
 }
 
 static DEVICE: OnceLock<Result<Device, GpuError>> = OnceLock::new();
@@ -107,6 +110,7 @@ impl Device {
             slot,
             dispatch_count: AtomicU64::new(0),
             submit_count: AtomicU64::new(0),
+            profile: std::env::var_os("GANFORGE_PROFILE").map(|_| Mutex::new(HashMap::new())),
         })
     }
 
@@ -159,6 +163,31 @@ impl Device {
         drop(pass);
         batch.dispatches += 1;
         self.dispatch_count.fetch_add(1, Ordering::Relaxed);
+        if let Some(profile) = &self.profile {
+            // Profiling: run this dispatch alone and charge its wall time to its kernel.
+            let start = std::time::Instant::now();
+            self.submit(&mut batch);
+            self.device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
+            let name = match kernel.op {
+                Some(op) => format!("{}:{}#{op}", kernel.shader.name, kernel.entry),
+                None => format!("{}:{}", kernel.shader.name, kernel.entry),
+            };
+            let mut totals = profile.lock().unwrap();
+            let entry = totals.entry(name).or_insert((0, 0.0));
+            entry.0 += 1;
+            entry.1 += start.elapsed().as_secs_f64();
+        }
+    }
+
+    /// With `GANFORGE_PROFILE` set, the (kernel, dispatches, seconds) measured so
+    /// far, slowest first; empty otherwise. Profiling submits every dispatch on
+    /// its own, so it slows the whole run down.
+    pub fn profile_report(&self) -> Vec<(String, u64, f64)> {
+        let Some(profile) = &self.profile else { return Vec::new() };
+        let mut rows: Vec<(String, u64, f64)> =
+            profile.lock().unwrap().iter().map(|(name, &(count, seconds))| (name.clone(), count, seconds)).collect();
+        rows.sort_by(|a, b| b.2.total_cmp(&a.2));
+        rows
     }
 
     /// Workgroup counts covering `items` work items, `per_group` per workgroup.

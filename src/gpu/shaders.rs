@@ -68,7 +68,13 @@ shader!(BROADCAST, "broadcast.wgsl", true);
 shader!(REDUCE, "reduce.wgsl", true);
 shader!(MATMUL, "matmul.wgsl", gemm);
 shader!(SHAPE, "shape.wgsl", true);
+shader!(RESAMPLE, "resample.wgsl", false);
+shader!(EMBEDDING, "embedding.wgsl", false);
+shader!(OPTIM, "optim.wgsl", false);
+shader!(BATCH_NORM, "batch_norm.wgsl", false);
 shader!(CONV, "conv.wgsl", gemm);
+shader!(PEAK, "peak.wgsl", false);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
-pub static ALL: &[&Shader] = &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &CONV];
+pub static ALL: &[&Shader] =
+    &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE, &EMBEDDING, &OPTIM, &BATCH_NORM, &CONV, &PEAK];

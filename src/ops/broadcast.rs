@@ -36,13 +36,17 @@ fn launch(op: Op, inputs: &[&Tensor]) -> (Storage, Vec<usize>) {
         &[(&merged, &merged_strides[0]), (&merged, &merged_strides[1]), (&merged, third)],
     );
     let c = inputs.get(2).unwrap_or(&inputs[0]);
+    let buffers = [inputs[0].buffer(), inputs[1].buffer(), c.buffer(), out.buffer()];
     let gpu = device();
-    gpu.dispatch(
-        BROADCAST.kernel_for("main", op as u32),
-        &params,
-        &[inputs[0].buffer(), inputs[1].buffer(), c.buffer(), out.buffer()],
-        gpu.grid(out.len(), WORKGROUP),
-    );
+    // Every operand contiguous with the output or a single value: the vec4 path.
+    let contiguous = merged.len() <= 1 && merged_strides.iter().all(|s| s.first().is_none_or(|&stride| stride <= 1));
+    if contiguous {
+        let kernel = BROADCAST.kernel_for("vector", op as u32);
+        gpu.dispatch(kernel, &params, &buffers, gpu.grid(out.len(), 4 * WORKGROUP));
+    } else {
+        let kernel = BROADCAST.kernel_for("main", op as u32);
+        gpu.dispatch(kernel, &params, &buffers, gpu.grid(out.len(), WORKGROUP));
+    }
     (out, shape)
 }
 

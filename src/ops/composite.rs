@@ -32,3 +32,30 @@ impl Tensor {
         diff.mul(&diff).mean_all()
     }
 }
+
+impl Tensor {
+    /// The principal branch of Lambert's W for x >= 0: the w with w e^w = x.
+    /// (The f-GAN conjugate of Jeffrey's divergence needs it.)
+    ///
+    /// Forward: Halley's iteration from w = log(1 + x), which converges
+    /// cubically; six steps reach f32 precision for any x >= 0. The iterations
+    /// are not recorded: the gradient comes from the identity
+    /// W'(x) = W / (x (1 + W)) = 1 / (e^W (1 + W)), which is written with
+    /// differentiable ops and so can be differentiated again.
+    pub fn lambert_w(&self) -> Tensor {
+        let w = crate::autograd::no_grad(|| {
+            let mut w = self.add_scalar(1.0).log();
+            for _ in 0..6 {
+                let ew = w.exp();
+                let residual = w.mul(&ew).sub(self); // w e^w - x
+                let w1 = w.add_scalar(1.0);
+                let slope = ew.mul(&w1).sub(&w.add_scalar(2.0).mul(&residual).div(&w1.mul_scalar(2.0)));
+                w = w.sub(&residual.div(&slope));
+            }
+            w
+        });
+        Tensor::with_node(w.shared_storage(), self.shape().to_vec(), "lambert_w", &[self], |_, w, g| {
+            vec![Some(g.div(&w.exp().mul(&w.add_scalar(1.0))))]
+        })
+    }
+}

@@ -3,12 +3,18 @@
 //!
 //! This file holds the shape arithmetic the families share.
 
+pub mod batch_norm;
 pub mod broadcast;
 pub mod composite;
 pub mod conv;
+pub mod dropout;
+pub mod embedding;
+pub mod feature_maps;
 pub mod gemm;
 pub mod matmul;
+pub mod norm;
 pub mod reduce;
+pub mod resample;
 pub mod shape;
 pub mod unary;
 

@@ -35,7 +35,7 @@ fn launch(x: &Tensor, op: Op, alpha: f32, beta: f32) -> Storage {
         UNARY.kernel_for("main", op as u32),
         &params,
         &[x.buffer(), out.buffer()],
-        gpu.grid(x.numel(), WORKGROUP),
+        gpu.grid(x.numel(), 4 * WORKGROUP),
     );
     out
 }

@@ -3,6 +3,17 @@
 
 use ganforge::Tensor;
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A fresh, empty folder under the system temp folder, unique to this test
+/// run (process id + time), so parallel tests never share files.
+pub fn fresh_temp_dir(label: &str) -> PathBuf {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock before 1970").as_nanos();
+    let dir = std::env::temp_dir().join(format!("ganforge-test-{label}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
 
 /// Seeded values in [lo, hi).
 pub fn values(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {

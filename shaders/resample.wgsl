@@ -1,0 +1,190 @@
+// resample.wgsl — spatial resampling of [N, C, H, W] tensors, in adjoint pairs:
+// window sums (average pooling) and window spreads (nearest upsampling, and
+// pooling's gradient); reflection padding and its fold (padding's gradient).
+// Version 1.
+//
+// Bindings: 0 params, 1 x (read, [planes, in_h, in_w]), 2 y (write, [planes,
+// out_h, out_w]). The N*C planes are independent, so every kernel sees the
+// tensor as `planes` images. One invocation computes one output element: its
+// flat index i is (plane * out_h + row) * out_w + col, and it reads only from
+// plane `plane` of x. Workgroups are 256 invocations along that flat index
+// (consecutive invocations write consecutive columns, so the writes coalesce
+// and neighbouring reads share cache lines), and `i < count` guards the tail.
+// Every output is a fixed-order sum computed by one invocation: deterministic,
+// and no two invocations ever write the same element (no atomics).
+//
+// Window geometry (the pair below): a `kernel` x `kernel` window moved by
+// `stride` over the fine map, which is zero-padded by `pad_top` rows and
+// `pad_left` columns. Coarse pixel (i, j) covers fine rows
+// i*stride - pad_top .. i*stride - pad_top + kernel - 1, and likewise columns.
+//
+// `window_sum` (x fine, y coarse): y[i, j] = scale * (sum of the window's
+//   pixels that lie inside x; padding counts as zero, so with scale 1/kernel^2
+//   this is average pooling with count_include_pad).
+// `window_spread` (x coarse, y fine): y[r, c] = scale * (sum of x[i, j] over
+//   the windows (i, j) that contain (r, c)). This is the transpose of
+//   window_sum as a linear map, so each is the other's gradient. A row r lies
+//   in window i when i*stride - pad_top <= r <= i*stride - pad_top + kernel - 1,
+//   that is ceil((r + pad_top - kernel + 1) / stride) <= i <= floor((r + pad_top) / stride),
+//   clipped to the coarse map. With kernel = stride = f, pad 0 and scale 1 each
+//   fine pixel lies in exactly one window: nearest upsampling by f.
+//
+// Reflection (the second pair; x and y as before, out = padded):
+// `reflect_pad` (x [in_h, in_w], y padded): y[r, c] = x[reflect(r - pad_top), reflect(c - pad_left)]
+//   with reflect(k) = -k below 0 and 2(n - 1) - k above n - 1: the mirror
+//   excludes the edge pixel, as PyTorch's ReflectionPad2d. Padding < n on each
+//   side (checked by the host), so one reflection always lands inside.
+// `reflect_fold` (x a padded gradient, y [out_h, out_w] the unpadded map): the
+//   transpose: y[r, c] = sum of x over every padded position that reads (r, c).
+//   Along one axis a source row r is read by padded row r + before, by the top
+//   mirror before - r (when 1 <= r <= before) and by the bottom mirror
+//   before + 2(n - 1) - r (when r <= n - 2 and that row exists), so at most
+//   3 x 3 terms.
+
+struct Params {
+    count: u32,
+    in_h: u32,
+    in_w: u32,
+    out_h: u32,
+    out_w: u32,
+    kernel: u32,
+    stride: u32,
+    pad_top: u32,
+    pad_left: u32,
+    scale: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+// The output element of invocation `i`: (plane, row, col).
+fn output_position(i: u32) -> vec3<u32> {
+    let col = i % p.out_w;
+    let rest = i / p.out_w;
+    return vec3<u32>(rest / p.out_h, rest % p.out_h, col);
+}
+
+// The first and one-past-last coarse index of the windows containing fine
+// index `r` along an axis of `coarse` windows padded by `before`.
+fn covering_windows(r: u32, before: u32, coarse: u32) -> vec2<u32> {
+    let lowest = i32(r + before) - i32(p.kernel) + 1;
+    let first = select(0u, (u32(max(lowest, 0)) + p.stride - 1u) / p.stride, lowest > 0);
+    let last = min((r + before) / p.stride + 1u, coarse);
+    return vec2<u32>(first, max(first, last));
+}
+
+@compute @workgroup_size(256)
+fn window_sum(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let i = flat_group(wid, nwg) * 256u + lid;
+    if (i >= p.count) {
+        return;
+    }
+    let at = output_position(i);
+    // The window's rows and columns, clipped to the map (the padding adds zeros).
+    let top = i32(at.y * p.stride) - i32(p.pad_top);
+    let left = i32(at.z * p.stride) - i32(p.pad_left);
+    let r0 = u32(max(top, 0));
+    let r1 = u32(clamp(top + i32(p.kernel), 0, i32(p.in_h)));
+    let c0 = u32(max(left, 0));
+    let c1 = u32(clamp(left + i32(p.kernel), 0, i32(p.in_w)));
+    let plane = at.x * p.in_h * p.in_w;
+    var acc = 0.0;
+    for (var r = r0; r < r1; r++) {
+        for (var c = c0; c < c1; c++) {
+            acc += x[plane + r * p.in_w + c];
+        }
+    }
+    y[i] = acc * p.scale;
+}
+
+@compute @workgroup_size(256)
+fn window_spread(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let i = flat_group(wid, nwg) * 256u + lid;
+    if (i >= p.count) {
+        return;
+    }
+    let at = output_position(i);
+    let rows = covering_windows(at.y, p.pad_top, p.in_h);
+    let cols = covering_windows(at.z, p.pad_left, p.in_w);
+    let plane = at.x * p.in_h * p.in_w;
+    var acc = 0.0;
+    for (var r = rows.x; r < rows.y; r++) {
+        for (var c = cols.x; c < cols.y; c++) {
+            acc += x[plane + r * p.in_w + c];
+        }
+    }
+    y[i] = acc * p.scale;
+}
+
+// Mirror index k into 0..n (one reflection suffices: the padding is < n).
+fn reflect(k: i32, n: u32) -> u32 {
+    let last = i32(n) - 1;
+    return u32(select(select(k, 2 * last - k, k > last), -k, k < 0));
+}
+
+@compute @workgroup_size(256)
+fn reflect_pad(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let i = flat_group(wid, nwg) * 256u + lid;
+    if (i >= p.count) {
+        return;
+    }
+    let at = output_position(i);
+    let r = reflect(i32(at.y) - i32(p.pad_top), p.in_h);
+    let c = reflect(i32(at.z) - i32(p.pad_left), p.in_w);
+    y[i] = x[(at.x * p.in_h + r) * p.in_w + c];
+}
+
+// Padded index number `k` (0: direct, 1: top/left mirror, 2: bottom/right
+// mirror) that reads source index `r` of an axis of `n` values padded by
+// `before` to `padded`, or -1 when there is no such padded index.
+fn padded_reader(k: u32, r: u32, n: u32, before: u32, padded: u32) -> i32 {
+    if (k == 0u) {
+        return i32(r + before);
+    }
+    if (k == 1u) {
+        return select(-1, i32(before - r), r >= 1u && r <= before);
+    }
+    let mirrored = before + 2u * (n - 1u) - r;
+    return select(-1, i32(mirrored), r + 2u <= n && mirrored < padded);
+}
+
+@compute @workgroup_size(256)
+fn reflect_fold(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let i = flat_group(wid, nwg) * 256u + lid;
+    if (i >= p.count) {
+        return;
+    }
+    let at = output_position(i);
+    let plane = at.x * p.in_h * p.in_w;
+    var acc = 0.0;
+    for (var kr = 0u; kr < 3u; kr++) {
+        let pr = padded_reader(kr, at.y, p.out_h, p.pad_top, p.in_h);
+        if (pr < 0) {
+            continue;
+        }
+        for (var kc = 0u; kc < 3u; kc++) {
+            let pc = padded_reader(kc, at.z, p.out_w, p.pad_left, p.in_w);
+            if (pc >= 0) {
+                acc += x[plane + u32(pr) * p.in_w + u32(pc)];
+            }
+        }
+    }
+    y[i] = acc;
+}

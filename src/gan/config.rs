@@ -1,0 +1,175 @@
+//! Everything that defines a training run, with the defaults of the
+//! literature, and its round trip through a plain `key = value` text (the
+//! run folder's `config.txt`, and the checkpoint's metadata, so a resumed run
+//! knows what it was).
+
+use super::losses::Objective;
+use std::collections::BTreeMap;
+use std::fmt::{Display, Write};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// One config value, or an error naming the key and the bad value.
+fn parse<T: FromStr>(key: &str, value: &str) -> Result<T, String>
+where
+    T::Err: Display,
+{
+    value.parse().map_err(|e| format!("config value {key} = {value:?}: {e}"))
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// `mlp`, `dcgan` or `cgan`.
+    pub model: String,
+    /// The `--loss` name (see `Objective::parse`).
+    pub loss: String,
+    /// The `--dataset` spec (see `data::dataset::open`).
+    pub dataset: String,
+    pub steps: usize,
+    pub batch: usize,
+    /// Learning rates of D and G (different ones: TTUR, Heusel et al.).
+    pub lr_d: f32,
+    pub lr_g: f32,
+    /// Adam's betas (DCGAN: 0.5, 0.999).
+    pub beta1: f32,
+    pub beta2: f32,
+    /// `adam`, `rmsprop` or `sgd` (with momentum `beta1`).
+    pub optimizer: String,
+    /// Discriminator steps per generator step (Goodfellow et al.'s k).
+    pub d_steps: usize,
+    /// Weight clipping bound of WGAN's critic.
+    pub clip: f32,
+    /// Gradient-penalty weight of WGAN-GP.
+    pub gp_lambda: f32,
+    /// R1 penalty weight gamma (0: off); the penalty added is gamma/2 E||dD/dx||^2.
+    pub r1_gamma: f32,
+    /// One-sided label smoothing: the real target (1: off).
+    pub real_label: f32,
+    /// Instance noise std at step 0, annealed to 0 (0: off).
+    pub instance_noise: f32,
+    /// Decay of the generator's exponential moving average (0: off).
+    pub ema: f32,
+    pub seed: u64,
+    /// Every how many steps to read the losses back and log them.
+    pub log_every: usize,
+    pub sample_every: usize,
+    pub checkpoint_every: usize,
+    pub out: PathBuf,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            model: "dcgan".into(),
+            loss: "ns".into(),
+            dataset: "mnist5k".into(),
+            steps: 600,
+            batch: 64,
+            lr_d: 2e-4,
+            lr_g: 2e-4,
+            beta1: 0.5,
+            beta2: 0.999,
+            optimizer: "adam".into(),
+            d_steps: 1,
+            clip: 0.01,
+            gp_lambda: 10.0,
+            r1_gamma: 0.0,
+            real_label: 1.0,
+            instance_noise: 0.0,
+            ema: 0.0,
+            seed: 0,
+            log_every: 10,
+            sample_every: 100,
+            checkpoint_every: 200,
+            out: PathBuf::from("runs/dcgan-mnist5k"),
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The objective named by `loss`, or an error listing the choices.
+    pub fn objective(&self) -> Result<Objective, String> {
+        Objective::parse(&self.loss).ok_or_else(|| {
+            format!(
+                "unknown loss {:?}: use minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> with divergence one of \
+                 tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>",
+                self.loss
+            )
+        })
+    }
+
+    /// The settings as `key = value` lines.
+    pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        for (key, value) in self.entries() {
+            let _ = writeln!(text, "{key} = {value}");
+        }
+        text
+    }
+
+    fn entries(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("model", self.model.clone()),
+            ("loss", self.loss.clone()),
+            ("dataset", self.dataset.clone()),
+            ("steps", self.steps.to_string()),
+            ("batch", self.batch.to_string()),
+            ("lr_d", self.lr_d.to_string()),
+            ("lr_g", self.lr_g.to_string()),
+            ("beta1", self.beta1.to_string()),
+            ("beta2", self.beta2.to_string()),
+            ("optimizer", self.optimizer.clone()),
+            ("d_steps", self.d_steps.to_string()),
+            ("clip", self.clip.to_string()),
+            ("gp_lambda", self.gp_lambda.to_string()),
+            ("r1_gamma", self.r1_gamma.to_string()),
+            ("real_label", self.real_label.to_string()),
+            ("instance_noise", self.instance_noise.to_string()),
+            ("ema", self.ema.to_string()),
+            ("seed", self.seed.to_string()),
+            ("log_every", self.log_every.to_string()),
+            ("sample_every", self.sample_every.to_string()),
+            ("checkpoint_every", self.checkpoint_every.to_string()),
+            ("out", self.out.display().to_string()),
+        ]
+    }
+
+    /// Reads `key = value` lines back; unknown keys and bad values are errors.
+    pub fn from_text(text: &str) -> Result<TrainConfig, String> {
+        let mut values: BTreeMap<&str, &str> = BTreeMap::new();
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let (key, value) =
+                line.split_once('=').ok_or_else(|| format!("config line {line:?} is not `key = value`"))?;
+            values.insert(key.trim(), value.trim());
+        }
+        let mut config = TrainConfig::default();
+        for (key, value) in values {
+            match key {
+                "model" => config.model = value.into(),
+                "loss" => config.loss = value.into(),
+                "dataset" => config.dataset = value.into(),
+                "optimizer" => config.optimizer = value.into(),
+                "out" => config.out = value.into(),
+                "steps" => config.steps = parse(key, value)?,
+                "batch" => config.batch = parse(key, value)?,
+                "d_steps" => config.d_steps = parse(key, value)?,
+                "seed" => config.seed = parse(key, value)?,
+                "log_every" => config.log_every = parse(key, value)?,
+                "sample_every" => config.sample_every = parse(key, value)?,
+                "checkpoint_every" => config.checkpoint_every = parse(key, value)?,
+                "lr_d" => config.lr_d = parse(key, value)?,
+                "lr_g" => config.lr_g = parse(key, value)?,
+                "beta1" => config.beta1 = parse(key, value)?,
+                "beta2" => config.beta2 = parse(key, value)?,
+                "clip" => config.clip = parse(key, value)?,
+                "gp_lambda" => config.gp_lambda = parse(key, value)?,
+                "r1_gamma" => config.r1_gamma = parse(key, value)?,
+                "real_label" => config.real_label = parse(key, value)?,
+                "instance_noise" => config.instance_noise = parse(key, value)?,
+                "ema" => config.ema = parse(key, value)?,
+                _ => return Err(format!("unknown config key {key:?}")),
+            }
+        }
+        Ok(config)
+    }
+}

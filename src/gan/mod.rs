@@ -1,0 +1,14 @@
+//! The GAN layer: objectives, regularisers, models and the training loop.
+//! It only uses tensors, ops and nn modules, never the GPU directly.
+
+pub mod config;
+pub mod fgan;
+pub mod losses;
+pub mod models;
+pub mod penalties;
+pub mod trainer;
+
+pub use config::TrainConfig;
+pub use fgan::Divergence;
+pub use losses::Objective;
+pub use trainer::Trainer;

@@ -1,0 +1,137 @@
+//! DCGAN (Radford, Metz and Chintala, 2016): transposed convolutions up,
+//! strided convolutions down, batch norm, ReLU in G and LeakyReLU(0.2) in D,
+//! tanh output, no pooling, weights from N(0, 0.02).
+//!
+//! Two sizes: `mnist28`, the reference workload "dcgan28" of DESIGN.md (every
+//! benchmark and the main example use it, so it is exactly as specified), and
+//! `classic64`, the paper's 64x64 network for image folders.
+
+use super::GanModel;
+use crate::nn::init::normal_;
+use crate::nn::WeightLayer;
+use crate::nn::{
+    BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, Layer, LeakyRelu, Linear, Module, Relu, Reshape, Sequential, Tanh,
+};
+use crate::Tensor;
+use rand::Rng;
+
+/// Size of z in both networks.
+pub const LATENT: usize = 100;
+
+pub struct Dcgan {
+    generator: Sequential,
+    discriminator: Sequential,
+}
+
+impl Dcgan {
+    /// dcgan28. G: z (100) -> Linear(100, 128*7*7) -> [N,128,7,7] -> BN -> ReLU
+    /// -> ConvT(128, 64, k4 s2 p1) -> BN -> ReLU -> ConvT(64, 1, k4 s2 p1) -> tanh: [N,1,28,28].
+    /// D: Conv(1, 64, k4 s2 p1) -> LReLU(0.2) -> Conv(64, 128, k4 s2 p1) -> BN -> LReLU(0.2)
+    /// -> flatten -> Linear(6272, 1).
+    pub fn mnist28(rng: &mut impl Rng) -> Dcgan {
+        let discriminator = features28(rng).push(Linear::new(128 * 7 * 7, 1, rng));
+        Dcgan { generator: generator28(LATENT, rng), discriminator }
+    }
+
+    /// The paper's 64x64 network with 64 feature maps at the finest level.
+    pub fn classic64(channels: usize, rng: &mut impl Rng) -> Dcgan {
+        let mut generator = Sequential::new().push(Reshape::new(&[LATENT, 1, 1]));
+        // 1x1 -> 4x4 -> 8x8 -> 16x16 -> 32x32, halving the maps as the size doubles.
+        let widths = [LATENT, 512, 256, 128, 64];
+        for (i, pair) in widths.windows(2).enumerate() {
+            let (stride, padding) = if i == 0 { (1, 0) } else { (2, 1) };
+            generator = generator
+                .push(conv_t(pair[0], pair[1], 4, stride, padding, rng))
+                .push(batch_norm(pair[1], rng))
+                .push(Relu);
+        }
+        let generator = generator.push(conv_t(64, channels, 4, 2, 1, rng)).push(Tanh);
+
+        // 64x64 -> 32 -> 16 -> 8 -> 4, then a 4x4 convolution to one logit.
+        let mut discriminator = Sequential::new().push(conv(channels, 64, 4, 2, 1, rng)).push(LeakyRelu(0.2));
+        for pair in [64, 128, 256, 512].windows(2) {
+            discriminator = discriminator
+                .push(conv(pair[0], pair[1], 4, 2, 1, rng))
+                .push(batch_norm(pair[1], rng))
+                .push(LeakyRelu(0.2));
+        }
+        let discriminator = discriminator.push(conv(512, 1, 4, 1, 0, rng)).push(Flatten);
+        Dcgan { generator, discriminator }
+    }
+}
+
+/// dcgan28's generator from an input of `input` values (z, or z with a label
+/// embedding for the conditional GAN).
+pub fn generator28(input: usize, rng: &mut impl Rng) -> Sequential {
+    Sequential::new()
+        .push(Linear::new(input, 128 * 7 * 7, rng))
+        .push(Reshape::new(&[128, 7, 7]))
+        .push(batch_norm(128, rng))
+        .push(Relu)
+        .push(conv_t(128, 64, 4, 2, 1, rng))
+        .push(batch_norm(64, rng))
+        .push(Relu)
+        .push(conv_t(64, 1, 4, 2, 1, rng))
+        .push(Tanh)
+}
+
+/// dcgan28's discriminator up to its flattened features [N, 6272].
+pub fn features28(rng: &mut impl Rng) -> Sequential {
+    Sequential::new()
+        .push(conv(1, 64, 4, 2, 1, rng))
+        .push(LeakyRelu(0.2))
+        .push(conv(64, 128, 4, 2, 1, rng))
+        .push(batch_norm(128, rng))
+        .push(LeakyRelu(0.2))
+        .push(Flatten)
+}
+
+// DCGAN's initialisation: conv weights N(0, 0.02), batch-norm scales
+// N(1, 0.02) and shifts 0; linear layers keep their default.
+
+fn conv(input: usize, output: usize, kernel: usize, stride: usize, padding: usize, rng: &mut impl Rng) -> Conv2d {
+    let layer = Conv2d::new(input, output, kernel, stride, padding, rng);
+    normal_(layer.weight(), 0.0, 0.02, rng);
+    layer
+}
+
+fn conv_t(
+    input: usize,
+    output: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    rng: &mut impl Rng,
+) -> ConvTranspose2d {
+    let layer = ConvTranspose2d::new(input, output, kernel, stride, padding, rng);
+    normal_(layer.weight(), 0.0, 0.02, rng);
+    layer
+}
+
+fn batch_norm(channels: usize, rng: &mut impl Rng) -> BatchNorm2d {
+    let layer = BatchNorm2d::new(channels);
+    normal_(layer.weight(), 1.0, 0.02, rng);
+    layer
+}
+
+impl GanModel for Dcgan {
+    fn generator(&self) -> &dyn Module {
+        &self.generator
+    }
+
+    fn discriminator(&self) -> &dyn Module {
+        &self.discriminator
+    }
+
+    fn latent_dim(&self) -> usize {
+        LATENT
+    }
+
+    fn generate(&self, z: &Tensor, _labels: Option<&[usize]>) -> Tensor {
+        self.generator.forward(z)
+    }
+
+    fn discriminate(&self, x: &Tensor, _labels: Option<&[usize]>) -> Tensor {
+        self.discriminator.forward(x).flatten(0)
+    }
+}

@@ -1,0 +1,70 @@
+//! Regularisers of the discriminator and of training, from the literature.
+//!
+//! The gradient penalties differentiate the discriminator's output with
+//! respect to its input with `create_graph`, so the penalty's own gradient
+//! with respect to D's weights flows through that gradient (second order).
+
+use crate::{grad, Tensor};
+use rand::Rng;
+
+/// ||dD/dx|| per sample: x is [N, ...], D(x) is [N] or [N, 1].
+fn input_gradient_sq_norms(critic: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Tensor {
+    let x = x.detach().requires_grad_();
+    let out = critic(&x);
+    let dx = grad(&[&out.sum_all()], &[&x], true).remove(0);
+    dx.mul(&dx).flatten(1).sum(&[1], false) // [N]
+}
+
+/// WGAN-GP (Gulrajani et al., 2017): E[(||dD/dx_hat|| - 1)^2] at random
+/// interpolates x_hat = e x_real + (1 - e) x_fake, e ~ U[0, 1] per sample.
+/// Multiply by lambda (10 in the paper) and add to the critic's loss. A tiny
+/// 1e-12 inside the square root keeps its gradient finite at a zero gradient.
+pub fn gradient_penalty(
+    critic: impl Fn(&Tensor) -> Tensor,
+    real: &Tensor,
+    fake: &Tensor,
+    rng: &mut impl Rng,
+) -> Tensor {
+    assert_eq!(
+        real.shape(),
+        fake.shape(),
+        "gradient_penalty: real batch {:?} and fake batch {:?} differ",
+        real.shape(),
+        fake.shape()
+    );
+    let mut mix_shape = vec![1; real.rank()];
+    mix_shape[0] = real.shape()[0];
+    let e = Tensor::rand_from(&mix_shape, rng);
+    let x_hat = e.mul(&real.detach()).add(&e.neg().add_scalar(1.0).mul(&fake.detach()));
+    let norms = input_gradient_sq_norms(critic, &x_hat).add_scalar(1e-12).sqrt();
+    norms.sub_scalar(1.0).powf(2.0).mean_all()
+}
+
+/// R1 (Mescheder et al., 2018): E[||dD/dx||^2] on real data. The paper's
+/// regulariser is (gamma / 2) times this.
+pub fn r1_penalty(critic: impl Fn(&Tensor) -> Tensor, real: &Tensor) -> Tensor {
+    input_gradient_sq_norms(critic, real).mean_all()
+}
+
+/// Instance noise (Sønderby et al., Arjovsky & Bottou): x + sigma * N(0, 1).
+pub fn instance_noise(x: &Tensor, sigma: f32, rng: &mut impl Rng) -> Tensor {
+    if sigma == 0.0 {
+        return x.clone();
+    }
+    x.add(&Tensor::randn_from(x.shape(), rng).mul_scalar(sigma))
+}
+
+/// The instance-noise level annealed linearly from `start` to 0 over `steps`.
+pub fn annealed_sigma(start: f32, step: usize, steps: usize) -> f32 {
+    start * (1.0 - step as f32 / steps.max(1) as f32).max(0.0)
+}
+
+/// Feature matching (Salimans et al., 2016): the generator matches the mean
+/// of an intermediate discriminator feature, ||E f(x) - E f(G(z))||^2, over
+/// features [N, ...].
+pub fn feature_matching(real_features: &Tensor, fake_features: &Tensor) -> Tensor {
+    let real_mean = real_features.flatten(1).mean(&[0], false).detach();
+    let fake_mean = fake_features.flatten(1).mean(&[0], false);
+    let diff = real_mean.sub(&fake_mean);
+    diff.mul(&diff).sum_all()
+}

@@ -1,0 +1,74 @@
+//! Batch normalisation (Ioffe and Szegedy, 2015) as a layer: in training mode
+//! each channel is normalised with the batch's own mean and variance, and
+//! running averages of those statistics are kept; in eval mode the running
+//! averages are used instead. `BatchNorm2d` works on [N, C, H, W],
+//! `BatchNorm1d` on [N, C]; both are this one struct (the op handles either).
+//!
+//! The running statistics are buffers (saved in checkpoints, not trained);
+//! they are updated in place so the tensors a checkpoint holds stay the same.
+
+use super::{Layer, Module, TrainingFlag};
+use crate::ops::batch_norm::RunningStats;
+use crate::tensor::Tensor;
+
+pub struct BatchNorm {
+    weight: Tensor, // [C], starts at 1
+    bias: Tensor,   // [C], starts at 0
+    running: RunningStats,
+    momentum: f32,
+    eps: f32,
+    training: TrainingFlag,
+}
+
+/// The same layer on [N, C, H, W] and on [N, C]; two names as in PyTorch.
+pub type BatchNorm2d = BatchNorm;
+pub type BatchNorm1d = BatchNorm;
+
+impl BatchNorm {
+    /// PyTorch's defaults: affine, momentum 0.1, eps 1e-5.
+    pub fn new(channels: usize) -> BatchNorm {
+        BatchNorm {
+            weight: Tensor::ones(&[channels]).requires_grad_(),
+            bias: Tensor::zeros(&[channels]).requires_grad_(),
+            running: RunningStats::new(channels),
+            momentum: 0.1,
+            eps: 1e-5,
+            training: TrainingFlag::default(),
+        }
+    }
+
+    pub fn weight(&self) -> &Tensor {
+        &self.weight
+    }
+
+    pub fn running_stats(&self) -> &RunningStats {
+        &self.running
+    }
+}
+
+impl Module for BatchNorm {
+    fn own_parameters(&self) -> Vec<(String, Tensor)> {
+        vec![("weight".into(), self.weight.clone()), ("bias".into(), self.bias.clone())]
+    }
+
+    fn own_buffers(&self) -> Vec<(String, Tensor)> {
+        vec![("running_mean".into(), self.running.mean.clone()), ("running_var".into(), self.running.var.clone())]
+    }
+
+    fn set_training(&self, training: bool) {
+        self.training.set(training);
+    }
+}
+
+impl Layer for BatchNorm {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        if !self.training.get() {
+            return x.batch_norm_eval(&self.running, Some(&self.weight), Some(&self.bias), self.eps);
+        }
+        let (y, batch) = x.batch_norm_train(Some(&self.weight), Some(&self.bias), self.eps);
+        let updated = self.running.update(&batch, self.momentum);
+        self.running.mean.assign_(&updated.mean);
+        self.running.var.assign_(&updated.var);
+        y
+    }
+}

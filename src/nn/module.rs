@@ -1,0 +1,136 @@
+//! The `Module` trait: what every layer and model shares.
+//!
+//! A module owns its parameters (leaf tensors that require gradients) and its
+//! buffers (state that is not trained, such as batch norm's running statistics
+//! or spectral norm's power-iteration vector), and may contain child modules.
+//! It lists them by dotted names as PyTorch does ("0.weight", "fc.bias"); those
+//! names are what checkpoints are keyed by.
+//!
+//! A parameter `Tensor` stays the same object for the module's whole life:
+//! optimisers, initialisers and checkpoint loading change its values in place
+//! (see `optim/inplace.rs`), so every holder of the handle sees the update.
+//!
+//! The forward pass is not part of `Module`, since models differ in what they
+//! take (a conditional generator takes noise and labels). Modules with one
+//! input and one output implement [`Layer`], which is what `Sequential` chains.
+
+use crate::tensor::Tensor;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub trait Module: Send + Sync {
+    /// Parameters held by this module itself, not by its children.
+    fn own_parameters(&self) -> Vec<(String, Tensor)> {
+        Vec::new()
+    }
+
+    /// Buffers held by this module itself, not by its children.
+    fn own_buffers(&self) -> Vec<(String, Tensor)> {
+        Vec::new()
+    }
+
+    /// The child modules, each with the name that prefixes its parameters.
+    fn children(&self) -> Vec<(String, &dyn Module)> {
+        Vec::new()
+    }
+
+    /// Switches training mode on or off for this module and its children. A
+    /// module whose forward depends on the mode keeps a [`TrainingFlag`] and
+    /// overrides this to set it (and still passes the call on to its children).
+    fn set_training(&self, training: bool) {
+        for (_, child) in self.children() {
+            child.set_training(training);
+        }
+    }
+
+    /// Every parameter, own first and then each child's, with dotted names.
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        let mut all = self.own_parameters();
+        for (prefix, child) in self.children() {
+            all.extend(prefixed(&prefix, child.named_parameters()));
+        }
+        all
+    }
+
+    /// Every buffer, own first and then each child's, with dotted names.
+    fn named_buffers(&self) -> Vec<(String, Tensor)> {
+        let mut all = self.own_buffers();
+        for (prefix, child) in self.children() {
+            all.extend(prefixed(&prefix, child.named_buffers()));
+        }
+        all
+    }
+
+    fn parameters(&self) -> Vec<Tensor> {
+        self.named_parameters().into_iter().map(|(_, t)| t).collect()
+    }
+
+    fn buffers(&self) -> Vec<Tensor> {
+        self.named_buffers().into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// Training mode (the default): batch statistics, power iterations, dropout.
+    fn train(&self) {
+        self.set_training(true);
+    }
+
+    /// Evaluation mode: running statistics, frozen power iteration, no dropout.
+    fn eval(&self) {
+        self.set_training(false);
+    }
+
+    /// Forgets the gradient accumulated in every parameter.
+    fn zero_grad(&self) {
+        for p in self.parameters() {
+            p.zero_grad();
+        }
+    }
+}
+
+fn prefixed(prefix: &str, named: Vec<(String, Tensor)>) -> impl Iterator<Item = (String, Tensor)> + '_ {
+    named.into_iter().map(move |(name, t)| (format!("{prefix}.{name}"), t))
+}
+
+/// A module with one input and one output.
+pub trait Layer: Module {
+    fn forward(&self, x: &Tensor) -> Tensor;
+}
+
+/// A layer whose output is a function of its input and one weight tensor, so a
+/// wrapper can hand it a transformed weight (spectral normalisation does; so
+/// can Conv2d and ConvTranspose2d).
+pub trait WeightLayer: Layer {
+    /// The weight parameter. Spectral normalisation reads its first axis as
+    /// the output features: [out, in] for Linear, [out, in, kh, kw] for Conv2d.
+    fn weight(&self) -> &Tensor;
+
+    /// The forward pass with `weight` in place of the layer's own.
+    fn forward_with_weight(&self, x: &Tensor, weight: &Tensor) -> Tensor;
+}
+
+/// A module's training mode, settable through `&self` (modules are shared by
+/// reference, and an atomic keeps them `Sync`). Starts in training mode.
+#[derive(Debug)]
+pub struct TrainingFlag(AtomicBool);
+
+impl Default for TrainingFlag {
+    fn default() -> Self {
+        TrainingFlag(AtomicBool::new(true))
+    }
+}
+
+impl TrainingFlag {
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub fn set(&self, training: bool) {
+        self.0.store(training, Ordering::Relaxed);
+    }
+}
+
+/// The entries of `named` that are present, with owned names: the own
+/// parameters of a layer whose parameters can be switched off (an optional
+/// affine, an optional bias).
+pub(super) fn present_named(named: &[(&str, Option<&Tensor>)]) -> Vec<(String, Tensor)> {
+    named.iter().filter_map(|&(name, t)| t.map(|t| (name.to_string(), t.clone()))).collect()
+}

@@ -1,0 +1,250 @@
+//! Batch norm (`shaders/batch_norm.wgsl`): training mode normalises each
+//! channel with its batch statistics and hands them back for the running
+//! averages; eval mode normalises with those averages.
+//!
+//! Training mode sits in every DCGAN layer, so it runs as fused kernels: two
+//! dispatches forward (statistics, normalise) and two backward (two sums per
+//! channel, then dx), where the composition of reduce and elementwise ops took
+//! about 34 (`benches/kernels.rs`). The kernels compute numbers, not graphs,
+//! so the backward rule has two forms (StyleGAN2's `has_2nd_grad` idea, kept
+//! exact): when gradients are being recorded (`grad(.., create_graph: true)`,
+//! as a gradient penalty does) it evaluates the same closed form with
+//! differentiable ops, so batch norm can be differentiated to any order;
+//! otherwise it runs the kernels.
+//!
+//! Eval mode is already cheap as a composition: the statistics fold into one
+//! per-channel scale and shift.
+
+use super::norm::{channel_affine, standardize};
+use crate::autograd::{is_grad_enabled, no_grad};
+use crate::gpu::{device, Params, Storage, BATCH_NORM, WORKGROUP};
+use crate::tensor::Tensor;
+
+/// Per-channel statistics of one training batch, detached from the graph:
+/// what the running averages are updated with.
+#[derive(Clone, Debug)]
+pub struct BatchStats {
+    /// [C]: the batch mean.
+    pub mean: Tensor,
+    /// [C]: the population variance (divided by `count`), the one the batch
+    /// was normalised with.
+    pub var: Tensor,
+    /// Values per channel: N for [N, C], N*H*W for [N, C, H, W].
+    pub count: usize,
+}
+
+impl BatchStats {
+    /// The unbiased variance var * count / (count - 1): what PyTorch averages
+    /// into `running_var` (while normalising the batch with the biased one).
+    pub fn unbiased_var(&self) -> Tensor {
+        no_grad(|| self.var.mul_scalar(self.count as f32 / (self.count - 1) as f32))
+    }
+}
+
+/// Running averages of the batch statistics, which eval mode normalises with.
+#[derive(Clone, Debug)]
+pub struct RunningStats {
+    /// [C]
+    pub mean: Tensor,
+    /// [C]
+    pub var: Tensor,
+}
+
+impl RunningStats {
+    /// PyTorch's initial state: mean 0, variance 1 for each of `channels`.
+    pub fn new(channels: usize) -> RunningStats {
+        RunningStats { mean: Tensor::zeros(&[channels]), var: Tensor::ones(&[channels]) }
+    }
+
+    /// running = (1 - momentum) * running + momentum * batch, for the mean and
+    /// for the unbiased variance (PyTorch's rule; momentum 0.1 is its default).
+    /// No graph is recorded; the result replaces `self`.
+    pub fn update(&self, batch: &BatchStats, momentum: f32) -> RunningStats {
+        assert_eq!(
+            self.mean.shape(),
+            batch.mean.shape(),
+            "RunningStats::update: running statistics of shape {:?} cannot average batch statistics of shape {:?}",
+            self.mean.shape(),
+            batch.mean.shape()
+        );
+        let blend =
+            |running: &Tensor, current: &Tensor| running.mul_scalar(1.0 - momentum).add(&current.mul_scalar(momentum));
+        no_grad(|| RunningStats { mean: blend(&self.mean, &batch.mean), var: blend(&self.var, &batch.unbiased_var()) })
+    }
+}
+
+/// The sizes the kernels see: x as [N, C, S].
+#[derive(Clone, Copy)]
+struct Layout {
+    channels: usize,
+    /// S: values per (sample, channel), H*W for 2d, 1 for 1d.
+    inner: usize,
+    /// M = N*S: values per channel.
+    per_channel: usize,
+    total: usize,
+}
+
+impl Layout {
+    fn of(x: &Tensor, op: &str) -> Layout {
+        assert!(x.rank() >= 2, "{op}: input must be [N, C] or [N, C, ...], got shape {:?}", x.shape());
+        let (n, channels) = (x.shape()[0], x.shape()[1]);
+        let inner: usize = x.shape()[2..].iter().product();
+        Layout { channels, inner, per_channel: n * inner, total: x.numel() }
+    }
+
+    fn params(&self, eps: f32) -> Params {
+        Params::new().size(self.channels).size(self.inner).size(self.per_channel).size(self.total).f32(eps)
+    }
+
+    /// The axes the statistics are taken over: all but the channel axis 1.
+    fn axes(rank: usize) -> Vec<isize> {
+        (0..rank as isize).filter(|&d| d != 1).collect()
+    }
+}
+
+fn check_affine(t: &Tensor, name: &str, x: &Tensor, op: &str) {
+    let channels = x.shape()[1];
+    assert_eq!(t.shape(), [channels], "{op}: {name} must have shape [{channels}] for input shape {:?}", x.shape());
+}
+
+/// The gradients (dx, dweight, dbias) by the fused kernels.
+fn fused_gradients(x: &Tensor, stats: &BatchStats, weight: &Tensor, dy: &Tensor, eps: f32) -> [Tensor; 3] {
+    let layout = Layout::of(x, "batch_norm_train");
+    let gpu = device();
+    let sums = Storage::new(2 * layout.channels); // [sum dy; sum dy x̂]
+    let common = [x.buffer(), stats.mean.buffer(), stats.var.buffer(), dy.buffer()];
+    let mut buffers = common.to_vec();
+    buffers.push(sums.buffer());
+    let params = layout.params(eps);
+    gpu.dispatch(BATCH_NORM.kernel("channel_grad_sums"), &params, &buffers, gpu.grid(layout.channels, 1));
+    let dx = Storage::new(layout.total);
+    buffers.extend([weight.buffer(), dx.buffer()]);
+    gpu.dispatch(BATCH_NORM.kernel("input_grad"), &params, &buffers, gpu.grid(layout.total, WORKGROUP));
+    let sums = Tensor::from_storage(sums, vec![2, layout.channels]);
+    let per_channel = |row: usize| sums.narrow(0, row, row + 1).reshape(&[layout.channels]);
+    [Tensor::from_storage(dx, x.shape().to_vec()), per_channel(1), per_channel(0)]
+}
+
+/// The same gradients in closed form with differentiable ops, for when they
+/// will be differentiated again. With x̂ = (x - mean) r, r = (var + eps)^-1/2
+/// and M values per channel (sums over the statistics' axes):
+/// dbias = sum dy, dweight = sum dy x̂, dx = weight r (dy - (sum dy + x̂ sum dy x̂) / M).
+/// x̂ and r are recomputed from x, so their dependence on x is part of the graph.
+fn composed_gradients(x: &Tensor, weight: &Tensor, dy: &Tensor, eps: f32) -> [Tensor; 3] {
+    let layout = Layout::of(x, "batch_norm_train");
+    let axes = Layout::axes(x.rank());
+    let (xhat, _, var) = standardize(x, &axes, eps);
+    let mut per_channel = vec![1; x.rank()];
+    per_channel[1] = layout.channels;
+    let scale = var.add_scalar(eps).powf(-0.5).mul(&weight.reshape(&per_channel)); // [1, C, 1, ...]
+    let sum_dy = dy.sum(&axes, true);
+    let sum_dy_xhat = dy.mul(&xhat).sum(&axes, true);
+    let correction = sum_dy.add(&xhat.mul(&sum_dy_xhat)).div_scalar(layout.per_channel as f32);
+    let dx = dy.sub(&correction).mul(&scale);
+    [dx, sum_dy_xhat.reshape(&[layout.channels]), sum_dy.reshape(&[layout.channels])]
+}
+
+impl Tensor {
+    /// Batch norm in training mode on [N, C] (BatchNorm1d) or [N, C, H, W]
+    /// (BatchNorm2d; any [N, C, ...] works): each channel is normalised with
+    /// the mean and population variance of its N (* H * W) values, then
+    /// scaled by `weight` [C] and shifted by `bias` [C] when given. Also
+    /// returns those statistics, for `RunningStats::update`.
+    ///
+    /// Panics when a channel has a single value (a batch of one for [N, C]):
+    /// its variance is undefined, as in PyTorch.
+    pub fn batch_norm_train(&self, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f32) -> (Tensor, BatchStats) {
+        let layout = Layout::of(self, "batch_norm_train");
+        assert!(
+            layout.per_channel > 1,
+            "batch_norm_train: input shape {:?} has {} value per channel, and the variance of one value is \
+             undefined (use a batch larger than 1, or eval mode)",
+            self.shape(),
+            layout.per_channel
+        );
+        // Absent affine parameters are the identity ones, so one kernel serves.
+        let weight = weight.cloned().unwrap_or_else(|| Tensor::ones(&[layout.channels]));
+        let bias = bias.cloned().unwrap_or_else(|| Tensor::zeros(&[layout.channels]));
+        check_affine(&weight, "weight", self, "batch_norm_train");
+        check_affine(&bias, "bias", self, "batch_norm_train");
+
+        let gpu = device();
+        let params = layout.params(eps);
+        let (mean, var) = (Storage::new(layout.channels), Storage::new(layout.channels));
+        gpu.dispatch(
+            BATCH_NORM.kernel("channel_stats"),
+            &params,
+            &[self.buffer(), mean.buffer(), var.buffer()],
+            gpu.grid(layout.channels, 1),
+        );
+        let y = Storage::new(layout.total);
+        gpu.dispatch(
+            BATCH_NORM.kernel("normalize"),
+            &params,
+            &[self.buffer(), mean.buffer(), var.buffer(), weight.buffer(), bias.buffer(), y.buffer()],
+            gpu.grid(layout.total, WORKGROUP),
+        );
+        let stats = BatchStats {
+            mean: Tensor::from_storage(mean, vec![layout.channels]),
+            var: Tensor::from_storage(var, vec![layout.channels]),
+            count: layout.per_channel,
+        };
+        let saved = stats.clone();
+        let out = Tensor::from_op(
+            y,
+            self.shape().to_vec(),
+            "batch_norm_train",
+            &[self, &weight, &bias],
+            move |inputs, _, dy| {
+                let (x, weight) = (&inputs[0], &inputs[1]);
+                let grads = if is_grad_enabled() {
+                    composed_gradients(x, weight, dy, eps)
+                } else {
+                    fused_gradients(x, &saved, weight, dy, eps)
+                };
+                grads.into_iter().map(Some).collect()
+            },
+        );
+        (out, stats)
+    }
+
+    /// Batch norm in eval mode: (x - running mean) / sqrt(running var + eps),
+    /// then the optional affine, on [N, C] or [N, C, ...]. Folded into one
+    /// per-channel scale and shift, so the full-size work is one multiply and
+    /// one add; differentiable to any order as a composition.
+    pub fn batch_norm_eval(
+        &self,
+        running: &RunningStats,
+        weight: Option<&Tensor>,
+        bias: Option<&Tensor>,
+        eps: f32,
+    ) -> Tensor {
+        let layout = Layout::of(self, "batch_norm_eval");
+        assert!(
+            running.mean.shape() == [layout.channels] && running.var.shape() == [layout.channels],
+            "batch_norm_eval: running statistics of shapes {:?} and {:?} do not match the {} channels of input \
+             shape {:?}",
+            running.mean.shape(),
+            running.var.shape(),
+            layout.channels,
+            self.shape()
+        );
+        let inv_std = running.var.add_scalar(eps).powf(-0.5); // [C]
+        let scale = match weight {
+            Some(w) => {
+                check_affine(w, "weight", self, "batch_norm_eval");
+                inv_std.mul(w)
+            }
+            None => inv_std,
+        };
+        let shift = running.mean.mul(&scale).neg(); // [C]
+        let shift = match bias {
+            Some(b) => {
+                check_affine(b, "bias", self, "batch_norm_eval");
+                shift.add(b)
+            }
+            None => shift,
+        };
+        channel_affine(self.clone(), Some(&scale), Some(&shift), "batch_norm_eval")
+    }
+}

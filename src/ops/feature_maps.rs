@@ -1,0 +1,45 @@
+//! Feature maps that GAN architectures add to a [N, C, H, W] activation:
+//! ProGAN's minibatch standard deviation and StyleGAN's noise injection.
+//! Both are compositions of reduce, broadcast and shape ops, so their
+//! gradients (to any order) come from autograd.
+
+use crate::tensor::Tensor;
+
+/// Inside the square root of the minibatch standard deviation (ProGAN's value).
+pub const MINIBATCH_STDDEV_EPS: f32 = 1e-8;
+
+impl Tensor {
+    /// ProGAN's minibatch standard deviation layer with one group holding the
+    /// whole batch: x [N, C, H, W] -> [N, C + 1, H, W], where the extra
+    /// channel is, for every sample and pixel, the one number
+    ///
+    /// s = mean over (c, h, w) of sqrt(var over n of x[n, c, h, w] + 1e-8),
+    ///
+    /// the variance being the population one (divided by N), as in the
+    /// official code. A discriminator can read from s how varied the batch is,
+    /// which discourages mode collapse. With N = 1 every variance is 0 and
+    /// s = 1e-4.
+    pub fn minibatch_stddev(&self) -> Tensor {
+        assert_eq!(self.rank(), 4, "minibatch_stddev: input must be [N, C, H, W], got shape {:?}", self.shape());
+        let (n, h, w) = (self.shape()[0], self.shape()[2], self.shape()[3]);
+        let stddev = self.var(&[0], false).add_scalar(MINIBATCH_STDDEV_EPS).sqrt(); // [C, H, W]
+        let feature = stddev.mean_all().reshape(&[1, 1, 1, 1]).expand(&[n, 1, h, w]);
+        Tensor::concat(&[self, &feature], 1)
+    }
+
+    /// StyleGAN's noise injection: x [N, C, H, W] + weight [C] * noise
+    /// [N, 1, H, W], the per-channel weight scaling one noise image per sample
+    /// that every channel shares.
+    pub fn noise_injection(&self, weight: &Tensor, noise: &Tensor) -> Tensor {
+        assert_eq!(self.rank(), 4, "noise_injection: input must be [N, C, H, W], got shape {:?}", self.shape());
+        let (n, c, h, w) = (self.shape()[0], self.shape()[1], self.shape()[2], self.shape()[3]);
+        assert!(
+            weight.shape() == [c] && noise.shape() == [n, 1, h, w],
+            "noise_injection: weight {:?} must be [{c}] and noise {:?} must be [{n}, 1, {h}, {w}] for input shape {:?}",
+            weight.shape(),
+            noise.shape(),
+            self.shape()
+        );
+        self.add(&weight.reshape(&[1, c, 1, 1]).mul(noise))
+    }
+}

@@ -1,0 +1,133 @@
+//! Normalisation: instance norm, layer norm, AdaIN and pixel norm, and the
+//! computation they share with batch norm (`ops/batch_norm.rs`).
+//!
+//! They are all one computation, `standardize`: subtract the mean over some
+//! axes and divide by the standard deviation over the same axes, then
+//! optionally scale and shift. Only the axes differ:
+//!
+//! | op            | input         | statistics over        | one pair per    |
+//! |---------------|---------------|------------------------|-----------------|
+//! | batch norm    | [N, C, ...]   | N and the spatial dims | channel         |
+//! | instance norm | [N, C, H, W]  | H, W                   | sample, channel |
+//! | layer norm    | [..., D1..Dk] | the last k dims        | leading index   |
+//! | pixel norm    | [N, C, ...]   | C (no mean removed)    | sample, pixel   |
+//!
+//! The variance is the population variance (divided by the count) computed in
+//! two passes (mean first, then the mean of squared deviations), which keeps
+//! f32 accurate when the mean is large. Everything is a composition of reduce
+//! and elementwise ops, so autograd supplies the gradients and they are
+//! themselves differentiable: WGAN-GP differentiates through layer norm, R1
+//! through instance norm. Batch norm alone runs as fused kernels at first
+//! order (it sits in every DCGAN layer and its composition was 6-8x slower;
+//! see `benches/kernels.rs`) and uses these compositions for higher orders.
+
+use crate::tensor::Tensor;
+
+/// ProGAN's pixel-norm epsilon, inside the square root.
+pub const PIXEL_NORM_EPS: f32 = 1e-8;
+
+/// (x - mean) / sqrt(var + eps) over `axes`, with the mean and the population
+/// variance (both keepdim, so they broadcast against x).
+pub(super) fn standardize(x: &Tensor, axes: &[isize], eps: f32) -> (Tensor, Tensor, Tensor) {
+    let mean = x.mean(axes, true);
+    let centered = x.sub(&mean);
+    let var = centered.mul(&centered).mean(axes, true);
+    let normalized = centered.mul(&var.add_scalar(eps).powf(-0.5));
+    (normalized, mean, var)
+}
+
+/// `y * weight + bias` with weight and bias of shape [C] applied along axis 1
+/// of y ([N, C, ...]); either may be absent.
+pub(super) fn channel_affine(y: Tensor, weight: Option<&Tensor>, bias: Option<&Tensor>, op: &str) -> Tensor {
+    let shape = y.shape().to_vec();
+    let channels = shape[1];
+    let mut per_channel = vec![1; shape.len()];
+    per_channel[1] = channels;
+    let as_channels = |t: &Tensor, name: &str| {
+        assert_eq!(t.shape(), [channels], "{op}: {name} must have shape [{channels}] for input shape {shape:?}");
+        t.reshape(&per_channel)
+    };
+    let scaled = match weight {
+        Some(w) => y.mul(&as_channels(w, "weight")),
+        None => y,
+    };
+    match bias {
+        Some(b) => scaled.add(&as_channels(b, "bias")),
+        None => scaled,
+    }
+}
+
+impl Tensor {
+    /// Instance norm on [N, C, H, W]: each (sample, channel) plane is
+    /// normalised over its H*W pixels, then the optional per-channel affine
+    /// [C]. Panics on a 1x1 plane (its variance is undefined).
+    pub fn instance_norm2d(&self, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f32) -> Tensor {
+        assert_eq!(self.rank(), 4, "instance_norm2d: input must be [N, C, H, W], got shape {:?}", self.shape());
+        assert!(
+            self.shape()[2] * self.shape()[3] > 1,
+            "instance_norm2d: input shape {:?} has one pixel per plane, whose variance is undefined",
+            self.shape()
+        );
+        let (normalized, _, _) = standardize(self, &[2, 3], eps);
+        channel_affine(normalized, weight, bias, "instance_norm2d")
+    }
+
+    /// Layer norm over the last `dims` dimensions: each leading index is
+    /// normalised over the trailing block, then multiplied elementwise by
+    /// `weight` and shifted by `bias`, both shaped like that block.
+    pub fn layer_norm(&self, dims: usize, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f32) -> Tensor {
+        assert!(
+            (1..=self.rank()).contains(&dims),
+            "layer_norm: cannot normalise over the last {dims} dimensions of shape {:?}",
+            self.shape()
+        );
+        let block = &self.shape()[self.rank() - dims..];
+        for (name, t) in [("weight", weight), ("bias", bias)] {
+            if let Some(t) = t {
+                assert_eq!(
+                    t.shape(),
+                    block,
+                    "layer_norm: {name} of shape {:?} must match the normalised dims {block:?} of input shape {:?}",
+                    t.shape(),
+                    self.shape()
+                );
+            }
+        }
+        let axes: Vec<isize> = (1..=dims as isize).map(|d| -d).collect();
+        let (normalized, _, _) = standardize(self, &axes, eps);
+        let scaled = match weight {
+            Some(w) => normalized.mul(w),
+            None => normalized,
+        };
+        match bias {
+            Some(b) => scaled.add(b),
+            None => scaled,
+        }
+    }
+
+    /// Adaptive instance norm (Huang & Belongie; StyleGAN): instance-normalise
+    /// the content [N, C, H, W], then scale and shift each (sample, channel)
+    /// plane by `style_scale` [N, C] and `style_bias` [N, C]. All three get
+    /// gradients.
+    pub fn adain(&self, style_scale: &Tensor, style_bias: &Tensor, eps: f32) -> Tensor {
+        assert_eq!(self.rank(), 4, "adain: content must be [N, C, H, W], got shape {:?}", self.shape());
+        let (n, c) = (self.shape()[0], self.shape()[1]);
+        assert!(
+            style_scale.shape() == [n, c] && style_bias.shape() == [n, c],
+            "adain: style scale {:?} and bias {:?} must both be [{n}, {c}] for content shape {:?}",
+            style_scale.shape(),
+            style_bias.shape(),
+            self.shape()
+        );
+        let normalized = self.instance_norm2d(None, None, eps);
+        normalized.mul(&style_scale.reshape(&[n, c, 1, 1])).add(&style_bias.reshape(&[n, c, 1, 1]))
+    }
+
+    /// ProGAN's pixel norm on [N, C, ...]: each feature vector across channels
+    /// divided by its root mean square, x / sqrt(mean over C of x^2 + 1e-8).
+    pub fn pixel_norm(&self) -> Tensor {
+        assert!(self.rank() >= 2, "pixel_norm: input must be [N, C, ...], got shape {:?}", self.shape());
+        let mean_square = self.mul(self).mean(&[1], true);
+        self.mul(&mean_square.add_scalar(PIXEL_NORM_EPS).powf(-0.5))
+    }
+}

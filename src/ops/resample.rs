@@ -1,0 +1,174 @@
+//! Spatial resampling of [N, C, H, W] maps (`shaders/resample.wgsl`): average
+//! pooling, nearest upsampling and reflection padding.
+//!
+//! The kernels come in adjoint pairs. A linear map A and its transpose A^T are
+//! each other's gradients: if y = A x then dx = A^T dy, and the gradient of
+//! that (a linear function of dy) is A again. So:
+//!
+//! - `window_sum` (sum each pooling window) and `window_spread` (add each
+//!   coarse value to every pixel of its window) are transposes. Average
+//!   pooling is window_sum scaled by 1/k^2; nearest upsampling by f is
+//!   window_spread with windows of f x f and stride f. Hence upsampling's
+//!   gradient is a sum-pool of the gradient (an average pool times f^2), and
+//!   pooling's gradient spreads the gradient back over the windows.
+//! - `reflect_pad` and `reflect_fold` are transposes: the fold adds each
+//!   mirrored gradient back onto the pixel it was copied from.
+//!
+//! Each op's backward calls its partner through the differentiable wrappers
+//! below, so every op here is differentiable to any order.
+
+use crate::gpu::{device, Params, Storage, RESAMPLE, WORKGROUP};
+use crate::tensor::{numel, Tensor};
+
+/// Where a pooling window sits: `kernel` x `kernel` pixels, moved by `stride`,
+/// over a map zero-padded by `padding` on every side.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+}
+
+impl Window {
+    /// Windows along an axis of `fine` pixels.
+    fn coarse(&self, fine: usize) -> usize {
+        (fine + 2 * self.padding - self.kernel) / self.stride + 1
+    }
+}
+
+/// Kernel arguments besides the sizes: a window (or, for the reflection
+/// kernels, only its padding) and a scale.
+struct Geometry {
+    kernel: usize,
+    stride: usize,
+    pad_top: usize,
+    pad_left: usize,
+    scale: f32,
+}
+
+/// Runs `entry` from x [N, C, h, w] to new storage of shape [N, C, out_hw.0, out_hw.1].
+fn launch(entry: &'static str, x: &Tensor, out_hw: (usize, usize), g: Geometry) -> (Storage, Vec<usize>) {
+    let (n, c, h, w) = (x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]);
+    let shape = vec![n, c, out_hw.0, out_hw.1];
+    let out = Storage::new(numel(&shape));
+    let params = Params::new()
+        .size(out.len())
+        .size(h)
+        .size(w)
+        .size(out_hw.0)
+        .size(out_hw.1)
+        .size(g.kernel)
+        .size(g.stride)
+        .size(g.pad_top)
+        .size(g.pad_left)
+        .f32(g.scale);
+    let gpu = device();
+    gpu.dispatch(RESAMPLE.kernel(entry), &params, &[x.buffer(), out.buffer()], gpu.grid(out.len(), WORKGROUP));
+    (out, shape)
+}
+
+/// scale * (sum of each window of `fine` [N, C, H, W]) -> [N, C, OH, OW].
+fn window_sum(fine: &Tensor, window: Window, scale: f32) -> Tensor {
+    let (h, w) = (fine.shape()[2], fine.shape()[3]);
+    let out_hw = (window.coarse(h), window.coarse(w));
+    let geometry = Geometry {
+        kernel: window.kernel,
+        stride: window.stride,
+        pad_top: window.padding,
+        pad_left: window.padding,
+        scale,
+    };
+    let (out, shape) = launch("window_sum", fine, out_hw, geometry);
+    Tensor::from_op(out, shape, "window_sum", &[fine], move |_, _, g| {
+        vec![Some(window_spread(g, window, scale, (h, w)))]
+    })
+}
+
+/// The transpose of `window_sum`: coarse [N, C, OH, OW] -> [N, C, H, W] =
+/// `fine_hw`, each pixel getting scale * the sum of the windows containing it.
+fn window_spread(coarse: &Tensor, window: Window, scale: f32, fine_hw: (usize, usize)) -> Tensor {
+    let geometry = Geometry {
+        kernel: window.kernel,
+        stride: window.stride,
+        pad_top: window.padding,
+        pad_left: window.padding,
+        scale,
+    };
+    let (out, shape) = launch("window_spread", coarse, fine_hw, geometry);
+    Tensor::from_op(out, shape, "window_spread", &[coarse], move |_, _, g| vec![Some(window_sum(g, window, scale))])
+}
+
+/// Padding as `[(top, bottom), (left, right)]`.
+type Padding2d = [(usize, usize); 2];
+
+fn reflection_geometry(padding: Padding2d) -> Geometry {
+    Geometry { kernel: 0, stride: 0, pad_top: padding[0].0, pad_left: padding[1].0, scale: 1.0 }
+}
+
+/// x [N, C, H, W] -> [N, C, top + H + bottom, left + W + right], mirrored.
+fn reflect_pad(x: &Tensor, padding: Padding2d) -> Tensor {
+    let (h, w) = (x.shape()[2], x.shape()[3]);
+    let out_hw = (padding[0].0 + h + padding[0].1, padding[1].0 + w + padding[1].1);
+    let (out, shape) = launch("reflect_pad", x, out_hw, reflection_geometry(padding));
+    Tensor::from_op(out, shape, "reflect_pad", &[x], move |_, _, g| vec![Some(reflect_fold(g, padding, (h, w)))])
+}
+
+/// The transpose of `reflect_pad`: a padded gradient folded back onto the
+/// `source_hw` map it was padded from.
+fn reflect_fold(padded: &Tensor, padding: Padding2d, source_hw: (usize, usize)) -> Tensor {
+    let (out, shape) = launch("reflect_fold", padded, source_hw, reflection_geometry(padding));
+    Tensor::from_op(out, shape, "reflect_fold", &[padded], move |_, _, g| vec![Some(reflect_pad(g, padding))])
+}
+
+fn check_maps(x: &Tensor, op: &str) {
+    assert_eq!(x.rank(), 4, "{op}: input must be [N, C, H, W], got shape {:?}", x.shape());
+}
+
+impl Tensor {
+    /// Nearest-neighbour upsampling of [N, C, H, W] by an integer `factor`:
+    /// every pixel becomes a factor x factor block, giving [N, C, H*f, W*f].
+    /// Its gradient sums each block (a sum-pool).
+    pub fn upsample_nearest2d(&self, factor: usize) -> Tensor {
+        check_maps(self, "upsample_nearest2d");
+        assert!(factor >= 1, "upsample_nearest2d: factor must be at least 1, got {factor}");
+        let window = Window { kernel: factor, stride: factor, padding: 0 };
+        window_spread(self, window, 1.0, (self.shape()[2] * factor, self.shape()[3] * factor))
+    }
+
+    /// Average pooling of [N, C, H, W] with a `kernel` x `kernel` window moved
+    /// by `stride`, over the map zero-padded by `padding` on every side:
+    /// [N, C, (H + 2p - k) / s + 1, (W + 2p - k) / s + 1]. Every window is
+    /// divided by k^2, padding included (PyTorch's count_include_pad=True).
+    pub fn avg_pool2d(&self, kernel: usize, stride: usize, padding: usize) -> Tensor {
+        check_maps(self, "avg_pool2d");
+        let (h, w) = (self.shape()[2], self.shape()[3]);
+        assert!(
+            kernel >= 1
+                && stride >= 1
+                && 2 * padding <= kernel
+                && kernel <= h + 2 * padding
+                && kernel <= w + 2 * padding,
+            "avg_pool2d: kernel {kernel}, stride {stride}, padding {padding} do not fit input shape {:?} (need \
+             kernel, stride >= 1, padding <= kernel / 2 and kernel <= the padded size)",
+            self.shape()
+        );
+        window_sum(self, Window { kernel, stride, padding }, 1.0 / (kernel * kernel) as f32)
+    }
+
+    /// Reflection padding of [N, C, H, W] by `[(top, bottom), (left, right)]`
+    /// (the per-dimension (before, after) convention of `Tensor::pad`): the
+    /// border mirrors the interior without repeating the edge pixel, as
+    /// PyTorch's ReflectionPad2d. Each padding must be smaller than its side.
+    /// The gradient folds the mirrored parts back onto their sources.
+    pub fn reflection_pad2d(&self, padding: [(usize, usize); 2]) -> Tensor {
+        check_maps(self, "reflection_pad2d");
+        let (h, w) = (self.shape()[2], self.shape()[3]);
+        let fits = padding[0].0 < h && padding[0].1 < h && padding[1].0 < w && padding[1].1 < w;
+        assert!(
+            fits,
+            "reflection_pad2d: padding {padding:?} must be smaller than the sides of input shape {:?}",
+            self.shape()
+        );
+        reflect_pad(self, padding)
+    }
+}

@@ -1,0 +1,285 @@
+//! Normalisation ops (`ops/norm.rs`) against plain-Rust f64 references, their
+//! gradients, and batch norm's running statistics.
+mod common;
+use common::*;
+use ganforge::gradcheck::{gradcheck, gradgradcheck};
+use ganforge::ops::batch_norm::RunningStats;
+use ganforge::ops::norm::PIXEL_NORM_EPS;
+use ganforge::{grad, Tensor};
+
+const EPS: f32 = 1e-5;
+
+fn check(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
+    if let Err(e) = gradcheck(f, inputs) {
+        panic!("{name}: {e}");
+    }
+}
+
+fn check2(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
+    if let Err(e) = gradgradcheck(f, inputs) {
+        panic!("{name}: {e}");
+    }
+}
+
+/// Mean and population variance of each of `groups` groups; element i belongs to group(i).
+fn group_stats(x: &[f32], groups: usize, group: &dyn Fn(usize) -> usize) -> (Vec<f64>, Vec<f64>) {
+    let (mut sum, mut count) = (vec![0.0; groups], vec![0.0; groups]);
+    for (i, &v) in x.iter().enumerate() {
+        sum[group(i)] += f64::from(v);
+        count[group(i)] += 1.0;
+    }
+    let mean: Vec<f64> = sum.iter().zip(&count).map(|(s, c)| s / c).collect();
+    let mut var = vec![0.0; groups];
+    for (i, &v) in x.iter().enumerate() {
+        var[group(i)] += (f64::from(v) - mean[group(i)]).powi(2) / count[group(i)];
+    }
+    (mean, var)
+}
+
+/// (x - mean) / sqrt(var + eps) per group, then value * scale(i) + shift(i).
+fn reference_norm(
+    x: &[f32],
+    groups: usize,
+    group: &dyn Fn(usize) -> usize,
+    scale: &dyn Fn(usize) -> f64,
+    shift: &dyn Fn(usize) -> f64,
+) -> Vec<f64> {
+    let (mean, var) = group_stats(x, groups, group);
+    let eps = f64::from(EPS);
+    (0..x.len())
+        .map(|i| (f64::from(x[i]) - mean[group(i)]) / (var[group(i)] + eps).sqrt() * scale(i) + shift(i))
+        .collect()
+}
+
+fn f64s(t: &Tensor) -> Vec<f64> {
+    t.to_vec().into_iter().map(f64::from).collect()
+}
+
+/// The channel of flat index i in a contiguous [N, C, rest...] tensor with `rest` values per plane.
+fn channel_of(i: usize, channels: usize, rest: usize) -> usize {
+    (i / rest) % channels
+}
+
+#[test]
+fn batch_norm_train_1d_and_2d_match_the_reference() {
+    // [N, C] with N = 5 (BatchNorm1d) and [N, C, H, W] with odd sizes
+    // (BatchNorm2d); values offset from zero so a missing mean subtraction shows.
+    // The last two have more than 256 values per channel, so every thread of
+    // the statistics kernel loops more than once.
+    for (shape, seed) in [(vec![5usize, 3], 1u64), (vec![3, 5, 3, 7], 2), (vec![300, 2], 3), (vec![3, 5, 9, 11], 4)] {
+        let (channels, rest) = (shape[1], shape[2..].iter().product::<usize>());
+        let x = tensor(&shape, 1.0, 4.0, seed);
+        let weight = tensor(&[channels], 0.5, 1.5, seed + 10);
+        let bias = tensor(&[channels], -1.0, 1.0, seed + 20);
+        let (y, stats) = x.batch_norm_train(Some(&weight), Some(&bias), EPS);
+        let (xv, wv, bv) = (x.to_vec(), f64s(&weight), f64s(&bias));
+        let group = |i: usize| channel_of(i, channels, rest);
+        let want = reference_norm(&xv, channels, &group, &|i| wv[group(i)], &|i| bv[group(i)]);
+        assert_eq!(y.shape(), shape.as_slice());
+        assert_close(&y.to_vec(), &want, 1e-4, 1e-4);
+        let (mean, var) = group_stats(&xv, channels, &group);
+        assert_close(&stats.mean.to_vec(), &mean, 1e-5, 1e-5);
+        assert_close(&stats.var.to_vec(), &var, 1e-5, 1e-4);
+        assert_eq!(stats.count, shape[0] * rest);
+        let unbiased: Vec<f64> = var.iter().map(|v| v * stats.count as f64 / (stats.count - 1) as f64).collect();
+        assert_close(&stats.unbiased_var().to_vec(), &unbiased, 1e-5, 1e-4);
+    }
+}
+
+#[test]
+fn batch_norm_without_affine_has_zero_mean_unit_variance() {
+    let x = tensor(&[7, 2, 1, 3], -3.0, 5.0, 3);
+    let (y, _) = x.batch_norm_train(None, None, EPS);
+    let (mean, var) = group_stats(&y.to_vec(), 2, &|i| channel_of(i, 2, 3));
+    for c in 0..2 {
+        assert!(mean[c].abs() < 1e-5, "channel {c} mean {}", mean[c]);
+        assert!((var[c] - 1.0).abs() < 1e-3, "channel {c} variance {}", var[c]);
+    }
+}
+
+/// Three training steps from PyTorch's initial state, by hand in f64:
+/// running_mean <- (1 - m) running_mean + m mean,
+/// running_var <- (1 - m) running_var + m var * n / (n - 1).
+/// Then eval mode must normalise with exactly those averages.
+#[test]
+fn running_statistics_follow_the_momentum_rule_and_drive_eval_mode() {
+    let (shape, channels, rest, momentum) = ([4usize, 3, 1, 5], 3usize, 5usize, 0.1f32);
+    let count = shape[0] * rest;
+    let m = f64::from(momentum);
+    let mut running = RunningStats::new(channels);
+    let (mut want_mean, mut want_var) = (vec![0.0f64; channels], vec![1.0f64; channels]);
+    let group = |i: usize| channel_of(i, channels, rest);
+    for step in 0..3u64 {
+        let x = tensor(&shape, -1.0 + step as f32, 2.0 + 2.0 * step as f32, 30 + step);
+        let (_, stats) = x.batch_norm_train(None, None, EPS);
+        running = running.update(&stats, momentum);
+        let (mean, var) = group_stats(&x.to_vec(), channels, &group);
+        for c in 0..channels {
+            want_mean[c] = (1.0 - m) * want_mean[c] + m * mean[c];
+            want_var[c] = (1.0 - m) * want_var[c] + m * var[c] * count as f64 / (count - 1) as f64;
+        }
+    }
+    assert_close(&running.mean.to_vec(), &want_mean, 1e-5, 1e-4);
+    assert_close(&running.var.to_vec(), &want_var, 1e-5, 1e-4);
+    assert!(!running.mean.tracks_grad() && !running.var.tracks_grad(), "running statistics must carry no graph");
+
+    let x = tensor(&[2, 3, 1, 5], -2.0, 2.0, 40);
+    let weight = tensor(&[channels], 0.5, 1.5, 41);
+    let bias = tensor(&[channels], -1.0, 1.0, 42);
+    let y = x.batch_norm_eval(&running, Some(&weight), Some(&bias), EPS);
+    let (wv, bv) = (f64s(&weight), f64s(&bias));
+    let want: Vec<f64> = x
+        .to_vec()
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let c = group(i);
+            (f64::from(v) - want_mean[c]) / (want_var[c] + f64::from(EPS)).sqrt() * wv[c] + bv[c]
+        })
+        .collect();
+    assert_close(&y.to_vec(), &want, 1e-4, 1e-4);
+}
+
+#[test]
+#[should_panic(expected = "the variance of one value is undefined")]
+fn batch_norm_train_refuses_a_batch_of_one() {
+    drop(Tensor::ones(&[1, 4]).batch_norm_train(None, None, EPS));
+}
+
+#[test]
+#[should_panic(expected = "[1, 2, 1, 1] has 1 value per channel")]
+fn batch_norm_train_refuses_one_value_per_channel_in_2d() {
+    drop(Tensor::ones(&[1, 2, 1, 1]).batch_norm_train(None, None, EPS));
+}
+
+#[test]
+fn batch_norm_eval_accepts_a_batch_of_one() {
+    let running = RunningStats { mean: Tensor::from_vec(vec![1.0, -1.0], &[2]), var: Tensor::full(&[2], 4.0) };
+    let y = Tensor::from_vec(vec![3.0, 3.0], &[1, 2]).batch_norm_eval(&running, None, None, 0.0);
+    assert_close(&y.to_vec(), &[1.0, 2.0], 1e-6, 0.0); // (3 - 1) / 2, (3 + 1) / 2
+}
+
+#[test]
+fn instance_norm_normalises_each_plane() {
+    let shape = [2usize, 3, 5, 3];
+    let x = tensor(&shape, -1.0, 3.0, 5);
+    let weight = tensor(&[3], 0.5, 1.5, 6);
+    let bias = tensor(&[3], -1.0, 1.0, 7);
+    let y = x.instance_norm2d(Some(&weight), Some(&bias), EPS);
+    let (wv, bv) = (f64s(&weight), f64s(&bias));
+    let want =
+        reference_norm(&x.to_vec(), 6, &|i| i / 15, &|i| wv[channel_of(i, 3, 15)], &|i| bv[channel_of(i, 3, 15)]);
+    assert_close(&y.to_vec(), &want, 1e-4, 1e-4);
+}
+
+#[test]
+#[should_panic(expected = "one pixel per plane")]
+fn instance_norm_refuses_one_pixel_planes() {
+    drop(Tensor::ones(&[2, 3, 1, 1]).instance_norm2d(None, None, EPS));
+}
+
+#[test]
+fn layer_norm_over_the_last_one_and_two_dims() {
+    // Last dim of [3, 7]: 3 groups of 7; last two of [2, 3, 5]: 2 groups of 15,
+    // with an elementwise affine shaped like the normalised block.
+    let x = tensor(&[3, 7], -2.0, 4.0, 8);
+    let y = x.layer_norm(1, None, None, EPS);
+    assert_close(&y.to_vec(), &reference_norm(&x.to_vec(), 3, &|i| i / 7, &|_| 1.0, &|_| 0.0), 1e-4, 1e-4);
+
+    let x = tensor(&[2, 3, 5], -2.0, 4.0, 9);
+    let weight = tensor(&[3, 5], 0.5, 1.5, 10);
+    let bias = tensor(&[3, 5], -1.0, 1.0, 11);
+    let y = x.layer_norm(2, Some(&weight), Some(&bias), EPS);
+    let (wv, bv) = (f64s(&weight), f64s(&bias));
+    let want = reference_norm(&x.to_vec(), 2, &|i| i / 15, &|i| wv[i % 15], &|i| bv[i % 15]);
+    assert_close(&y.to_vec(), &want, 1e-4, 1e-4);
+}
+
+#[test]
+fn adain_scales_and_shifts_each_plane_by_its_style() {
+    let x = tensor(&[2, 3, 3, 5], -1.0, 2.0, 12);
+    let scale = tensor(&[2, 3], 0.5, 2.0, 13);
+    let shift = tensor(&[2, 3], -1.0, 1.0, 14);
+    let y = x.adain(&scale, &shift, EPS);
+    let (sv, bv) = (f64s(&scale), f64s(&shift));
+    let want = reference_norm(&x.to_vec(), 6, &|i| i / 15, &|i| sv[i / 15], &|i| bv[i / 15]);
+    assert_close(&y.to_vec(), &want, 1e-4, 1e-4);
+}
+
+#[test]
+fn pixel_norm_divides_by_the_rms_over_channels() {
+    for shape in [vec![4usize, 7], vec![3, 5, 2, 3]] {
+        let (channels, rest) = (shape[1], shape[2..].iter().product::<usize>());
+        let x = tensor(&shape, -2.0, 2.0, 15);
+        let xv = x.to_vec();
+        let want: Vec<f64> = (0..xv.len())
+            .map(|i| {
+                let (n, pixel) = (i / (channels * rest), i % rest);
+                let mean_square =
+                    (0..channels).map(|c| f64::from(xv[(n * channels + c) * rest + pixel]).powi(2)).sum::<f64>()
+                        / channels as f64;
+                f64::from(xv[i]) / (mean_square + f64::from(PIXEL_NORM_EPS)).sqrt()
+            })
+            .collect();
+        assert_close(&x.pixel_norm().to_vec(), &want, 1e-5, 1e-4);
+    }
+}
+
+#[test]
+fn batch_norm_gradients() {
+    let w = tensor(&[3], 0.5, 1.5, 21);
+    let b = tensor(&[3], -1.0, 1.0, 22);
+    let train = |x: &[Tensor]| x[0].batch_norm_train(Some(&x[1]), Some(&x[2]), EPS).0;
+    check("batch_norm_train 1d", train, &[tensor(&[5, 3], -1.0, 1.0, 20), w.clone(), b.clone()]);
+    check("batch_norm_train 2d", train, &[tensor(&[2, 3, 1, 3], -1.0, 1.0, 23), w.clone(), b.clone()]);
+    check2("batch_norm_train 1d", train, &[tensor(&[4, 3], -1.0, 1.0, 24), w.clone(), b.clone()]);
+    let running = RunningStats { mean: tensor(&[3], -0.5, 0.5, 25), var: tensor(&[3], 0.5, 2.0, 26) };
+    let eval = |x: &[Tensor]| x[0].batch_norm_eval(&running, Some(&x[1]), Some(&x[2]), EPS);
+    check("batch_norm_eval", eval, &[tensor(&[2, 3, 1, 3], -1.0, 1.0, 27), w, b]);
+}
+
+/// The backward rule runs the fused kernels at first order and a composition
+/// of differentiable ops when the gradient is recorded (create_graph); both
+/// must give the same numbers, also with more than 256 values per channel and
+/// without affine parameters.
+#[test]
+fn batch_norm_fused_and_composed_gradients_agree() {
+    for (shape, affine) in [([3usize, 4, 9, 11], true), ([6, 5, 1, 1], false)] {
+        let x = tensor(&shape, -2.0, 3.0, 50).requires_grad_();
+        let w = tensor(&[shape[1]], 0.5, 1.5, 51).requires_grad_();
+        let b = tensor(&[shape[1]], -1.0, 1.0, 52).requires_grad_();
+        let r = tensor(&shape, -1.0, 1.0, 53);
+        let (weight, bias) = if affine { (Some(&w), Some(&b)) } else { (None, None) };
+        let loss = x.batch_norm_train(weight, bias, EPS).0.mul(&r).sum_all();
+        let inputs: Vec<&Tensor> = if affine { vec![&x, &w, &b] } else { vec![&x] };
+        let fused = grad(&[&loss], &inputs, false);
+        let composed = grad(&[&loss], &inputs, true);
+        assert!(composed[0].tracks_grad(), "the create_graph gradient of x must carry a graph");
+        for (f, c) in fused.iter().zip(&composed) {
+            assert_close(&f.to_vec(), &f64s(c), 1e-5, 1e-4);
+        }
+    }
+}
+
+#[test]
+fn instance_and_layer_norm_gradients_to_second_order() {
+    let w = tensor(&[2], 0.5, 1.5, 31);
+    let b = tensor(&[2], -1.0, 1.0, 32);
+    let instance = |x: &[Tensor]| x[0].instance_norm2d(Some(&x[1]), Some(&x[2]), EPS);
+    let inputs = [tensor(&[2, 2, 1, 3], -1.0, 1.0, 30), w, b];
+    check("instance_norm2d", instance, &inputs);
+    check2("instance_norm2d", instance, &inputs);
+
+    let layer = |x: &[Tensor]| x[0].layer_norm(2, Some(&x[1]), Some(&x[2]), EPS);
+    let inputs = [tensor(&[2, 1, 5], -1.0, 1.0, 33), tensor(&[1, 5], 0.5, 1.5, 34), tensor(&[1, 5], -1.0, 1.0, 35)];
+    check("layer_norm", layer, &inputs);
+    check2("layer_norm", layer, &inputs);
+}
+
+#[test]
+fn adain_and_pixel_norm_gradients() {
+    let adain = |x: &[Tensor]| x[0].adain(&x[1], &x[2], EPS);
+    let inputs = [tensor(&[2, 2, 1, 3], -1.0, 1.0, 40), tensor(&[2, 2], 0.5, 1.5, 41), tensor(&[2, 2], -1.0, 1.0, 42)];
+    check("adain", adain, &inputs);
+    check("pixel_norm", |x| x[0].pixel_norm(), &[tensor(&[2, 3, 1, 3], -1.0, 1.0, 43)]);
+}

@@ -1,0 +1,156 @@
+//! Resampling ops (`ops/resample.rs`): nearest upsampling, average pooling and
+//! reflection padding against plain-Rust references, and their gradients.
+mod common;
+use common::*;
+use ganforge::gradcheck::{gradcheck, gradgradcheck};
+use ganforge::{grad, Tensor};
+
+fn check(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
+    if let Err(e) = gradcheck(f, inputs) {
+        panic!("{name}: {e}");
+    }
+}
+
+fn check2(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
+    if let Err(e) = gradgradcheck(f, inputs) {
+        panic!("{name}: {e}");
+    }
+}
+
+/// out[b, y, x] = value(b, y, x) for every plane b of an [N, C, H, W] output.
+fn planes(shape: [usize; 4], value: impl Fn(usize, usize, usize) -> f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    for b in 0..shape[0] * shape[1] {
+        for y in 0..shape[2] {
+            for x in 0..shape[3] {
+                out.push(value(b, y, x));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn upsample_repeats_each_pixel_in_a_block() {
+    for (shape, factor) in [([2usize, 3, 3, 5], 2usize), ([1, 2, 1, 3], 3), ([1, 1, 2, 2], 1)] {
+        let x = tensor(&shape, -1.0, 1.0, 1);
+        let xv = x.to_vec();
+        let (h, w) = (shape[2], shape[3]);
+        let out_shape = [shape[0], shape[1], h * factor, w * factor];
+        let want = planes(out_shape, |b, y, c| f64::from(xv[(b * h + y / factor) * w + c / factor]));
+        let y = x.upsample_nearest2d(factor);
+        assert_eq!(y.shape(), out_shape);
+        assert_close(&y.to_vec(), &want, 0.0, 0.0);
+    }
+}
+
+#[test]
+fn avg_pool_averages_each_window_counting_padding() {
+    // (shape, kernel, stride, padding): non-overlapping with a dropped last
+    // row/column, overlapping with padding, stride 1, and a padded 3x3 stride 3.
+    let cases = [
+        ([2usize, 3, 5, 7], 2usize, 2usize, 0usize),
+        ([1, 2, 7, 5], 3, 2, 1),
+        ([1, 1, 5, 3], 3, 1, 0),
+        ([1, 1, 4, 5], 3, 3, 1),
+    ];
+    for (k, &(shape, kernel, stride, padding)) in cases.iter().enumerate() {
+        let x = tensor(&shape, -1.0, 1.0, k as u64);
+        let xv = x.to_vec();
+        let (h, w) = (shape[2] as isize, shape[3] as isize);
+        let out_h = (shape[2] + 2 * padding - kernel) / stride + 1;
+        let out_w = (shape[3] + 2 * padding - kernel) / stride + 1;
+        let want = planes([shape[0], shape[1], out_h, out_w], |b, i, j| {
+            let mut sum = 0.0;
+            for r in 0..kernel as isize {
+                for c in 0..kernel as isize {
+                    let (y, x) =
+                        ((i * stride) as isize - padding as isize + r, (j * stride) as isize - padding as isize + c);
+                    if (0..h).contains(&y) && (0..w).contains(&x) {
+                        sum += f64::from(xv[((b as isize * h + y) * w + x) as usize]);
+                    }
+                }
+            }
+            sum / (kernel * kernel) as f64
+        });
+        let y = x.avg_pool2d(kernel, stride, padding);
+        assert_eq!(y.shape(), [shape[0], shape[1], out_h, out_w], "case {k}");
+        assert_close(&y.to_vec(), &want, 1e-6, 1e-5);
+    }
+}
+
+/// PyTorch's reflection: -k below 0, 2(n - 1) - k past the end.
+fn reflect(k: isize, n: usize) -> usize {
+    let last = n as isize - 1;
+    (if k < 0 {
+        -k
+    } else if k > last {
+        2 * last - k
+    } else {
+        k
+    }) as usize
+}
+
+#[test]
+fn reflection_pad_mirrors_without_repeating_the_edge() {
+    // Uneven paddings, and padding n - 1 on both sides of a side of 2 (each
+    // source row is then read by up to three padded rows).
+    let cases = [([2usize, 3, 5, 4], [(1usize, 2usize), (3, 0)]), ([1, 1, 2, 3], [(1, 1), (2, 2)])];
+    for (shape, padding) in cases {
+        let x = tensor(&shape, -1.0, 1.0, 9);
+        let xv = x.to_vec();
+        let (h, w) = (shape[2], shape[3]);
+        let out_shape = [shape[0], shape[1], padding[0].0 + h + padding[0].1, padding[1].0 + w + padding[1].1];
+        let want = planes(out_shape, |b, y, c| {
+            let (r, s) =
+                (reflect(y as isize - padding[0].0 as isize, h), reflect(c as isize - padding[1].0 as isize, w));
+            f64::from(xv[(b * h + r) * w + s])
+        });
+        let y = x.reflection_pad2d(padding);
+        assert_eq!(y.shape(), out_shape);
+        assert_close(&y.to_vec(), &want, 0.0, 0.0);
+    }
+    // A known row: [1, 2, 3] padded by 2 on each side is [3, 2, 1, 2, 3, 2, 1].
+    let row = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[1, 1, 1, 3]).reflection_pad2d([(0, 0), (2, 2)]);
+    assert_eq!(row.to_vec(), [3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]);
+}
+
+#[test]
+#[should_panic(expected = "must be smaller than the sides of input shape [1, 1, 2, 3]")]
+fn reflection_pad_refuses_padding_as_large_as_the_side() {
+    drop(Tensor::zeros(&[1, 1, 2, 3]).reflection_pad2d([(2, 0), (0, 0)]));
+}
+
+/// Upsampling and sum-pooling are adjoint: the gradient of sum(r * upsample(x, f))
+/// is avg_pool(r, f, f) * f^2, the sum of r over each f x f block.
+#[test]
+fn upsample_gradient_is_a_scaled_average_pool() {
+    let x = tensor(&[2, 3, 3, 2], -1.0, 1.0, 10).requires_grad_();
+    let r = tensor(&[2, 3, 9, 6], -1.0, 1.0, 11);
+    let loss = x.upsample_nearest2d(3).mul(&r).sum_all();
+    let dx = grad(&[&loss], &[&x], false).remove(0);
+    let want: Vec<f64> = r.avg_pool2d(3, 3, 0).to_vec().iter().map(|&v| f64::from(v) * 9.0).collect();
+    assert_close(&dx.to_vec(), &want, 1e-5, 1e-5);
+}
+
+#[test]
+fn upsample_and_avg_pool_gradients_to_second_order() {
+    let upsample = |x: &[Tensor]| x[0].upsample_nearest2d(2);
+    let input = [tensor(&[1, 2, 2, 3], -1.0, 1.0, 20)];
+    check("upsample_nearest2d", upsample, &input);
+    check2("upsample_nearest2d", upsample, &input);
+
+    let pool = |x: &[Tensor]| x[0].avg_pool2d(3, 2, 1);
+    let input = [tensor(&[1, 2, 5, 4], -1.0, 1.0, 21)];
+    check("avg_pool2d", pool, &input);
+    check2("avg_pool2d", pool, &input);
+    check("avg_pool2d non-overlapping", |x| x[0].avg_pool2d(2, 2, 0), &[tensor(&[1, 1, 5, 3], -1.0, 1.0, 22)]);
+}
+
+#[test]
+fn reflection_pad_gradient_folds_the_mirrors_back() {
+    let pad = |x: &[Tensor]| x[0].reflection_pad2d([(2, 1), (1, 2)]);
+    let input = [tensor(&[1, 2, 3, 3], -1.0, 1.0, 30)];
+    check("reflection_pad2d", pad, &input);
+    check2("reflection_pad2d", pad, &input);
+}
