@@ -14,7 +14,8 @@
 // BK x TILE_N slice of B into workgroup memory (fill_tiles), then each
 // invocation multiplies its share out of it (multiply_tiles). A value of A
 // copied from global memory is then used by SIDE_X invocations, one of B by
-// SIDE_Y.
+// SIDE_Y; a workgroup that is a single row of invocations (SIDE_Y = 1) shares
+// no value of B, so it reads B straight from the gather instead of a tile.
 //
 // An invocation's share: BLOCKS_M x BLOCKS_N blocks of 4 x 4 values of C, each
 // a mat4x4 accumulator. Invocation (x, y) owns the row blocks y + SIDE_Y * i
@@ -32,15 +33,17 @@
 // from workgroup memory is a loop over the 8 lanes, so loads dominate unless
 // each feeds many multiply-adds: 8 x 8 invocations of 4 x 4 blocks (16 x 16
 // values) do 4x the work per load, 2x the speed even though the accumulators
-// spill to the stack. Problems with at most 4 rows (a convolution to one
-// channel) take a 4-row tile: 1 row block per invocation, a row of invocations.
+// spill to the stack; a side of at most 64 halves the invocations along it.
+// Problems with at most 4 rows (a convolution to one channel) take a 4-row
+// tile: 1 row block per invocation, a row of invocations.
 // BK is 16, or 8 when two 16-deep tiles would pass 16 KiB (the WebGPU default
 // limit of workgroup memory).
 // Accumulators are separate variables, not an array: lavapipe keeps private
 // arrays in memory and indexes them per lane (5x slower, measured).
 // OP & 15 is left to the family file (which gather it runs).
 //
-// Version 3: non-square tiles (thin problems); version 2: shared core with
+// Version 3: non-square tiles, thin problems read B without a tile (an M = 1
+//   convolution 0.03 -> 0.9 GFLOP/s on lavapipe); version 2: shared core with
 //   mat4x4 blocks, blocking by pipeline constant, 1024^3 on lavapipe (2 cores,
 //   AVX2) 2.5 -> 17 GFLOP/s; version 1: 64 x 64 tile, 16 x 16 invocations of
 //   4 x 4 scalars.
@@ -109,7 +112,8 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
             );
         }
     }
-    let b_slots = BK * TILE_N / 4u;
+    // A single row of invocations shares no value of B: it reads B directly.
+    let b_slots = select(0u, BK * TILE_N / 4u, SIDE_Y > 1u);
     for (var s = 0u; s < (b_slots + INVOCATIONS - 1u) / INVOCATIONS; s++) {
         let slot = lid + s * INVOCATIONS;
         if (b_slots % INVOCATIONS == 0u || slot < b_slots) {
@@ -127,14 +131,25 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
     }
 }
 
-// Row block i of the A tile at step k, column block j of the B tile; a block
-// the invocation does not have reads block 0 again (a load the compiler merges).
+// Row block i of the A tile at step k.
 fn a_block(k: u32, y: u32, i: u32) -> vec4<f32> {
-    return tile_a[k * (TILE_M / 4u) + y + SIDE_Y * select(0u, i, i < BLOCKS_M)];
+    return tile_a[k * (TILE_M / 4u) + y + SIDE_Y * i];
 }
 
-fn b_block(k: u32, x: u32, j: u32) -> vec4<f32> {
-    return tile_b[k * (TILE_N / 4u) + x + SIDE_X * select(0u, j, j < BLOCKS_N)];
+// Column block j of B at step k0 + k: from the B tile, or straight from B when
+// the workgroup is a single row of invocations (no value of B is shared).
+fn b_column(z: u32, col0: u32, k0: u32, k: u32, x: u32, j: u32) -> vec4<f32> {
+    let block = x + SIDE_X * j;
+    if (SIDE_Y > 1u) {
+        return tile_b[k * (TILE_N / 4u) + block];
+    }
+    let col = col0 + 4u * block;
+    return vec4<f32>(
+        gather_b(z, k0 + k, col),
+        gather_b(z, k0 + k, col + 1u),
+        gather_b(z, k0 + k, col + 2u),
+        gather_b(z, k0 + k, col + 3u),
+    );
 }
 
 // One row of accumulator blocks: c_j += a b_j^T for the column blocks j the
@@ -157,11 +172,19 @@ fn update_row(
     }
 }
 
-// The invocation's multiply-adds over one pair of tiles.
-fn multiply_tiles(x: u32, y: u32) {
+// The invocation's multiply-adds over one step of BK.
+fn multiply_tiles(z: u32, col0: u32, k0: u32, x: u32, y: u32) {
     for (var k = 0u; k < BK; k++) {
         // Column j of b is the invocation's column block j of B at this k.
-        let b = mat4x4<f32>(b_block(k, x, 0u), b_block(k, x, 1u), b_block(k, x, 2u), b_block(k, x, 3u));
+        var b: mat4x4<f32>;
+        b[0] = b_column(z, col0, k0, k, x, 0u);
+        if (BLOCKS_N > 1u) {
+            b[1] = b_column(z, col0, k0, k, x, 1u);
+        }
+        if (BLOCKS_N > 2u) {
+            b[2] = b_column(z, col0, k0, k, x, 2u);
+            b[3] = b_column(z, col0, k0, k, x, 3u);
+        }
         update_row(&c00, &c01, &c02, &c03, a_block(k, y, 0u), b);
         if (BLOCKS_M > 1u) {
             update_row(&c10, &c11, &c12, &c13, a_block(k, y, 1u), b);
@@ -173,13 +196,13 @@ fn multiply_tiles(x: u32, y: u32) {
     }
 }
 
-// Accumulates the workgroup's tile of C = A[:, k_begin..k_end] B[k_begin..k_end, :]
-// for problem z into the invocation's accumulators.
-fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32>, lid: u32) {
-    for (var k0 = k_begin; k0 < k_end; k0 += BK) {
+// Accumulates the workgroup's tile of C = A B (A with `depth` columns) for
+// problem z into the invocation's accumulators.
+fn accumulate(z: u32, tile: vec2<u32>, depth: u32, local: vec2<u32>, lid: u32) {
+    for (var k0 = 0u; k0 < depth; k0 += BK) {
         fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
         workgroupBarrier();
-        multiply_tiles(local.x, local.y);
+        multiply_tiles(z, tile.x * TILE_N, k0, local.x, local.y);
         workgroupBarrier();
     }
 }

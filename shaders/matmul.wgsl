@@ -58,6 +58,6 @@ fn main(
     @builtin(local_invocation_id) local: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    accumulate(wid.z, wid.xy, 0u, p.k, local.xy, lid);
+    accumulate(wid.z, wid.xy, p.k, local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
 }

@@ -1,7 +1,7 @@
 //! Matrix products against an f64 reference: ragged sizes, transposes, batches.
 mod common;
 use common::*;
-use ganforge::ops::matmul::Blocking;
+use ganforge::ops::gemm::Blocking;
 use ganforge::Tensor;
 
 /// C[b] = op(A[b]) op(B[b]) in f64; batch strides 0 broadcast.

@@ -32,7 +32,7 @@
 //! sum over N, H and W, comes from `add`'s own rule. An input that no gradient
 //! flows to (a batch of data) gets none computed.
 
-use super::matmul::Blocking;
+use super::gemm::Blocking;
 use crate::gpu::{device, Params, Storage, CONV};
 use crate::tensor::Tensor;
 
@@ -74,7 +74,8 @@ impl Conv2dOptions {
         output_padding: (usize, usize),
     ) -> Option<(usize, usize)> {
         let one = |input: usize, kernel: usize, stride: usize, pad: usize, dilation: usize, extra: usize| {
-            ((input - 1) * stride + dilation * (kernel - 1) + extra + 1).checked_sub(2 * pad).filter(|&size| size > 0)
+            let span = input.checked_sub(1)? * stride + dilation * (kernel - 1) + extra + 1;
+            span.checked_sub(2 * pad).filter(|&size| size > 0)
         };
         let (s, p, d, e) = (self.stride, self.padding, self.dilation, output_padding);
         Some((one(input.0, kernel.0, s.0, p.0, d.0, e.0)?, one(input.1, kernel.1, s.1, p.1, d.1, e.1)?))
@@ -179,18 +180,16 @@ impl ConvGemm {
             self.image,
             self.out
         );
-        let pair = |params: Params, (rows, cols): (usize, usize)| params.size(cols).size(rows);
-        let signed = |params: Params, (rows, cols): (i64, i64)| params.u32(wrapping(cols)).u32(wrapping(rows));
+        // conv.wgsl's Params in order; its vec2 fields are (x, y) = (columns, rows).
         let g = self.groups;
-        let mut params = Params::new().size(self.m).size(self.n).size(self.k).u32(0);
-        params = params.size(self.image[1]).size(self.image[2]).size(self.image[3]).size(self.image[1] / g);
-        params = params.size(self.out[1]).size(self.out[2]).size(self.out[3]).size(self.out[1] / g);
-        for p in [self.kernel, self.pos_grid, self.pos_origin, self.pos_step, self.tap_grid, self.tap_origin] {
-            params = pair(params, p);
-        }
-        params = pair(pair(params, self.tap_step), (0, 0));
-        params = signed(signed(pair(params, self.in_from_pos), self.in_from_tap), self.in_offset);
-        params = pair(params, (0, 0));
+        let (i, o) = (self.image, self.out);
+        let sizes = [self.m, self.n, self.k, 0, i[1], i[2], i[3], i[1] / g, o[1], o[2], o[3], o[1] / g];
+        let pairs = [self.kernel, self.pos_grid, self.pos_origin, self.pos_step, self.tap_grid, self.tap_origin];
+        let pairs = pairs.into_iter().chain([self.tap_step, (0, 0), self.in_from_pos]);
+        let signed_pairs = [self.in_from_tap, self.in_offset, (0, 0)];
+        let mut params = sizes.into_iter().fold(Params::new(), Params::size);
+        params = pairs.flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
+        params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
         let blocking = Blocking::for_problem(self.m, self.n);
         device().dispatch(
             CONV.kernel_for("main", blocking.op(self.gather as u32)),
@@ -213,7 +212,7 @@ fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions) -> Tensor {
     let ws = dims4(w, op, "weight");
     let g = options.groups;
     assert!(
-        xs[1].is_multiple_of(g) && ws[0].is_multiple_of(g) && ws[1] * g == xs[1],
+        xs[1].is_multiple_of(g) && ws[0].is_multiple_of(g) && ws[1] * g == xs[1] && ws[2] > 0 && ws[3] > 0,
         "{op}: input {xs:?} and weight {ws:?} do not fit {g} groups (need weight [O, C/groups, KH, KW], C and O divisible by groups)"
     );
     let kernel = (ws[2], ws[3]);
@@ -305,7 +304,7 @@ fn conv_transpose2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, output_pa
     let ws = dims4(w, op, "weight");
     let g = options.groups;
     assert!(
-        ws[0] == xs[1] && xs[1].is_multiple_of(g),
+        ws[0] == xs[1] && xs[1].is_multiple_of(g) && ws[2] > 0 && ws[3] > 0,
         "{op}: input {xs:?} and weight {ws:?} do not fit {g} groups (need weight [C, O/groups, KH, KW], C divisible by groups)"
     );
     let (s, e) = (options.stride, output_padding);
@@ -345,27 +344,35 @@ pub fn conv_transpose2d(
     add_bias(conv_transpose2d_op(x, weight, options, output_padding), bias, "conv_transpose2d")
 }
 
-/// The taps of one output phase along one axis: output rows oh = phase +
+/// The taps of one output phase along one axis. Output rows oh = phase +
 /// stride * j read input row (oh + pad - kh dilation) / stride from the kernel
-/// rows kh where that division is exact. Returns (first kh, step between
-/// them, count, input row of position 0 and the first tap, input rows per
-/// tap step).
-fn phase_taps(
-    phase: usize,
-    kernel: usize,
-    stride: usize,
-    pad: usize,
-    dilation: usize,
-) -> (usize, usize, usize, i64, usize) {
+/// rows kh where that division is exact: kh = first + step * t for t < count.
+/// Position j and tap t then read input row j + origin - t * drop.
+struct PhaseTaps {
+    first: usize,
+    step: usize,
+    count: usize,
+    origin: i64,
+    drop: usize,
+}
+
+/// The taps of the output rows oh = phase (mod stride).
+fn phase_taps(phase: usize, kernel: usize, stride: usize, pad: usize, dilation: usize) -> PhaseTaps {
     let (phase, stride, pad, dilation) = (phase as i64, stride as i64, pad as i64, dilation as i64);
     let exact: Vec<i64> =
         (0..kernel as i64).filter(|kh| (phase + pad - kh * dilation).rem_euclid(stride) == 0).collect();
-    let Some(&first) = exact.first() else { return (0, 1, 0, 0, 0) };
-    // Consecutive exact rows differ by stride / gcd(stride, dilation).
+    let Some(&first) = exact.first() else { return PhaseTaps { first: 0, step: 1, count: 0, origin: 0, drop: 0 } };
+    // Consecutive exact rows differ by stride / gcd(stride, dilation), so
+    // step * dilation is a multiple of the stride.
     let step = exact.get(1).map_or(1, |second| second - first);
     debug_assert!(exact.windows(2).all(|w| w[1] - w[0] == step));
-    let origin = (phase + pad - first * dilation).div_euclid(stride);
-    (first as usize, step as usize, exact.len(), origin, (step * dilation / stride) as usize)
+    PhaseTaps {
+        first: first as usize,
+        step: step as usize,
+        count: exact.len(),
+        origin: (phase + pad - first * dilation).div_euclid(stride),
+        drop: (step * dilation / stride) as usize,
+    }
 }
 
 /// conv_transpose2d as stride_h x stride_w implicit GEMMs, one per output
@@ -374,17 +381,15 @@ fn transposed_phases(image: [usize; 4], out: [usize; 4], kernel: (usize, usize),
     let mut gemms = Vec::new();
     for phase_h in 0..o.stride.0.min(out[2]) {
         for phase_w in 0..o.stride.1.min(out[3]) {
-            let (tap_h, step_h, taps_h, in_h, drop_h) =
-                phase_taps(phase_h, kernel.0, o.stride.0, o.padding.0, o.dilation.0);
-            let (tap_w, step_w, taps_w, in_w, drop_w) =
-                phase_taps(phase_w, kernel.1, o.stride.1, o.padding.1, o.dilation.1);
+            let h = phase_taps(phase_h, kernel.0, o.stride.0, o.padding.0, o.dilation.0);
+            let w = phase_taps(phase_w, kernel.1, o.stride.1, o.padding.1, o.dilation.1);
             let pos_grid = ((out[2] - phase_h).div_ceil(o.stride.0), (out[3] - phase_w).div_ceil(o.stride.1));
             let g = o.groups;
             gemms.push(ConvGemm {
                 gather: Gather::ConvTranspose2d,
                 m: out[1] / g,
                 n: out[0] * pos_grid.0 * pos_grid.1,
-                k: image[1] / g * taps_h * taps_w,
+                k: image[1] / g * h.count * w.count,
                 groups: g,
                 image,
                 out,
@@ -392,12 +397,12 @@ fn transposed_phases(image: [usize; 4], out: [usize; 4], kernel: (usize, usize),
                 pos_grid,
                 pos_origin: (phase_h, phase_w),
                 pos_step: o.stride,
-                tap_grid: (taps_h, taps_w),
-                tap_origin: (tap_h, tap_w),
-                tap_step: (step_h, step_w),
+                tap_grid: (h.count, w.count),
+                tap_origin: (h.first, w.first),
+                tap_step: (h.step, w.step),
                 in_from_pos: (1, 1),
-                in_from_tap: (-(drop_h as i64), -(drop_w as i64)),
-                in_offset: (in_h, in_w),
+                in_from_tap: (-(h.drop as i64), -(w.drop as i64)),
+                in_offset: (h.origin, w.origin),
             });
         }
     }

@@ -8,82 +8,9 @@
 //! and is itself differentiable.
 
 use super::broadcast_shapes;
+use super::gemm::Blocking;
 use crate::gpu::{device, Params, Storage, MATMUL};
 use crate::tensor::{numel, Tensor};
-
-/// How the tiled core of `gemm.wgsl` shares a tile of C among the invocations
-/// of a workgroup (the shader's blocking constants; its header says why these).
-/// Every blocking computes the same result; `for_problem` picks one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Blocking {
-    /// Invocations per workgroup along columns (x) and rows (y): powers of 2.
-    pub invocations: (u32, u32),
-    /// 4 x 4 blocks of C per invocation along rows and columns: 1, 2 or 4.
-    pub blocks: (u32, u32),
-}
-
-impl Blocking {
-    /// 16 x 16 invocations of 8 x 8 values: a 128 x 128 tile.
-    pub const GPU: Blocking = Blocking { invocations: (16, 16), blocks: (2, 2) };
-    /// 8 x 8 invocations of 16 x 16 values (lavapipe's SIMD lanes): 128 x 128.
-    pub const CPU: Blocking = Blocking { invocations: (8, 8), blocks: (4, 4) };
-    /// 8 x 8 invocations of 8 x 8 values: 64 x 64, for narrow problems.
-    pub const SMALL: Blocking = Blocking { invocations: (8, 8), blocks: (2, 2) };
-    /// A row of 64 invocations of 4 x 4 values: 4 x 256, for at most 4 rows.
-    pub const THIN_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (1, 1) };
-    /// A row of 16 invocations of 4 x 16 values: 4 x 256.
-    pub const THIN_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (1, 4) };
-    pub const ALL: [Blocking; 5] = [Self::GPU, Self::CPU, Self::SMALL, Self::THIN_GPU, Self::THIN_CPU];
-
-    /// The blocking for an M x N product on this device. M of at most 4 gets
-    /// the thin tile. A 128-wide tile would waste half its work or more along
-    /// a side of at most 64: GPUs then take the 64 x 64 tile; CPU adapters keep
-    /// 16 x 16 values per invocation (their speed comes from that) and halve
-    /// the invocations along the short side, unless both sides are short.
-    pub fn for_problem(m: usize, n: usize) -> Blocking {
-        let cpu = device().info.device_type == wgpu::DeviceType::Cpu;
-        let short = |size: usize| size <= 64;
-        match (m, cpu) {
-            (..=4, true) => Blocking::THIN_CPU,
-            (..=4, false) => Blocking::THIN_GPU,
-            _ if short(m) && short(n) => Blocking::SMALL,
-            (_, true) => {
-                let side = |size: usize| if short(size) { 4 } else { 8 };
-                Blocking { invocations: (side(n), side(m)), ..Blocking::CPU }
-            }
-            _ if short(m) || short(n) => Blocking::SMALL,
-            (_, false) => Blocking::GPU,
-        }
-    }
-
-    /// Rows and columns of C per workgroup.
-    pub fn tile(self) -> (usize, usize) {
-        let (x, y) = self.invocations;
-        let (m, n) = self.blocks;
-        (4 * (y * m) as usize, 4 * (x * n) as usize)
-    }
-
-    /// The shader's `OP` constant: the family's gather code in the low 4 bits,
-    /// then log2 of the invocations along x and y and of the blocks along rows
-    /// and columns, 4 bits each.
-    pub(crate) fn op(self, gather: u32) -> u32 {
-        let fields = [self.invocations.0, self.invocations.1, self.blocks.0, self.blocks.1];
-        fields.iter().enumerate().fold(gather, |op, (i, v)| op | v.trailing_zeros() << (4 + 4 * i))
-    }
-
-    /// Workgroups for `problems` independent M x N products: tiles of columns
-    /// in x, tiles of rows in y, problems in z.
-    pub(crate) fn grid(self, m: usize, n: usize, problems: usize) -> [u32; 3] {
-        let (rows, cols) = self.tile();
-        let max = device().limits.max_compute_workgroups_per_dimension as usize;
-        let grid = [n.div_ceil(cols).max(1), m.div_ceil(rows).max(1), problems.max(1)];
-        assert!(
-            grid.iter().all(|&g| g <= max),
-            "a {m} x {n} product repeated {problems} times needs {grid:?} workgroups; this GPU allows {max} per dimension"
-        );
-        grid.map(|g| g as u32)
-    }
-}
 
 /// (row, column, batch) strides of X^T, given those of X.
 fn swapped([row, col, batch]: [usize; 3]) -> [usize; 3] {

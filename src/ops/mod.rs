@@ -10,6 +10,7 @@ pub mod conv;
 pub mod dropout;
 pub mod embedding;
 pub mod feature_maps;
+pub mod gemm;
 pub mod matmul;
 pub mod norm;
 pub mod reduce;
