@@ -17,15 +17,20 @@ fn main() {
     let dataset = std::env::args().nth(2).unwrap_or_else(|| "ring".into());
     println!("{dataset}, {steps} steps");
     println!("{:<10} {:>6} {:>14}", "loss", "modes", "high quality");
-    for loss in ["minimax", "ns", "wgan-gp"] {
+    // Each loss with its paper's optimiser settings: Adam(1e-3, 0.5, 0.999) with
+    // k = 1 for the logistic losses; Gulrajani et al.'s Adam(1e-4, 0.5, 0.9)
+    // with k = 5 critic steps per generator step for WGAN-GP.
+    for (loss, lr, beta2, d_steps) in [("minimax", 1e-3, 0.999, 1), ("ns", 1e-3, 0.999, 1), ("wgan-gp", 1e-4, 0.9, 5)] {
         let config = TrainConfig {
             model: "mlp".into(),
             loss: loss.into(),
             dataset: dataset.clone(),
             steps,
             batch: 256,
-            lr_d: 1e-3,
-            lr_g: 1e-3,
+            lr_d: lr,
+            lr_g: lr,
+            beta2,
+            d_steps,
             sample_every: steps / 4,
             checkpoint_every: steps,
             log_every: 100,

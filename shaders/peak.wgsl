@@ -7,7 +7,8 @@
 // one value so the compiler cannot drop the work: 8 * 4 * 2 = 64 flops a round.
 //
 // `copy_peak`: bindings 0 params, 1 src (read), 2 dst (write). A plain vec4
-// copy, one vec4 per invocation: the bandwidth any elementwise kernel can hope for.
+// copy, four vec4s per invocation, each 256 apart so a workgroup's loads stay
+// contiguous: the bandwidth any elementwise kernel can hope for.
 
 struct Params {
     rounds: u32,
@@ -61,8 +62,11 @@ fn copy_peak(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let i = flat_group(wid, nwg) * 256u + lid;
-    if (i < p.count) {
-        dst[i] = src[i];
+    let base = flat_group(wid, nwg) * 1024u + lid;
+    for (var k = 0u; k < 4u; k++) {
+        let i = base + 256u * k;
+        if (i < p.count) {
+            dst[i] = src[i];
+        }
     }
 }

@@ -46,9 +46,10 @@ pub fn time(reps: usize, f: impl Fn() -> Tensor) -> f64 {
 }
 
 /// Runs one yardstick kernel `reps` times over `count` invocations; returns seconds per run.
-fn time_peak(entry: &'static str, params: &Params, buffers: &[&wgpu::Buffer], count: usize, reps: usize) -> f64 {
+/// Each invocation does `per_invocation` items of `count`.
+fn time_peak(entry: &'static str, params: &Params, buffers: &[&wgpu::Buffer], count: usize, per_invocation: u32, reps: usize) -> f64 {
     let gpu = device();
-    let run = || gpu.dispatch(PEAK.kernel(entry), params, buffers, gpu.grid(count, 256));
+    let run = || gpu.dispatch(PEAK.kernel(entry), params, buffers, gpu.grid(count, 256 * per_invocation));
     run();
     gpu.synchronize();
     let start = Instant::now();
@@ -69,6 +70,7 @@ pub fn peaks() -> Peaks {
         &Params::new().size(rounds).size(invocations).u32(0).u32(0),
         &[out.buffer()],
         invocations,
+        1,
         3,
     );
     let flops = 64.0 * rounds as f64 * invocations as f64;
@@ -76,7 +78,7 @@ pub fn peaks() -> Peaks {
     let vec4s = 1 << 21; // 32 MiB each way
     let (src, dst) = (Storage::new(4 * vec4s), Storage::new(4 * vec4s));
     let params = Params::new().u32(0).size(vec4s).u32(0).u32(0);
-    let copy = time_peak("copy_peak", &params, &[src.buffer(), dst.buffer()], vec4s, 10);
+    let copy = time_peak("copy_peak", &params, &[src.buffer(), dst.buffer()], vec4s, 4, 10);
     Peaks { flops_per_second: flops / seconds, bytes_per_second: 2.0 * 16.0 * vec4s as f64 / copy }
 }
 
