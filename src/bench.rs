@@ -47,7 +47,14 @@ pub fn time(reps: usize, f: impl Fn() -> Tensor) -> f64 {
 
 /// Runs one yardstick kernel `reps` times over `count` invocations; returns seconds per run.
 /// Each invocation does `per_invocation` items of `count`.
-fn time_peak(entry: &'static str, params: &Params, buffers: &[&wgpu::Buffer], count: usize, per_invocation: u32, reps: usize) -> f64 {
+fn time_peak(
+    entry: &'static str,
+    params: &Params,
+    buffers: &[&wgpu::Buffer],
+    count: usize,
+    per_invocation: u32,
+    reps: usize,
+) -> f64 {
     let gpu = device();
     let run = || gpu.dispatch(PEAK.kernel(entry), params, buffers, gpu.grid(count, 256 * per_invocation));
     run();

@@ -175,6 +175,22 @@ fn gradient_penalties_have_correct_weight_gradients() {
     gradcheck(r1, &weights).unwrap_or_else(|e| panic!("R1: {e}"));
 }
 
+/// A tiny convolutional critic on [N, 1, 5, 5]: conv 3x3 stride 2 -> tanh -> linear.
+fn conv_critic(x: &Tensor, w: &[Tensor]) -> Tensor {
+    use ganforge::ops::conv::{conv2d, Conv2dOptions};
+    let options = Conv2dOptions { stride: (2, 2), ..Conv2dOptions::default() };
+    conv2d(x, &w[0], Some(&w[1]), options).tanh().flatten(1).matmul(&w[2]) // [N, 2*2*2] x [8, 1]
+}
+
+#[test]
+fn wgan_gp_penalty_gradient_through_a_conv_critic() {
+    let real = tensor(&[2, 1, 5, 5], -1.0, 1.0, 1);
+    let fake = tensor(&[2, 1, 5, 5], -1.0, 1.0, 2);
+    let weights = [tensor(&[2, 1, 3, 3], -1.0, 1.0, 3), tensor(&[2], -0.5, 0.5, 4), tensor(&[8, 1], -1.0, 1.0, 5)];
+    let gp = |w: &[Tensor]| gradient_penalty(|x| conv_critic(x, w), &real, &fake, &mut StdRng::seed_from_u64(9));
+    gradcheck(gp, &weights).unwrap_or_else(|e| panic!("WGAN-GP through a conv critic: {e}"));
+}
+
 #[test]
 fn gradient_penalty_is_zero_for_a_unit_slope_critic() {
     // D(x) = x . (0.6, 0.8): ||dD/dx|| = 1 everywhere, so the penalty vanishes.

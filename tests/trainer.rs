@@ -27,7 +27,7 @@ fn ring_config(label: &str, steps: usize) -> TrainConfig {
 }
 
 #[test]
-fn a_short_run_writes_its_files_and_the_discriminator_learns() {
+fn a_short_run_writes_its_files_and_scores_the_modes() {
     let config = ring_config("short-run", 20);
     let out = config.out.clone();
     let mut trainer = Trainer::new(config).unwrap();
@@ -137,6 +137,16 @@ fn dcgan28_and_cgan_have_gradients_for_every_parameter() {
     assert_full_gradients(dcgan.as_ref(), None);
     let cgan = models::build("cgan", &[1, 28, 28], Some(10), 1).unwrap();
     assert_full_gradients(cgan.as_ref(), Some(&[0, 1, 2, 3, 4, 5, 6, 7]));
+}
+
+#[test]
+fn the_64x64_dcgan_maps_latents_to_rgb_images_and_back_to_logits() {
+    let model = models::build("dcgan", &[3, 64, 64], None, 1).unwrap();
+    let z = Tensor::randn(&[2, model.latent_dim()], 1);
+    let images = ganforge::no_grad(|| model.generate(&z, None));
+    assert_eq!(images.shape(), &[2, 3, 64, 64]);
+    assert!(images.to_vec().iter().all(|v| (-1.0..=1.0).contains(v)), "tanh output");
+    assert_eq!(ganforge::no_grad(|| model.discriminate(&images, None)).shape(), &[2]);
 }
 
 #[test]
