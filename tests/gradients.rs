@@ -3,20 +3,7 @@
 //! (`gradgradcheck`).
 mod common;
 use common::*;
-use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::Tensor;
-
-fn check(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
-    if let Err(e) = gradcheck(f, inputs) {
-        panic!("{name}: {e}");
-    }
-}
-
-fn check2(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
-    if let Err(e) = gradgradcheck(f, inputs) {
-        panic!("{name}: {e}");
-    }
-}
 
 /// Inputs kept at least 0.1 from zero, where relu/abs/leaky_relu have kinks.
 fn off_kink(shape: &[usize], seed: u64) -> Tensor {
@@ -151,5 +138,5 @@ fn gradcheck_rejects_a_wrong_gradient() {
     // x * detach(x) has the value x^2 but a recorded gradient of x instead of
     // 2x: gradcheck must notice the missing term.
     let wrong = |x: &[Tensor]| x[0].mul(&x[0].detach());
-    assert!(gradcheck(wrong, &[tensor(&[4], 0.5, 1.0, 17)]).is_err());
+    assert!(ganforge::gradcheck::gradcheck(wrong, &[tensor(&[4], 0.5, 1.0, 17)]).is_err());
 }

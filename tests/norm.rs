@@ -2,24 +2,11 @@
 //! gradients, and batch norm's running statistics.
 mod common;
 use common::*;
-use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::ops::batch_norm::RunningStats;
 use ganforge::ops::norm::PIXEL_NORM_EPS;
 use ganforge::{grad, Tensor};
 
 const EPS: f32 = 1e-5;
-
-fn check(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
-    if let Err(e) = gradcheck(f, inputs) {
-        panic!("{name}: {e}");
-    }
-}
-
-fn check2(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
-    if let Err(e) = gradgradcheck(f, inputs) {
-        panic!("{name}: {e}");
-    }
-}
 
 /// Mean and population variance of each of `groups` groups; element i belongs to group(i).
 fn group_stats(x: &[f32], groups: usize, group: &dyn Fn(usize) -> usize) -> (Vec<f64>, Vec<f64>) {

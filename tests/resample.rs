@@ -2,20 +2,7 @@
 //! reflection padding against plain-Rust references, and their gradients.
 mod common;
 use common::*;
-use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::{grad, Tensor};
-
-fn check(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
-    if let Err(e) = gradcheck(f, inputs) {
-        panic!("{name}: {e}");
-    }
-}
-
-fn check2(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
-    if let Err(e) = gradgradcheck(f, inputs) {
-        panic!("{name}: {e}");
-    }
-}
 
 /// out[b, y, x] = value(b, y, x) for every plane b of an [N, C, H, W] output.
 fn planes(shape: [usize; 4], value: impl Fn(usize, usize, usize) -> f64) -> Vec<f64> {

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: seeded inputs and a closeness check.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::Tensor;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::PathBuf;
@@ -70,4 +71,18 @@ pub fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
         i /= shape[d];
     }
     index
+}
+
+/// `gradcheck` that panics with the op's name and the first mismatch.
+pub fn check(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
+    if let Err(e) = gradcheck(f, inputs) {
+        panic!("{name}: {e}");
+    }
+}
+
+/// `gradgradcheck` that panics with the op's name and the first mismatch.
+pub fn check2(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
+    if let Err(e) = gradgradcheck(f, inputs) {
+        panic!("{name}: {e}");
+    }
 }
