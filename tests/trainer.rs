@@ -66,6 +66,10 @@ fn a_resumed_run_continues_the_same_log() {
     let config = ring_config("resume", 10);
     let out = config.out.clone();
     Trainer::new(config).unwrap().run(|_| {}).unwrap();
+    // A run that went on past its checkpoint (and then crashed) logged step 12 too.
+    let mut log = std::fs::read_to_string(out.join("log.csv")).unwrap();
+    log.push_str("12,1.0,1.0,,\n");
+    std::fs::write(out.join("log.csv"), log).unwrap();
     let mut resumed = Trainer::resume(&out.join("checkpoint.safetensors"), Some(15)).unwrap();
     assert_eq!(resumed.step, 10, "the step comes from the checkpoint");
     resumed.run(|_| {}).unwrap();

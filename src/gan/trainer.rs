@@ -181,7 +181,7 @@ impl Trainer {
         }
         let mut trainer = Trainer::new(config)?;
         trainer.load_checkpoint(checkpoint)?;
-        trainer.history = read_log(&trainer.config.out.join("log.csv"), trainer.step);
+        trainer.history = truncate_log(&trainer.config.out.join("log.csv"), trainer.step)?;
         trainer.rng = StdRng::seed_from_u64(trainer.config.seed ^ (trainer.step as u64).wrapping_mul(0x9E37_79B9));
         Ok(trainer)
     }
@@ -493,18 +493,29 @@ impl Field {
     }
 }
 
-/// Rows of an existing log.csv up to `step`, so a resumed run's plot shows the whole curve.
-fn read_log(path: &Path, step: usize) -> Vec<LogRow> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut fields = line.split(',');
-            let step: usize = fields.next()?.parse().ok()?;
-            let d_loss = fields.next()?.parse().ok()?;
-            let g_loss = fields.next()?.parse().ok()?;
-            Some(LogRow { step, d_loss, g_loss, modes: None })
-        })
-        .filter(|row| row.step <= step)
-        .collect()
+/// Cuts an existing log.csv back to the rows up to `step` (a run that went on
+/// past its last checkpoint logged steps that will now be trained again) and
+/// returns them, so a resumed run's plot shows the whole curve.
+fn truncate_log(path: &Path, step: usize) -> Result<Vec<LogRow>, TrainError> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(Vec::new()) };
+    let mut kept = String::new();
+    let mut rows = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        match parse_log_row(line) {
+            Some(row) if row.step <= step => rows.push(row),
+            _ if index == 0 => {} // the header
+            _ => continue,
+        }
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    std::fs::write(path, kept).map_err(|error| TrainError::Io { path: path.to_path_buf(), error })?;
+    Ok(rows)
+}
+
+/// One data row of log.csv: step, D loss, G loss (the mode columns are not needed).
+fn parse_log_row(line: &str) -> Option<LogRow> {
+    let mut fields = line.split(',');
+    let step = fields.next()?.parse().ok()?;
+    Some(LogRow { step, d_loss: fields.next()?.parse().ok()?, g_loss: fields.next()?.parse().ok()?, modes: None })
 }
