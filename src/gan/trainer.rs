@@ -214,6 +214,8 @@ impl Trainer {
         let labels = batch.labels.as_deref();
         let z = Tensor::randn_from(&[config.batch, self.model.latent_dim()], &mut self.rng);
         // The generator's output is a constant here: no gradient flows into G.
+        // A conditional G draws the real batch's labels, so both halves of D's
+        // batch (and a gradient penalty's interpolates) share one set of labels.
         let fake = no_grad(|| self.model.generate(&z, labels));
         let sigma = annealed_sigma(config.instance_noise, self.step, config.steps);
         let real = instance_noise(&batch.x, sigma, &mut self.rng);
