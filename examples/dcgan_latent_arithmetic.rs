@@ -20,7 +20,7 @@ fn main() {
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("runs/dcgan-mnist5k/checkpoint.safetensors"));
-    let trainer = Trainer::resume(&checkpoint, None).unwrap_or_else(|e| {
+    let trainer = Trainer::load(&checkpoint, None).unwrap_or_else(|e| {
         eprintln!("error: {e}\n(train the main job first: cargo run --release)");
         std::process::exit(1)
     });

@@ -231,7 +231,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
 }
 
 fn sample(args: SampleArgs) -> Result<(), String> {
-    let trainer = Trainer::resume(&args.checkpoint, None).map_err(|e| e.to_string())?;
+    let trainer = Trainer::load(&args.checkpoint, None).map_err(|e| e.to_string())?;
     let model = trainer.sampling_model();
     let z = Tensor::randn(&[args.n, model.latent_dim()], args.seed);
     let labels: Option<Vec<usize>> = model.classes().map(|classes| match args.label {

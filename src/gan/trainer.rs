@@ -121,8 +121,23 @@ fn optimizer(config: &TrainConfig, parameters: Vec<Tensor>, lr: f32) -> Result<B
 }
 
 impl Trainer {
-    /// Opens the dataset, builds the model and optimisers, and creates the run folder.
+    /// Opens the dataset, builds the model and optimisers, and creates the run
+    /// folder with its config.txt.
     pub fn new(config: TrainConfig) -> Result<Trainer, TrainError> {
+        let trainer = Trainer::build(config)?;
+        trainer.prepare_run_folder()?;
+        Ok(trainer)
+    }
+
+    /// Creates the run folder and writes its config.txt.
+    fn prepare_run_folder(&self) -> Result<(), TrainError> {
+        let out = &self.config.out;
+        std::fs::create_dir_all(out.join("samples")).map_err(|error| TrainError::Io { path: out.clone(), error })?;
+        self.write_file("config.txt", self.config.to_text().as_bytes())
+    }
+
+    /// Everything `new` does except touching the run folder.
+    fn build(config: TrainConfig) -> Result<Trainer, TrainError> {
         let objective = config.objective().map_err(TrainError::Config)?;
         if config.batch == 0 || config.d_steps == 0 || config.log_every == 0 {
             return Err(TrainError::Config("batch, d_steps and log_every must be at least 1".into()));
@@ -143,9 +158,7 @@ impl Trainer {
         let mut rng = StdRng::seed_from_u64(config.seed);
         let fixed_z = Tensor::randn_from(&[GRID_SAMPLES, model.latent_dim()], &mut rng);
         let fixed_labels = model.classes().map(|classes| (0..GRID_SAMPLES).map(|i| (i / 8) % classes).collect());
-        std::fs::create_dir_all(config.out.join("samples"))
-            .map_err(|error| TrainError::Io { path: config.out.clone(), error })?;
-        let trainer = Trainer {
+        Ok(Trainer {
             objective,
             model,
             ema,
@@ -159,15 +172,22 @@ impl Trainer {
             fixed_labels,
             last_checkpoint: None,
             config,
-        };
-        trainer.write_file("config.txt", trainer.config.to_text().as_bytes())?;
-        Ok(trainer)
+        })
     }
 
     /// A trainer continuing from a checkpoint written by `save_checkpoint`:
-    /// same config (with `out` and `steps` overridable), weights, optimiser
-    /// state and step; the log continues where it stopped.
+    /// same config (with `steps` overridable), weights, optimiser state and
+    /// step; the log continues where the checkpoint was taken.
     pub fn resume(checkpoint: &Path, steps: Option<usize>) -> Result<Trainer, TrainError> {
+        let mut trainer = Trainer::load(checkpoint, steps)?;
+        trainer.prepare_run_folder()?;
+        trainer.history = truncate_log(&trainer.config.out.join("log.csv"), trainer.step)?;
+        Ok(trainer)
+    }
+
+    /// The trainer a checkpoint holds, without touching its run folder (for
+    /// sampling from it while its run goes on).
+    pub fn load(checkpoint: &Path, steps: Option<usize>) -> Result<Trainer, TrainError> {
         let metadata = Loader::new().load(checkpoint)?;
         let text = metadata.get("config").ok_or_else(|| {
             TrainError::Config(format!(
@@ -179,9 +199,8 @@ impl Trainer {
         if let Some(steps) = steps {
             config.steps = steps;
         }
-        let mut trainer = Trainer::new(config)?;
+        let mut trainer = Trainer::build(config)?;
         trainer.load_checkpoint(checkpoint)?;
-        trainer.history = truncate_log(&trainer.config.out.join("log.csv"), trainer.step)?;
         trainer.rng = StdRng::seed_from_u64(trainer.config.seed ^ (trainer.step as u64).wrapping_mul(0x9E37_79B9));
         Ok(trainer)
     }
