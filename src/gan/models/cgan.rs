@@ -1,7 +1,11 @@
 //! Conditional GAN (Mirza and Osindero, 2014) on dcgan28: both players see
-//! the class label. G gets a learned label embedding concatenated to z; D gets
-//! one concatenated to its convolutional features, just before the final
-//! linear layer. Sampling G with a chosen label draws that digit.
+//! the class label. G gets a learned label embedding concatenated to z. D gets
+//! a learned 28 x 28 label map concatenated to the image as a second channel,
+//! so its convolutions see image and label together and can judge whether
+//! they match. (Concatenating the label to D's last features instead, right
+//! before the final linear layer, would only add a per-class constant to the
+//! logit: D could not tell a 3 labelled "7" from a 7, and G would learn one
+//! arbitrary picture per label.) Sampling G with a chosen label draws that digit.
 
 use super::dcgan::{self, LATENT};
 use super::GanModel;
@@ -18,8 +22,8 @@ pub struct ConditionalGenerator {
 }
 
 pub struct ConditionalDiscriminator {
+    label_map: Embedding, // [classes, 28 * 28]
     features: Sequential,
-    embed: Embedding,
     head: Linear,
 }
 
@@ -35,9 +39,9 @@ impl Cgan {
             trunk: dcgan::generator28(LATENT + EMBED, rng),
         };
         let discriminator = ConditionalDiscriminator {
-            features: dcgan::features28(rng),
-            embed: Embedding::new(classes, EMBED, rng),
-            head: Linear::new(128 * 7 * 7 + EMBED, 1, rng),
+            label_map: Embedding::new(classes, 28 * 28, rng),
+            features: dcgan::features28(2, rng),
+            head: Linear::new(128 * 7 * 7, 1, rng),
         };
         Cgan { generator, discriminator }
     }
@@ -58,7 +62,7 @@ impl Module for ConditionalGenerator {
 
 impl Module for ConditionalDiscriminator {
     fn children(&self) -> Vec<(String, &dyn Module)> {
-        vec![("features".into(), &self.features), ("embed".into(), &self.embed), ("head".into(), &self.head)]
+        vec![("label_map".into(), &self.label_map), ("features".into(), &self.features), ("head".into(), &self.head)]
     }
 }
 
@@ -86,9 +90,10 @@ impl GanModel for Cgan {
     }
 
     fn discriminate(&self, x: &Tensor, labels: Option<&[usize]>) -> Tensor {
-        let labels = required(labels, x.shape()[0]);
-        let features = self.discriminator.features.forward(x); // [N, 6272]
-        let joint = Tensor::concat(&[&features, &self.discriminator.embed.lookup(labels)], 1);
-        self.discriminator.head.forward(&joint).flatten(0)
+        let n = x.shape()[0];
+        let labels = required(labels, n);
+        let maps = self.discriminator.label_map.lookup(labels).reshape(&[n, 1, 28, 28]);
+        let joint = Tensor::concat(&[x, &maps], 1); // [N, 2, 28, 28]
+        self.discriminator.head.forward(&self.discriminator.features.forward(&joint)).flatten(0)
     }
 }

@@ -29,7 +29,7 @@ impl Dcgan {
     /// D: Conv(1, 64, k4 s2 p1) -> LReLU(0.2) -> Conv(64, 128, k4 s2 p1) -> BN -> LReLU(0.2)
     /// -> flatten -> Linear(6272, 1).
     pub fn mnist28(rng: &mut impl Rng) -> Dcgan {
-        let discriminator = features28(rng).push(Linear::new(128 * 7 * 7, 1, rng));
+        let discriminator = features28(1, rng).push(Linear::new(128 * 7 * 7, 1, rng));
         Dcgan { generator: generator28(LATENT, rng), discriminator }
     }
 
@@ -75,10 +75,11 @@ pub fn generator28(input: usize, rng: &mut impl Rng) -> Sequential {
         .push(Tanh)
 }
 
-/// dcgan28's discriminator up to its flattened features [N, 6272].
-pub fn features28(rng: &mut impl Rng) -> Sequential {
+/// dcgan28's discriminator up to its flattened features [N, 6272], on
+/// images with `channels` channels (1, or 2 with the conditional GAN's label map).
+pub fn features28(channels: usize, rng: &mut impl Rng) -> Sequential {
     Sequential::new()
-        .push(conv(1, 64, 4, 2, 1, rng))
+        .push(conv(channels, 64, 4, 2, 1, rng))
         .push(LeakyRelu(0.2))
         .push(conv(64, 128, 4, 2, 1, rng))
         .push(batch_norm(128, rng))
