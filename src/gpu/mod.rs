@@ -257,11 +257,6 @@ impl Device {
         (self.dispatch_count.load(Ordering::Relaxed), self.submit_count.load(Ordering::Relaxed))
     }
 
-    /// Bytes of GPU memory parked in the buffer pool.
-    pub fn pooled_bytes(&self) -> u64 {
-        self.pool.idle_bytes()
-    }
-
     fn encoder<'a>(&self, batch: &'a mut Batch) -> &'a mut wgpu::CommandEncoder {
         batch.encoder.get_or_insert_with(|| {
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("batch") })

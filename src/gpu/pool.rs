@@ -48,9 +48,4 @@ impl BufferPool {
     pub fn give_back(&self, buffer: wgpu::Buffer) {
         self.free.lock().unwrap().entry(buffer.size()).or_default().push(buffer);
     }
-
-    /// Bytes currently parked in the pool.
-    pub fn idle_bytes(&self) -> u64 {
-        self.free.lock().unwrap().iter().map(|(class, list)| class * list.len() as u64).sum()
-    }
 }
