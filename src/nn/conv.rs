@@ -7,15 +7,39 @@ use crate::ops::conv::{conv2d, conv_transpose2d, Conv2dOptions};
 use crate::tensor::Tensor;
 use rand::Rng;
 
-/// A weight and a bias drawn from U(-b, b), b = 1/sqrt(fan_in).
-fn parameters(weight_shape: [usize; 4], fan_in: usize, bias_len: usize, rng: &mut impl Rng) -> (Tensor, Tensor) {
-    assert!(weight_shape.iter().all(|&d| d > 0), "convolution weight {weight_shape:?}: sizes must be positive");
+/// A weight [rows, cols/groups, KH, KW] and a bias [bias_len], both drawn from
+/// U(-b, b) with b = 1/sqrt(fan_in) and fan_in = cols/groups * KH * KW (PyTorch
+/// takes it from the weight's second axis for both layers). Panics, naming
+/// the layer, when the channels do not split into the groups.
+fn parameters(
+    layer: &str,
+    (rows, cols): (usize, usize),
+    kernel: (usize, usize),
+    groups: usize,
+    bias_len: usize,
+    rng: &mut impl Rng,
+) -> (Tensor, Tensor) {
+    assert!(
+        rows > 0
+            && cols > 0
+            && kernel.0 > 0
+            && kernel.1 > 0
+            && rows.is_multiple_of(groups)
+            && cols.is_multiple_of(groups),
+        "{layer}: {rows} and {cols} channels with kernel {kernel:?} do not split into {groups} groups"
+    );
+    let fan_in = cols / groups * kernel.0 * kernel.1;
     let bound = 1.0 / (fan_in as f32).sqrt();
-    let weight = Tensor::zeros(&weight_shape).requires_grad_();
+    let weight = Tensor::zeros(&[rows, cols / groups, kernel.0, kernel.1]).requires_grad_();
     let bias = Tensor::zeros(&[bias_len]).requires_grad_();
     init::uniform_(&weight, -bound, bound, rng);
     init::uniform_(&bias, -bound, bound, rng);
     (weight, bias)
+}
+
+/// The parameters as a module names them.
+fn named(weight: &Tensor, bias: &Tensor) -> Vec<(String, Tensor)> {
+    vec![("weight".into(), weight.clone()), ("bias".into(), bias.clone())]
 }
 
 pub struct Conv2d {
@@ -50,20 +74,14 @@ impl Conv2d {
         options: Conv2dOptions,
         rng: &mut impl Rng,
     ) -> Conv2d {
-        let g = options.groups;
-        assert!(
-            input.is_multiple_of(g) && output.is_multiple_of(g),
-            "Conv2d({input}, {output}): channels must divide into {g} groups"
-        );
-        let (weight, bias) =
-            parameters([output, input / g, kernel.0, kernel.1], input / g * kernel.0 * kernel.1, output, rng);
+        let (weight, bias) = parameters("Conv2d", (output, input), kernel, options.groups, output, rng);
         Conv2d { weight, bias, options }
     }
 }
 
 impl Module for Conv2d {
     fn own_parameters(&self) -> Vec<(String, Tensor)> {
-        vec![("weight".into(), self.weight.clone()), ("bias".into(), self.bias.clone())]
+        named(&self.weight, &self.bias)
     }
 }
 
@@ -113,21 +131,14 @@ impl ConvTranspose2d {
         output_padding: (usize, usize),
         rng: &mut impl Rng,
     ) -> ConvTranspose2d {
-        let g = options.groups;
-        assert!(
-            input.is_multiple_of(g) && output.is_multiple_of(g),
-            "ConvTranspose2d({input}, {output}): channels must divide into {g} groups"
-        );
-        // PyTorch takes the fan-in from the weight's second axis: O/groups * KH * KW.
-        let (weight, bias) =
-            parameters([input, output / g, kernel.0, kernel.1], output / g * kernel.0 * kernel.1, output, rng);
+        let (weight, bias) = parameters("ConvTranspose2d", (input, output), kernel, options.groups, output, rng);
         ConvTranspose2d { weight, bias, options, output_padding }
     }
 }
 
 impl Module for ConvTranspose2d {
     fn own_parameters(&self) -> Vec<(String, Tensor)> {
-        vec![("weight".into(), self.weight.clone()), ("bias".into(), self.bias.clone())]
+        named(&self.weight, &self.bias)
     }
 }
 
