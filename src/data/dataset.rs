@@ -32,6 +32,11 @@ pub trait Dataset {
     fn classes(&self) -> Option<usize>;
     /// The next batch of `size` examples.
     fn next_batch(&mut self, size: usize) -> Batch;
+    /// The known distribution the examples come from, for the 2D mixtures
+    /// (their samples are scored against its modes); None for real data.
+    fn mixture(&self) -> Option<&Mixture> {
+        None
+    }
 }
 
 /// Examples held in memory, served in shuffled batches.
@@ -105,7 +110,7 @@ impl Dataset for InMemory {
 
 /// Points from a 2D Gaussian mixture, freshly sampled for every batch.
 pub struct MixtureData {
-    pub mixture: Mixture,
+    mixture: Mixture,
     name: &'static str,
     rng: StdRng,
 }
@@ -121,6 +126,10 @@ impl Dataset for MixtureData {
 
     fn classes(&self) -> Option<usize> {
         None
+    }
+
+    fn mixture(&self) -> Option<&Mixture> {
+        Some(&self.mixture)
     }
 
     fn next_batch(&mut self, size: usize) -> Batch {

@@ -13,6 +13,7 @@ use super::models::{self, GanModel};
 use super::penalties::{annealed_sigma, gradient_penalty, instance_noise, r1_penalty};
 use crate::checkpoint::{CheckpointError, Loader, Saver, Stateful};
 use crate::data::dataset::{self, Dataset};
+use crate::data::mixtures::Mixture;
 use crate::data::DataError;
 use crate::metrics::modes::{evaluate_modes, ModeReport};
 use crate::nn::Module;
@@ -369,9 +370,9 @@ impl Trainer {
             ema.copy_to(average.generator());
         }
         let path = self.config.out.join(format!("samples/step_{:06}.png", self.step));
-        if self.data.item_shape() == [2] {
+        if let Some(mixture) = self.data.mixture().cloned() {
             let z = self.latent(EVAL_POINTS);
-            let report = self.plot_points(&z, &path)?;
+            let report = self.plot_points(&mixture, &z, &path)?;
             return Ok(Some(report));
         }
         let model = self.sampling_model();
@@ -382,15 +383,11 @@ impl Trainer {
 
     /// Scatter of real and generated points over D's output (Goodfellow et
     /// al.'s Figure 1), and the VEEGAN/PacGAN mode report of the generated points.
-    fn plot_points(&mut self, z: &Tensor, path: &Path) -> Result<ModeReport, TrainError> {
-        let mixture = match self.config.dataset.as_str() {
-            "ring" => crate::data::mixtures::Mixture::ring(),
-            _ => crate::data::mixtures::Mixture::grid(),
-        };
+    fn plot_points(&mut self, mixture: &Mixture, z: &Tensor, path: &Path) -> Result<ModeReport, TrainError> {
         let model = self.sampling_model();
         let fake: Vec<[f32; 2]> = sample_eval(model, z, None).to_vec().chunks(2).map(|p| [p[0], p[1]]).collect();
         let real = mixture.sample(EVAL_POINTS, &mut self.rng);
-        let report = evaluate_modes(&fake, &mixture);
+        let report = evaluate_modes(&fake, mixture);
         let half_width = mixture.means.iter().map(|m| m[0].abs().max(m[1].abs())).fold(0.0, f32::max) * 1.5;
         let bounds = plot::Bounds::square(half_width);
         let field = discriminator_field(self.model.as_ref(), bounds);
@@ -402,7 +399,7 @@ impl Trainer {
         let d: Vec<f32> = self.history.iter().map(|r| r.d_loss).collect();
         let g: Vec<f32> = self.history.iter().map(|r| r.g_loss).collect();
         plot::save_loss_curves(&[("D loss", &d), ("G loss", &g)], self.config.out.join("losses.png"))?;
-        if self.data.item_shape() != [2] {
+        if self.data.mixture().is_none() {
             let strip = latent_interpolation(self.sampling_model(), &self.fixed_z, self.fixed_labels.as_deref());
             save_images(&strip, 10, &self.config.out.join("interpolation.png"))?;
         }
