@@ -10,8 +10,7 @@
 //! then: cargo run --release --example dcgan_latent_arithmetic [checkpoint]
 //! Pictures: runs/latent/interpolations.png and runs/latent/arithmetic.png.
 
-use ganforge::gan::trainer::{sample_eval, save_images};
-use ganforge::gan::Trainer;
+use ganforge::gan::trainer::{load_sampler, sample_eval, save_images};
 use ganforge::Tensor;
 use std::path::PathBuf;
 
@@ -20,11 +19,11 @@ fn main() {
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("runs/dcgan-mnist5k/checkpoint.safetensors"));
-    let trainer = Trainer::load(&checkpoint, None).unwrap_or_else(|e| {
+    let (model, _) = load_sampler(&checkpoint).unwrap_or_else(|e| {
         eprintln!("error: {e}\n(train the main job first: cargo run --release)");
         std::process::exit(1)
     });
-    let model = trainer.sampling_model();
+    let model = model.as_ref();
     let latent = model.latent_dim();
     let out = PathBuf::from("runs/latent");
 

@@ -45,12 +45,68 @@ pub trait Stateful {
     }
 }
 
-/// A module's state: its parameters, then its buffers.
+/// A module's state: its parameters, then its buffers; its counters are the
+/// positions of its random layers' seed streams (dropout, noise injection), so
+/// a resumed run draws the masks and noise it would have drawn.
 impl<M: Module + ?Sized> Stateful for M {
     fn state_tensors(&self) -> Vec<(String, Tensor)> {
-        let mut all = self.named_parameters();
-        all.extend(self.named_buffers());
-        all
+        module_tensors(self)
+    }
+
+    fn state_counters(&self) -> Vec<(String, u64)> {
+        module_counters(self)
+    }
+
+    fn restore_counters(&mut self, values: &[u64]) {
+        restore_module_counters(self, values);
+    }
+}
+
+fn module_tensors(module: &(impl Module + ?Sized)) -> Vec<(String, Tensor)> {
+    let mut all = module.named_parameters();
+    all.extend(module.named_buffers());
+    all
+}
+
+fn module_counters(module: &(impl Module + ?Sized)) -> Vec<(String, u64)> {
+    module.named_seed_streams().into_iter().map(|(name, stream)| (format!("{name}.drawn"), stream.drawn())).collect()
+}
+
+/// Seed streams advance through `&self`, so a module shared by reference can be restored.
+fn restore_module_counters(module: &(impl Module + ?Sized), values: &[u64]) {
+    for ((_, stream), &value) in module.named_seed_streams().into_iter().zip(values) {
+        stream.set_drawn(value);
+    }
+}
+
+/// A part of a checkpoint being loaded: an object restored through `&mut`, or
+/// a module, whose tensors and seed streams are restored in place through `&`
+/// (so a model handed out as `&dyn Module` can be loaded).
+enum Target<'a> {
+    State(&'a mut dyn Stateful),
+    Module(&'a dyn Module),
+}
+
+impl Target<'_> {
+    fn state_tensors(&self) -> Vec<(String, Tensor)> {
+        match self {
+            Target::State(state) => state.state_tensors(),
+            Target::Module(module) => module_tensors(*module),
+        }
+    }
+
+    fn state_counters(&self) -> Vec<(String, u64)> {
+        match self {
+            Target::State(state) => state.state_counters(),
+            Target::Module(module) => module_counters(*module),
+        }
+    }
+
+    fn restore_counters(self, values: &[u64]) {
+        match self {
+            Target::State(state) => state.restore_counters(values),
+            Target::Module(module) => restore_module_counters(module, values),
+        }
     }
 }
 
@@ -145,25 +201,35 @@ struct Entry {
 
 /// Collects parts and metadata, then writes them: `Saver::new().part("generator",
 /// &g).part("opt_g", &opt).meta("step", 1000).save(path)`.
+/// A part's state as it will be written: tensor handles (read back at `save`)
+/// and counter values.
+type PartState = (String, Vec<(String, Tensor)>, Vec<(String, u64)>);
+
 #[derive(Default)]
-pub struct Saver<'a> {
-    parts: Vec<(String, &'a dyn Stateful)>,
+pub struct Saver {
+    parts: Vec<PartState>,
     metadata: BTreeMap<String, String>,
 }
 
-impl<'a> Saver<'a> {
-    pub fn new() -> Saver<'a> {
+impl Saver {
+    pub fn new() -> Saver {
         Saver::default()
     }
 
     /// Adds an object's state under `name` (its entries become "{name}.{entry}").
-    pub fn part(mut self, name: &str, state: &'a dyn Stateful) -> Saver<'a> {
-        self.parts.push((name.to_string(), state));
+    pub fn part(mut self, name: &str, state: &dyn Stateful) -> Saver {
+        self.parts.push((name.to_string(), state.state_tensors(), state.state_counters()));
+        self
+    }
+
+    /// Adds a module's state (parameters, buffers, seed streams) under `name`.
+    pub fn module(mut self, name: &str, module: &dyn Module) -> Saver {
+        self.parts.push((name.to_string(), module_tensors(module), module_counters(module)));
         self
     }
 
     /// Adds a metadata entry (text; numbers are written in decimal).
-    pub fn meta(mut self, key: &str, value: impl ToString) -> Saver<'a> {
+    pub fn meta(mut self, key: &str, value: impl ToString) -> Saver {
         assert!(!key.starts_with(RESERVED), "metadata keys starting with `{RESERVED}` are reserved");
         self.metadata.insert(key.to_string(), value.to_string());
         self
@@ -173,8 +239,8 @@ impl<'a> Saver<'a> {
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
         let path = path.as_ref();
         let mut entries = Vec::new();
-        for (part, state) in &self.parts {
-            for (name, t) in state.state_tensors() {
+        for (part, tensors, counters) in &self.parts {
+            for (name, t) in tensors {
                 let bytes = bytemuck::cast_slice(&t.to_vec()).to_vec();
                 entries.push(Entry {
                     name: format!("{part}.{name}"),
@@ -183,7 +249,7 @@ impl<'a> Saver<'a> {
                     bytes,
                 });
             }
-            for (name, value) in state.state_counters() {
+            for (name, value) in counters {
                 let bytes = value.to_le_bytes().to_vec();
                 entries.push(Entry { name: format!("{part}.{name}"), dtype: Dtype::U64, shape: vec![], bytes });
             }
@@ -242,7 +308,7 @@ fn sync_directory(_dir: &Path) -> io::Result<()> {
 /// file not named here are ignored (load only a generator to sample from it).
 #[derive(Default)]
 pub struct Loader<'a> {
-    parts: Vec<(String, &'a mut dyn Stateful)>,
+    parts: Vec<(String, Target<'a>)>,
 }
 
 impl<'a> Loader<'a> {
@@ -252,7 +318,13 @@ impl<'a> Loader<'a> {
 
     /// Restores an object's state from the entries "{name}.*".
     pub fn part(mut self, name: &str, state: &'a mut dyn Stateful) -> Loader<'a> {
-        self.parts.push((name.to_string(), state));
+        self.parts.push((name.to_string(), Target::State(state)));
+        self
+    }
+
+    /// Restores a module's state (see `Saver::module`) in place.
+    pub fn module(mut self, name: &str, module: &'a dyn Module) -> Loader<'a> {
+        self.parts.push((name.to_string(), Target::Module(module)));
         self
     }
 

@@ -3,12 +3,13 @@
 //! With no subcommand it runs the main job: dcgan28 on the embedded MNIST
 //! subset, writing pictures into runs/dcgan-mnist5k/.
 
-use clap::{Args, Parser, Subcommand};
-use ganforge::gan::trainer::{sample_eval, save_images, LogRow};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use ganforge::gan::trainer::{load_sampler, sample_eval, save_images, LogRow, ResumeChanges};
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,6 +20,9 @@ struct Cli {
     command: Option<Command>,
 }
 
+// TrainArgs is large next to the other variants, but the enum is parsed
+// once per process: boxing it would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Show the GPU adapter the engine picks, its backend and limits.
@@ -52,45 +56,54 @@ struct TrainArgs {
     /// mnist5k (embedded), mnist:<images idx file>, folder:<dir>, ring or grid
     #[arg(long, default_value = "mnist5k")]
     dataset: String,
-    #[arg(long, default_value_t = 600)]
-    steps: usize,
+    /// Steps to train (on --resume: the new total; default: the checkpoint's)
+    #[arg(long)]
+    steps: Option<usize>,
     #[arg(long, default_value_t = 64)]
     batch: usize,
-    /// Learning rate of both players (see --lr-d / --lr-g for TTUR)
-    #[arg(long)]
+    /// Learning rate of both players (default: the loss's paper; see --lr-d / --lr-g for TTUR)
+    #[arg(long, allow_hyphen_values = true)]
     lr: Option<f32>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     lr_d: Option<f32>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     lr_g: Option<f32>,
-    #[arg(long, default_value_t = 0.5)]
-    beta1: f32,
-    #[arg(long, default_value_t = 0.999)]
-    beta2: f32,
+    /// Adam's beta1 (default: 0.5; 0 for wgan-gp)
+    #[arg(long, allow_hyphen_values = true)]
+    beta1: Option<f32>,
+    /// Adam's beta2 (default: 0.999; 0.9 for wgan-gp)
+    #[arg(long, allow_hyphen_values = true)]
+    beta2: Option<f32>,
     /// adam, rmsprop or sgd (default: rmsprop for wgan, adam otherwise)
     #[arg(long)]
     optimizer: Option<String>,
-    /// Discriminator steps per generator step
-    #[arg(long, default_value_t = 1)]
-    k: usize,
+    /// Discriminator steps per generator step (default: 5 for wgan and wgan-gp, 1 otherwise)
+    #[arg(long)]
+    k: Option<usize>,
     /// WGAN's weight-clipping bound
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
     clip: f32,
     /// WGAN-GP's penalty weight
-    #[arg(long, default_value_t = 10.0)]
-    gp_lambda: f32,
+    #[arg(long, allow_hyphen_values = true)]
+    gp_lambda: Option<f32>,
     /// R1 penalty weight gamma (0: off)
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     r1: f32,
     /// One-sided label smoothing: the real label (e.g. 0.9)
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
     real_label: f32,
     /// Instance noise std, annealed to 0 over the run
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     instance_noise: f32,
     /// Decay of the generator's EMA (e.g. 0.999; 0: off)
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     ema: f32,
+    /// The latent prior: normal (N(0, I)) or uniform (U(-1, 1))
+    #[arg(long, default_value = "normal")]
+    prior: String,
+    /// Train G by feature matching (Salimans et al.) instead of the loss's G term
+    #[arg(long)]
+    feature_matching: bool,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value_t = 10)]
@@ -99,12 +112,15 @@ struct TrainArgs {
     sample_every: usize,
     #[arg(long, default_value_t = 200)]
     checkpoint_every: usize,
-    /// Run folder (default: runs/<model>-<dataset>)
+    /// Run folder (default: runs/<model>-<dataset>; on --resume: the checkpoint's folder)
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Continue from a checkpoint (its config is used; --steps may extend it)
+    /// Continue from a checkpoint: its config is used; --steps, --lr*, --out and --dataset may change
     #[arg(long)]
     resume: Option<PathBuf>,
+    /// Start a fresh run in a folder that already holds one, replacing its log and checkpoint
+    #[arg(long, conflicts_with = "resume")]
+    overwrite: bool,
 }
 
 #[derive(Args)]
@@ -113,6 +129,7 @@ struct SampleArgs {
     checkpoint: PathBuf,
     #[arg(long, default_value_t = 64)]
     n: usize,
+    /// The picture to write (.png, .jpg or .jpeg)
     #[arg(long, default_value = "samples.png")]
     out: PathBuf,
     /// For a conditional model: draw only this class
@@ -123,15 +140,22 @@ struct SampleArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Some(Command::Info) => info(),
-        Some(Command::Train(args)) => train(args),
+        Some(Command::Train(args)) => {
+            let given = matches.subcommand_matches("train").map(given_flags).unwrap_or_default();
+            train(args, &given)
+        }
         Some(Command::Sample(args)) => sample(args),
         Some(Command::Bench(args)) => bench(args),
         None => {
             println!("ganforge: training dcgan28 on the embedded MNIST subset (see `ganforge --help` for more)");
-            train(default_train_args())
+            train(default_train_args(), &[])
         }
     };
     match result {
@@ -143,6 +167,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// The flags given on the command line (not defaulted), by argument id.
+fn given_flags(matches: &ArgMatches) -> Vec<String> {
+    matches
+        .ids()
+        .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+        .map(|id| id.to_string())
+        .collect()
+}
+
 /// `train` with every option at its default.
 fn default_train_args() -> TrainArgs {
     match Cli::parse_from(["ganforge", "train"]).command {
@@ -152,45 +185,87 @@ fn default_train_args() -> TrainArgs {
 }
 
 impl TrainArgs {
+    /// The run's config: the loss's paper defaults, then the flags given.
     fn config(&self) -> TrainConfig {
-        let wgan = self.loss == "wgan";
-        // WGAN's paper: RMSprop at 5e-5; everyone else: Adam at 2e-4.
-        let default_lr = if wgan { 5e-5 } else { 2e-4 };
-        let lr = self.lr.unwrap_or(default_lr);
+        let paper = TrainConfig::for_loss(&self.loss);
+        let lr_d = self.lr_d.or(self.lr).unwrap_or(paper.lr_d);
+        let lr_g = self.lr_g.or(self.lr).unwrap_or(paper.lr_g);
         let dataset_name = self.dataset.split([':', '/']).next_back().unwrap_or("data").to_string();
         TrainConfig {
             model: self.model.clone(),
-            loss: self.loss.clone(),
             dataset: self.dataset.clone(),
-            steps: self.steps,
+            steps: self.steps.unwrap_or(paper.steps),
             batch: self.batch,
-            lr_d: self.lr_d.unwrap_or(lr),
-            lr_g: self.lr_g.unwrap_or(lr),
-            beta1: self.beta1,
-            beta2: self.beta2,
-            optimizer: self.optimizer.clone().unwrap_or_else(|| if wgan { "rmsprop" } else { "adam" }.into()),
-            d_steps: self.k,
+            lr_d,
+            lr_g,
+            beta1: self.beta1.unwrap_or(paper.beta1),
+            beta2: self.beta2.unwrap_or(paper.beta2),
+            optimizer: self.optimizer.clone().unwrap_or(paper.optimizer.clone()),
+            d_steps: self.k.unwrap_or(paper.d_steps),
             clip: self.clip,
-            gp_lambda: self.gp_lambda,
+            gp_lambda: self.gp_lambda.unwrap_or(paper.gp_lambda),
             r1_gamma: self.r1,
             real_label: self.real_label,
             instance_noise: self.instance_noise,
             ema: self.ema,
+            prior: self.prior.clone(),
+            feature_matching: self.feature_matching,
             seed: self.seed,
             log_every: self.log_every,
             sample_every: self.sample_every,
             checkpoint_every: self.checkpoint_every,
             out: self.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/{}-{dataset_name}", self.model))),
+            ..paper
         }
+    }
+
+    /// What a resumed run changes. Flags that would change anything else are
+    /// refused, naming the flag and the value the run was trained with.
+    fn resume_changes(&self, checkpoint: &Path, given: &[String]) -> Result<ResumeChanges, String> {
+        let trained = Trainer::checkpoint_config(checkpoint).map_err(|e| e.to_string())?;
+        let asked = self.config();
+        for flag in
+            given.iter().filter(|f| !["resume", "steps", "lr", "lr_d", "lr_g", "out", "dataset"].contains(&f.as_str()))
+        {
+            let key = match flag.as_str() {
+                "k" => "d_steps",
+                "r1" => "r1_gamma",
+                other => other,
+            };
+            let (was, now) = (trained.value_of(key), asked.value_of(key));
+            if was != now {
+                return Err(format!(
+                    "--{} cannot change when resuming (the run was trained with {key} = {}); only --steps, --lr, \
+                     --lr-d, --lr-g, --out and --dataset may",
+                    flag.replace('_', "-"),
+                    was.unwrap_or_default()
+                ));
+            }
+        }
+        let given_any = |names: &[&str]| names.iter().any(|n| given.iter().any(|g| g == n));
+        Ok(ResumeChanges {
+            steps: self.steps,
+            lr_d: given_any(&["lr", "lr_d"]).then_some(asked.lr_d),
+            lr_g: given_any(&["lr", "lr_g"]).then_some(asked.lr_g),
+            out: self.out.clone(),
+            dataset: given_any(&["dataset"]).then(|| self.dataset.clone()),
+        })
     }
 }
 
-fn train(args: TrainArgs) -> Result<(), String> {
+fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
     let mut trainer = match &args.resume {
-        Some(checkpoint) => Trainer::resume(checkpoint, Some(args.steps)),
-        None => Trainer::new(args.config()),
-    }
-    .map_err(|e| e.to_string())?;
+        Some(checkpoint) => {
+            let changes = args.resume_changes(checkpoint, given)?;
+            let (trainer, noted) = Trainer::resume(checkpoint, &changes).map_err(|e| e.to_string())?;
+            for change in noted {
+                println!("resume changes {change}");
+            }
+            trainer
+        }
+        None if args.overwrite => Trainer::overwrite(args.config()).map_err(|e| e.to_string())?,
+        None => Trainer::new(args.config()).map_err(|e| e.to_string())?,
+    };
     let config = trainer.config.clone();
     let gpu = ganforge::gpu::device();
     println!("device: {} ({:?})", gpu.info.name, gpu.info.backend);
@@ -205,7 +280,8 @@ fn train(args: TrainArgs) -> Result<(), String> {
     let first_step = trainer.step;
     let result = trainer.run(|row: &LogRow| {
         let rate = (row.step - first_step) as f64 / start.elapsed().as_secs_f64();
-        let mut message = format!("D {:.3}  G {:.3}  {rate:.2} steps/s", row.d_loss, row.g_loss);
+        let losses: Vec<String> = row.losses.iter().map(|(name, v)| format!("{name} {v:.3}")).collect();
+        let mut message = format!("{}  {rate:.2} steps/s", losses.join("  "));
         if let Some(modes) = &row.modes {
             message +=
                 &format!("  modes {}  high quality {:.1}%", modes.modes_covered, 100.0 * modes.high_quality_fraction);
@@ -231,15 +307,32 @@ fn train(args: TrainArgs) -> Result<(), String> {
 }
 
 fn sample(args: SampleArgs) -> Result<(), String> {
-    let trainer = Trainer::load(&args.checkpoint, None).map_err(|e| e.to_string())?;
-    let model = trainer.sampling_model();
+    if args.n == 0 {
+        return Err("--n 0: draw at least one sample".into());
+    }
+    ganforge::viz::picture_format(&args.out).map_err(|e| e.to_string())?;
+    let (model, _) = load_sampler(&args.checkpoint).map_err(|e| e.to_string())?;
+    let labels: Option<Vec<usize>> = match (model.classes(), args.label) {
+        (Some(classes), Some(label)) if label >= classes => {
+            return Err(format!("--label {label}: this model draws classes 0 to {}", classes - 1))
+        }
+        (Some(_), Some(label)) => Some(vec![label; args.n]),
+        (Some(classes), None) => Some((0..args.n).map(|i| (i / 8) % classes).collect()),
+        (None, Some(_)) => return Err("--label: this model is not conditional; leave --label out".into()),
+        (None, None) => None,
+    };
     let z = Tensor::randn(&[args.n, model.latent_dim()], args.seed);
-    let labels: Option<Vec<usize>> = model.classes().map(|classes| match args.label {
-        Some(label) => vec![label.min(classes - 1); args.n],
-        None => (0..args.n).map(|i| (i / 8) % classes).collect(),
-    });
-    let images = sample_eval(model, &z, labels.as_deref());
-    save_images(&images, 8, &args.out).map_err(|e| e.to_string())?;
+    let samples = sample_eval(model.as_ref(), &z, labels.as_deref());
+    if samples.rank() == 2 {
+        // 2D points: a scatter plot around them.
+        let points: Vec<[f32; 2]> = samples.to_vec().chunks(2).map(|p| [p[0], p[1]]).collect();
+        let reach = points.iter().fold(1.0f32, |m, p| m.max(p[0].abs()).max(p[1].abs()));
+        let bounds = ganforge::viz::plot::Bounds::square(reach * 1.1);
+        ganforge::viz::plot::save_scatter_with_contour(&[], &points, None, bounds, &args.out)
+            .map_err(|e| e.to_string())?;
+    } else {
+        save_images(&samples, 8, &args.out).map_err(|e| e.to_string())?;
+    }
     println!("wrote {} samples to {}", args.n, args.out.display());
     Ok(())
 }

@@ -30,8 +30,15 @@ pub trait Dataset {
     fn item_shape(&self) -> &[usize];
     /// Number of classes when examples are labelled.
     fn classes(&self) -> Option<usize>;
+    /// The number of examples, or None for data sampled afresh each batch.
+    fn example_count(&self) -> Option<usize>;
     /// The next batch of `size` examples.
     fn next_batch(&mut self, size: usize) -> Batch;
+    /// Draws the next batch and throws it away: a resumed run replays the
+    /// batches its first part drew, so its shuffles and flips continue exactly.
+    fn skip_batch(&mut self, size: usize) {
+        self.next_batch(size);
+    }
     /// The known distribution the examples come from, for the 2D mixtures
     /// (their samples are scored against its modes); None for real data.
     fn mixture(&self) -> Option<&Mixture> {
@@ -73,6 +80,20 @@ impl InMemory {
     }
 }
 
+impl InMemory {
+    /// The random choices of one batch: which examples, and which to mirror.
+    fn draw(&mut self, size: usize) -> (Vec<usize>, Vec<bool>) {
+        let len = self.len();
+        let sampler = self.sampler.get_or_insert_with(|| BatchSampler::new(len, size, self.seed));
+        let indices = sampler.next_batch().to_vec();
+        let flips = match self.flip.as_mut() {
+            Some(rng) => indices.iter().map(|_| rng.random_bool(0.5)).collect(),
+            None => vec![false; indices.len()],
+        };
+        (indices, flips)
+    }
+}
+
 impl Dataset for InMemory {
     fn describe(&self) -> String {
         format!("{} ({} examples of shape {:?})", self.name, self.len(), self.item_shape)
@@ -86,25 +107,29 @@ impl Dataset for InMemory {
         self.classes
     }
 
+    fn example_count(&self) -> Option<usize> {
+        Some(self.len())
+    }
+
     fn next_batch(&mut self, size: usize) -> Batch {
-        let len = self.len();
-        let sampler = self.sampler.get_or_insert_with(|| BatchSampler::new(len, size, self.seed));
-        let indices = sampler.next_batch().to_vec();
+        let (indices, flips) = self.draw(size);
         let item: usize = self.item_shape.iter().product();
         let mut x = Vec::with_capacity(size * item);
-        for &i in &indices {
+        for (&i, &flip) in indices.iter().zip(&flips) {
             let start = x.len();
             x.extend_from_slice(&self.values[i * item..(i + 1) * item]);
-            if let Some(rng) = self.flip.as_mut() {
-                if rng.random_bool(0.5) {
-                    folder::flip_horizontal(&mut x[start..], *self.item_shape.last().unwrap());
-                }
+            if flip {
+                folder::flip_horizontal(&mut x[start..], *self.item_shape.last().unwrap());
             }
         }
         let mut shape = vec![size];
         shape.extend_from_slice(&self.item_shape);
         let labels = self.labels.as_ref().map(|l| indices.iter().map(|&i| l[i]).collect());
         Batch { x: Tensor::from_vec(x, &shape), labels }
+    }
+
+    fn skip_batch(&mut self, size: usize) {
+        self.draw(size);
     }
 }
 
@@ -130,6 +155,10 @@ impl Dataset for MixtureData {
 
     fn mixture(&self) -> Option<&Mixture> {
         Some(&self.mixture)
+    }
+
+    fn example_count(&self) -> Option<usize> {
+        None
     }
 
     fn next_batch(&mut self, size: usize) -> Batch {

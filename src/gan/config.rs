@@ -3,7 +3,9 @@
 //! run folder's `config.txt`, and the checkpoint's metadata, so a resumed run
 //! knows what it was).
 
+use super::fgan::Divergence;
 use super::losses::Objective;
+use super::prior::Prior;
 use std::collections::BTreeMap;
 use std::fmt::{Display, Write};
 use std::path::PathBuf;
@@ -19,7 +21,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// `mlp`, `dcgan` or `cgan`.
+    /// The family and its networks: `mlp`, `dcgan` or `cgan` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -49,6 +51,12 @@ pub struct TrainConfig {
     pub instance_noise: f32,
     /// Decay of the generator's exponential moving average (0: off).
     pub ema: f32,
+    /// The latent prior: `normal` (z ~ N(0, I)) or `uniform` (z ~ U(-1, 1), as in
+    /// Goodfellow et al. and DCGAN).
+    pub prior: String,
+    /// Salimans et al.'s feature matching as the generator's objective, in place
+    /// of the loss's own generator term.
+    pub feature_matching: bool,
     pub seed: u64,
     /// Every how many steps to read the losses back and log them.
     pub log_every: usize,
@@ -77,6 +85,8 @@ impl Default for TrainConfig {
             real_label: 1.0,
             instance_noise: 0.0,
             ema: 0.0,
+            prior: "normal".into(),
+            feature_matching: false,
             seed: 0,
             log_every: 10,
             sample_every: 100,
@@ -96,6 +106,90 @@ impl TrainConfig {
                 self.loss
             )
         })
+    }
+
+    /// The defaults for `loss` from its paper: WGAN's RMSprop at 5e-5 with
+    /// k = 5 critic steps; WGAN-GP's Adam(1e-4, 0, 0.9) with k = 5 and lambda =
+    /// 10 (Gulrajani et al., Algorithm 1); Adam(2e-4, 0.5, 0.999) with k = 1
+    /// (DCGAN's settings) for the rest.
+    pub fn for_loss(loss: &str) -> TrainConfig {
+        let base = TrainConfig { loss: loss.into(), ..TrainConfig::default() };
+        match loss {
+            "wgan" => TrainConfig { optimizer: "rmsprop".into(), lr_d: 5e-5, lr_g: 5e-5, d_steps: 5, ..base },
+            "wgan-gp" => TrainConfig { lr_d: 1e-4, lr_g: 1e-4, beta1: 0.0, beta2: 0.9, d_steps: 5, ..base },
+            _ => base,
+        }
+    }
+
+    /// The value of one setting as config.txt writes it, or None for an unknown key.
+    pub fn value_of(&self, key: &str) -> Option<String> {
+        self.entries().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Checks every setting before anything is built or written, so a bad
+    /// value is one clear error naming the setting, never a panic later or a
+    /// silently odd run.
+    pub fn validate(&self) -> Result<(), String> {
+        let objective = self.objective()?;
+        if let Objective::FGan(Divergence::Alpha(alpha)) = objective {
+            if !alpha.is_finite() || alpha == 0.0 || alpha == 1.0 {
+                return Err(format!("f:alpha={alpha}: alpha must be a finite number other than 0 and 1"));
+            }
+        }
+        for (name, value) in [("lr_d", self.lr_d), ("lr_g", self.lr_g), ("clip", self.clip)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(format!("{name} = {value}: it must be a finite number above 0"));
+            }
+        }
+        for (name, value) in [("beta1", self.beta1), ("beta2", self.beta2), ("ema", self.ema)] {
+            if !(0.0..1.0).contains(&value) {
+                return Err(format!("{name} = {value}: it must lie in [0, 1)"));
+            }
+        }
+        let weights = [("gp_lambda", self.gp_lambda), ("r1", self.r1_gamma), ("instance_noise", self.instance_noise)];
+        for (name, value) in weights {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(format!("{name} = {value}: it must be a finite number, 0 or above"));
+            }
+        }
+        if !(self.real_label > 0.0 && self.real_label <= 1.0) {
+            return Err(format!(
+                "real_label = {}: the real target lies in (0, 1] (0.9 is one-sided label smoothing)",
+                self.real_label
+            ));
+        }
+        let counts = [
+            ("steps", self.steps),
+            ("batch", self.batch),
+            ("k (d_steps)", self.d_steps),
+            ("log_every", self.log_every),
+            ("sample_every", self.sample_every),
+            ("checkpoint_every", self.checkpoint_every),
+        ];
+        for (name, value) in counts {
+            if value == 0 {
+                return Err(format!("{name} = 0: it must be at least 1"));
+            }
+        }
+        if !["adam", "rmsprop", "sgd"].contains(&self.optimizer.as_str()) {
+            return Err(format!("unknown optimizer {:?}: use adam, rmsprop or sgd", self.optimizer));
+        }
+        Prior::parse(&self.prior)?;
+        Ok(())
+    }
+
+    /// The settings a resumed run may change: the rest define the run, and a
+    /// change to one of them is refused.
+    pub const RESUMABLE_CHANGES: [&'static str; 5] = ["lr_d", "lr_g", "out", "steps", "dataset"];
+
+    /// Names and values of the settings that differ between two configs.
+    pub fn differences(&self, other: &TrainConfig) -> Vec<(&'static str, String, String)> {
+        self.entries()
+            .into_iter()
+            .zip(other.entries())
+            .filter(|((_, a), (_, b))| a != b)
+            .map(|((key, a), (_, b))| (key, a, b))
+            .collect()
     }
 
     /// The settings as `key = value` lines.
@@ -126,6 +220,8 @@ impl TrainConfig {
             ("real_label", self.real_label.to_string()),
             ("instance_noise", self.instance_noise.to_string()),
             ("ema", self.ema.to_string()),
+            ("prior", self.prior.clone()),
+            ("feature_matching", self.feature_matching.to_string()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
@@ -167,6 +263,8 @@ impl TrainConfig {
                 "real_label" => config.real_label = parse(key, value)?,
                 "instance_noise" => config.instance_noise = parse(key, value)?,
                 "ema" => config.ema = parse(key, value)?,
+                "prior" => config.prior = value.into(),
+                "feature_matching" => config.feature_matching = parse(key, value)?,
                 _ => return Err(format!("unknown config key {key:?}")),
             }
         }

@@ -2,10 +2,13 @@
 //! It only uses tensors, ops and nn modules, never the GPU directly.
 
 pub mod config;
+pub mod families;
+pub mod family;
 pub mod fgan;
 pub mod losses;
 pub mod models;
 pub mod penalties;
+pub mod prior;
 pub mod trainer;
 
 pub use config::TrainConfig;

@@ -1,27 +1,32 @@
-//! The training loop: Goodfellow et al.'s Algorithm 1 (k discriminator steps,
-//! then one generator step), generalised with the literature's knobs: TTUR
-//! learning rates, WGAN's clipping, WGAN-GP and R1 penalties, label smoothing,
-//! instance noise, an EMA of the generator. Around it: a CSV log, sample
-//! pictures, loss plots, atomic checkpoints, resume, and a divergence guard.
+//! The training loop, the same for every family (see `family.rs`): it calls
+//! the family's step, and around it keeps a CSV log with a column per named
+//! loss, sample pictures, loss plots, an EMA of the generator, atomic
+//! checkpoints, exact resume, and a divergence guard.
 //!
 //! Only losses are read back from the GPU, and only at logging steps: reading
 //! a value waits for all queued work, which would stall the pipeline every step.
+//!
+//! Exact resume: every random choice of training comes from three places, and
+//! a checkpoint saves each one's position: the run's stream (`rng`, a ChaCha
+//! generator whose word position is saved), the data's shuffles and flips
+//! (replayed from the record of drawn batches), and the random layers' seed
+//! streams (saved with their modules). Pictures and evaluation draw from
+//! their own stream, seeded by the step, so logging never changes training.
 
 use super::config::TrainConfig;
-use super::losses::Objective;
-use super::models::{self, GanModel};
-use super::penalties::{annealed_sigma, gradient_penalty, instance_noise, r1_penalty};
-use crate::checkpoint::{CheckpointError, Loader, Saver, Stateful};
-use crate::data::dataset::{self, Dataset};
+use super::families::{self, DataShape};
+use super::family::{DataStream, Family, Player, Sampler, StepContext};
+use super::prior::Prior;
+use crate::checkpoint::{CheckpointError, Loader, Saver};
+use crate::data::dataset;
 use crate::data::mixtures::Mixture;
 use crate::data::DataError;
 use crate::metrics::modes::{evaluate_modes, ModeReport};
-use crate::nn::Module;
-use crate::optim::{clip_weights, Adam, Ema, Optimizer, RmsProp, Sgd};
+use crate::optim::Ema;
 use crate::viz::{grid, plot};
 use crate::{no_grad, Tensor};
-use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha12Rng;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,6 +34,13 @@ use std::path::{Path, PathBuf};
 /// Samples in a picture grid (8 x 8), and points in a 2D evaluation (VEEGAN's protocol).
 const GRID_SAMPLES: usize = 64;
 const EVAL_POINTS: usize = 2500;
+/// A loss this large has left any sensible range: the run is diverging even
+/// if it has not reached infinity yet.
+const DIVERGED_LOSS: f32 = 1e6;
+/// Salt of the pictures' random stream (seeded by run seed and step).
+const PICTURE_STREAM: u64 = 0x5049_4354;
+const CHECKPOINT: &str = "checkpoint.safetensors";
+const LOG: &str = "log.csv";
 
 #[derive(Debug)]
 pub enum TrainError {
@@ -39,11 +51,10 @@ pub enum TrainError {
         path: PathBuf,
         error: std::io::Error,
     },
-    /// A loss became NaN or infinite.
+    /// A loss became NaN, infinite or larger than `DIVERGED_LOSS`, or a weight non-finite.
     Diverged {
         step: usize,
-        d_loss: f32,
-        g_loss: f32,
+        losses: Vec<(String, f32)>,
         last_checkpoint: Option<PathBuf>,
     },
 }
@@ -55,15 +66,18 @@ impl fmt::Display for TrainError {
             TrainError::Data(e) => write!(f, "{e}"),
             TrainError::Checkpoint(e) => write!(f, "{e}"),
             TrainError::Io { path, error } => write!(f, "could not write {}: {error}", path.display()),
-            TrainError::Diverged { step, d_loss, g_loss, last_checkpoint } => {
-                write!(f, "training diverged at step {step}: D loss {d_loss}, G loss {g_loss}. ")?;
+            TrainError::Diverged { step, losses, last_checkpoint } => {
+                let values: Vec<String> = losses.iter().map(|(name, v)| format!("{name} {v}")).collect();
+                write!(f, "training diverged at step {step}: {}. ", values.join(", "))?;
                 match last_checkpoint {
                     Some(path) => write!(
                         f,
-                        "The last good checkpoint is {} (resume from it with a lower learning rate).",
+                        "The last good checkpoint is {}: resume from it with a lower learning rate \
+                         (ganforge train --resume {} --lr <smaller>).",
+                        path.display(),
                         path.display()
                     ),
-                    None => write!(f, "No checkpoint was written yet; try a lower learning rate."),
+                    None => write!(f, "No checkpoint was written yet; start again with a lower learning rate."),
                 }
             }
         }
@@ -84,26 +98,47 @@ impl From<CheckpointError> for TrainError {
     }
 }
 
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
+    move |error| TrainError::Io { path: path.to_path_buf(), error }
+}
+
 /// One logged step: the losses read back, and for 2D data the mode report.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LogRow {
     pub step: usize,
-    pub d_loss: f32,
-    pub g_loss: f32,
+    pub losses: Vec<(String, f32)>,
     pub modes: Option<ModeReport>,
+}
+
+impl LogRow {
+    /// The loss logged under `name`.
+    pub fn loss(&self, name: &str) -> Option<f32> {
+        self.losses.iter().find(|(n, _)| n == name).map(|&(_, v)| v)
+    }
+}
+
+/// What a resumed run may change (see `TrainConfig::RESUMABLE_CHANGES`);
+/// None keeps the checkpoint's value.
+#[derive(Clone, Debug, Default)]
+pub struct ResumeChanges {
+    pub steps: Option<usize>,
+    pub lr_d: Option<f32>,
+    pub lr_g: Option<f32>,
+    /// The run folder; by default the checkpoint's own folder.
+    pub out: Option<PathBuf>,
+    pub dataset: Option<String>,
 }
 
 pub struct Trainer {
     pub config: TrainConfig,
-    objective: Objective,
-    model: Box<dyn GanModel>,
-    /// The generator's moving average and a second model to sample it with.
-    ema: Option<(Ema, Box<dyn GanModel>)>,
-    data: Box<dyn Dataset>,
-    opt_d: Box<dyn Optimizer>,
-    opt_g: Box<dyn Optimizer>,
-    rng: StdRng,
-    /// Steps completed (one step: `d_steps` D updates and one G update).
+    family: Box<dyn Family>,
+    /// The generator's moving average and a second generator to sample it with.
+    ema: Option<(Ema, Box<dyn Sampler>)>,
+    data: DataStream,
+    shape: DataShape,
+    /// The run's random stream: every step's latents, labels and noise.
+    rng: ChaCha12Rng,
+    /// Steps completed.
     pub step: usize,
     pub history: Vec<LogRow>,
     /// The same latent vectors (and labels) for every sample grid, so the grids show progress.
@@ -112,60 +147,93 @@ pub struct Trainer {
     last_checkpoint: Option<PathBuf>,
 }
 
-fn optimizer(config: &TrainConfig, parameters: Vec<Tensor>, lr: f32) -> Result<Box<dyn Optimizer>, TrainError> {
-    Ok(match config.optimizer.as_str() {
-        "adam" => Box::new(Adam::new(parameters, lr).betas(config.beta1, config.beta2)),
-        "rmsprop" => Box::new(RmsProp::new(parameters, lr)),
-        "sgd" => Box::new(Sgd::new(parameters, lr).momentum(config.beta1)),
-        other => return Err(TrainError::Config(format!("unknown optimizer {other:?}: use adam, rmsprop or sgd"))),
-    })
-}
-
 impl Trainer {
-    /// Opens the dataset, builds the model and optimisers, and creates the run
-    /// folder with its config.txt.
+    /// A fresh run. Refuses a run folder that already holds a run: use
+    /// `resume` to continue it or `overwrite` to start it again.
     pub fn new(config: TrainConfig) -> Result<Trainer, TrainError> {
         let trainer = Trainer::build(config)?;
+        let out = &trainer.config.out;
+        if let Some(existing) = [CHECKPOINT, LOG].iter().map(|f| out.join(f)).find(|p| p.exists()) {
+            return Err(TrainError::Config(format!(
+                "{} already holds a run ({} exists): continue it with --resume {}, start it again with \
+                 --overwrite, or choose another --out",
+                out.display(),
+                existing.display(),
+                out.join(CHECKPOINT).display()
+            )));
+        }
         trainer.prepare_run_folder()?;
         Ok(trainer)
     }
 
-    /// Creates the run folder and writes its config.txt.
+    /// A fresh run that replaces whatever run the folder holds (its log,
+    /// checkpoint and sample pictures).
+    pub fn overwrite(config: TrainConfig) -> Result<Trainer, TrainError> {
+        let trainer = Trainer::build(config)?;
+        let out = &trainer.config.out;
+        for file in [CHECKPOINT, LOG, "losses.png", "interpolation.png"] {
+            remove_if_present(&out.join(file))?;
+        }
+        let samples = out.join("samples");
+        if samples.exists() {
+            std::fs::remove_dir_all(&samples).map_err(io_error(&samples))?;
+        }
+        trainer.prepare_run_folder()?;
+        Ok(trainer)
+    }
+
+    /// Creates the run folder, writes its config.txt, and removes temporary
+    /// files left by a checkpoint write that was killed.
     fn prepare_run_folder(&self) -> Result<(), TrainError> {
         let out = &self.config.out;
-        std::fs::create_dir_all(out.join("samples")).map_err(|error| TrainError::Io { path: out.clone(), error })?;
+        std::fs::create_dir_all(out.join("samples")).map_err(io_error(out))?;
+        for entry in std::fs::read_dir(out).map_err(io_error(out))?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(&format!(".{CHECKPOINT}.")) && name.ends_with(".tmp") {
+                remove_if_present(&entry.path())?;
+            }
+        }
         self.write_file("config.txt", self.config.to_text().as_bytes())
     }
 
-    /// Everything `new` does except touching the run folder.
+    /// Everything `new` does except touching the run folder: checks the
+    /// config, the GPU and the data, then builds the family.
     fn build(config: TrainConfig) -> Result<Trainer, TrainError> {
-        let objective = config.objective().map_err(TrainError::Config)?;
-        if config.batch == 0 || config.d_steps == 0 || config.log_every == 0 {
-            return Err(TrainError::Config("batch, d_steps and log_every must be at least 1".into()));
-        }
-        let (size, channels) = models::folder_image_size(&config.model);
+        config.validate().map_err(TrainError::Config)?;
+        let gpu = crate::gpu::try_device().map_err(|e| TrainError::Config(e.to_string()))?;
+        let (size, channels) = families::folder_image_size(&config.model);
         let data = dataset::open(&config.dataset, size, channels, config.seed)?;
-        let build =
-            || models::build(&config.model, data.item_shape(), data.classes(), config.seed).map_err(TrainError::Config);
-        let model = build()?;
+        match data.example_count() {
+            Some(0) => return Err(TrainError::Config(format!("the dataset {} holds no examples", data.describe()))),
+            Some(len) if len < config.batch => {
+                return Err(TrainError::Config(format!(
+                    "batch {} is larger than the dataset ({len} examples): use --batch {len} or less",
+                    config.batch
+                )))
+            }
+            _ => {}
+        }
+        let shape = DataShape { item_shape: data.item_shape().to_vec(), classes: data.classes() };
+        let batch_values = config.batch * shape.item_shape.iter().product::<usize>();
+        gpu.check_fits(batch_values).map_err(|e| TrainError::Config(e.to_string()))?;
+        let family = families::build(&config, &shape).map_err(TrainError::Config)?;
         let ema = if config.ema > 0.0 {
-            let average = build()?;
-            Some((Ema::new(model.generator(), config.ema), average))
+            let average = families::sampler(&config, &shape).map_err(TrainError::Config)?;
+            Some((Ema::new(family.sampler().generator(), config.ema), average))
         } else {
             None
         };
-        let opt_d = optimizer(&config, model.discriminator().parameters(), config.lr_d)?;
-        let opt_g = optimizer(&config, model.generator().parameters(), config.lr_g)?;
-        let mut rng = StdRng::seed_from_u64(config.seed);
-        let fixed_z = Tensor::randn_from(&[GRID_SAMPLES, model.latent_dim()], &mut rng);
-        let fixed_labels = model.classes().map(|classes| (0..GRID_SAMPLES).map(|i| (i / 8) % classes).collect());
+        // The fixed latents are the first draws of the run's stream.
+        let mut rng = ChaCha12Rng::seed_from_u64(config.seed);
+        let prior = Prior::parse(&config.prior).map_err(TrainError::Config)?;
+        let fixed_z = prior.sample(GRID_SAMPLES, family.sampler().latent_dim(), &mut rng);
+        let fixed_labels =
+            family.sampler().classes().map(|classes| (0..GRID_SAMPLES).map(|i| (i / 8) % classes).collect());
         Ok(Trainer {
-            objective,
-            model,
+            family,
             ema,
-            data,
-            opt_d,
-            opt_g,
+            data: DataStream::new(data),
+            shape,
             rng,
             step: 0,
             history: Vec::new(),
@@ -176,139 +244,104 @@ impl Trainer {
         })
     }
 
-    /// A trainer continuing from a checkpoint written by `save_checkpoint`:
-    /// same config (with `steps` overridable), weights, optimiser state and
-    /// step; the log continues where the checkpoint was taken.
-    pub fn resume(checkpoint: &Path, steps: Option<usize>) -> Result<Trainer, TrainError> {
-        let mut trainer = Trainer::load(checkpoint, steps)?;
-        trainer.prepare_run_folder()?;
-        trainer.history = truncate_log(&trainer.config.out.join("log.csv"), trainer.step)?;
-        Ok(trainer)
+    /// The config a checkpoint was trained with.
+    pub fn checkpoint_config(checkpoint: &Path) -> Result<TrainConfig, TrainError> {
+        let metadata = Loader::new().load(checkpoint)?;
+        config_from(&metadata, checkpoint)
     }
 
-    /// The trainer a checkpoint holds, without touching its run folder (for
-    /// sampling from it while its run goes on).
-    pub fn load(checkpoint: &Path, steps: Option<usize>) -> Result<Trainer, TrainError> {
-        let metadata = Loader::new().load(checkpoint)?;
-        let text = metadata.get("config").ok_or_else(|| {
-            TrainError::Config(format!(
-                "{} has no training config: was it written by `ganforge train`?",
-                checkpoint.display()
-            ))
-        })?;
-        let mut config = TrainConfig::from_text(text).map_err(TrainError::Config)?;
-        if let Some(steps) = steps {
-            config.steps = steps;
-        }
+    /// A trainer continuing the run a checkpoint holds, exactly where it
+    /// stopped: weights, optimiser state, EMA, step and every random stream.
+    /// The log is cut back to the checkpoint's step. Changes (learning rates,
+    /// steps, folder, dataset path) are appended to the folder's resumes.txt
+    /// and returned as text.
+    pub fn resume(checkpoint: &Path, changes: &ResumeChanges) -> Result<(Trainer, Vec<String>), TrainError> {
+        let original = Trainer::checkpoint_config(checkpoint)?;
+        let mut config = original.clone();
+        config.steps = changes.steps.unwrap_or(config.steps);
+        config.lr_d = changes.lr_d.unwrap_or(config.lr_d);
+        config.lr_g = changes.lr_g.unwrap_or(config.lr_g);
+        config.dataset = changes.dataset.clone().unwrap_or(config.dataset);
+        // The checkpoint's own folder, wherever the run was started from.
+        let folder = checkpoint.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        config.out = changes.out.clone().unwrap_or_else(|| folder.to_path_buf());
         let mut trainer = Trainer::build(config)?;
         trainer.load_checkpoint(checkpoint)?;
-        trainer.rng = StdRng::seed_from_u64(trainer.config.seed ^ (trainer.step as u64).wrapping_mul(0x9E37_79B9));
-        Ok(trainer)
+        if trainer.step > trainer.config.steps {
+            return Err(TrainError::Config(format!(
+                "the checkpoint is at step {}, past --steps {}: give more steps",
+                trainer.step, trainer.config.steps
+            )));
+        }
+        let noted: Vec<String> = original
+            .differences(&trainer.config)
+            .into_iter()
+            .map(|(key, was, now)| format!("{key}: {was} -> {now}"))
+            .collect();
+        trainer.prepare_run_folder()?;
+        if !noted.is_empty() {
+            let path = trainer.config.out.join("resumes.txt");
+            let mut file =
+                std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io_error(&path))?;
+            writeln!(file, "resumed at step {}: {}", trainer.step, noted.join("; ")).map_err(io_error(&path))?;
+        }
+        let log = trainer.config.out.join(LOG);
+        trainer.history = truncate_log(&log, trainer.step)?;
+        Ok((trainer, noted))
     }
 
-    pub fn model(&self) -> &dyn GanModel {
-        self.model.as_ref()
-    }
-
-    /// The model to sample from: the EMA generator when there is one.
-    pub fn sampling_model(&self) -> &dyn GanModel {
+    /// The generator to sample from: the EMA generator when there is one.
+    pub fn sampling_model(&self) -> &dyn Sampler {
         match &self.ema {
             Some((_, average)) => average.as_ref(),
-            None => self.model.as_ref(),
+            None => self.family.sampler(),
         }
     }
 
-    fn latent(&mut self, n: usize) -> Tensor {
-        Tensor::randn_from(&[n, self.model.latent_dim()], &mut self.rng)
+    /// The family being trained.
+    pub fn family(&self) -> &dyn Family {
+        self.family.as_ref()
     }
 
-    fn random_labels(&mut self, n: usize) -> Option<Vec<usize>> {
-        let classes = self.model.classes()?;
-        Some((0..n).map(|_| self.rng.random_range(0..classes)).collect())
+    /// The data being trained on.
+    pub fn dataset(&self) -> &dyn dataset::Dataset {
+        self.data.dataset()
     }
 
-    /// One discriminator update; returns its loss (on the GPU).
-    fn discriminator_step(&mut self) -> Tensor {
-        let config = &self.config;
-        let batch = self.data.next_batch(config.batch);
-        let labels = batch.labels.as_deref();
-        let z = Tensor::randn_from(&[config.batch, self.model.latent_dim()], &mut self.rng);
-        // The generator's output is a constant here: no gradient flows into G.
-        // A conditional G draws the real batch's labels, so both halves of D's
-        // batch (and a gradient penalty's interpolates) share one set of labels.
-        let fake = no_grad(|| self.model.generate(&z, labels));
-        let sigma = annealed_sigma(config.instance_noise, self.step, config.steps);
-        let real = instance_noise(&batch.x, sigma, &mut self.rng);
-        let fake = instance_noise(&fake, sigma, &mut self.rng);
-        let d_real = self.model.discriminate(&real, labels);
-        let d_fake = self.model.discriminate(&fake, labels);
-        let mut loss = self.objective.d_loss_with_real_label(&d_real, &d_fake, config.real_label);
-        let critic = |x: &Tensor| self.model.discriminate(x, labels);
-        if self.objective == Objective::WassersteinGp {
-            loss = loss.add(&gradient_penalty(critic, &real, &fake, &mut self.rng).mul_scalar(config.gp_lambda));
-        }
-        if config.r1_gamma > 0.0 {
-            loss = loss.add(&r1_penalty(critic, &real).mul_scalar(config.r1_gamma / 2.0));
-        }
-        let parameters = self.opt_d.parameters();
-        self.opt_d.zero_grad();
-        loss.backward_for(&parameters.iter().collect::<Vec<_>>());
-        self.opt_d.step();
-        if self.objective == Objective::Wasserstein {
-            clip_weights(&parameters, config.clip);
-        }
-        loss
-    }
-
-    /// One generator update; returns its loss (on the GPU).
-    fn generator_step(&mut self) -> Tensor {
-        let z = self.latent(self.config.batch);
-        let labels = self.random_labels(self.config.batch);
-        let fake = self.model.generate(&z, labels.as_deref());
-        let loss = self.objective.g_loss(&self.model.discriminate(&fake, labels.as_deref()));
-        let parameters = self.opt_g.parameters();
-        self.opt_g.zero_grad();
-        // Only G's parameters: D's weight gradients are never computed.
-        loss.backward_for(&parameters.iter().collect::<Vec<_>>());
-        self.opt_g.step();
+    /// One training step of the family; returns its named losses, still on the GPU.
+    pub fn step(&mut self) -> Vec<(&'static str, Tensor)> {
+        let mut ctx =
+            StepContext { step: self.step, total_steps: self.config.steps, data: &mut self.data, rng: &mut self.rng };
+        let losses = self.family.step(&mut ctx);
         if let Some((ema, _)) = &self.ema {
-            ema.update(self.model.generator());
+            ema.update(self.family.sampler().generator());
         }
-        loss
-    }
-
-    /// One training step: `d_steps` D updates, one G update. Returns the
-    /// last D loss and the G loss, still on the GPU.
-    pub fn step(&mut self) -> (Tensor, Tensor) {
-        let mut d_loss = self.discriminator_step();
-        for _ in 1..self.config.d_steps {
-            d_loss = self.discriminator_step();
-        }
-        let g_loss = self.generator_step();
         self.step += 1;
-        (d_loss, g_loss)
+        losses
     }
 
     /// Trains until `config.steps`, calling `on_log` after every logged step.
     /// Writes samples, plots and checkpoints on the way and at the end.
     pub fn run(&mut self, mut on_log: impl FnMut(&LogRow)) -> Result<(), TrainError> {
         while self.step < self.config.steps {
-            let (d_loss, g_loss) = self.step();
+            let losses = self.step();
             let last = self.step == self.config.steps;
-            let checkpoint_due = self.step.is_multiple_of(self.config.checkpoint_every.max(1)) || last;
-            let sample_due = self.step.is_multiple_of(self.config.sample_every.max(1)) || last;
+            let checkpoint_due = self.step.is_multiple_of(self.config.checkpoint_every) || last;
+            let sample_due = self.step.is_multiple_of(self.config.sample_every) || last;
             if self.step.is_multiple_of(self.config.log_every) || checkpoint_due || sample_due {
-                // One readback for both losses.
-                let losses = Tensor::concat(&[&d_loss.reshape(&[1]), &g_loss.reshape(&[1])], 0).to_vec();
-                let mut row = LogRow { step: self.step, d_loss: losses[0], g_loss: losses[1], modes: None };
+                // One readback for every loss.
+                let scalars: Vec<Tensor> = losses.iter().map(|(_, t)| t.reshape(&[1])).collect();
+                let values = Tensor::concat(&scalars.iter().collect::<Vec<_>>(), 0).to_vec();
+                let losses: Vec<(String, f32)> =
+                    losses.iter().zip(values).map(|((name, _), v)| (name.to_string(), v)).collect();
+                let mut row = LogRow { step: self.step, losses, modes: None };
                 // A checkpoint must hold good weights: the losses were computed
                 // before this step's updates, so check the updated weights too.
-                let weights_ok = !checkpoint_due || self.parameters_finite();
-                if !(row.d_loss.is_finite() && row.g_loss.is_finite() && weights_ok) {
+                let losses_ok = row.losses.iter().all(|(_, v)| v.is_finite() && v.abs() <= DIVERGED_LOSS);
+                if !(losses_ok && (!checkpoint_due || self.parameters_finite())) {
                     return Err(TrainError::Diverged {
                         step: self.step,
-                        d_loss: row.d_loss,
-                        g_loss: row.g_loss,
+                        losses: row.losses,
                         last_checkpoint: self.last_checkpoint.clone(),
                     });
                 }
@@ -320,7 +353,7 @@ impl Trainer {
                 self.history.push(row);
             }
             if checkpoint_due {
-                let path = self.config.out.join("checkpoint.safetensors");
+                let path = self.config.out.join(CHECKPOINT);
                 self.save_checkpoint(&path)?;
                 self.last_checkpoint = Some(path);
             }
@@ -328,39 +361,67 @@ impl Trainer {
         self.write_plots()
     }
 
-    /// Whether every weight of G and D is finite: NaN and infinity survive a
+    /// Whether every trained weight is finite: NaN and infinity survive a
     /// sum, so one reduction per tensor and one readback answer it.
-    fn parameters_finite(&self) -> bool {
-        let mut parameters = self.model.generator().parameters();
-        parameters.extend(self.model.discriminator().parameters());
+    fn parameters_finite(&mut self) -> bool {
+        let parameters: Vec<Tensor> =
+            self.family.optimizers().into_iter().flat_map(|(_, optimizer)| optimizer.parameters()).collect();
         let sums: Vec<Tensor> = no_grad(|| parameters.iter().map(|p| p.sum_all().reshape(&[1])).collect());
         Tensor::concat(&sums.iter().collect::<Vec<_>>(), 0).to_vec().iter().all(|v| v.is_finite())
     }
 
-    /// Changes both players' learning rates for the following steps (schedules).
+    /// Changes the players' learning rates for the following steps (schedules).
     pub fn set_learning_rates(&mut self, lr_d: f32, lr_g: f32) {
-        self.opt_d.set_learning_rate(lr_d);
-        self.opt_g.set_learning_rate(lr_g);
+        for (player, optimizer) in self.family.optimizers() {
+            optimizer.set_learning_rate(if player == Player::Discriminator { lr_d } else { lr_g });
+        }
     }
 
     fn write_file(&self, name: &str, bytes: &[u8]) -> Result<(), TrainError> {
         let path = self.config.out.join(name);
-        std::fs::write(&path, bytes).map_err(|error| TrainError::Io { path, error })
+        std::fs::write(&path, bytes).map_err(io_error(&path))
     }
 
+    /// Appends a row to log.csv, writing the header (step, each loss's name,
+    /// and the mode columns for 2D data) when the file is new.
     fn append_log(&self, row: &LogRow) -> Result<(), TrainError> {
-        let path = self.config.out.join("log.csv");
-        let io = |error| TrainError::Io { path: path.clone(), error };
+        let path = self.config.out.join(LOG);
         let new = !path.exists();
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io_error(&path))?;
+        let mixture = self.data.dataset().mixture().is_some();
+        let mut line = String::new();
         if new {
-            writeln!(file, "step,d_loss,g_loss,modes,high_quality").map_err(io)?;
+            line.push_str("step");
+            for (name, _) in &row.losses {
+                line.push(',');
+                line.push_str(name);
+            }
+            line.push_str(if mixture { ",modes,high_quality\n" } else { "\n" });
         }
-        let (modes, quality) = match &row.modes {
-            Some(report) => (report.modes_covered.to_string(), report.high_quality_fraction.to_string()),
-            None => (String::new(), String::new()),
-        };
-        writeln!(file, "{},{},{},{modes},{quality}", row.step, row.d_loss, row.g_loss).map_err(io)
+        line.push_str(&row.step.to_string());
+        for (_, value) in &row.losses {
+            line.push_str(&format!(",{value}"));
+        }
+        if mixture {
+            match &row.modes {
+                Some(report) => line.push_str(&format!(",{},{}", report.modes_covered, report.high_quality_fraction)),
+                None => line.push_str(",,"),
+            }
+        }
+        writeln!(file, "{line}").map_err(io_error(&path))
+    }
+
+    /// The pictures' random stream at a step: it never touches the run's stream.
+    fn picture_rng(&self, step: usize) -> ChaCha12Rng {
+        ChaCha12Rng::seed_from_u64(
+            self.config.seed ^ PICTURE_STREAM ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        )
+    }
+
+    /// The latents a 2D evaluation at `step` samples (so a test can recompute it).
+    pub fn evaluation_latents(&self, step: usize) -> Tensor {
+        let prior = Prior::parse(&self.config.prior).expect("validated config");
+        prior.sample(EVAL_POINTS, self.sampling_model().latent_dim(), &mut self.picture_rng(step))
     }
 
     /// Samples of the (EMA) generator at the fixed latents: a picture grid for
@@ -370,52 +431,62 @@ impl Trainer {
             ema.copy_to(average.generator());
         }
         let path = self.config.out.join(format!("samples/step_{:06}.png", self.step));
-        if let Some(mixture) = self.data.mixture().cloned() {
-            let z = self.latent(EVAL_POINTS);
-            let report = self.plot_points(&mixture, &z, &path)?;
+        if let Some(mixture) = self.data.dataset().mixture().cloned() {
+            let report = self.plot_points(&mixture, &path)?;
             return Ok(Some(report));
         }
-        let model = self.sampling_model();
-        let images = sample_eval(model, &self.fixed_z, self.fixed_labels.as_deref());
+        let images = sample_eval(self.sampling_model(), &self.fixed_z, self.fixed_labels.as_deref());
         save_images(&images, 8, &path)?;
         Ok(None)
     }
 
     /// Scatter of real and generated points over D's output (Goodfellow et
     /// al.'s Figure 1), and the VEEGAN/PacGAN mode report of the generated points.
-    fn plot_points(&mut self, mixture: &Mixture, z: &Tensor, path: &Path) -> Result<ModeReport, TrainError> {
-        let model = self.sampling_model();
-        let fake: Vec<[f32; 2]> = sample_eval(model, z, None).to_vec().chunks(2).map(|p| [p[0], p[1]]).collect();
-        let real = mixture.sample(EVAL_POINTS, &mut self.rng);
+    fn plot_points(&self, mixture: &Mixture, path: &Path) -> Result<ModeReport, TrainError> {
+        let z = self.evaluation_latents(self.step);
+        let fake: Vec<[f32; 2]> =
+            sample_eval(self.sampling_model(), &z, None).to_vec().chunks(2).map(|p| [p[0], p[1]]).collect();
+        let mut rng = self.picture_rng(self.step);
+        let _ = rng.random::<u64>(); // apart from the latents' draws
+        let real = mixture.sample(EVAL_POINTS, &mut rng);
         let report = evaluate_modes(&fake, mixture);
         let half_width = mixture.means.iter().map(|m| m[0].abs().max(m[1].abs())).fold(0.0, f32::max) * 1.5;
         let bounds = plot::Bounds::square(half_width);
-        let field = discriminator_field(self.model.as_ref(), bounds);
-        plot::save_scatter_with_contour(&real, &fake, Some(&|x, y| field.at(x, y)), bounds, path)?;
+        let field = self.critic_field(bounds);
+        let at = |x: f32, y: f32| field.as_ref().map_or(0.5, |f| f.at(x, y));
+        let contour = field.as_ref().map(|_| &at as &dyn Fn(f32, f32) -> f32);
+        plot::save_scatter_with_contour(&real, &fake, contour, bounds, path)?;
         Ok(report)
     }
 
     fn write_plots(&self) -> Result<(), TrainError> {
-        let d: Vec<f32> = self.history.iter().map(|r| r.d_loss).collect();
-        let g: Vec<f32> = self.history.iter().map(|r| r.g_loss).collect();
-        plot::save_loss_curves(&[("D loss", &d), ("G loss", &g)], self.config.out.join("losses.png"))?;
-        if self.data.mixture().is_none() {
+        let Some(first) = self.history.first() else { return Ok(()) };
+        let series: Vec<(String, Vec<f32>)> = first
+            .losses
+            .iter()
+            .map(|(name, _)| (name.clone(), self.history.iter().filter_map(|r| r.loss(name)).collect()))
+            .collect();
+        let curves: Vec<(&str, &[f32])> = series.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+        plot::save_loss_curves(&curves, self.config.out.join("losses.png"))?;
+        if self.data.dataset().mixture().is_none() {
             let strip = latent_interpolation(self.sampling_model(), &self.fixed_z, self.fixed_labels.as_deref());
             save_images(&strip, 10, &self.config.out.join("interpolation.png"))?;
         }
         Ok(())
     }
 
-    /// Writes G, D, the EMA, both optimisers, the step and the config, atomically.
+    /// Writes the family's parts, the EMA, the step, the run's random streams
+    /// and the config, atomically.
     pub fn save_checkpoint(&self, path: &Path) -> Result<(), TrainError> {
-        let (generator, discriminator) = (ModuleState(self.model.generator()), ModuleState(self.model.discriminator()));
-        let mut saver = Saver::new()
-            .part("generator", &generator)
-            .part("discriminator", &discriminator)
-            .part("opt_g", self.opt_g.as_ref())
-            .part("opt_d", self.opt_d.as_ref())
+        let mut saver = self
+            .family
+            .save_parts(Saver::new())
             .meta("step", self.step)
-            .meta("config", self.config.to_text());
+            .meta("config", self.config.to_text())
+            .meta("rng_word_pos", self.rng.get_word_pos())
+            .meta("batches_drawn", self.data.history())
+            .meta("item_shape", format!("{:?}", self.shape.item_shape))
+            .meta("classes", self.shape.classes.map_or(String::new(), |c| c.to_string()));
         if let Some((ema, _)) = &self.ema {
             saver = saver.part("ema", ema);
         }
@@ -423,35 +494,69 @@ impl Trainer {
     }
 
     fn load_checkpoint(&mut self, path: &Path) -> Result<(), TrainError> {
-        let (mut generator, mut discriminator) =
-            (ModuleState(self.model.generator()), ModuleState(self.model.discriminator()));
-        let mut loader = Loader::new()
-            .part("generator", &mut generator)
-            .part("discriminator", &mut discriminator)
-            .part("opt_g", self.opt_g.as_mut())
-            .part("opt_d", self.opt_d.as_mut());
+        let mut loader = self.family.load_parts(Loader::new());
         if let Some((ema, _)) = &mut self.ema {
             loader = loader.part("ema", ema);
         }
         let metadata = loader.load(path)?;
-        self.step = metadata.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let damaged =
+            |key: &str| TrainError::Config(format!("{}: its {key} entry is missing or damaged", path.display()));
+        self.step = metadata.get("step").and_then(|s| s.parse().ok()).ok_or_else(|| damaged("step"))?;
+        let word_pos: u128 =
+            metadata.get("rng_word_pos").and_then(|s| s.parse().ok()).ok_or_else(|| damaged("rng_word_pos"))?;
+        self.rng.set_word_pos(word_pos);
+        let drawn = metadata.get("batches_drawn").ok_or_else(|| damaged("batches_drawn"))?;
+        self.data.replay(drawn).map_err(TrainError::Config)?;
+        if let Some((ema, average)) = &self.ema {
+            ema.copy_to(average.generator());
+        }
         self.last_checkpoint = Some(path.to_path_buf());
         Ok(())
     }
 }
 
-/// A module seen through a shared reference, for the loader: loading writes
-/// parameter values in place, so no `&mut` to the module is needed.
-struct ModuleState<'a>(&'a dyn Module);
+/// The config in a checkpoint's metadata.
+fn config_from(metadata: &std::collections::BTreeMap<String, String>, path: &Path) -> Result<TrainConfig, TrainError> {
+    let text = metadata.get("config").ok_or_else(|| {
+        TrainError::Config(format!("{} has no training config: was it written by `ganforge train`?", path.display()))
+    })?;
+    TrainConfig::from_text(text).map_err(TrainError::Config)
+}
 
-impl Stateful for ModuleState<'_> {
-    fn state_tensors(&self) -> Vec<(String, Tensor)> {
-        self.0.state_tensors()
+/// The generator a checkpoint holds (its EMA when the run kept one), built
+/// from the checkpoint's config alone: the training data need not exist.
+pub fn load_sampler(checkpoint: &Path) -> Result<(Box<dyn Sampler>, TrainConfig), TrainError> {
+    let metadata = Loader::new().load(checkpoint)?;
+    let config = config_from(&metadata, checkpoint)?;
+    let damaged =
+        || TrainError::Config(format!("{}: its item_shape entry is missing or damaged", checkpoint.display()));
+    let item_shape = metadata
+        .get("item_shape")
+        .and_then(|s| s.trim_matches(['[', ']']).split(',').map(|d| d.trim().parse().ok()).collect())
+        .ok_or_else(damaged)?;
+    let classes = metadata.get("classes").and_then(|c| c.parse().ok());
+    crate::gpu::try_device().map_err(|e| TrainError::Config(e.to_string()))?;
+    let sampler = families::sampler(&config, &DataShape { item_shape, classes }).map_err(TrainError::Config)?;
+    if config.ema > 0.0 {
+        // The averaged weights are saved under the generator's own names.
+        let mut average = Ema::new(sampler.generator(), config.ema);
+        Loader::new().part("ema", &mut average).load(checkpoint)?;
+        average.copy_to(sampler.generator());
+    } else {
+        Loader::new().module("generator", sampler.generator()).load(checkpoint)?;
+    }
+    Ok((sampler, config))
+}
+
+fn remove_if_present(path: &Path) -> Result<(), TrainError> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(TrainError::Io { path: path.into(), error }),
+        _ => Ok(()),
     }
 }
 
 /// G's samples in eval mode (batch norm with running statistics), without a graph.
-pub fn sample_eval(model: &dyn GanModel, z: &Tensor, labels: Option<&[usize]>) -> Tensor {
+pub fn sample_eval(model: &dyn Sampler, z: &Tensor, labels: Option<&[usize]>) -> Tensor {
     model.generator().eval();
     let samples = no_grad(|| model.generate(z, labels));
     model.generator().train();
@@ -459,7 +564,7 @@ pub fn sample_eval(model: &dyn GanModel, z: &Tensor, labels: Option<&[usize]>) -
 }
 
 /// Ten images along the straight line between the first two fixed latents.
-fn latent_interpolation(model: &dyn GanModel, z: &Tensor, labels: Option<&[usize]>) -> Tensor {
+fn latent_interpolation(model: &dyn Sampler, z: &Tensor, labels: Option<&[usize]>) -> Tensor {
     let (a, b) = (z.narrow(0, 0, 1), z.narrow(0, 1, 2));
     let weights = Tensor::from_vec((0..10).map(|i| i as f32 / 9.0).collect(), &[10, 1]);
     let line = a.add(&weights.mul(&b.sub(&a))); // [10, latent]
@@ -467,7 +572,8 @@ fn latent_interpolation(model: &dyn GanModel, z: &Tensor, labels: Option<&[usize
     sample_eval(model, &line, labels.as_deref())
 }
 
-/// Saves images [N, C, H, W] in [-1, 1] as a grid with `per_row` images a row.
+/// Saves images [N, C, H, W] in [-1, 1] as a grid with `per_row` images a
+/// row, as PNG or JPEG by the file's extension.
 pub fn save_images(images: &Tensor, per_row: usize, path: &Path) -> Result<(), TrainError> {
     let [n, c, h, w] = images.shape() else {
         return Err(TrainError::Config(format!("pictures need [N, C, H, W], got {:?}", images.shape())));
@@ -484,20 +590,21 @@ struct Field {
 
 const LATTICE: usize = 128;
 
-fn discriminator_field(model: &dyn GanModel, bounds: plot::Bounds) -> Field {
-    let mut points = Vec::with_capacity(LATTICE * LATTICE * 2);
-    for row in 0..LATTICE {
-        for col in 0..LATTICE {
-            let x = bounds.x_min + (bounds.x_max - bounds.x_min) * col as f32 / (LATTICE - 1) as f32;
-            let y = bounds.y_min + (bounds.y_max - bounds.y_min) * row as f32 / (LATTICE - 1) as f32;
-            points.extend([x, y]);
+impl Trainer {
+    /// The family's critic over the plot, or None when it has no single critic.
+    fn critic_field(&self, bounds: plot::Bounds) -> Option<Field> {
+        let mut points = Vec::with_capacity(LATTICE * LATTICE * 2);
+        for row in 0..LATTICE {
+            for col in 0..LATTICE {
+                let x = bounds.x_min + (bounds.x_max - bounds.x_min) * col as f32 / (LATTICE - 1) as f32;
+                let y = bounds.y_min + (bounds.y_max - bounds.y_min) * row as f32 / (LATTICE - 1) as f32;
+                points.extend([x, y]);
+            }
         }
+        let grid = Tensor::from_vec(points, &[LATTICE * LATTICE, 2]);
+        let values = no_grad(|| self.family.critic_on(&grid).map(|d| d.sigmoid()))?.to_vec();
+        Some(Field { values, bounds })
     }
-    let grid = Tensor::from_vec(points, &[LATTICE * LATTICE, 2]);
-    model.discriminator().eval();
-    let values = no_grad(|| model.discriminate(&grid, None).sigmoid()).to_vec();
-    model.discriminator().train();
-    Field { values, bounds }
 }
 
 impl Field {
@@ -516,24 +623,22 @@ impl Field {
 /// returns them, so a resumed run's plot shows the whole curve.
 fn truncate_log(path: &Path, step: usize) -> Result<Vec<LogRow>, TrainError> {
     let Ok(text) = std::fs::read_to_string(path) else { return Ok(Vec::new()) };
-    let mut kept = String::new();
+    let mut lines = text.lines();
+    let Some(header) = lines.next() else { return Ok(Vec::new()) };
+    let names: Vec<&str> = header.split(',').skip(1).filter(|n| !["modes", "high_quality"].contains(n)).collect();
+    let mut kept = format!("{header}\n");
     let mut rows = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        match parse_log_row(line) {
-            Some(row) if row.step <= step => rows.push(row),
-            _ if index == 0 => {} // the header
-            _ => continue,
+    for line in lines {
+        let mut fields = line.split(',');
+        let Some(row_step) = fields.next().and_then(|s| s.parse::<usize>().ok()) else { continue };
+        if row_step > step {
+            continue;
         }
+        let losses = names.iter().zip(fields).map(|(n, v)| (n.to_string(), v.parse().unwrap_or(f32::NAN))).collect();
+        rows.push(LogRow { step: row_step, losses, modes: None });
         kept.push_str(line);
         kept.push('\n');
     }
-    std::fs::write(path, kept).map_err(|error| TrainError::Io { path: path.to_path_buf(), error })?;
+    std::fs::write(path, kept).map_err(io_error(path))?;
     Ok(rows)
-}
-
-/// One data row of log.csv: step, D loss, G loss (the mode columns are not needed).
-fn parse_log_row(line: &str) -> Option<LogRow> {
-    let mut fields = line.split(',');
-    let step = fields.next()?.parse().ok()?;
-    Some(LogRow { step, d_loss: fields.next()?.parse().ok()?, g_loss: fields.next()?.parse().ok()?, modes: None })
 }

@@ -24,11 +24,11 @@ impl fmt::Display for GpuError {
         match self {
             GpuError::NoAdapter { backends, wanted, seen } => {
                 match wanted {
-                    Some(name) => writeln!(
+                    Some(name) => write!(
                         f,
-                        "no GPU adapter whose name contains {name:?} (GANFORGE_ADAPTER) on backends {backends}; adapters seen: {seen:?}"
+                        "no GPU adapter whose name contains {name:?} (GANFORGE_ADAPTER) on backends {backends}; adapters seen: {seen:?}. "
                     )?,
-                    None => writeln!(f, "no GPU adapter found on backends {backends}")?,
+                    None => write!(f, "no GPU adapter found on backends {backends}. ")?,
                 }
                 write!(
                     f,
@@ -81,5 +81,11 @@ pub fn choose_adapter(instance: &wgpu::Instance, backends: wgpu::Backends) -> Re
         adapters.retain(|a| a.get_info().name.to_lowercase().contains(&needle));
     }
     adapters.sort_by_key(|a| preference(a.get_info().device_type));
-    adapters.into_iter().next().ok_or(GpuError::NoAdapter { backends: format!("{backends:?}"), wanted, seen })
+    let backends = match std::env::var("GANFORGE_BACKEND") {
+        Ok(list) if backends.is_empty() => {
+            format!("(none: GANFORGE_BACKEND={list:?} names none of vulkan, metal, dx12, gl)")
+        }
+        _ => format!("{backends:?}"),
+    };
+    adapters.into_iter().next().ok_or(GpuError::NoAdapter { backends, wanted, seen })
 }

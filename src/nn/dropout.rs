@@ -34,6 +34,10 @@ impl Module for Dropout {
     fn set_training(&self, training: bool) {
         self.training.set(training);
     }
+
+    fn own_seed_streams(&self) -> Vec<(String, &SeedStream)> {
+        vec![("seeds".to_string(), &self.seeds)]
+    }
 }
 
 impl Layer for Dropout {

@@ -14,6 +14,7 @@
 //! take (a conditional generator takes noise and labels). Modules with one
 //! input and one output implement [`Layer`], which is what `Sequential` chains.
 
+use super::SeedStream;
 use crate::tensor::Tensor;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -25,6 +26,11 @@ pub trait Module: Send + Sync {
 
     /// Buffers held by this module itself, not by its children.
     fn own_buffers(&self) -> Vec<(String, Tensor)> {
+        Vec::new()
+    }
+
+    /// Seed streams of this module itself (its random masks or noise), not its children's.
+    fn own_seed_streams(&self) -> Vec<(String, &SeedStream)> {
         Vec::new()
     }
 
@@ -56,6 +62,16 @@ pub trait Module: Send + Sync {
         let mut all = self.own_buffers();
         for (prefix, child) in self.children() {
             all.extend(prefixed(&prefix, child.named_buffers()));
+        }
+        all
+    }
+
+    /// Every seed stream, own first and then each child's, with dotted names:
+    /// what a checkpoint saves so a resumed run draws the same masks and noise.
+    fn named_seed_streams(&self) -> Vec<(String, &SeedStream)> {
+        let mut all = self.own_seed_streams();
+        for (prefix, child) in self.children() {
+            all.extend(child.named_seed_streams().into_iter().map(|(name, s)| (format!("{prefix}.{name}"), s)));
         }
         all
     }

@@ -42,6 +42,10 @@ impl Module for NoiseInjection {
     fn own_parameters(&self) -> Vec<(String, Tensor)> {
         vec![("weight".to_string(), self.weight.clone())]
     }
+
+    fn own_seed_streams(&self) -> Vec<(String, &SeedStream)> {
+        vec![("seeds".to_string(), &self.seeds)]
+    }
 }
 
 impl Layer for NoiseInjection {

@@ -37,6 +37,11 @@ impl SeedStream {
     pub fn drawn(&self) -> u64 {
         self.drawn.load(Ordering::Relaxed)
     }
+
+    /// Moves the stream to just after its `drawn`-th draw (a checkpoint's position).
+    pub fn set_drawn(&self, drawn: u64) {
+        self.drawn.store(drawn, Ordering::Relaxed);
+    }
 }
 
 /// SplitMix64's output function (Stafford's "Mix13" variant of MurmurHash3's

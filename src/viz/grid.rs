@@ -7,7 +7,7 @@
 //!
 //! A grid with a single row is a strip, e.g. a latent interpolation.
 
-use super::save_png;
+use super::save_picture;
 use crate::data::DataError;
 use image::{Rgb, RgbImage};
 use std::path::Path;
@@ -73,7 +73,7 @@ pub fn save_grid(
     path: impl AsRef<Path>,
 ) -> Result<(), DataError> {
     let picture = grid_to_rgb(images, n, channels, height, width, nrow)?;
-    save_png(&picture, path.as_ref())
+    save_picture(&picture, path.as_ref())
 }
 
 fn check_layout(

@@ -11,7 +11,7 @@
 
 use super::canvas::{draw_frame, draw_line, fill_disc, fill_rect, put};
 use super::font::{draw_text, text_height, text_width};
-use super::save_png;
+use super::save_picture;
 use crate::data::DataError;
 use image::{Rgb, RgbImage};
 use std::path::Path;
@@ -78,7 +78,7 @@ impl Bounds {
 /// [`LOSS_PLOT_SIZE`] PNG. Non-finite values leave a gap in the line.
 pub fn save_loss_curves(series: &[(&str, &[f32])], path: impl AsRef<Path>) -> Result<(), DataError> {
     let (width, height) = LOSS_PLOT_SIZE;
-    save_png(&render_loss_curves(series, width, height), path.as_ref())
+    save_picture(&render_loss_curves(series, width, height), path.as_ref())
 }
 
 /// The picture of [`save_loss_curves`], at any size.
@@ -140,7 +140,7 @@ pub fn save_scatter_with_contour(
     path: impl AsRef<Path>,
 ) -> Result<(), DataError> {
     let picture = render_scatter_with_contour(real, fake, field, bounds, SCATTER_PLOT_SIZE);
-    save_png(&picture, path.as_ref())
+    save_picture(&picture, path.as_ref())
 }
 
 /// The picture of [`save_scatter_with_contour`], `size x size` pixels.

@@ -8,7 +8,8 @@
 //! arbitrary picture per label.) Sampling G with a chosen label draws that digit.
 
 use super::dcgan::{self, LATENT};
-use super::GanModel;
+use super::{CriticNorm, GanModel};
+use crate::gan::family::Sampler;
 use crate::nn::{Embedding, Layer, Linear, Module, Sequential};
 use crate::Tensor;
 use rand::Rng;
@@ -33,14 +34,14 @@ pub struct Cgan {
 }
 
 impl Cgan {
-    pub fn mnist28(classes: usize, rng: &mut impl Rng) -> Cgan {
+    pub fn mnist28(classes: usize, norm: CriticNorm, rng: &mut impl Rng) -> Cgan {
         let generator = ConditionalGenerator {
             embed: Embedding::new(classes, EMBED, rng),
             trunk: dcgan::generator28(LATENT + EMBED, rng),
         };
         let discriminator = ConditionalDiscriminator {
             label_map: Embedding::new(classes, 28 * 28, rng),
-            features: dcgan::features28(2, rng),
+            features: dcgan::features28(2, norm, rng),
             head: Linear::new(128 * 7 * 7, 1, rng),
         };
         Cgan { generator, discriminator }
@@ -66,13 +67,9 @@ impl Module for ConditionalDiscriminator {
     }
 }
 
-impl GanModel for Cgan {
+impl Sampler for Cgan {
     fn generator(&self) -> &dyn Module {
         &self.generator
-    }
-
-    fn discriminator(&self) -> &dyn Module {
-        &self.discriminator
     }
 
     fn latent_dim(&self) -> usize {
@@ -88,12 +85,22 @@ impl GanModel for Cgan {
         let input = Tensor::concat(&[z, &self.generator.embed.lookup(labels)], 1); // [N, LATENT + EMBED]
         self.generator.trunk.forward(&input)
     }
+}
 
-    fn discriminate(&self, x: &Tensor, labels: Option<&[usize]>) -> Tensor {
+impl GanModel for Cgan {
+    fn discriminator(&self) -> &dyn Module {
+        &self.discriminator
+    }
+
+    fn critic_features(&self, x: &Tensor, labels: Option<&[usize]>) -> Tensor {
         let n = x.shape()[0];
         let labels = required(labels, n);
         let maps = self.discriminator.label_map.lookup(labels).reshape(&[n, 1, 28, 28]);
         let joint = Tensor::concat(&[x, &maps], 1); // [N, 2, 28, 28]
-        self.discriminator.head.forward(&self.discriminator.features.forward(&joint)).flatten(0)
+        self.discriminator.features.forward(&joint)
+    }
+
+    fn critic_head(&self, features: &Tensor, _labels: Option<&[usize]>) -> Tensor {
+        self.discriminator.head.forward(features).flatten(0)
     }
 }

@@ -6,11 +6,13 @@
 //! benchmark and the main example use it, so it is exactly as specified), and
 //! `classic64`, the paper's 64x64 network for image folders.
 
-use super::GanModel;
+use super::{CriticNorm, GanModel, SplitCritic};
+use crate::gan::family::Sampler;
 use crate::nn::init::normal_;
 use crate::nn::WeightLayer;
 use crate::nn::{
-    BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, Layer, LeakyRelu, Linear, Module, Relu, Reshape, Sequential, Tanh,
+    BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, Layer, LayerNorm, LeakyRelu, Linear, Module, Relu, Reshape,
+    Sequential, Tanh,
 };
 use crate::Tensor;
 use rand::Rng;
@@ -20,21 +22,22 @@ pub const LATENT: usize = 100;
 
 pub struct Dcgan {
     generator: Sequential,
-    discriminator: Sequential,
+    discriminator: SplitCritic,
 }
 
 impl Dcgan {
     /// dcgan28. G: z (100) -> Linear(100, 128*7*7) -> [N,128,7,7] -> BN -> ReLU
     /// -> ConvT(128, 64, k4 s2 p1) -> BN -> ReLU -> ConvT(64, 1, k4 s2 p1) -> tanh: [N,1,28,28].
     /// D: Conv(1, 64, k4 s2 p1) -> LReLU(0.2) -> Conv(64, 128, k4 s2 p1) -> BN -> LReLU(0.2)
-    /// -> flatten -> Linear(6272, 1).
-    pub fn mnist28(rng: &mut impl Rng) -> Dcgan {
-        let discriminator = features28(1, rng).push(Linear::new(128 * 7 * 7, 1, rng));
-        Dcgan { generator: generator28(LATENT, rng), discriminator }
+    /// -> flatten -> Linear(6272, 1). A penalised critic has layer norm in place of BN.
+    pub fn mnist28(norm: CriticNorm, rng: &mut impl Rng) -> Dcgan {
+        let features = features28(1, norm, rng);
+        let head = Sequential::new().push(Linear::new(128 * 7 * 7, 1, rng));
+        Dcgan { generator: generator28(LATENT, rng), discriminator: SplitCritic { features, head } }
     }
 
     /// The paper's 64x64 network with 64 feature maps at the finest level.
-    pub fn classic64(channels: usize, rng: &mut impl Rng) -> Dcgan {
+    pub fn classic64(channels: usize, norm: CriticNorm, rng: &mut impl Rng) -> Dcgan {
         let mut generator = Sequential::new().push(Reshape::new(&[LATENT, 1, 1]));
         // 1x1 -> 4x4 -> 8x8 -> 16x16 -> 32x32, halving the maps as the size doubles.
         let widths = [LATENT, 512, 256, 128, 64];
@@ -48,15 +51,14 @@ impl Dcgan {
         let generator = generator.push(conv_t(64, channels, 4, 2, 1, rng)).push(Tanh);
 
         // 64x64 -> 32 -> 16 -> 8 -> 4, then a 4x4 convolution to one logit.
-        let mut discriminator = Sequential::new().push(conv(channels, 64, 4, 2, 1, rng)).push(LeakyRelu(0.2));
-        for pair in [64, 128, 256, 512].windows(2) {
-            discriminator = discriminator
-                .push(conv(pair[0], pair[1], 4, 2, 1, rng))
-                .push(batch_norm(pair[1], rng))
-                .push(LeakyRelu(0.2));
+        let mut features = Sequential::new().push(conv(channels, 64, 4, 2, 1, rng)).push(LeakyRelu(0.2));
+        for (pair, size) in [64, 128, 256, 512].windows(2).zip([16, 8, 4]) {
+            features = features.push(conv(pair[0], pair[1], 4, 2, 1, rng));
+            features = push_critic_norm(features, norm, pair[1], size, rng).push(LeakyRelu(0.2));
         }
-        let discriminator = discriminator.push(conv(512, 1, 4, 1, 0, rng)).push(Flatten);
-        Dcgan { generator, discriminator }
+        let features = features.push(Flatten);
+        let head = Sequential::new().push(Reshape::new(&[512, 4, 4])).push(conv(512, 1, 4, 1, 0, rng)).push(Flatten);
+        Dcgan { generator, discriminator: SplitCritic { features, head } }
     }
 }
 
@@ -77,14 +79,10 @@ pub fn generator28(input: usize, rng: &mut impl Rng) -> Sequential {
 
 /// dcgan28's discriminator up to its flattened features [N, 6272], on
 /// images with `channels` channels (1, or 2 with the conditional GAN's label map).
-pub fn features28(channels: usize, rng: &mut impl Rng) -> Sequential {
-    Sequential::new()
-        .push(conv(channels, 64, 4, 2, 1, rng))
-        .push(LeakyRelu(0.2))
-        .push(conv(64, 128, 4, 2, 1, rng))
-        .push(batch_norm(128, rng))
-        .push(LeakyRelu(0.2))
-        .push(Flatten)
+pub fn features28(channels: usize, norm: CriticNorm, rng: &mut impl Rng) -> Sequential {
+    let layers =
+        Sequential::new().push(conv(channels, 64, 4, 2, 1, rng)).push(LeakyRelu(0.2)).push(conv(64, 128, 4, 2, 1, rng));
+    push_critic_norm(layers, norm, 128, 7, rng).push(LeakyRelu(0.2)).push(Flatten)
 }
 
 // DCGAN's initialisation: conv weights N(0, 0.02), batch-norm scales
@@ -115,13 +113,25 @@ fn batch_norm(channels: usize, rng: &mut impl Rng) -> BatchNorm2d {
     layer
 }
 
-impl GanModel for Dcgan {
+/// The critic's normalisation of `channels` maps of size x size: DCGAN's batch
+/// norm, or layer norm over [C, H, W] (Gulrajani et al.'s choice) when the
+/// critic's input gradient is penalised.
+fn push_critic_norm(
+    layers: Sequential,
+    norm: CriticNorm,
+    channels: usize,
+    size: usize,
+    rng: &mut impl Rng,
+) -> Sequential {
+    match norm {
+        CriticNorm::Batch => layers.push(batch_norm(channels, rng)),
+        CriticNorm::Layer => layers.push(LayerNorm::new(&[channels, size, size])),
+    }
+}
+
+impl Sampler for Dcgan {
     fn generator(&self) -> &dyn Module {
         &self.generator
-    }
-
-    fn discriminator(&self) -> &dyn Module {
-        &self.discriminator
     }
 
     fn latent_dim(&self) -> usize {
@@ -131,8 +141,18 @@ impl GanModel for Dcgan {
     fn generate(&self, z: &Tensor, _labels: Option<&[usize]>) -> Tensor {
         self.generator.forward(z)
     }
+}
 
-    fn discriminate(&self, x: &Tensor, _labels: Option<&[usize]>) -> Tensor {
-        self.discriminator.forward(x).flatten(0)
+impl GanModel for Dcgan {
+    fn discriminator(&self) -> &dyn Module {
+        &self.discriminator
+    }
+
+    fn critic_features(&self, x: &Tensor, _labels: Option<&[usize]>) -> Tensor {
+        self.discriminator.features(x)
+    }
+
+    fn critic_head(&self, features: &Tensor, _labels: Option<&[usize]>) -> Tensor {
+        self.discriminator.head(features)
     }
 }

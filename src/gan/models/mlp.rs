@@ -3,14 +3,15 @@
 //! the generator's output is unbounded; for images it ends in tanh and the
 //! pixels are flattened.
 
-use super::GanModel;
-use crate::nn::{LeakyRelu, Linear, Module, Relu, Sequential, Tanh};
+use super::{GanModel, SplitCritic};
+use crate::gan::family::Sampler;
+use crate::nn::{Layer, LeakyRelu, Linear, Module, Relu, Sequential, Tanh};
 use crate::Tensor;
 use rand::Rng;
 
 pub struct Mlp {
     generator: Sequential,
-    discriminator: Sequential,
+    discriminator: SplitCritic,
     latent: usize,
     item_shape: Vec<usize>,
 }
@@ -30,23 +31,20 @@ impl Mlp {
         if !points {
             generator = generator.push(Tanh);
         }
-        let discriminator = Sequential::new()
+        let features = Sequential::new()
             .push(Linear::new(out, hidden, rng))
             .push(LeakyRelu(0.2))
             .push(Linear::new(hidden, hidden, rng))
-            .push(LeakyRelu(0.2))
-            .push(Linear::new(hidden, 1, rng));
+            .push(LeakyRelu(0.2));
+        let head = Sequential::new().push(Linear::new(hidden, 1, rng));
+        let discriminator = SplitCritic { features, head };
         Mlp { generator, discriminator, latent, item_shape: item_shape.to_vec() }
     }
 }
 
-impl GanModel for Mlp {
+impl Sampler for Mlp {
     fn generator(&self) -> &dyn Module {
         &self.generator
-    }
-
-    fn discriminator(&self) -> &dyn Module {
-        &self.discriminator
     }
 
     fn latent_dim(&self) -> usize {
@@ -57,12 +55,20 @@ impl GanModel for Mlp {
         let n = z.shape()[0];
         let mut shape = vec![n];
         shape.extend_from_slice(&self.item_shape);
-        use crate::nn::Layer;
         self.generator.forward(z).reshape(&shape)
     }
+}
 
-    fn discriminate(&self, x: &Tensor, _labels: Option<&[usize]>) -> Tensor {
-        use crate::nn::Layer;
-        self.discriminator.forward(&x.flatten(1)).flatten(0)
+impl GanModel for Mlp {
+    fn discriminator(&self) -> &dyn Module {
+        &self.discriminator
+    }
+
+    fn critic_features(&self, x: &Tensor, _labels: Option<&[usize]>) -> Tensor {
+        self.discriminator.features(&x.flatten(1))
+    }
+
+    fn critic_head(&self, features: &Tensor, _labels: Option<&[usize]>) -> Tensor {
+        self.discriminator.head(features)
     }
 }

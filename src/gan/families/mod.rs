@@ -1,0 +1,56 @@
+//! The registry of families: the one place that maps a `--model` name to its
+//! code. A new family is a file here and a line in `build` and `sampler`.
+
+pub mod pair;
+
+use super::config::TrainConfig;
+use super::family::{Family, Sampler};
+use super::models;
+use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
+use crate::Tensor;
+
+/// Every `--model` name.
+pub const NAMES: [&str; 3] = ["mlp", "dcgan", "cgan"];
+
+/// What a family is built for: the shape of one example and its classes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataShape {
+    pub item_shape: Vec<usize>,
+    pub classes: Option<usize>,
+}
+
+/// The family `config.model` names, for data of `shape`, initialised from the config's seed.
+pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>, String> {
+    match config.model.as_str() {
+        "mlp" | "dcgan" | "cgan" => Ok(Box::new(pair::Pair::new(config, shape)?)),
+        other => Err(unknown(other)),
+    }
+}
+
+/// Only the generator of that family (what sampling from a checkpoint needs:
+/// no optimisers, no discriminator state, no data).
+pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sampler>, String> {
+    match config.model.as_str() {
+        "mlp" | "dcgan" | "cgan" => Ok(pair::Pair::model(config, shape)?),
+        other => Err(unknown(other)),
+    }
+}
+
+fn unknown(name: &str) -> String {
+    format!("unknown model {name:?}: use one of {}", NAMES.join(", "))
+}
+
+/// The image size and channels a family expects from an image folder.
+pub fn folder_image_size(model: &str) -> (u32, usize) {
+    models::folder_image_size(model)
+}
+
+/// The optimiser the config names, over `parameters`, at learning rate `lr`.
+pub fn optimizer(config: &TrainConfig, parameters: Vec<Tensor>, lr: f32) -> Box<dyn Optimizer> {
+    match config.optimizer.as_str() {
+        "rmsprop" => Box::new(RmsProp::new(parameters, lr)),
+        "sgd" => Box::new(Sgd::new(parameters, lr).momentum(config.beta1)),
+        // `TrainConfig::validate` admits only these three names.
+        _ => Box::new(Adam::new(parameters, lr).betas(config.beta1, config.beta2)),
+    }
+}

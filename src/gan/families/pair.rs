@@ -1,0 +1,162 @@
+//! One generator, one discriminator: Goodfellow et al.'s Algorithm 1 (k
+//! discriminator updates, then one generator update), generalised with the
+//! literature's knobs: any objective of `losses.rs`, TTUR learning rates,
+//! WGAN's clipping, WGAN-GP and R1 penalties, one-sided label smoothing,
+//! instance noise, feature matching and the latent prior. The MLP, DCGAN and
+//! conditional GAN are this family with different networks (`models/`).
+
+use crate::checkpoint::{Loader, Saver};
+use crate::gan::config::TrainConfig;
+use crate::gan::families::{optimizer, DataShape};
+use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
+use crate::gan::losses::Objective;
+use crate::gan::models::{self, CriticNorm, GanModel};
+use crate::gan::penalties::{annealed_sigma, feature_matching, gradient_penalty, instance_noise, r1_penalty};
+use crate::gan::prior::Prior;
+use crate::optim::{clip_weights, Optimizer};
+use crate::{no_grad, Tensor};
+use rand::Rng;
+
+pub struct Pair {
+    model: Box<dyn GanModel>,
+    objective: Objective,
+    prior: Prior,
+    opt_d: Box<dyn Optimizer>,
+    opt_g: Box<dyn Optimizer>,
+    config: TrainConfig,
+}
+
+impl Pair {
+    pub fn new(config: &TrainConfig, shape: &DataShape) -> Result<Pair, String> {
+        let model = Pair::networks(config, shape)?;
+        let opt_d = optimizer(config, model.discriminator().parameters(), config.lr_d);
+        let opt_g = optimizer(config, model.generator().parameters(), config.lr_g);
+        Ok(Pair {
+            model,
+            objective: config.objective()?,
+            prior: Prior::parse(&config.prior)?,
+            opt_d,
+            opt_g,
+            config: config.clone(),
+        })
+    }
+
+    /// The networks alone, seen as their generator.
+    pub fn model(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sampler>, String> {
+        Ok(Pair::networks(config, shape)?)
+    }
+
+    fn networks(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn GanModel>, String> {
+        let penalised = config.objective()? == Objective::WassersteinGp || config.r1_gamma > 0.0;
+        let norm = if penalised { CriticNorm::Layer } else { CriticNorm::Batch };
+        models::build(&config.model, &shape.item_shape, shape.classes, norm, config.seed)
+    }
+
+    fn random_labels(&self, n: usize, rng: &mut impl Rng) -> Option<Vec<usize>> {
+        let classes = self.model.classes()?;
+        Some((0..n).map(|_| rng.random_range(0..classes)).collect())
+    }
+
+    /// One discriminator update; returns its loss (on the GPU).
+    fn discriminator_step(&mut self, ctx: &mut StepContext) -> Tensor {
+        let config = &self.config;
+        let batch = ctx.data.next_batch(config.batch);
+        let labels = batch.labels.as_deref();
+        let z = self.prior.sample(config.batch, self.model.latent_dim(), ctx.rng);
+        // The generator's output is a constant here: no gradient flows into G.
+        // A conditional G draws the real batch's labels, so both halves of D's
+        // batch (and a gradient penalty's interpolates) share one set of labels.
+        let fake = no_grad(|| self.model.generate(&z, labels));
+        let sigma = annealed_sigma(config.instance_noise, ctx.step, ctx.total_steps);
+        let real = instance_noise(&batch.x, sigma, ctx.rng);
+        let fake = instance_noise(&fake, sigma, ctx.rng);
+        let d_real = self.model.discriminate(&real, labels);
+        let d_fake = self.model.discriminate(&fake, labels);
+        let mut loss = self.objective.d_loss_with_real_label(&d_real, &d_fake, config.real_label);
+        let critic = |x: &Tensor| self.model.discriminate(x, labels);
+        if self.objective == Objective::WassersteinGp {
+            loss = loss.add(&gradient_penalty(critic, &real, &fake, ctx.rng).mul_scalar(config.gp_lambda));
+        }
+        if config.r1_gamma > 0.0 {
+            loss = loss.add(&r1_penalty(critic, &real).mul_scalar(config.r1_gamma / 2.0));
+        }
+        let parameters = self.opt_d.parameters();
+        self.opt_d.zero_grad();
+        loss.backward_for(&parameters.iter().collect::<Vec<_>>());
+        self.opt_d.step();
+        if self.objective == Objective::Wasserstein {
+            clip_weights(&parameters, config.clip);
+        }
+        loss
+    }
+
+    /// One generator update; returns its loss (on the GPU).
+    fn generator_step(&mut self, ctx: &mut StepContext) -> Tensor {
+        let n = self.config.batch;
+        let z = self.prior.sample(n, self.model.latent_dim(), ctx.rng);
+        // D sees G's samples through the same instance noise as in its own
+        // step (Sønderby et al.): G is trained against the D it faces.
+        let sigma = annealed_sigma(self.config.instance_noise, ctx.step, ctx.total_steps);
+        let loss = if self.config.feature_matching {
+            // Salimans et al.: match the mean of D's last hidden features on a
+            // real batch (whose labels a conditional G draws, so both means
+            // are over the same classes).
+            let real = ctx.data.next_batch(n);
+            let labels = real.labels.as_deref();
+            let fake = instance_noise(&self.model.generate(&z, labels), sigma, ctx.rng);
+            let real_features = no_grad(|| self.model.critic_features(&real.x, labels));
+            feature_matching(&real_features, &self.model.critic_features(&fake, labels))
+        } else {
+            let labels = self.random_labels(n, ctx.rng);
+            let labels = labels.as_deref();
+            let fake = instance_noise(&self.model.generate(&z, labels), sigma, ctx.rng);
+            self.objective.g_loss(&self.model.discriminate(&fake, labels))
+        };
+        let parameters = self.opt_g.parameters();
+        self.opt_g.zero_grad();
+        // Only G's parameters: D's weight gradients are never computed.
+        loss.backward_for(&parameters.iter().collect::<Vec<_>>());
+        self.opt_g.step();
+        loss
+    }
+}
+
+impl Family for Pair {
+    /// `k` D updates, then one G update; logs the last D loss and the G loss.
+    fn step(&mut self, ctx: &mut StepContext) -> Losses {
+        let mut d_loss = self.discriminator_step(ctx);
+        for _ in 1..self.config.d_steps {
+            d_loss = self.discriminator_step(ctx);
+        }
+        let g_loss = self.generator_step(ctx);
+        vec![("d_loss", d_loss), ("g_loss", g_loss)]
+    }
+
+    fn sampler(&self) -> &dyn Sampler {
+        self.model.as_ref()
+    }
+
+    fn optimizers(&mut self) -> Vec<(Player, &mut dyn Optimizer)> {
+        vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
+    }
+
+    fn save_parts(&self, saver: Saver) -> Saver {
+        saver
+            .module("generator", self.model.generator())
+            .module("discriminator", self.model.discriminator())
+            .part("opt_g", self.opt_g.as_ref())
+            .part("opt_d", self.opt_d.as_ref())
+    }
+
+    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
+        loader
+            .module("generator", self.model.generator())
+            .module("discriminator", self.model.discriminator())
+            .part("opt_g", self.opt_g.as_mut())
+            .part("opt_d", self.opt_d.as_mut())
+    }
+
+    fn critic_on(&self, points: &Tensor) -> Option<Tensor> {
+        Some(self.model.discriminate(points, None))
+    }
+}
