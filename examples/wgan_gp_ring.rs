@@ -5,7 +5,8 @@
 //! Every `every` steps it prints
 //! - ||dD/dx_hat|| at fresh interpolates (mean and std): the penalty wants 1;
 //! - the penalty's share of the critic's weight gradient,
-//!   |grad lambda GP| / (|grad lambda GP| + |grad (E D(fake) - E D(real))|);
+//!   |grad lambda GP| / (|grad lambda GP| + |grad (E D(fake) - E D(real))|),
+//!   and the cosine between the two (-1: the penalty undoes the critic's step);
 //! - E D(real), E D(fake), and the critic loss E D(fake) - E D(real) + lambda GP;
 //! - the VEEGAN/PacGAN mode report on 2,500 generated points,
 //!
@@ -65,8 +66,8 @@ fn main() {
     std::fs::create_dir_all(&out).expect("run folder");
     println!("WGAN-GP on {dataset} x{scale}: lambda {lambda}, Adam({lr}, {beta1}, {beta2}), k {k}, batch {batch}, seed {seed}");
     println!(
-        "{:>6} {:>13} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8}",
-        "step", "|dD/dx_hat|", "GP share", "E D(r)", "E D(f)", "D loss", "modes", "quality"
+        "{:>6} {:>13} {:>9} {:>7} {:>9} {:>9} {:>9} {:>6} {:>8}",
+        "step", "|dD/dx_hat|", "GP share", "cosine", "E D(r)", "E D(f)", "D loss", "modes", "quality"
     );
 
     let model = models::build("mlp", &[2], None, seed).expect("the mlp model");
@@ -125,9 +126,11 @@ fn diagnose(
     let weights = model.discriminator().parameters();
     let weights: Vec<&Tensor> = weights.iter().collect();
     let scaled_penalty = gradient_penalty(critic, real, fake, rng).mul_scalar(lambda);
-    let w_grad = gradient_norm(&grad(&[&wasserstein], &weights, false));
-    let gp_grad = gradient_norm(&grad(&[&scaled_penalty], &weights, false));
-    let share = gp_grad / (gp_grad + w_grad).max(f32::MIN_POSITIVE);
+    let w_grad = grad(&[&wasserstein], &weights, false);
+    let gp_grad = grad(&[&scaled_penalty], &weights, false);
+    let (w_norm, gp_norm) = (dot(&w_grad, &w_grad).sqrt(), dot(&gp_grad, &gp_grad).sqrt());
+    let share = gp_norm / (gp_norm + w_norm).max(f32::MIN_POSITIVE);
+    let cosine = dot(&w_grad, &gp_grad) / (w_norm * gp_norm).max(f32::MIN_POSITIVE);
 
     let z = Tensor::randn_from(&[EVAL_POINTS, 2], rng);
     let generated: Vec<[f32; 2]> =
@@ -135,7 +138,7 @@ fn diagnose(
     let report = evaluate_modes(&generated, mixture);
     let (d_real, d_fake) = (d_real.item(), d_fake.item());
     println!(
-        "{step:>6} {norm_mean:>6.3}±{norm_std:<6.3} {share:>9.3} {d_real:>9.3} {d_fake:>9.3} {:>9.3} {:>6} {:>7.1}%",
+        "{step:>6} {norm_mean:>6.3}±{norm_std:<6.3} {share:>9.3} {cosine:>7.3} {d_real:>9.3} {d_fake:>9.3} {:>9.3} {:>6} {:>7.1}%",
         d_fake - d_real + lambda * penalty,
         report.modes_covered,
         100.0 * report.high_quality_fraction
@@ -173,8 +176,8 @@ fn mean_and_std(values: &[f32]) -> (f32, f32) {
     (mean, variance.sqrt())
 }
 
-/// The Euclidean norm of all the gradients together, as if one flat vector.
-fn gradient_norm(gradients: &[Tensor]) -> f32 {
-    let squares: Vec<Tensor> = gradients.iter().map(|g| g.mul(g).sum_all().reshape(&[1])).collect();
-    Tensor::concat(&squares.iter().collect::<Vec<_>>(), 0).to_vec().iter().sum::<f32>().sqrt()
+/// The dot product of two lists of gradients, as if each were one flat vector.
+fn dot(a: &[Tensor], b: &[Tensor]) -> f32 {
+    let products: Vec<Tensor> = a.iter().zip(b).map(|(a, b)| a.mul(b).sum_all().reshape(&[1])).collect();
+    Tensor::concat(&products.iter().collect::<Vec<_>>(), 0).to_vec().iter().sum()
 }
