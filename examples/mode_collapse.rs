@@ -8,7 +8,8 @@
 //! Pictures of each run (real points, generated points, D's output as a
 //! contour) go to runs/<ring|grid>-<loss>-seed<n>/samples/.
 //!
-//! Run: cargo run --release --example mode_collapse [steps] [ring|grid] [seeds] [loss,loss,...]
+//! Run: cargo run --release --example mode_collapse [steps] [ring|grid] [seed,seed,...] [label,label,...]
+//! (labels as in the table, e.g. "wgan-gp 0.1"; default: seed 0, every loss).
 
 use ganforge::gan::{TrainConfig, Trainer};
 
@@ -94,14 +95,17 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let steps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(2000);
     let dataset = args.next().unwrap_or_else(|| "ring".into());
-    let seeds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let seeds: Vec<u64> = match args.next() {
+        Some(list) => list.split(',').map(|s| s.parse().expect("seeds: a comma-separated list of numbers")).collect(),
+        None => vec![0],
+    };
     let only: Option<Vec<String>> = args.next().map(|list| list.split(',').map(String::from).collect());
-    println!("{dataset}, {steps} steps, mean over {seeds} seed(s)");
+    println!("{dataset}, {steps} steps, mean over seeds {seeds:?}");
     println!("{:<12} {:>6} {:>14}   per seed (modes)", "loss", "modes", "high quality");
     for settings in SETTINGS.iter().filter(|s| only.as_ref().is_none_or(|only| only.iter().any(|l| l == s.label))) {
         let mut modes = Vec::new();
         let mut quality = 0.0;
-        for seed in 0..seeds {
+        for &seed in &seeds {
             let config = TrainConfig {
                 model: "mlp".into(),
                 loss: settings.loss.into(),
@@ -129,7 +133,7 @@ fn main() {
                     let report =
                         trainer.history.iter().rev().find_map(|row| row.modes.clone()).expect("a final evaluation");
                     modes.push(report.modes_covered);
-                    quality += report.high_quality_fraction / seeds as f32;
+                    quality += report.high_quality_fraction / seeds.len() as f32;
                 }
                 Err(e) => {
                     println!("  {} seed {seed}: {e}", settings.label);
@@ -137,7 +141,7 @@ fn main() {
                 }
             }
         }
-        let mean_modes = modes.iter().sum::<usize>() as f32 / seeds as f32;
+        let mean_modes = modes.iter().sum::<usize>() as f32 / seeds.len() as f32;
         println!("{:<12} {mean_modes:>6.1} {:>13.1}%   {modes:?}", settings.label, 100.0 * quality);
     }
 }
