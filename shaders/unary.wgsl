@@ -44,6 +44,14 @@ fn signed_pow(v: vec4<f32>, a: f32) -> vec4<f32> {
     return pow(v, vec4<f32>(a));
 }
 
+// log(1 + e) for e in [0, 1]. Below 0.01 the series e - e^2/2 + e^3/3 (error
+// under e^4/4): there 1 + e would round away most of e's digits, and below
+// 6e-8 all of them, so softplus(-20) would come out as 0 instead of 2e-9.
+fn log1p_unit(e: vec4<f32>) -> vec4<f32> {
+    let series = e * (ONE - e * (vec4<f32>(0.5) - e / 3.0));
+    return select(log(ONE + e), series, e < vec4<f32>(0.01));
+}
+
 fn apply(op: u32, v: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
     switch op {
         case 0u: { return -v; }                                          // neg
@@ -58,7 +66,7 @@ fn apply(op: u32, v: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
             let e = exp(-2.0 * abs(v));
             return sign(v) * (ONE - e) / (ONE + e);
         }
-        case 9u: { return max(v, ZERO) + log(ONE + exp(-abs(v))); }     // softplus, stable
+        case 9u: { return max(v, ZERO) + log1p_unit(exp(-abs(v))); }    // softplus, stable
         case 10u: { return signed_pow(v, alpha); }                       // powf
         case 11u: { return alpha * v + beta; }                           // affine (scalar add/mul)
         case 12u: { return clamp(v, vec4<f32>(alpha), vec4<f32>(beta)); } // clamp

@@ -50,6 +50,18 @@ fn stable_functions_do_not_overflow() {
     assert_close(&x.softplus().to_vec(), &[0.0, 0.0, std::f64::consts::LN_2, 90.0, 200.0], 1e-6, 1e-7);
 }
 
+/// softplus(x) = log(1 + e^x) is e^x (1 - e^x / 2 ...) for very negative x:
+/// relative accuracy there is what f-GAN's conjugates divide by, so 0 is wrong.
+#[test]
+fn softplus_keeps_its_relative_accuracy_far_below_zero() {
+    let inputs = [-5.0f32, -10.0, -20.0, -50.0, -80.0];
+    let got = Tensor::from_vec(inputs.to_vec(), &[inputs.len()]).softplus().to_vec();
+    for (&x, &y) in inputs.iter().zip(&got) {
+        let want = f64::from(x).exp().ln_1p();
+        assert!((f64::from(y) - want).abs() <= 1e-5 * want, "softplus({x}) = {y}, want {want}");
+    }
+}
+
 type Binary = fn(&Tensor, &Tensor) -> Tensor;
 type Reference = fn(f64, f64) -> f64;
 

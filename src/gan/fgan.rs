@@ -25,6 +25,9 @@ pub enum Divergence {
     SquaredHellinger,
     Jeffrey,
     JensenShannon,
+    /// Jensen-Shannon with the mixture weighted pi : 1 - pi, 0 < pi < 1:
+    /// pi KL(P || M) + (1 - pi) KL(Q || M) with M = pi P + (1 - pi) Q.
+    JensenShannonWeighted(f32),
     /// The original GAN's objective: 2 JS(P || Q) - log 4.
     Gan,
     /// Amari's alpha-divergence, alpha not 0 or 1.
@@ -32,8 +35,9 @@ pub enum Divergence {
 }
 
 impl Divergence {
-    /// Every divergence of the table, with alpha = 0.5 standing for the alpha family.
-    pub const ALL: [Divergence; 10] = [
+    /// Every row of the paper's table: pi = 0.25 stands for the weighted
+    /// Jensen-Shannon family and alpha = 0.5 for the alpha family.
+    pub const ALL: [Divergence; 11] = [
         Divergence::TotalVariation,
         Divergence::KullbackLeibler,
         Divergence::ReverseKullbackLeibler,
@@ -42,12 +46,18 @@ impl Divergence {
         Divergence::SquaredHellinger,
         Divergence::Jeffrey,
         Divergence::JensenShannon,
+        Divergence::JensenShannonWeighted(0.25),
         Divergence::Gan,
         Divergence::Alpha(0.5),
     ];
 
-    /// The name used on the command line (`f:kl`, `f:alpha=0.5`, ...).
+    /// The name used on the command line (`f:kl`, `f:alpha=0.5`,
+    /// `f:js-weighted=0.25`, ...).
     pub fn parse(name: &str) -> Option<Divergence> {
+        if let Some(pi) = name.strip_prefix("js-weighted=") {
+            let pi: f32 = pi.parse().ok()?;
+            return (pi > 0.0 && pi < 1.0).then_some(Divergence::JensenShannonWeighted(pi));
+        }
         Some(match name {
             "tv" | "total-variation" => Divergence::TotalVariation,
             "kl" => Divergence::KullbackLeibler,
@@ -79,6 +89,10 @@ impl Divergence {
             Divergence::SquaredHellinger => (u.sqrt() - 1.0).powi(2),
             Divergence::Jeffrey => (u - 1.0) * u.ln(),
             Divergence::JensenShannon => -(u + 1.0) * ((1.0 + u) / 2.0).ln() + u * u.ln(),
+            Divergence::JensenShannonWeighted(pi) => {
+                let (pi, mixture) = (f64::from(pi), 1.0 - f64::from(pi) + f64::from(pi) * u);
+                pi * u * u.ln() - mixture * mixture.ln()
+            }
             Divergence::Gan => u * u.ln() - (u + 1.0) * (u + 1.0).ln(),
             Divergence::Alpha(a) => {
                 let a = f64::from(a);
@@ -87,7 +101,8 @@ impl Divergence {
         }
     }
 
-    /// The output activation g_f: maps the critic's raw output into dom f*.
+    /// The output activation g_f: maps the critic's raw output onto the range
+    /// of f', where the optimal critic T* = f'(p/q) lives (inside dom f*).
     pub fn activation(&self, v: &Tensor) -> Tensor {
         match *self {
             Divergence::TotalVariation => v.tanh().mul_scalar(0.5),
@@ -95,12 +110,18 @@ impl Divergence {
             Divergence::ReverseKullbackLeibler => v.neg().exp().neg(),
             Divergence::NeymanChiSquared | Divergence::SquaredHellinger => v.neg().exp().neg().add_scalar(1.0),
             Divergence::JensenShannon => v.neg().softplus().neg().add_scalar(LN_2),
+            // f'(u) = pi log(u / (1 - pi + pi u)) < -pi log pi.
+            Divergence::JensenShannonWeighted(pi) => v.neg().softplus().neg().add_scalar(-pi * pi.ln()),
             Divergence::Gan => v.neg().softplus().neg(),
-            Divergence::Alpha(a) => v.neg().softplus().neg().add_scalar(1.0 / (1.0 - a)),
+            // f'(u) = (u^(a-1) - 1) / (a - 1) is below 1/(1-a) for a < 1 (the
+            // paper's row) and above it for a > 1.
+            Divergence::Alpha(a) if a < 1.0 => v.neg().softplus().neg().add_scalar(1.0 / (1.0 - a)),
+            Divergence::Alpha(a) => v.softplus().add_scalar(1.0 / (1.0 - a)),
         }
     }
 
-    /// The Fenchel conjugate f*(t), literally as in the table (t in dom f*).
+    /// The Fenchel conjugate f*(t) of the table (t in dom f*); Jeffrey's is
+    /// rewritten in log space, same value.
     pub fn conjugate(&self, t: &Tensor) -> Tensor {
         match *self {
             Divergence::TotalVariation => t.clone(),
@@ -109,11 +130,19 @@ impl Divergence {
             Divergence::PearsonChiSquared => t.mul(t).mul_scalar(0.25).add(t),
             Divergence::NeymanChiSquared => t.neg().add_scalar(1.0).sqrt().mul_scalar(-2.0).add_scalar(2.0),
             Divergence::SquaredHellinger => t.div(&t.neg().add_scalar(1.0)),
+            // The table's W(e^(1-t)) + 1/W(e^(1-t)) + t - 2; with s = log W(e^(1-t)),
+            // s + e^s = 1 - t turns it into e^-s - s - 1, which never forms
+            // e^(1-t) (it overflows f32 below t = -87).
             Divergence::Jeffrey => {
-                let w = t.neg().add_scalar(1.0).exp().lambert_w();
-                w.add(&w.powf(-1.0)).add(t).sub_scalar(2.0)
+                let s = t.neg().add_scalar(1.0).log_lambert_w_of_exp();
+                s.neg().exp().sub(&s).sub_scalar(1.0)
             }
             Divergence::JensenShannon => t.exp().neg().add_scalar(2.0).log().neg(),
+            // (1 - pi) log((1 - pi) / (1 - pi e^(t / pi))).
+            Divergence::JensenShannonWeighted(pi) => {
+                let denominator = t.div_scalar(pi).exp().mul_scalar(-pi).add_scalar(1.0);
+                denominator.log().neg().add_scalar((1.0 - pi).ln()).mul_scalar(1.0 - pi)
+            }
             Divergence::Gan => t.exp().neg().add_scalar(1.0).log().neg(),
             Divergence::Alpha(a) => {
                 t.mul_scalar(a - 1.0).add_scalar(1.0).powf(a / (a - 1.0)).sub_scalar(1.0).div_scalar(a)
@@ -133,10 +162,19 @@ impl Divergence {
             Divergence::SquaredHellinger => v.exp().sub_scalar(1.0),
             Divergence::Jeffrey => self.conjugate(v),
             Divergence::JensenShannon => v.softplus().sub_scalar(LN_2),
+            // pi e^(t/pi) = e^(-a) with a = softplus(-v) / pi, so
+            // f* = (1 - pi) (log(1 - pi) - log(1 - e^-a)).
+            Divergence::JensenShannonWeighted(pi) => {
+                let a = v.neg().softplus().div_scalar(pi);
+                log_one_minus_exp_neg(&a).neg().add_scalar((1.0 - pi).ln()).mul_scalar(1.0 - pi)
+            }
             Divergence::Gan => v.softplus(),
-            // t (a - 1) + 1 = (1 - a) softplus(-v) for t = 1/(1-a) - softplus(-v).
+            // t (a - 1) + 1 = (1 - a) softplus(-v) for t = 1/(1-a) - softplus(-v) (a < 1),
+            // and (a - 1) softplus(v) for t = 1/(1-a) + softplus(v) (a > 1).
             Divergence::Alpha(a) => {
-                v.neg().softplus().mul_scalar(1.0 - a).powf(a / (a - 1.0)).sub_scalar(1.0).div_scalar(a)
+                let base =
+                    if a < 1.0 { v.neg().softplus().mul_scalar(1.0 - a) } else { v.softplus().mul_scalar(a - 1.0) };
+                base.powf(a / (a - 1.0)).sub_scalar(1.0).div_scalar(a)
             }
         }
     }
@@ -146,4 +184,15 @@ impl Divergence {
     pub fn lower_bound(&self, real: &Tensor, fake: &Tensor) -> Tensor {
         self.activation(real).mean_all().sub(&self.conjugate_of_activation(fake).mean_all())
     }
+}
+
+/// log(1 - e^-a) for a > 0. Below a = 0.01 it is log a - a/2 + a^2/24 (the
+/// series of log((1 - e^-a) / a), error under a^4 / 2880), because 1 - e^-a
+/// rounds to 0 in f32 once a < 6e-8. The other branch sees a clamped to 0.01,
+/// so neither branch of the `where_` makes an infinite gradient.
+fn log_one_minus_exp_neg(a: &Tensor) -> Tensor {
+    let small = a.lt(&Tensor::scalar(0.01));
+    let series = a.log().sub(&a.mul_scalar(0.5)).add(&a.mul(a).div_scalar(24.0));
+    let direct = a.clamp(0.01, f32::MAX).neg().exp().neg().add_scalar(1.0).log();
+    small.where_(&series, &direct)
 }

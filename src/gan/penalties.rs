@@ -15,11 +15,11 @@ fn input_gradient_sq_norms(critic: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Te
     dx.mul(&dx).flatten(1).sum(&[1], false) // [N]
 }
 
-/// WGAN-GP (Gulrajani et al., 2017): E[(||dD/dx_hat|| - 1)^2] at random
-/// interpolates x_hat = e x_real + (1 - e) x_fake, e ~ U[0, 1] per sample.
-/// Multiply by lambda (10 in the paper) and add to the critic's loss. A tiny
-/// 1e-12 inside the square root keeps its gradient finite at a zero gradient.
-pub fn gradient_penalty(
+/// ||dD/dx_hat|| at random interpolates x_hat = e x_real + (1 - e) x_fake,
+/// e ~ U[0, 1] per sample: the points where WGAN-GP asks for a unit gradient.
+/// Returns [N]. A tiny 1e-12 inside the square root keeps its gradient finite
+/// at a zero gradient.
+pub fn interpolate_gradient_norms(
     critic: impl Fn(&Tensor) -> Tensor,
     real: &Tensor,
     fake: &Tensor,
@@ -28,7 +28,7 @@ pub fn gradient_penalty(
     assert_eq!(
         real.shape(),
         fake.shape(),
-        "gradient_penalty: real batch {:?} and fake batch {:?} differ",
+        "interpolate_gradient_norms: real batch {:?} and fake batch {:?} differ",
         real.shape(),
         fake.shape()
     );
@@ -36,8 +36,19 @@ pub fn gradient_penalty(
     mix_shape[0] = real.shape()[0];
     let e = Tensor::rand_from(&mix_shape, rng);
     let x_hat = e.mul(&real.detach()).add(&e.neg().add_scalar(1.0).mul(&fake.detach()));
-    let norms = input_gradient_sq_norms(critic, &x_hat).add_scalar(1e-12).sqrt();
-    norms.sub_scalar(1.0).powf(2.0).mean_all()
+    input_gradient_sq_norms(critic, &x_hat).add_scalar(1e-12).sqrt()
+}
+
+/// WGAN-GP (Gulrajani et al., 2017): E[(||dD/dx_hat|| - 1)^2] at the random
+/// interpolates of `interpolate_gradient_norms`. Multiply by lambda (10 in
+/// the paper) and add to the critic's loss.
+pub fn gradient_penalty(
+    critic: impl Fn(&Tensor) -> Tensor,
+    real: &Tensor,
+    fake: &Tensor,
+    rng: &mut impl Rng,
+) -> Tensor {
+    interpolate_gradient_norms(critic, real, fake, rng).sub_scalar(1.0).powf(2.0).mean_all()
 }
 
 /// R1 (Mescheder et al., 2018): E[||dD/dx||^2] on real data. The paper's

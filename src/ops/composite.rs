@@ -59,3 +59,30 @@ impl Tensor {
         })
     }
 }
+
+impl Tensor {
+    /// log W(e^y) for any real y: the s with s + e^s = y (w = e^s solves
+    /// w e^w = e^y). Lambert's W of e^y itself overflows f32 once y > 88;
+    /// in log space it never does. (Jeffrey's f-GAN conjugate needs it.)
+    ///
+    /// Forward: Newton's iteration on s + e^s - y, which is increasing and
+    /// convex, from s = log(softplus(y)) (exact in both tails: s ~ y for
+    /// y -> -inf, s ~ log y for y -> inf; y is clamped at -80 there so the
+    /// start stays finite, and the first step then lands on s = y). Eight
+    /// steps reach f32 precision. The gradient comes from
+    /// ds/dy = 1 / (1 + e^s) = sigmoid(-s), written with differentiable ops
+    /// so it can be differentiated again.
+    pub fn log_lambert_w_of_exp(&self) -> Tensor {
+        let s = crate::autograd::no_grad(|| {
+            let mut s = self.clamp(-80.0, f32::MAX).softplus().log();
+            for _ in 0..8 {
+                let es = s.exp();
+                s = s.sub(&s.add(&es).sub(self).div(&es.add_scalar(1.0)));
+            }
+            s
+        });
+        Tensor::with_node(s.shared_storage(), self.shape().to_vec(), "log_lambert_w_of_exp", &[self], |_, s, g| {
+            vec![Some(g.mul(&s.neg().sigmoid()))]
+        })
+    }
+}
