@@ -126,7 +126,7 @@ fn main() {
                 out: format!("runs/{dataset}-{}-seed{seed}", settings.label.replace(' ', "-")).into(),
                 ..TrainConfig::default()
             };
-            let mut trainer = Trainer::new(config).unwrap_or_else(|e| panic!("{e}"));
+            let mut trainer = Trainer::overwrite(config).unwrap_or_else(|e| panic!("{e}"));
             // A run that diverged scores 0 modes and 0% high quality.
             match trainer.run(|_| {}) {
                 Ok(()) => {

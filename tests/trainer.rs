@@ -338,12 +338,15 @@ fn config_text_round_trips() {
 
 #[test]
 fn each_loss_starts_from_its_papers_settings() {
-    let wgan = TrainConfig::for_loss("wgan");
+    let wgan = TrainConfig::for_loss("wgan", "mnist5k");
     assert_eq!((wgan.optimizer.as_str(), wgan.lr_d, wgan.d_steps, wgan.clip), ("rmsprop", 5e-5, 5, 0.01));
-    let gp = TrainConfig::for_loss("wgan-gp");
+    let gp = TrainConfig::for_loss("wgan-gp", "mnist5k");
     assert_eq!((gp.optimizer.as_str(), gp.lr_d, gp.beta1, gp.beta2, gp.d_steps), ("adam", 1e-4, 0.0, 0.9, 5));
     assert_eq!(gp.gp_lambda, 10.0);
-    let ns = TrainConfig::for_loss("ns");
+    // On the 2D mixtures, the measured choice (see `TrainConfig::for_loss`).
+    let toy = TrainConfig::for_loss("wgan-gp", "ring");
+    assert_eq!((toy.gp_lambda, toy.beta1, toy.d_steps), (0.1, 0.5, 5));
+    let ns = TrainConfig::for_loss("ns", "mnist5k");
     assert_eq!((ns.lr_d, ns.beta1, ns.beta2, ns.d_steps), (2e-4, 0.5, 0.999, 1));
 }
 
@@ -363,7 +366,7 @@ fn the_uniform_prior_fills_the_cube_evenly() {
 fn a_penalised_critic_has_no_batch_norm() {
     let shape = DataShape { item_shape: vec![1, 28, 28], classes: None };
     for (loss, batch_free) in [("wgan-gp", true), ("ns", false)] {
-        let family = families::build(&TrainConfig::for_loss(loss), &shape).unwrap();
+        let family = families::build(&TrainConfig::for_loss(loss, "mnist5k"), &shape).unwrap();
         let x = Tensor::randn(&[4, 1, 28, 28], 2);
         let whole = family.critic_on(&x).unwrap().to_vec()[0];
         let alone = family.critic_on(&x.narrow(0, 0, 2)).unwrap().to_vec()[0];

@@ -50,7 +50,7 @@ struct TrainArgs {
     /// mlp, dcgan or cgan
     #[arg(long, default_value = "dcgan")]
     model: String,
-    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>)
+    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>)
     #[arg(long, default_value = "ns")]
     loss: String,
     /// mnist5k (embedded), mnist:<images idx file>, folder:<dir>, ring or grid
@@ -68,7 +68,7 @@ struct TrainArgs {
     lr_d: Option<f32>,
     #[arg(long, allow_hyphen_values = true)]
     lr_g: Option<f32>,
-    /// Adam's beta1 (default: 0.5; 0 for wgan-gp)
+    /// Adam's beta1 (default: 0.5; 0 for wgan-gp on images)
     #[arg(long, allow_hyphen_values = true)]
     beta1: Option<f32>,
     /// Adam's beta2 (default: 0.999; 0.9 for wgan-gp)
@@ -83,7 +83,7 @@ struct TrainArgs {
     /// WGAN's weight-clipping bound
     #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
     clip: f32,
-    /// WGAN-GP's penalty weight
+    /// WGAN-GP's penalty weight (default: 10; 0.1 on the 2D ring and grid)
     #[arg(long, allow_hyphen_values = true)]
     gp_lambda: Option<f32>,
     /// R1 penalty weight gamma (0: off)
@@ -187,7 +187,7 @@ fn default_train_args() -> TrainArgs {
 impl TrainArgs {
     /// The run's config: the loss's paper defaults, then the flags given.
     fn config(&self) -> TrainConfig {
-        let paper = TrainConfig::for_loss(&self.loss);
+        let paper = TrainConfig::for_loss(&self.loss, &self.dataset);
         let lr_d = self.lr_d.or(self.lr).unwrap_or(paper.lr_d);
         let lr_g = self.lr_g.or(self.lr).unwrap_or(paper.lr_g);
         let dataset_name = self.dataset.split([':', '/']).next_back().unwrap_or("data").to_string();

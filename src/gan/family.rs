@@ -77,8 +77,8 @@ pub trait Family {
     /// The same parts, to be restored.
     fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a>;
 
-    /// The discriminator's output on points [N, 2], drawn under the 2D
-    /// scatter plots; None for families without a single critic.
+    /// The discriminator's output on points [N, 2], mapped to [0, 1] for
+    /// drawing under the 2D scatter plots; None for families without a single critic.
     fn critic_on(&self, _points: &Tensor) -> Option<Tensor> {
         None
     }

@@ -581,7 +581,7 @@ pub fn save_images(images: &Tensor, per_row: usize, path: &Path) -> Result<(), T
     Ok(grid::save_grid(&images.to_vec(), *n, *c, *h, *w, per_row, path)?)
 }
 
-/// D's output, squashed to (0, 1) with a sigmoid, on a 128 x 128 lattice over
+/// D's output, mapped to [0, 1] by the family, on a 128 x 128 lattice over
 /// `bounds`, computed in one batch; looked up per pixel by the scatter plot.
 struct Field {
     values: Vec<f32>,
@@ -602,7 +602,7 @@ impl Trainer {
             }
         }
         let grid = Tensor::from_vec(points, &[LATTICE * LATTICE, 2]);
-        let values = no_grad(|| self.family.critic_on(&grid).map(|d| d.sigmoid()))?.to_vec();
+        let values = no_grad(|| self.family.critic_on(&grid))?.to_vec();
         Some(Field { values, bounds })
     }
 }

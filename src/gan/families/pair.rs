@@ -156,7 +156,17 @@ impl Family for Pair {
             .part("opt_d", self.opt_d.as_mut())
     }
 
+    /// A logistic D's probability sigmoid(logit); any other critic's score
+    /// stretched to [0, 1] over the points (a Wasserstein critic's score has
+    /// no scale of its own, and a sigmoid of it would saturate).
     fn critic_on(&self, points: &Tensor) -> Option<Tensor> {
-        Some(self.model.discriminate(points, None))
+        let score = self.model.discriminate(points, None);
+        Some(match self.objective {
+            Objective::Minimax | Objective::NonSaturating => score.sigmoid(),
+            _ => {
+                let (low, high) = (score.neg().max_all().neg(), score.max_all());
+                score.sub(&low).div(&high.sub(&low).add_scalar(1e-12))
+            }
+        })
     }
 }
