@@ -15,7 +15,7 @@ use crate::tensor::Tensor;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// Step and tolerances: an element passes when
-/// |analytic - numeric| <= atol + rtol * |numeric|.
+/// |analytic - numeric| <= atol + rtol * |numeric| (so never when either is NaN).
 #[derive(Clone, Copy, Debug)]
 pub struct Tolerance {
     pub step: f32,
@@ -87,7 +87,9 @@ pub fn gradcheck_with(f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor], tolera
             let h = f64::from(plus[i][j]) - f64::from(minus[i][j]);
             let numeric = (weighted_sum(&plus) - weighted_sum(&minus)) / h;
             let got = f64::from(analytic[i][j]);
-            if (got - numeric).abs() > tolerance.atol + tolerance.rtol * numeric.abs() {
+            // Written so that a NaN on either side fails: every comparison with NaN is false.
+            let within = (got - numeric).abs() <= tolerance.atol + tolerance.rtol * numeric.abs();
+            if !within {
                 return Err(format!(
                     "gradient of input {i} (shape {:?}) at element {j}: autograd {got:.6}, finite differences {numeric:.6}",
                     shapes[i]

@@ -293,7 +293,7 @@ fn conv2d_gradients() {
 #[test]
 fn conv_transpose2d_gradients() {
     let o = options(2, (1, 0), 1, 2);
-    let x = tensor(&[1, 2, 3, 2], -1.0, 1.0, 6);
+    let x = tensor(&[2, 2, 3, 2], -1.0, 1.0, 6);
     let w = tensor(&[2, 1, 3, 2], -1.0, 1.0, 7);
     let b = tensor(&[2], -1.0, 1.0, 8);
     check("conv_transpose2d", gradcheck(|t| conv_transpose2d(&t[0], &t[1], Some(&t[2]), o, (1, 0)), &[x, w, b]));
@@ -302,19 +302,21 @@ fn conv_transpose2d_gradients() {
 #[test]
 fn conv2d_weight_gradients() {
     let o = options(2, (1, 1), 1, 1);
-    let x = tensor(&[1, 2, 5, 4], -1.0, 1.0, 9);
-    let dy = tensor(&[1, 2, 3, 2], -1.0, 1.0, 10);
+    let x = tensor(&[2, 2, 5, 4], -1.0, 1.0, 9);
+    let dy = tensor(&[2, 2, 3, 2], -1.0, 1.0, 10);
     check("conv2d_weight", gradcheck(|t| conv2d_weight(&t[0], &t[1], (3, 3), o), &[x, dy]));
 }
 
 #[test]
 fn conv_second_derivatives() {
     // Squared outputs make the second derivatives depend on both arguments.
+    // Batch 2 here and in the two tests above: the weight gradient sums over
+    // the batch, and with one sample a missing sum would not show.
     let o = options(2, (1, 1), 1, 1);
-    let x = tensor(&[1, 2, 4, 3], -1.0, 1.0, 11);
+    let x = tensor(&[2, 2, 4, 3], -1.0, 1.0, 11);
     let w = tensor(&[2, 2, 2, 2], -1.0, 1.0, 12);
     check("conv2d", gradgradcheck(|t| conv2d(&t[0], &t[1], None, o).powf(2.0), &[x, w]));
-    let x = tensor(&[1, 2, 2, 3], -1.0, 1.0, 13);
+    let x = tensor(&[2, 2, 2, 3], -1.0, 1.0, 13);
     let w = tensor(&[2, 1, 3, 2], -1.0, 1.0, 14);
     check("conv_transpose2d", gradgradcheck(|t| conv_transpose2d(&t[0], &t[1], None, o, (1, 0)).powf(2.0), &[x, w]));
 }

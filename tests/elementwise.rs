@@ -97,6 +97,12 @@ fn broadcast_reference(a: &Tensor, b: &Tensor, out_shape: &[usize], f: fn(f64, f
         .collect()
 }
 
+/// Seeded values in [lo, hi) rounded to the nearest multiple of 0.5.
+fn halves(shape: &[usize], lo: f32, hi: f32, seed: u64) -> Tensor {
+    let rounded = values(shape.iter().product(), lo, hi, seed).iter().map(|v| (2.0 * v).round() / 2.0).collect();
+    Tensor::from_vec(rounded, shape)
+}
+
 #[test]
 fn binary_ops_broadcast_on_every_axis() {
     // (a, b, result): broadcasting along each axis in turn, leading axes, and both sides at once.
@@ -111,13 +117,12 @@ fn binary_ops_broadcast_on_every_axis() {
         (&[33, 65], &[], &[33, 65]),
     ];
     for (k, &(sa, sb, so)) in cases.iter().enumerate() {
-        let a = tensor(sa, -2.0, 2.0, 10 + k as u64);
-        // Some exact ties so the comparisons see equality too.
-        let b = if sb == sa {
-            a.mul_scalar(1.0).maximum(&tensor(sb, -2.0, 2.0, 20))
-        } else {
-            tensor(sb, 0.5, 2.0, 30 + k as u64)
-        };
+        // Multiples of 0.5 make exact ties common, so eq, ne, ge and le see
+        // equal pairs under every broadcast, not only some unequal ones.
+        let a = halves(sa, -2.0, 2.0, 10 + k as u64);
+        let b = halves(sb, 0.5, 2.0, 30 + k as u64);
+        let ties = broadcast_reference(&a, &b, so, |a, b| f64::from(a == b));
+        assert!(ties.contains(&1.0) && ties.contains(&0.0), "{sa:?} with {sb:?}: want equal and unequal pairs");
         for &(name, op, reference) in BINARY {
             let got = op(&a, &b);
             assert_eq!(got.shape(), so, "{name} {sa:?} with {sb:?}");
@@ -153,10 +158,21 @@ fn operators_are_the_named_ops() {
 
 #[test]
 fn large_tensors_spill_the_grid_into_y() {
-    // 65535 workgroups x 256 threads is the most one grid row covers.
+    // 65535 workgroups x 256 threads is the most one grid row covers, with one
+    // element per thread as in the broadcasting kernel ([rows, 8] + [8]). A ramp
+    // restarting every 2^20 (exact in f32) tells every element apart, so a
+    // spilled row that reads or writes the wrong place shows in its tail.
+    let (cols, period) = (8, 1 << 20);
     let n = 65535 * 256 + 1000;
-    let x = Tensor::full(&[n], 2.0).add_scalar(1.0);
-    let tail = x.narrow(0, n - 3, n).to_vec();
-    assert_eq!(tail, vec![3.0; 3]);
-    assert_eq!(x.sum_all().item(), 3.0 * n as f32);
+    let ramp: Vec<f32> = (0..n).map(|i| (i % period) as f32).collect();
+    let row = [0.25, -0.5, 1.0, 2.0, -4.0, 0.75, 3.0, -1.5];
+    let x = Tensor::from_slice(&ramp, &[n]);
+    let y = x.reshape(&[n / cols, cols]).add(&Tensor::from_slice(&row, &[cols]));
+    // The last 1000 elements of the first grid row and every spilled element.
+    let start = 65535 * 256 - 1000;
+    let tail = y.flatten(0).narrow(0, start, n).to_vec();
+    let want: Vec<f64> = (start..n).map(|i| f64::from(ramp[i]) + f64::from(row[i % cols])).collect();
+    assert_close(&tail, &want, 0.0, 0.0);
+    let sum: f64 = ramp.iter().map(|&v| f64::from(v)).sum();
+    assert_close(&[x.sum_all().item()], &[sum], 0.0, 1e-6);
 }

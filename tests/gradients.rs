@@ -46,13 +46,18 @@ fn unary_gradients() {
     check("clamp inside and out", |x| x[0].clamp(-0.5, 0.5), &[clamp_inputs()]);
 }
 
+/// Second derivatives of op(x)^2: 2 op'(x)^2 + 2 op(x) op''(x). Squaring matters
+/// for the ops linear in x (neg, affine, and abs/relu/leaky_relu off their
+/// kinks): their own second derivative is 0, which is also what a gradient that
+/// carries no graph gives, so only through the square does a backward rule that
+/// is not recorded under create_graph show.
 #[test]
 fn unary_second_derivatives() {
     for (k, &(name, op, lo, hi)) in UNARY.iter().enumerate() {
-        check2(name, |x| op(&x[0]), &[tensor(&[7], lo, hi, k as u64)]);
+        check2(name, |x| op(&x[0]).powf(2.0), &[tensor(&[7], lo, hi, k as u64)]);
     }
     for (k, &(name, op)) in PIECEWISE.iter().enumerate() {
-        check2(name, |x| op(&x[0]), &[off_kink(&[7], k as u64)]);
+        check2(name, |x| op(&x[0]).powf(2.0), &[off_kink(&[7], k as u64)]);
     }
 }
 
@@ -139,4 +144,13 @@ fn gradcheck_rejects_a_wrong_gradient() {
     // 2x: gradcheck must notice the missing term.
     let wrong = |x: &[Tensor]| x[0].mul(&x[0].detach());
     assert!(ganforge::gradcheck::gradcheck(wrong, &[tensor(&[4], 0.5, 1.0, 17)]).is_err());
+}
+
+#[test]
+fn gradcheck_rejects_a_nan_gradient() {
+    // sqrt(x * x) = |x| has the value 0 at x = 0 and finite differences give
+    // (h - h) / 2h = 0 there, but the chain rule computes 2x / (2 sqrt(x^2)) = 0 / 0.
+    let norm = |x: &[Tensor]| x[0].mul(&x[0]).sqrt();
+    let inputs = [Tensor::from_vec(vec![0.7, 0.0, -0.4], &[3])];
+    assert!(ganforge::gradcheck::gradcheck(norm, &inputs).is_err());
 }

@@ -205,6 +205,38 @@ fn gradient_penalty_is_zero_for_a_unit_slope_critic() {
 }
 
 #[test]
+fn gradient_penalty_of_a_quadratic_critic_is_taken_at_the_interpolates() {
+    // D(x) = 0.5 ||x||^2 has dD/dx = x, so the penalty is mean((||x_hat|| - 1)^2)
+    // at x_hat = e real + (1 - e) fake: unlike a linear critic's, its value
+    // depends on where the interpolates lie.
+    let (n, features, seed) = (5, 3, 3);
+    let real = tensor(&[n, features], -1.0, 1.0, 1);
+    let fake = tensor(&[n, features], -1.0, 1.0, 2);
+    let critic = |x: &Tensor| x.mul(x).sum(&[1], false).mul_scalar(0.5);
+    let gp = f64::from(gradient_penalty(critic, &real, &fake, &mut StdRng::seed_from_u64(seed)).item());
+
+    // The penalty draws one e ~ U[0, 1) per sample, in order, from the same seed.
+    let mut rng = StdRng::seed_from_u64(seed);
+    let e: Vec<f64> = (0..n).map(|_| f64::from(rng.random::<f32>())).collect();
+    let (rv, fv) = (real.to_vec(), fake.to_vec());
+    let want = mean((0..n).map(|i| {
+        let x_hat = (0..features)
+            .map(|j| e[i] * f64::from(rv[i * features + j]) + (1.0 - e[i]) * f64::from(fv[i * features + j]));
+        let norm = x_hat.map(|v| v * v).sum::<f64>().sqrt();
+        (norm - 1.0).powi(2)
+    }));
+    assert!((gp - want).abs() < 1e-5 * (1.0 + want), "penalty {gp}, want {want}");
+}
+
+#[test]
+fn r1_penalty_of_a_linear_critic_is_its_squared_slope() {
+    // D(x) = x . w has dD/dx = w for every sample, so R1 = ||w||^2 = 4 with ||w|| = 2.
+    let w = Tensor::from_vec(vec![1.0, -1.0, 1.0, 1.0], &[4, 1]);
+    let real = tensor(&[3, 4], -1.0, 1.0, 1);
+    assert_eq!(r1_penalty(|x| x.matmul(&w), &real).item(), 4.0);
+}
+
+#[test]
 fn feature_matching_and_instance_noise_schedule() {
     let real = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]); // feature means (2, 3)
     let fake = Tensor::from_vec(vec![0.0, 0.0, 2.0, 2.0], &[2, 2]); // feature means (1, 1)

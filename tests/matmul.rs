@@ -63,7 +63,7 @@ fn matmul_2d_ragged_sizes_and_transposes() {
 #[test]
 fn every_blocking_gives_the_same_product() {
     for (m, n, k) in [(133, 259, 37), (3, 301, 21), (133, 3, 21)] {
-        for (ta, tb) in [(false, false), (true, true)] {
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             let a = tensor(&if ta { [k, m] } else { [m, k] }, -1.0, 1.0, 21);
             let b = tensor(&if tb { [n, k] } else { [k, n] }, -1.0, 1.0, 22);
             let want = reference(&a.to_vec(), &b.to_vec(), 1, m, n, k, ta, tb, false, false);

@@ -253,12 +253,15 @@ fn instance_and_layer_norm_gradients_to_second_order() {
     let w = tensor(&[2], 0.5, 1.5, 31);
     let b = tensor(&[2], -1.0, 1.0, 32);
     let instance = |x: &[Tensor]| x[0].instance_norm2d(Some(&x[1]), Some(&x[2]), EPS);
-    let inputs = [tensor(&[2, 2, 1, 3], -1.0, 1.0, 30), w, b];
+    // Planes of 2 x 3: a plane of one row would not tell rows from planes.
+    let inputs = [tensor(&[2, 2, 2, 3], -1.0, 1.0, 30), w, b];
     check("instance_norm2d", instance, &inputs);
     check2("instance_norm2d", instance, &inputs);
 
+    // Normalising the last two dims of [2, 3, 5] pools 15 values; over the last
+    // one alone it would pool 5 (with a middle dim of 1 the two are the same).
     let layer = |x: &[Tensor]| x[0].layer_norm(2, Some(&x[1]), Some(&x[2]), EPS);
-    let inputs = [tensor(&[2, 1, 5], -1.0, 1.0, 33), tensor(&[1, 5], 0.5, 1.5, 34), tensor(&[1, 5], -1.0, 1.0, 35)];
+    let inputs = [tensor(&[2, 3, 5], -1.0, 1.0, 33), tensor(&[3, 5], 0.5, 1.5, 34), tensor(&[3, 5], -1.0, 1.0, 35)];
     check("layer_norm", layer, &inputs);
     check2("layer_norm", layer, &inputs);
 }
@@ -266,7 +269,7 @@ fn instance_and_layer_norm_gradients_to_second_order() {
 #[test]
 fn adain_and_pixel_norm_gradients() {
     let adain = |x: &[Tensor]| x[0].adain(&x[1], &x[2], EPS);
-    let inputs = [tensor(&[2, 2, 1, 3], -1.0, 1.0, 40), tensor(&[2, 2], 0.5, 1.5, 41), tensor(&[2, 2], -1.0, 1.0, 42)];
+    let inputs = [tensor(&[2, 2, 2, 3], -1.0, 1.0, 40), tensor(&[2, 2], 0.5, 1.5, 41), tensor(&[2, 2], -1.0, 1.0, 42)];
     check("adain", adain, &inputs);
     check("pixel_norm", |x| x[0].pixel_norm(), &[tensor(&[2, 3, 1, 3], -1.0, 1.0, 43)]);
 }

@@ -109,35 +109,43 @@ fn reflection_pad_refuses_padding_as_large_as_the_side() {
 }
 
 /// Upsampling and sum-pooling are adjoint: the gradient of sum(r * upsample(x, f))
-/// is avg_pool(r, f, f) * f^2, the sum of r over each f x f block.
+/// at x[b, i, j] is the sum of r over the f x f block that pixel was copied to,
+/// r[b, f i + u, f j + v] for u, v < f.
 #[test]
-fn upsample_gradient_is_a_scaled_average_pool() {
-    let x = tensor(&[2, 3, 3, 2], -1.0, 1.0, 10).requires_grad_();
+fn upsample_gradient_sums_each_block() {
+    let (shape, factor) = ([2usize, 3, 3, 2], 3usize);
+    let x = tensor(&shape, -1.0, 1.0, 10).requires_grad_();
     let r = tensor(&[2, 3, 9, 6], -1.0, 1.0, 11);
-    let loss = x.upsample_nearest2d(3).mul(&r).sum_all();
+    let loss = x.upsample_nearest2d(factor).mul(&r).sum_all();
     let dx = grad(&[&loss], &[&x], false).remove(0);
-    let want: Vec<f64> = r.avg_pool2d(3, 3, 0).to_vec().iter().map(|&v| f64::from(v) * 9.0).collect();
+    let rv = r.to_vec();
+    let out_w = shape[3] * factor;
+    let want = planes(shape, |b, i, j| {
+        let block_row = |u: usize| (b * shape[2] * factor + i * factor + u) * out_w + j * factor;
+        (0..factor).flat_map(|u| (0..factor).map(move |v| block_row(u) + v)).map(|k| f64::from(rv[k])).sum()
+    });
     assert_close(&dx.to_vec(), &want, 1e-5, 1e-5);
+}
+
+/// Second derivatives through a square: these ops are linear in x, so their own
+/// second derivative is 0, which a gradient without a graph would also give;
+/// the gradient of op(x)^2 is op's backward applied to 2 op(x), and its
+/// derivative reaches x only if that backward was recorded under create_graph.
+fn check_to_second_order(name: &str, op: impl Fn(&Tensor) -> Tensor, input: Tensor) {
+    let input = [input];
+    check(name, |x| op(&x[0]), &input);
+    check2(name, |x| op(&x[0]).powf(2.0), &input);
 }
 
 #[test]
 fn upsample_and_avg_pool_gradients_to_second_order() {
-    let upsample = |x: &[Tensor]| x[0].upsample_nearest2d(2);
-    let input = [tensor(&[1, 2, 2, 3], -1.0, 1.0, 20)];
-    check("upsample_nearest2d", upsample, &input);
-    check2("upsample_nearest2d", upsample, &input);
-
-    let pool = |x: &[Tensor]| x[0].avg_pool2d(3, 2, 1);
-    let input = [tensor(&[1, 2, 5, 4], -1.0, 1.0, 21)];
-    check("avg_pool2d", pool, &input);
-    check2("avg_pool2d", pool, &input);
+    check_to_second_order("upsample_nearest2d", |x| x.upsample_nearest2d(2), tensor(&[1, 2, 2, 3], -1.0, 1.0, 20));
+    check_to_second_order("avg_pool2d", |x| x.avg_pool2d(3, 2, 1), tensor(&[1, 2, 5, 4], -1.0, 1.0, 21));
     check("avg_pool2d non-overlapping", |x| x[0].avg_pool2d(2, 2, 0), &[tensor(&[1, 1, 5, 3], -1.0, 1.0, 22)]);
 }
 
 #[test]
 fn reflection_pad_gradient_folds_the_mirrors_back() {
-    let pad = |x: &[Tensor]| x[0].reflection_pad2d([(2, 1), (1, 2)]);
-    let input = [tensor(&[1, 2, 3, 3], -1.0, 1.0, 30)];
-    check("reflection_pad2d", pad, &input);
-    check2("reflection_pad2d", pad, &input);
+    let pad = |x: &Tensor| x.reflection_pad2d([(2, 1), (1, 2)]);
+    check_to_second_order("reflection_pad2d", pad, tensor(&[1, 2, 3, 3], -1.0, 1.0, 30));
 }

@@ -68,15 +68,31 @@ fn slice_narrow_and_pad_match_reference() {
 
 #[test]
 fn concat_joins_along_any_axis() {
-    let a = tensor(&[2, 3, 4], -1.0, 1.0, 3);
-    let b = tensor(&[2, 5, 4], -1.0, 1.0, 4);
-    let c = Tensor::concat(&[&a, &b], 1);
-    assert_eq!(c.shape(), &[2, 8, 4]);
-    assert_eq!(c.narrow(1, 0, 3).to_vec(), a.to_vec());
-    assert_eq!(c.narrow(1, 3, 8).to_vec(), b.to_vec());
-    let d = Tensor::concat(&[&a, &a, &a], -1);
-    assert_eq!(d.shape(), &[2, 3, 12]);
-    assert_eq!(d.narrow(2, 8, 12).to_vec(), a.to_vec());
+    // Three distinct pieces of sizes 1, 2 and 3 along the joined axis: block k
+    // of the result, narrowed back out, must be piece k.
+    for axis in 0..3 {
+        let pieces: Vec<Tensor> = (0..3)
+            .map(|k| {
+                let mut shape = vec![2, 3, 4];
+                shape[axis] = k + 1;
+                tensor(&shape, -1.0, 1.0, 3 + k as u64)
+            })
+            .collect();
+        let joined = Tensor::concat(&pieces.iter().collect::<Vec<_>>(), axis as isize);
+        let mut want_shape = vec![2, 3, 4];
+        want_shape[axis] = 6;
+        assert_eq!(joined.shape(), want_shape.as_slice(), "axis {axis}");
+        let mut start = 0;
+        for (k, piece) in pieces.iter().enumerate() {
+            let end = start + piece.shape()[axis];
+            assert_eq!(joined.narrow(axis as isize, start, end).to_vec(), piece.to_vec(), "axis {axis}, piece {k}");
+            start = end;
+        }
+        if axis == 2 {
+            let from_the_end = Tensor::concat(&pieces.iter().collect::<Vec<_>>(), -1);
+            assert_eq!(from_the_end.to_vec(), joined.to_vec(), "axis -1 is the last axis");
+        }
+    }
 }
 
 #[test]

@@ -187,7 +187,12 @@ fn scatter_shades_the_field_and_plots_both_point_sets() {
 
 #[test]
 fn scatter_without_field_is_white_with_points() {
-    let picture = render_scatter_with_contour(&[[1.0, 1.0]], &[], None, Bounds::square(2.0), 64);
+    let picture = render_scatter_with_contour(&[[1.0, -1.0]], &[], None, Bounds::square(2.0), 64);
     assert_eq!(picture.dimensions(), (64, 64));
-    assert!(distinct_colours(&picture) > 2);
+    // x = -2..2 spans columns 0..63 and y = 2..-2 rows 0..63, so (1, -1) lands
+    // at column 0.75 * 63 = 47.25 and row 0.75 * 63 = 47.25: pixel (47, 47),
+    // below the legend in the top rows.
+    assert_eq!(picture.get_pixel(47, 47).0, [20, 60, 200], "the real point's colour");
+    // Away from the point, the axes through the origin, the frame and the legend: background.
+    assert_eq!(picture.get_pixel(15, 52).0, [255, 255, 255], "white background");
 }
