@@ -5,7 +5,7 @@
 mod common;
 use common::fresh_temp_dir;
 use ganforge::checkpoint::{Loader, Saver};
-use ganforge::gan::families::{self, DataShape};
+use ganforge::gan::families::pair::Pair;
 use ganforge::gan::models::{self, CriticNorm, GanModel};
 use ganforge::gan::prior::Prior;
 use ganforge::gan::trainer::{load_sampler, sample_eval, ResumeChanges, TrainError};
@@ -360,17 +360,26 @@ fn the_uniform_prior_fills_the_cube_evenly() {
     assert!(mean.abs() < 0.03 && (var - 1.0 / 3.0).abs() < 0.02, "mean {mean}, variance {var}");
 }
 
-/// With a penalised critic (WGAN-GP), a sample's score must not depend on the
-/// rest of the batch, as it would through batch norm: the penalty is per sample.
+/// A gradient penalty is per sample, so a penalised critic (WGAN-GP, R1)
+/// gets layer norm, and then a sample's score does not depend on the rest of
+/// the batch, as it does through batch norm.
 #[test]
 fn a_penalised_critic_has_no_batch_norm() {
-    let shape = DataShape { item_shape: vec![1, 28, 28], classes: None };
-    for (loss, batch_free) in [("wgan-gp", true), ("ns", false)] {
-        let family = families::build(&TrainConfig::for_loss(loss, "mnist5k"), &shape).unwrap();
+    let mut r1 = TrainConfig::for_loss("ns", "mnist5k");
+    r1.r1_gamma = 1.0;
+    for (config, want) in [
+        (TrainConfig::for_loss("wgan-gp", "mnist5k"), CriticNorm::Layer),
+        (r1, CriticNorm::Layer),
+        (TrainConfig::for_loss("ns", "mnist5k"), CriticNorm::Batch),
+    ] {
+        assert_eq!(Pair::critic_norm(&config).unwrap(), want, "{} with r1 {}", config.loss, config.r1_gamma);
+    }
+    for (norm, batch_free) in [(CriticNorm::Layer, true), (CriticNorm::Batch, false)] {
+        let model = models::build("dcgan", &[1, 28, 28], None, norm, 1).unwrap();
         let x = Tensor::randn(&[4, 1, 28, 28], 2);
-        let whole = family.critic_on(&x).unwrap().to_vec()[0];
-        let alone = family.critic_on(&x.narrow(0, 0, 2)).unwrap().to_vec()[0];
-        assert_eq!((whole - alone).abs() < 1e-5, batch_free, "{loss}: {whole} vs {alone}");
+        let whole = model.discriminate(&x, None).to_vec()[0];
+        let alone = model.discriminate(&x.narrow(0, 0, 2), None).to_vec()[0];
+        assert_eq!((whole - alone).abs() < 1e-5, batch_free, "{norm:?}: {whole} vs {alone}");
     }
 }
 

@@ -47,9 +47,14 @@ impl Pair {
     }
 
     fn networks(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn GanModel>, String> {
+        models::build(&config.model, &shape.item_shape, shape.classes, Pair::critic_norm(config)?, config.seed)
+    }
+
+    /// Layer norm in a critic whose input gradient is penalised (WGAN-GP, R1),
+    /// batch norm otherwise (see `CriticNorm`).
+    pub fn critic_norm(config: &TrainConfig) -> Result<CriticNorm, String> {
         let penalised = config.objective()? == Objective::WassersteinGp || config.r1_gamma > 0.0;
-        let norm = if penalised { CriticNorm::Layer } else { CriticNorm::Batch };
-        models::build(&config.model, &shape.item_shape, shape.classes, norm, config.seed)
+        Ok(if penalised { CriticNorm::Layer } else { CriticNorm::Batch })
     }
 
     fn random_labels(&self, n: usize, rng: &mut impl Rng) -> Option<Vec<usize>> {
