@@ -53,7 +53,11 @@ fn assert_refused(args: &[&str], env: &[(&str, &str)], expected: &str) {
 fn bad_training_settings_are_one_line_errors_and_create_nothing() {
     let out = std::env::temp_dir().join(format!("ganforge-cli-bad-{}", std::process::id()));
     let out_arg = out.display().to_string();
+    let empty = std::env::temp_dir().join(format!("ganforge-cli-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let empty_folder = format!("folder:{}", empty.display());
     let cases: &[(&[&str], &str)] = &[
+        (&["--dataset", &empty_folder], "no images"),
         (&["--lr", "nan"], "lr_d"),
         (&["--lr=-1e-3"], "lr_d"),
         (&["--lr", "0"], "lr_d"),
