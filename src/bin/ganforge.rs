@@ -29,6 +29,10 @@ enum Command {
     Sample(SampleArgs),
     /// Time every kernel family and the dcgan28 training step on this adapter.
     Bench(BenchArgs),
+    /// Train the evaluation classifier whose features the metrics use.
+    Classifier(ClassifierArgs),
+    /// Score images with FID, KID, IS, precision/recall and class coverage.
+    Eval(EvalArgs),
 }
 
 #[derive(Args)]
@@ -129,6 +133,8 @@ fn main() -> ExitCode {
         Some(Command::Train(args)) => train(args),
         Some(Command::Sample(args)) => sample(args),
         Some(Command::Bench(args)) => bench(args),
+        Some(Command::Classifier(args)) => classifier(args),
+        Some(Command::Eval(args)) => eval(args),
         None => {
             println!("ganforge: training dcgan28 on the embedded MNIST subset (see `ganforge --help` for more)");
             train(default_train_args())
@@ -285,5 +291,73 @@ fn info() -> Result<(), String> {
     println!("  max_storage_buffers_per_shader_stage  {}", limits.max_storage_buffers_per_shader_stage);
     println!("features:");
     println!("  timestamp queries: {}", gpu.features.contains(wgpu::Features::TIMESTAMP_QUERY));
+    Ok(())
+}
+
+#[derive(Args)]
+struct ClassifierArgs {
+    /// mnist5k (the embedded digits, split 4,000 / 1,000) or fashion (Fashion-MNIST's 60k / 10k)
+    #[arg(long, default_value = "mnist5k")]
+    dataset: String,
+    /// Where to write the weights (default: data/classifier-<dataset>.safetensors)
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Passes over the training images (default: the committed recipe's)
+    #[arg(long)]
+    epochs: Option<usize>,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Score the held-out real digits against the training digits: the floor of every table
+    #[arg(long)]
+    real: bool,
+    /// Classifier weights (default: the committed MNIST classifier)
+    #[arg(long)]
+    classifier: Option<PathBuf>,
+    /// Write the JSON report here
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn classifier(args: ClassifierArgs) -> Result<(), String> {
+    use ganforge::metrics::training::{train, Recipe};
+    let split = ganforge::metrics::digits::split(&args.dataset).map_err(|e| e.to_string())?;
+    let mut recipe = Recipe::default();
+    recipe.epochs = args.epochs.unwrap_or(recipe.epochs);
+    let out = args.out.unwrap_or_else(|| PathBuf::from(format!("data/classifier-{}.safetensors", args.dataset)));
+    println!("training on {} images, testing on {} ({})", split.train.len(), split.held_out.len(), recipe.describe());
+    let bar = ProgressBar::new(recipe.steps(split.train.len()) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise}]").expect("valid template"),
+    );
+    let start = Instant::now();
+    let classifier = train(&split.train, &recipe, |step, _, loss| {
+        bar.set_position(step as u64);
+        if step % 50 == 0 {
+            bar.set_message(format!("loss {:.4}", loss.item()));
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish();
+    let report = ganforge::metrics::training::save_trained(&classifier, &split, &recipe, &args.dataset, &out)
+        .map_err(|e| e.to_string())?;
+    println!("{report}");
+    println!("done in {:.1} s; weights: {}", start.elapsed().as_secs_f64(), out.display());
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<(), String> {
+    use ganforge::metrics::report;
+    if !args.real {
+        return Err("give --real to score held-out real digits (scoring a checkpoint comes with --checkpoint)".into());
+    }
+    let weights = args.classifier.unwrap_or_else(ganforge::metrics::classifier::default_weights_path);
+    let report = report::real_floor(&weights).map_err(|e| e.to_string())?;
+    print!("{}", report.table());
+    if let Some(path) = args.json {
+        std::fs::write(&path, report.to_json()).map_err(|e| format!("could not write {}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }
