@@ -98,7 +98,7 @@ fn kid_is_unbiased_on_samples_of_one_distribution() {
     assert!(same.mean.abs() < 3.0 * standard_error + 1e-4, "KID of equal distributions {same:?}");
     let shifted = gaussian_samples(2000, &[1.5; 4], &[1.0; 4], 6);
     let different = kid(&x, &shifted, subsets);
-    assert!(different.mean > 10.0 * different.std.max(standard_error), "KID of shifted distributions {different:?}");
+    assert!(different.mean > 5.0 * different.std, "KID of shifted distributions {different:?}");
 }
 
 /// Probabilities [n, k]: one-hot on class i % k when `one_hot`, else uniform.

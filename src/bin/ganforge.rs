@@ -336,6 +336,9 @@ fn classifier(args: ClassifierArgs) -> Result<(), String> {
         bar.set_position(step as u64);
         if step % 50 == 0 {
             bar.set_message(format!("loss {:.4}", loss.item()));
+            if bar.is_hidden() {
+                println!("step {step}: loss {:.4}", loss.item());
+            }
         }
     })
     .map_err(|e| e.to_string())?;
@@ -348,12 +351,12 @@ fn classifier(args: ClassifierArgs) -> Result<(), String> {
 }
 
 fn eval(args: EvalArgs) -> Result<(), String> {
-    use ganforge::metrics::report;
+    use ganforge::metrics::report::Evaluator;
     if !args.real {
         return Err("give --real to score held-out real digits (scoring a checkpoint comes with --checkpoint)".into());
     }
     let weights = args.classifier.unwrap_or_else(ganforge::metrics::classifier::default_weights_path);
-    let report = report::real_floor(&weights).map_err(|e| e.to_string())?;
+    let report = Evaluator::mnist5k(&weights).map_err(|e| e.to_string())?.real_floor();
     print!("{}", report.table());
     if let Some(path) = args.json {
         std::fs::write(&path, report.to_json()).map_err(|e| format!("could not write {}: {e}", path.display()))?;

@@ -23,43 +23,55 @@ const IS_SPLITS: usize = 10;
 /// Fewest images the metrics accept (KID subsets, IS splits, k-NN radii).
 pub const MIN_IMAGES: usize = 20;
 
-/// The real images generated ones are compared with, already embedded.
-pub struct RealReference {
-    pub embedding: Embedding,
+/// The classifier and the real digits every image set is compared with,
+/// embedded once: build it once per run, then `evaluate` as often as needed
+/// (the trainer's periodic evaluation costs classifying the new images plus
+/// a few seconds of CPU).
+pub struct Evaluator {
+    classifier: Classifier,
+    /// The 4,000 training digits of the mnist5k split: the reference.
+    train: Embedding,
+    /// The 1,000 held-out digits: scored against `train`, they give the floor.
+    held_out: Embedding,
 }
 
-impl RealReference {
-    /// The 4,000 training digits of the mnist5k split.
-    pub fn mnist5k(classifier: &Classifier) -> Result<RealReference, EvalError> {
-        let train = mnist5k_split()?.train;
-        Ok(RealReference { embedding: classifier.embed(&train.to_tensor())? })
+impl Evaluator {
+    /// The classifier at `weights` (see `classifier::default_weights_path`)
+    /// with the mnist5k split as the real data.
+    pub fn mnist5k(weights: &Path) -> Result<Evaluator, EvalError> {
+        let (classifier, _) = Classifier::load(weights)?;
+        let split = mnist5k_split()?;
+        let train = classifier.embed(&split.train.to_tensor())?;
+        let held_out = classifier.embed(&split.held_out.to_tensor())?;
+        Ok(Evaluator { classifier, train, held_out })
     }
-}
 
-#[derive(Clone, Debug)]
-pub struct EvalReport {
-    /// Images scored.
-    pub samples: usize,
-    /// Real images they were compared with.
-    pub reference_samples: usize,
-    pub fid: f64,
-    pub kid: MeanStd,
-    pub inception_score: MeanStd,
-    pub precision_recall: PrecisionRecall,
-    pub coverage: ClassCoverage,
-}
-
-/// Scores images [N, 1, 28, 28] in [-1, 1] (e.g. a generator's samples)
-/// against the reference. Call it from training for periodic evaluation too:
-/// its cost is classifying N images plus a few seconds of CPU.
-pub fn evaluate(classifier: &Classifier, reference: &RealReference, images: &Tensor) -> Result<EvalReport, EvalError> {
-    if images.shape().first().is_some_and(|&n| n < MIN_IMAGES) {
-        return Err(EvalError::InvalidInput(format!(
-            "evaluation needs at least {MIN_IMAGES} images, got {}",
-            images.shape()[0]
-        )));
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
     }
-    Ok(score(&reference.embedding, &classifier.embed(images)?))
+
+    /// Scores images [N, 1, 28, 28] in [-1, 1] (N >= 20; e.g. a generator's
+    /// samples) against the real training digits.
+    pub fn evaluate(&self, images: &Tensor) -> Result<EvalReport, EvalError> {
+        if images.shape().first().is_some_and(|&n| n < MIN_IMAGES) {
+            return Err(EvalError::InvalidInput(format!(
+                "evaluation needs at least {MIN_IMAGES} images, got {}",
+                images.shape()[0]
+            )));
+        }
+        Ok(score(&self.train, &self.classifier.embed(images)?))
+    }
+
+    /// The floor: the held-out real digits scored the same way.
+    pub fn real_floor(&self) -> EvalReport {
+        score(&self.train, &self.held_out)
+    }
+
+    /// A generator's images scored beside the floor: what `ganforge eval
+    /// --checkpoint` prints (`table`) and writes to eval.json (`to_json`).
+    pub fn compare(&self, images: &Tensor) -> Result<Comparison, EvalError> {
+        Ok(Comparison { model: self.evaluate(images)?, real_floor: self.real_floor() })
+    }
 }
 
 /// Every metric of `generated` against `real`, from their embeddings.
@@ -75,12 +87,48 @@ pub fn score(real: &Embedding, generated: &Embedding) -> EvalReport {
     }
 }
 
-/// The floor: the 1,000 held-out real digits scored against the 4,000
-/// training digits, with the classifier at `weights`.
-pub fn real_floor(weights: &Path) -> Result<EvalReport, EvalError> {
-    let (classifier, _) = Classifier::load(weights)?;
-    let held_out = mnist5k_split()?.held_out;
-    evaluate(&classifier, &RealReference::mnist5k(&classifier)?, &held_out.to_tensor())
+/// A model's report next to the real-data floor.
+pub struct Comparison {
+    pub model: EvalReport,
+    pub real_floor: EvalReport,
+}
+
+impl Comparison {
+    /// One metric per line: the model's value, then the floor's.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{} generated images and {} held-out real digits, each against {} real training digits\n",
+            self.model.samples, self.real_floor.samples, self.model.reference_samples
+        );
+        let _ = writeln!(out, "  {:<16} {:<22} real (floor)", "metric", "model");
+        for ((name, value), (_, floor)) in self.model.rows().into_iter().zip(self.real_floor.rows()) {
+            let _ = writeln!(out, "  {name:<16} {value:<22} {floor}");
+        }
+        out
+    }
+
+    /// {"model": {...}, "real_floor": {...}}.
+    pub fn to_json(&self) -> String {
+        format!(
+            "{{\n\"model\": {},\n\"real_floor\": {}\n}}\n",
+            self.model.to_json().trim_end(),
+            self.real_floor.to_json().trim_end()
+        )
+    }
+}
+
+/// Every metric of one set of images against the real reference.
+#[derive(Clone, Debug)]
+pub struct EvalReport {
+    /// Images scored.
+    pub samples: usize,
+    /// Real images they were compared with.
+    pub reference_samples: usize,
+    pub fid: f64,
+    pub kid: MeanStd,
+    pub inception_score: MeanStd,
+    pub precision_recall: PrecisionRecall,
+    pub coverage: ClassCoverage,
 }
 
 impl EvalReport {
@@ -100,18 +148,9 @@ impl EvalReport {
 
     /// A two-column table, one metric per line.
     pub fn table(&self) -> String {
-        let mut out = format!("{} images vs {} real training digits\n", self.samples, self.reference_samples);
+        let mut out = format!("{} images against {} real training digits\n", self.samples, self.reference_samples);
         for (name, value) in self.rows() {
             let _ = writeln!(out, "  {name:<16} {value}");
-        }
-        out
-    }
-
-    /// This report beside another (the real-data floor): one metric per line.
-    pub fn table_beside(&self, floor: &EvalReport) -> String {
-        let mut out = format!("  {:<16} {:<22} {}\n", "metric", "model", "real held-out (floor)");
-        for ((name, value), (_, floor_value)) in self.rows().into_iter().zip(floor.rows()) {
-            let _ = writeln!(out, "  {name:<16} {value:<22} {floor_value}");
         }
         out
     }
