@@ -62,15 +62,15 @@ fn the_full_recipe_reproduces_the_committed_weights() {
 #[test]
 fn real_held_out_digits_score_like_real_data() {
     // The floor every table shows: held-out real digits against the training
-    // digits. Not exactly 0 / 1 (finite samples, two different sets of
-    // digits), but far from any collapsed generator.
+    // digits. Not 0 and 1: the classifier has seen the training digits, so
+    // their features differ a little from unseen ones (FID 6.5 here), and the
+    // samples are finite; but far from any collapsed generator (see below).
     let evaluator = Evaluator::mnist5k(&default_weights_path()).unwrap();
     let report = evaluator.real_floor();
     println!("{}\n{}", report.table(), report.to_json());
-    assert!(report.fid < 5.0, "FID {}", report.fid);
-    assert!(report.kid.mean.abs() < 0.01, "KID {:?}", report.kid);
+    assert!(report.fid < 10.0, "FID {}", report.fid);
     assert!(report.inception_score.mean > 8.0, "IS {:?}", report.inception_score);
-    assert!(report.precision_recall.precision > 0.6 && report.precision_recall.recall > 0.6);
+    assert!(report.precision_recall.precision > 0.8 && report.precision_recall.recall > 0.8);
     assert_eq!(report.coverage.covered, 10);
     assert!(report.coverage.kl_to_uniform < 0.01);
     for key in ["\"fid\"", "\"kid\"", "\"inception_score\"", "\"precision\"", "\"recall\"", "\"classes_covered\""] {
@@ -88,6 +88,7 @@ fn a_collapsed_generator_scores_worse_than_real_data() {
     let comparison = evaluator.compare(&collapsed).unwrap();
     println!("{}", comparison.table());
     assert!(comparison.to_json().contains("\"real_floor\""));
+    assert!(comparison.model.kid.mean > 100.0 * comparison.real_floor.kid.mean, "KID not far above the floor");
     let report = comparison.model;
     assert_eq!(report.coverage.covered, 1);
     assert!((report.coverage.kl_to_uniform - 10f64.ln()).abs() < 1e-9);
