@@ -66,7 +66,7 @@ fn for_each_distance_row(a: &DMatrix<f64>, b: &DMatrix<f64>, mut f: impl FnMut(&
     let b_norms: Vec<f64> = b.row_iter().map(|r| r.norm_squared()).collect();
     for start in (0..a.nrows()).step_by(CHUNK) {
         let rows = a.rows(start, CHUNK.min(a.nrows() - start));
-        let dots = &rows * b.transpose(); // [chunk, |b|]
+        let dots = rows * b.transpose(); // [chunk, |b|]
         for (i, row) in rows.row_iter().enumerate() {
             let a_norm = row.norm_squared();
             let distances: Vec<f64> =
