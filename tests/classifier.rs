@@ -21,7 +21,7 @@ fn committed() -> Classifier {
 
 #[test]
 fn committed_weights_classify_held_out_digits_at_96_percent() {
-    // The committed recipe reaches 96.5% (data/README.md); 97% needs a longer one.
+    // The committed recipe reaches 96.6% (data/README.md); 97% needs a wider network.
     let (classifier, notes) = Classifier::load(&default_weights_path()).unwrap();
     let held_out = mnist5k_split().unwrap().held_out;
     let measured = accuracy(&classifier, &held_out).unwrap();
@@ -50,7 +50,7 @@ fn training_twice_gives_bit_identical_weights() {
 }
 
 #[test]
-#[ignore = "the full recipe takes minutes on lavapipe (620 steps); run with --ignored"]
+#[ignore = "the full recipe takes minutes on lavapipe (744 steps); run with --ignored"]
 fn the_full_recipe_reproduces_the_committed_weights() {
     let split = mnist5k_split().unwrap();
     let classifier = train(&split.train, &Recipe::default(), |_, _, _| {}).unwrap();
