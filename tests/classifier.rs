@@ -20,12 +20,12 @@ fn committed() -> Classifier {
 }
 
 #[test]
-fn committed_weights_classify_held_out_digits_at_96_percent() {
-    // The committed recipe reaches 96.6% (data/README.md); 97% needs a wider network.
+fn committed_weights_classify_held_out_digits_at_97_percent() {
+    // The committed recipe reaches 97.5% (data/README.md).
     let (classifier, notes) = Classifier::load(&default_weights_path()).unwrap();
     let held_out = mnist5k_split().unwrap().held_out;
     let measured = accuracy(&classifier, &held_out).unwrap();
-    assert!(measured >= 0.965, "held-out accuracy {measured}");
+    assert!(measured >= 0.97, "held-out accuracy {measured}");
     // The figure written into the file when it was made is the one measured now.
     assert_eq!(notes["held_out_accuracy"], format!("{measured:.4}"));
 }
@@ -63,12 +63,13 @@ fn the_full_recipe_reproduces_the_committed_weights() {
 fn real_held_out_digits_score_like_real_data() {
     // The floor every table shows: held-out real digits against the training
     // digits. Not 0 and 1: the classifier has seen the training digits, so
-    // their features differ a little from unseen ones (FID 6.5 here), and the
-    // samples are finite; but far from any collapsed generator (see below).
+    // their features differ a little from unseen ones (FID 11 here, on this
+    // network's feature scale), and the samples are finite; but far from any
+    // collapsed generator (FID over 2,000, see below).
     let evaluator = Evaluator::mnist5k(&default_weights_path()).unwrap();
     let report = evaluator.real_floor();
     println!("{}\n{}", report.table(), report.to_json());
-    assert!(report.fid < 10.0, "FID {}", report.fid);
+    assert!(report.fid < 20.0, "FID {}", report.fid);
     assert!(report.inception_score.mean > 8.0, "IS {:?}", report.inception_score);
     assert!(report.precision_recall.precision > 0.8 && report.precision_recall.recall > 0.8);
     assert_eq!(report.coverage.covered, 10);
@@ -101,7 +102,7 @@ fn a_collapsed_generator_scores_worse_than_real_data() {
 #[test]
 fn stacked_mnist_modes_match_the_stacked_labels() {
     // Real stacked digits: the classifier reads each channel, so the mode
-    // histogram matches the true one up to its ~3.5% per-digit error.
+    // histogram matches the true one up to its ~2.5% per-digit error.
     let mut data = StackedMnist::new(3).unwrap();
     assert_eq!(data.item_shape(), &[3, 28, 28]);
     let batch = data.next_batch(300);
