@@ -5,6 +5,7 @@
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use ganforge::gan::family::Sampler;
 use ganforge::gan::trainer::{load_sampler, sample_eval, save_images, LogRow, ResumeChanges};
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::Tensor;
@@ -33,6 +34,10 @@ enum Command {
     Sample(SampleArgs),
     /// Time every kernel family and the dcgan28 training step on this adapter.
     Bench(BenchArgs),
+    /// Train the evaluation classifier whose features the metrics use.
+    Classifier(ClassifierArgs),
+    /// Score images with FID, KID, IS, precision/recall and class coverage.
+    Eval(EvalArgs),
 }
 
 #[derive(Args)]
@@ -153,6 +158,8 @@ fn main() -> ExitCode {
         }
         Some(Command::Sample(args)) => sample(args),
         Some(Command::Bench(args)) => bench(args),
+        Some(Command::Classifier(args)) => classifier(args),
+        Some(Command::Eval(args)) => eval(args),
         None => {
             println!("ganforge: training dcgan28 on the embedded MNIST subset (see `ganforge --help` for more)");
             train(default_train_args(), &[])
@@ -379,4 +386,114 @@ fn info() -> Result<(), String> {
     println!("features:");
     println!("  timestamp queries: {}", gpu.features.contains(wgpu::Features::TIMESTAMP_QUERY));
     Ok(())
+}
+
+#[derive(Args)]
+struct ClassifierArgs {
+    /// mnist5k (the embedded digits, split 4,000 / 1,000) or fashion (Fashion-MNIST's 60k / 10k)
+    #[arg(long, default_value = "mnist5k")]
+    dataset: String,
+    /// Where to write the weights (default: data/classifier-<dataset>.safetensors)
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Passes over the training images (default: the committed recipe's)
+    #[arg(long)]
+    epochs: Option<usize>,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Score the held-out real digits against the training digits: the floor of every table
+    #[arg(long, conflicts_with = "checkpoint")]
+    real: bool,
+    /// Score a trained generator (its EMA when the run kept one); writes eval.json beside it
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Samples to draw from the checkpoint's generator
+    #[arg(long, default_value_t = 10_000)]
+    n: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Classifier weights (default: the committed MNIST classifier)
+    #[arg(long)]
+    classifier: Option<PathBuf>,
+    /// Write the JSON report here
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn classifier(args: ClassifierArgs) -> Result<(), String> {
+    use ganforge::metrics::training::{train, Recipe};
+    let split = ganforge::metrics::digits::split(&args.dataset).map_err(|e| e.to_string())?;
+    let mut recipe = Recipe::default();
+    recipe.epochs = args.epochs.unwrap_or(recipe.epochs);
+    let out = args.out.unwrap_or_else(|| PathBuf::from(format!("data/classifier-{}.safetensors", args.dataset)));
+    println!("training on {} images, testing on {} ({})", split.train.len(), split.held_out.len(), recipe.describe());
+    let bar = ProgressBar::new(recipe.steps(split.train.len()) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise}]").expect("valid template"),
+    );
+    let start = Instant::now();
+    let classifier = train(&split.train, &recipe, |step, _, loss| {
+        bar.set_position(step as u64);
+        if step % 50 == 0 {
+            bar.set_message(format!("loss {:.4}", loss.item()));
+            if bar.is_hidden() {
+                println!("step {step}: loss {:.4}", loss.item());
+            }
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish();
+    let report = ganforge::metrics::training::save_trained(&classifier, &split, &recipe, &args.dataset, &out)
+        .map_err(|e| e.to_string())?;
+    println!("{report}");
+    println!("done in {:.1} s; weights: {}", start.elapsed().as_secs_f64(), out.display());
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<(), String> {
+    use ganforge::metrics::report::Evaluator;
+    let weights = args.classifier.clone().unwrap_or_else(ganforge::metrics::classifier::default_weights_path);
+    let (text, json, default_json) = match &args.checkpoint {
+        Some(checkpoint) => {
+            let least = ganforge::metrics::report::MIN_IMAGES;
+            if args.n < least {
+                return Err(format!("--n {}: the metrics need at least {least} samples", args.n));
+            }
+            let (model, _) = load_sampler(checkpoint).map_err(|e| e.to_string())?;
+            let images = generate_in_batches(model.as_ref(), args.n, args.seed);
+            let comparison = Evaluator::mnist5k(&weights)
+                .and_then(|evaluator| evaluator.compare(&images))
+                .map_err(|e| e.to_string())?;
+            (comparison.table(), comparison.to_json(), Some(checkpoint.with_file_name("eval.json")))
+        }
+        None if args.real => {
+            let report = Evaluator::mnist5k(&weights).map_err(|e| e.to_string())?.real_floor();
+            (report.table(), report.to_json(), None)
+        }
+        None => return Err("give --checkpoint <file> to score a generator, or --real for the real-data floor".into()),
+    };
+    print!("{text}");
+    if let Some(path) = args.json.or(default_json) {
+        std::fs::write(&path, json).map_err(|e| format!("could not write {}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// `n` samples of a generator [n, ...], drawn 500 at a time (a conditional
+/// one cycles through its classes), joined on the GPU.
+fn generate_in_batches(model: &dyn Sampler, n: usize, seed: u64) -> Tensor {
+    const CHUNK: usize = 500;
+    let chunks: Vec<Tensor> = (0..n.div_ceil(CHUNK))
+        .map(|chunk| {
+            let size = CHUNK.min(n - chunk * CHUNK);
+            let z = Tensor::randn(&[size, model.latent_dim()], seed.wrapping_add(chunk as u64));
+            let labels: Option<Vec<usize>> =
+                model.classes().map(|classes| (0..size).map(|i| (chunk * CHUNK + i) % classes).collect());
+            sample_eval(model, &z, labels.as_deref())
+        })
+        .collect();
+    Tensor::concat(&chunks.iter().collect::<Vec<_>>(), 0)
 }

@@ -78,6 +78,16 @@ impl InMemory {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Every example's values, one after another (row-major, [len, ...item_shape]).
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+
+    /// Every example's class label, when the dataset has labels.
+    pub fn labels(&self) -> Option<&[usize]> {
+        self.labels.as_deref()
+    }
 }
 
 impl InMemory {
@@ -218,13 +228,14 @@ pub fn image_folder(dir: &Path, size: u32, channels: usize, seed: u64) -> Result
     Ok(InMemory::new(dir.display().to_string(), values, None, shape, seed).with_random_flips())
 }
 
-/// The dataset named on the command line: `mnist5k`, `mnist:<images file>`,
-/// `folder:<dir>`, `ring` or `grid`. Image folders are loaded at
+/// The dataset named on the command line: `mnist5k`, `stacked-mnist`,
+/// `mnist:<images file>`, `folder:<dir>`, `ring` or `grid`. Image folders are loaded at
 /// `image_size` with `channels` channels.
 pub fn open(spec: &str, image_size: u32, channels: usize, seed: u64) -> Result<Box<dyn Dataset>, DataError> {
     let mixture = |name, mixture| Box::new(MixtureData { mixture, name, rng: StdRng::seed_from_u64(seed) });
     Ok(match spec {
         "mnist5k" => Box::new(mnist5k(seed)?),
+        "stacked-mnist" => Box::new(super::stacked_mnist::StackedMnist::new(seed)?),
         "ring" => mixture("ring", Mixture::ring()),
         "grid" => mixture("grid", Mixture::grid()),
         _ => match spec.split_once(':') {
@@ -232,7 +243,7 @@ pub fn open(spec: &str, image_size: u32, channels: usize, seed: u64) -> Result<B
             Some(("folder", path)) => Box::new(image_folder(Path::new(path), image_size, channels, seed)?),
             _ => {
                 return Err(DataError::InvalidArgument(format!(
-                    "unknown dataset {spec:?}: use mnist5k, mnist:<path to images idx file>, folder:<dir>, ring or grid"
+                    "unknown dataset {spec:?}: use mnist5k, stacked-mnist, mnist:<path to images idx file>, folder:<dir>, ring or grid"
                 )))
             }
         },

@@ -4,6 +4,7 @@
 //! - [`mixtures`]: the 2D Gaussian mixtures used to study mode collapse.
 //! - [`folder`]: a folder of PNG/JPEG pictures.
 //! - [`batches`]: seeded shuffling into mini-batches.
+//! - [`stacked_mnist`]: three MNIST digits per image, 1,000 modes.
 //! - [`dataset`]: the `Dataset` trait, the embedded MNIST subset, and `open`.
 //!
 //! Everything that can go wrong while reading or writing files is a
@@ -15,6 +16,7 @@ pub mod dataset;
 pub mod folder;
 pub mod idx;
 pub mod mixtures;
+pub mod stacked_mnist;
 
 use std::fmt;
 use std::io;

@@ -85,4 +85,29 @@ impl Tensor {
             vec![Some(g.mul(&s.neg().sigmoid()))]
         })
     }
+
+    /// log softmax over `axis`: x - log(sum(exp(x))), through the stable
+    /// `logsumexp`, so a large logit never overflows.
+    pub fn log_softmax(&self, axis: isize) -> Tensor {
+        self.sub(&self.logsumexp(&[axis], true))
+    }
+
+    /// Mean cross-entropy of logits [N, K] against class indices:
+    /// -(1/N) sum_i log softmax(x_i)[y_i]. The indices become a one-hot mask
+    /// [N, K] that picks each row's log-probability, so the gradient is the
+    /// familiar (softmax(x) - onehot(y)) / N.
+    pub fn cross_entropy(&self, labels: &[usize]) -> Tensor {
+        let (rows, classes) = match self.shape() {
+            &[rows, classes] => (rows, classes),
+            shape => panic!("cross_entropy: logits must be [N, K], got {shape:?}"),
+        };
+        assert_eq!(labels.len(), rows, "cross_entropy: {rows} rows of logits but {} labels", labels.len());
+        let mut one_hot = vec![0.0; rows * classes];
+        for (row, &label) in labels.iter().enumerate() {
+            assert!(label < classes, "cross_entropy: label {label} is out of range for {classes} classes");
+            one_hot[row * classes + label] = 1.0;
+        }
+        let one_hot = Tensor::from_vec(one_hot, &[rows, classes]);
+        self.log_softmax(-1).mul(&one_hot).sum_all().div_scalar(-(rows as f32))
+    }
 }

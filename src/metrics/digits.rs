@@ -1,0 +1,113 @@
+//! Labelled 28x28 grayscale images on the CPU, and the fixed split of the
+//! embedded MNIST subset that the classifier learns from and the metrics
+//! compare against.
+//!
+//! The split: of the 500 digits of each class in mnist5k, the first 400 (in
+//! file order) are for training and the last 100 are held out, giving 4,000
+//! training and 1,000 held-out digits, both balanced across the ten classes.
+//! A fixed rule rather than a seeded shuffle, so it never changes with a seed.
+
+use super::EvalError;
+use crate::data::dataset::{mnist5k, mnist_files, Dataset};
+use crate::Tensor;
+use std::path::Path;
+
+/// Side of a digit image.
+pub const SIDE: usize = 28;
+/// Values in one [1, 28, 28] image.
+pub const PIXELS: usize = SIDE * SIDE;
+/// Digits of each class in the training part of the mnist5k split.
+pub const TRAIN_PER_CLASS: usize = 400;
+
+/// Images [N, 1, 28, 28] in [-1, 1] and their class labels.
+#[derive(Clone)]
+pub struct Digits {
+    pub pixels: Vec<f32>,
+    pub labels: Vec<usize>,
+}
+
+impl Digits {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// One image's pixels.
+    pub fn image(&self, index: usize) -> &[f32] {
+        &self.pixels[index * PIXELS..(index + 1) * PIXELS]
+    }
+
+    /// All images as one tensor [N, 1, 28, 28].
+    pub fn to_tensor(&self) -> Tensor {
+        Tensor::from_slice(&self.pixels, &[self.len(), 1, SIDE, SIDE])
+    }
+
+    /// The images and labels at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Digits {
+        Digits {
+            pixels: indices.iter().flat_map(|&i| self.image(i).iter().copied()).collect(),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+        }
+    }
+}
+
+/// The two parts of a labelled image dataset.
+pub struct Split {
+    pub train: Digits,
+    pub held_out: Digits,
+}
+
+/// The embedded MNIST subset split 4,000 / 1,000 (see the header).
+pub fn mnist5k_split() -> Result<Split, EvalError> {
+    let data = mnist5k(0)?;
+    let labels = data.labels().expect("the embedded mnist5k has labels").to_vec();
+    let all = Digits { pixels: data.values().to_vec(), labels };
+    let mut seen = [0usize; 10];
+    let (mut train, mut held_out) = (Vec::new(), Vec::new());
+    for (i, &label) in all.labels.iter().enumerate() {
+        let part = if seen[label] < TRAIN_PER_CLASS { &mut train } else { &mut held_out };
+        part.push(i);
+        seen[label] += 1;
+    }
+    Ok(Split { train: all.select(&train), held_out: all.select(&held_out) })
+}
+
+/// Where Debian's `dataset-fashion-mnist` package installs Fashion-MNIST.
+pub const FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// Fashion-MNIST's own split (60,000 training and 10,000 test images), read
+/// from the IDX files in `dir` (plain or gzip).
+pub fn fashion_split(dir: &Path) -> Result<Split, EvalError> {
+    let part = |stem: &str| -> Result<Digits, EvalError> {
+        let path =
+            ["", ".gz"].iter().map(|ext| dir.join(format!("{stem}-images-idx3-ubyte{ext}"))).find(|p| p.exists());
+        let Some(path) = path else {
+            return Err(EvalError::InvalidInput(format!(
+                "Fashion-MNIST not found: {} has no {stem}-images-idx3-ubyte[.gz]; install it with \
+                 `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or put the four IDX files there",
+                dir.display()
+            )));
+        };
+        let data = mnist_files(&path, 0)?;
+        let Some(labels) = data.labels() else {
+            return Err(EvalError::InvalidInput(format!("{} has no labels file beside it", path.display())));
+        };
+        if data.item_shape() != [1, SIDE, SIDE] {
+            return Err(EvalError::InvalidInput(format!("{} does not hold 28x28 images", path.display())));
+        }
+        Ok(Digits { pixels: data.values().to_vec(), labels: labels.to_vec() })
+    };
+    Ok(Split { train: part("train")?, held_out: part("t10k")? })
+}
+
+/// The split named on the command line: `mnist5k` or `fashion`.
+pub fn split(dataset: &str) -> Result<Split, EvalError> {
+    match dataset {
+        "mnist5k" => mnist5k_split(),
+        "fashion" => fashion_split(Path::new(FASHION_DIR)),
+        other => Err(EvalError::InvalidInput(format!("unknown classifier dataset {other:?}: use mnist5k or fashion"))),
+    }
+}

@@ -1,0 +1,185 @@
+//! Every image metric on one set of images, as a table and as JSON.
+//!
+//! Generated images are compared with a fixed reference: the classifier's
+//! embedding of the real training digits. Scoring the held-out real digits the
+//! same way gives the floor (FID and KID near 0, precision and recall near 1,
+//! IS near the classifier's ceiling) that a model's numbers should be read
+//! against: sample-size bias and the classifier's own errors are in it too.
+
+use super::class_coverage::ClassCoverage;
+use super::classifier::{Classifier, Embedding, CLASSES};
+use super::digits::mnist5k_split;
+use super::fid::fid;
+use super::inception_score::inception_score;
+use super::kid::{kid, KidSubsets};
+use super::precision_recall::{precision_recall, PrecisionRecall, K};
+use super::{EvalError, MeanStd};
+use crate::Tensor;
+use std::fmt::Write;
+use std::path::Path;
+
+/// Splits of the Inception Score, as in Salimans et al.
+const IS_SPLITS: usize = 10;
+/// Fewest images the metrics accept (KID subsets, IS splits, k-NN radii).
+pub const MIN_IMAGES: usize = 20;
+
+/// The classifier and the real digits every image set is compared with,
+/// embedded once: build it once per run, then `evaluate` as often as needed
+/// (the trainer's periodic evaluation costs classifying the new images plus
+/// a few seconds of CPU).
+pub struct Evaluator {
+    classifier: Classifier,
+    /// The 4,000 training digits of the mnist5k split: the reference.
+    train: Embedding,
+    /// The 1,000 held-out digits: scored against `train`, they give the floor.
+    held_out: Embedding,
+}
+
+impl Evaluator {
+    /// The classifier at `weights` (see `classifier::default_weights_path`)
+    /// with the mnist5k split as the real data.
+    pub fn mnist5k(weights: &Path) -> Result<Evaluator, EvalError> {
+        let (classifier, _) = Classifier::load(weights)?;
+        let split = mnist5k_split()?;
+        let train = classifier.embed(&split.train.to_tensor())?;
+        let held_out = classifier.embed(&split.held_out.to_tensor())?;
+        Ok(Evaluator { classifier, train, held_out })
+    }
+
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// Scores images [N, 1, 28, 28] in [-1, 1] (N >= 20; e.g. a generator's
+    /// samples) against the real training digits.
+    pub fn evaluate(&self, images: &Tensor) -> Result<EvalReport, EvalError> {
+        if images.shape().first().is_some_and(|&n| n < MIN_IMAGES) {
+            return Err(EvalError::InvalidInput(format!(
+                "evaluation needs at least {MIN_IMAGES} images, got {}",
+                images.shape()[0]
+            )));
+        }
+        Ok(score(&self.train, &self.classifier.embed(images)?))
+    }
+
+    /// The floor: the held-out real digits scored the same way.
+    pub fn real_floor(&self) -> EvalReport {
+        score(&self.train, &self.held_out)
+    }
+
+    /// A generator's images scored beside the floor: what `ganforge eval
+    /// --checkpoint` prints (`table`) and writes to eval.json (`to_json`).
+    pub fn compare(&self, images: &Tensor) -> Result<Comparison, EvalError> {
+        Ok(Comparison { model: self.evaluate(images)?, real_floor: self.real_floor() })
+    }
+}
+
+/// Every metric of `generated` against `real`, from their embeddings.
+pub fn score(real: &Embedding, generated: &Embedding) -> EvalReport {
+    EvalReport {
+        samples: generated.features.nrows(),
+        reference_samples: real.features.nrows(),
+        fid: fid(&real.features, &generated.features),
+        kid: kid(&real.features, &generated.features, KidSubsets::default()),
+        inception_score: inception_score(&generated.probabilities, IS_SPLITS),
+        precision_recall: precision_recall(&real.features, &generated.features, K),
+        coverage: ClassCoverage::of(&generated.predicted_classes(), CLASSES),
+    }
+}
+
+/// A model's report next to the real-data floor.
+pub struct Comparison {
+    pub model: EvalReport,
+    pub real_floor: EvalReport,
+}
+
+impl Comparison {
+    /// One metric per line: the model's value, then the floor's.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{} generated images and {} held-out real digits, each against {} real training digits\n",
+            self.model.samples, self.real_floor.samples, self.model.reference_samples
+        );
+        let _ = writeln!(out, "  {:<16} {:<22} real (floor)", "metric", "model");
+        for ((name, value), (_, floor)) in self.model.rows().into_iter().zip(self.real_floor.rows()) {
+            let _ = writeln!(out, "  {name:<16} {value:<22} {floor}");
+        }
+        out
+    }
+
+    /// {"model": {...}, "real_floor": {...}}.
+    pub fn to_json(&self) -> String {
+        format!(
+            "{{\n\"model\": {},\n\"real_floor\": {}\n}}\n",
+            self.model.to_json().trim_end(),
+            self.real_floor.to_json().trim_end()
+        )
+    }
+}
+
+/// Every metric of one set of images against the real reference.
+#[derive(Clone, Debug)]
+pub struct EvalReport {
+    /// Images scored.
+    pub samples: usize,
+    /// Real images they were compared with.
+    pub reference_samples: usize,
+    pub fid: f64,
+    pub kid: MeanStd,
+    pub inception_score: MeanStd,
+    pub precision_recall: PrecisionRecall,
+    pub coverage: ClassCoverage,
+}
+
+impl EvalReport {
+    /// (name, value as text) of each row of the table.
+    fn rows(&self) -> Vec<(&'static str, String)> {
+        let pm = |m: MeanStd, scale: f64| format!("{:.4} ± {:.4}", m.mean * scale, m.std * scale);
+        vec![
+            ("FID", format!("{:.3}", self.fid)),
+            ("KID x 1000", pm(self.kid, 1000.0)),
+            ("IS (max 10)", pm(self.inception_score, 1.0)),
+            ("precision", format!("{:.4}", self.precision_recall.precision)),
+            ("recall", format!("{:.4}", self.precision_recall.recall)),
+            ("classes covered", format!("{} / {}", self.coverage.covered, self.coverage.histogram.len())),
+            ("KL to uniform", format!("{:.4}", self.coverage.kl_to_uniform)),
+        ]
+    }
+
+    /// A two-column table, one metric per line.
+    pub fn table(&self) -> String {
+        let mut out = format!("{} images against {} real training digits\n", self.samples, self.reference_samples);
+        for (name, value) in self.rows() {
+            let _ = writeln!(out, "  {name:<16} {value}");
+        }
+        out
+    }
+
+    /// The report as a JSON object.
+    pub fn to_json(&self) -> String {
+        let histogram: Vec<String> = self.coverage.histogram.iter().map(|c| c.to_string()).collect();
+        format!(
+            concat!(
+                "{{\n",
+                "  \"samples\": {},\n  \"reference_samples\": {},\n  \"fid\": {},\n",
+                "  \"kid\": {{\"mean\": {}, \"std\": {}}},\n",
+                "  \"inception_score\": {{\"mean\": {}, \"std\": {}}},\n",
+                "  \"precision\": {},\n  \"recall\": {},\n",
+                "  \"classes_covered\": {},\n  \"kl_to_uniform\": {},\n  \"class_histogram\": [{}]\n",
+                "}}\n"
+            ),
+            self.samples,
+            self.reference_samples,
+            self.fid,
+            self.kid.mean,
+            self.kid.std,
+            self.inception_score.mean,
+            self.inception_score.std,
+            self.precision_recall.precision,
+            self.precision_recall.recall,
+            self.coverage.covered,
+            self.coverage.kl_to_uniform,
+            histogram.join(", ")
+        )
+    }
+}
