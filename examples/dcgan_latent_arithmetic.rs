@@ -27,6 +27,7 @@ fn main() {
     let latent = model.latent_dim();
     let out = PathBuf::from("runs/latent");
 
+    // ANCHOR: interpolation
     // Four interpolations of ten steps each: rows of a 10-wide grid.
     let ends = Tensor::randn(&[8, latent], 7);
     let t = Tensor::from_vec((0..10).map(|i| i as f32 / 9.0).collect(), &[1, 10, 1]);
@@ -35,14 +36,17 @@ fn main() {
     let paths = starts.add(&t.mul(&stops.sub(&starts))).reshape(&[40, latent]);
     let images = sample_eval(model, &paths, None);
     save_images(&images, 10, &out.join("interpolations.png")).expect("picture written");
+    // ANCHOR_END: interpolation
 
     // Arithmetic: rows A, B, C (three samples each and their mean), then
     // mean(A) - mean(B) + mean(C) and its neighbours (small perturbations).
+    // ANCHOR: arithmetic
     let groups = Tensor::randn(&[3, 3, latent], 11);
     let means = groups.mean(&[1], false); // [3, latent]
     let (a, b, c) = (means.narrow(0, 0, 1), means.narrow(0, 1, 2), means.narrow(0, 2, 3));
     let result = a.sub(&b).add(&c);
     let neighbours = result.add(&Tensor::randn(&[4, latent], 13).mul_scalar(0.25));
+    // ANCHOR_END: arithmetic
     let rows: Vec<Tensor> = (0..3)
         .map(|g| Tensor::concat(&[&groups.narrow(0, g, g + 1).reshape(&[3, latent]), &means.narrow(0, g, g + 1)], 0))
         .collect();

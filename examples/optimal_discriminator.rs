@@ -29,6 +29,7 @@ fn main() {
         .push(Linear::new(32, 1, rng));
     let mut optimizer = Adam::new(d.parameters(), 2e-3);
     let batch = 256;
+    // ANCHOR: train_d
     for step in 0..=800 {
         let real = Tensor::randn_from(&[batch, 1], rng); // x ~ p
         let fake = Tensor::randn_from(&[batch, 1], rng).add_scalar(2.0); // x ~ q
@@ -41,6 +42,7 @@ fn main() {
             println!("step {step:4}: D loss {:.4}", loss.item());
         }
     }
+    // ANCHOR_END: train_d
 
     let xs: Vec<f32> = (0..=12).map(|i| -2.0 + 0.5 * i as f32).collect();
     let d_x = no_grad(|| d.forward(&Tensor::from_vec(xs.clone(), &[xs.len(), 1])).sigmoid()).to_vec();

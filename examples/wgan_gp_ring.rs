@@ -86,6 +86,7 @@ fn main() {
         if step == steps {
             break;
         }
+        // ANCHOR: critic_step
         for _ in 0..k {
             let real = points(mixture.sample(batch, rng));
             let fake = no_grad(|| model.generate(&Tensor::randn_from(&[batch, 2], rng), None));
@@ -95,6 +96,7 @@ fn main() {
             loss.backward_for(&opt_d.parameters().iter().collect::<Vec<_>>());
             opt_d.step();
         }
+        // ANCHOR_END: critic_step
         let fake = model.generate(&Tensor::randn_from(&[batch, 2], rng), None);
         let g_loss = critic(&fake).mean_all().neg();
         opt_g.zero_grad();
@@ -125,12 +127,14 @@ fn diagnose(
     let wasserstein = d_fake.sub(&d_real);
     let weights = model.discriminator().parameters();
     let weights: Vec<&Tensor> = weights.iter().collect();
+    // ANCHOR: cosine
     let scaled_penalty = gradient_penalty(critic, real, fake, rng).mul_scalar(lambda);
     let w_grad = grad(&[&wasserstein], &weights, false);
     let gp_grad = grad(&[&scaled_penalty], &weights, false);
     let (w_norm, gp_norm) = (dot(&w_grad, &w_grad).sqrt(), dot(&gp_grad, &gp_grad).sqrt());
     let share = gp_norm / (gp_norm + w_norm).max(f32::MIN_POSITIVE);
     let cosine = dot(&w_grad, &gp_grad) / (w_norm * gp_norm).max(f32::MIN_POSITIVE);
+    // ANCHOR_END: cosine
 
     let z = Tensor::randn_from(&[EVAL_POINTS, 2], rng);
     let generated: Vec<[f32; 2]> =

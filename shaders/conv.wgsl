@@ -93,6 +93,7 @@ fn split(i: u32, grid: vec2<u32>) -> vec3<u32> {
 
 // Entry [tap, pos] of group g's im2col matrix (see the header); `inside`
 // says whether (tap, pos) is inside the matrix at all.
+// ANCHOR: im2col
 fn im2col(g: u32, tap: u32, pos: u32, inside: bool) -> f32 {
     let t = split(tap, p.tap_grid); // (c, th, tw)
     let q = split(pos, p.pos_grid); // (b, jh, jw)
@@ -102,6 +103,7 @@ fn im2col(g: u32, tap: u32, pos: u32, inside: bool) -> f32 {
     let channel = q.x * p.channels + g * p.group_channels + t.x;
     return select(0.0, image[select(0u, (channel * p.height + ih) * p.width + iw, hit)], hit);
 }
+// ANCHOR_END: im2col
 
 // Index of output-space element (group g's channel o, position pos).
 fn out_index(g: u32, o: u32, pos: u32) -> u32 {

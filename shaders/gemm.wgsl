@@ -82,6 +82,7 @@ var<private> c32: mat4x4<f32>;
 var<private> c33: mat4x4<f32>;
 
 // acc + u v^T: row r of the 4 x 4 block gains u[r] * v.
+// ANCHOR: rank1
 fn rank1(acc: mat4x4<f32>, u: vec4<f32>, v: vec4<f32>) -> mat4x4<f32> {
     return mat4x4<f32>(
         fma(vec4<f32>(u.x), v, acc[0]),
@@ -90,6 +91,7 @@ fn rank1(acc: mat4x4<f32>, u: vec4<f32>, v: vec4<f32>) -> mat4x4<f32> {
         fma(vec4<f32>(u.w), v, acc[3]),
     );
 }
+// ANCHOR_END: rank1
 
 // Copies A[row0.., k0..k0+BK] and B[k0..k0+BK, col0..] into the tiles, one vec4
 // slot at a time; the slots are dealt round-robin to the invocations. In the A
@@ -198,6 +200,7 @@ fn multiply_tiles(z: u32, col0: u32, k0: u32, x: u32, y: u32) {
 
 // Accumulates the workgroup's tile of C = A B (A with `depth` columns) for
 // problem z into the invocation's accumulators.
+// ANCHOR: accumulate
 fn accumulate(z: u32, tile: vec2<u32>, depth: u32, local: vec2<u32>, lid: u32) {
     for (var k0 = 0u; k0 < depth; k0 += BK) {
         fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
@@ -206,6 +209,7 @@ fn accumulate(z: u32, tile: vec2<u32>, depth: u32, local: vec2<u32>, lid: u32) {
         workgroupBarrier();
     }
 }
+// ANCHOR_END: accumulate
 
 // Hands the 16 values of accumulator block (i, j) to store_c.
 fn store_block(z: u32, tile: vec2<u32>, local: vec2<u32>, i: u32, j: u32, block: mat4x4<f32>) {

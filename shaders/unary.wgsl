@@ -77,6 +77,7 @@ fn apply(op: u32, v: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
     }
 }
 
+// ANCHOR: main
 @compute @workgroup_size(256)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -89,3 +90,4 @@ fn main(
     }
     y[i] = apply(OP, x[i], p.alpha, p.beta);
 }
+// ANCHOR_END: main

@@ -79,6 +79,7 @@ fn accumulate_into_leaves(grads: HashMap<u64, (Tensor, Tensor)>) {
     }
 }
 
+// ANCHOR: grad
 /// Gradients of the sum of `outputs` with respect to each of `inputs`, without
 /// touching any `.grad()`. With `create_graph` the results carry graphs and can
 /// be differentiated again. An input the outputs do not depend on gets zeros.
@@ -87,6 +88,7 @@ pub fn grad(outputs: &[&Tensor], inputs: &[&Tensor], create_graph: bool) -> Vec<
     let mut grads = differentiate(outputs, &Targets::Ids(ids), create_graph);
     inputs.iter().map(|t| grads.remove(&t.id()).map(|(_, g)| g).unwrap_or_else(|| t.zeros_like())).collect()
 }
+// ANCHOR_END: grad
 
 /// The tensors whose gradients a differentiation collects.
 enum Targets {
@@ -105,6 +107,7 @@ impl Targets {
     }
 }
 
+// ANCHOR: topological_order
 /// The graph below `outputs`, each tensor after all of its inputs
 /// (depth-first post-order, iterative so deep graphs cannot overflow the stack).
 fn topological_order(outputs: &[&Tensor]) -> Vec<Tensor> {
@@ -128,7 +131,9 @@ fn topological_order(outputs: &[&Tensor]) -> Vec<Tensor> {
     }
     order
 }
+// ANCHOR_END: topological_order
 
+// ANCHOR: differentiate
 /// The core of both entry points: returns (tensor, gradient) for each target
 /// reached, keyed by tensor id.
 fn differentiate(outputs: &[&Tensor], targets: &Targets, create_graph: bool) -> HashMap<u64, (Tensor, Tensor)> {
@@ -196,6 +201,7 @@ fn differentiate(outputs: &[&Tensor], targets: &Targets, create_graph: bool) -> 
     }
     results
 }
+// ANCHOR_END: differentiate
 
 fn accumulate(pending: &mut HashMap<u64, Tensor>, id: u64, grad: Tensor) {
     let total = match pending.remove(&id) {

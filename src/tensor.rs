@@ -21,13 +21,16 @@ use std::sync::{Arc, Mutex};
 /// differentiated again.
 pub type BackwardFn = Box<dyn Fn(&[Tensor], &Tensor, &Tensor) -> Vec<Option<Tensor>> + Send + Sync>;
 
+// ANCHOR: node
 /// How a tensor was computed: the op, its inputs, and its backward rule.
 pub(crate) struct Node {
     pub op: &'static str,
     pub inputs: Vec<Tensor>,
     pub backward: BackwardFn,
 }
+// ANCHOR_END: node
 
+// ANCHOR: tensor
 struct Inner {
     id: u64,
     shape: Vec<usize>,
@@ -39,6 +42,7 @@ struct Inner {
 
 #[derive(Clone)]
 pub struct Tensor(Arc<Inner>);
+// ANCHOR_END: tensor
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
@@ -77,6 +81,7 @@ impl Tensor {
         Tensor::with_node(Arc::new(storage), shape, op, inputs, backward)
     }
 
+    // ANCHOR: from_op
     /// Like `from_op`, over storage that may be shared with another tensor.
     pub(crate) fn with_node(
         storage: Arc<Storage>,
@@ -93,6 +98,7 @@ impl Tensor {
         });
         Tensor::build(storage, shape, false, node)
     }
+    // ANCHOR_END: from_op
 
     /// A tensor holding `values` with the given shape.
     /// Panics when the number of values does not match the shape.

@@ -61,6 +61,7 @@ pub struct StepContext<'a> {
     pub rng: &'a mut ChaCha12Rng,
 }
 
+// ANCHOR: family
 pub trait Family {
     /// One training step; returns the named losses, still on the GPU.
     fn step(&mut self, ctx: &mut StepContext) -> Losses;
@@ -83,6 +84,7 @@ pub trait Family {
         None
     }
 }
+// ANCHOR_END: family
 
 /// The dataset as a family draws from it, remembering how many batches of
 /// which size were drawn, so that a resumed run can replay the draws.

@@ -78,6 +78,7 @@ impl Divergence {
         })
     }
 
+    // ANCHOR: generator_function
     /// The generator function f(u), u = p/q > 0 (f(1) = 0, except -log 4 for GAN).
     pub fn f(&self, u: f64) -> f64 {
         match *self {
@@ -100,7 +101,9 @@ impl Divergence {
             }
         }
     }
+    // ANCHOR_END: generator_function
 
+    // ANCHOR: activation
     /// The output activation g_f: maps the critic's raw output onto the range
     /// of f', where the optimal critic T* = f'(p/q) lives (inside dom f*).
     pub fn activation(&self, v: &Tensor) -> Tensor {
@@ -119,6 +122,7 @@ impl Divergence {
             Divergence::Alpha(a) => v.softplus().add_scalar(1.0 / (1.0 - a)),
         }
     }
+    // ANCHOR_END: activation
 
     /// The Fenchel conjugate f*(t) of the table (t in dom f*); Jeffrey's is
     /// rewritten in log space, same value.
@@ -179,11 +183,13 @@ impl Divergence {
         }
     }
 
+    // ANCHOR: lower_bound
     /// The variational lower bound E_P[g_f(v)] - E_Q[f*(g_f(v))] estimated on
     /// a batch of critic outputs for real (P) and generated (Q) samples.
     pub fn lower_bound(&self, real: &Tensor, fake: &Tensor) -> Tensor {
         self.activation(real).mean_all().sub(&self.conjugate_of_activation(fake).mean_all())
     }
+    // ANCHOR_END: lower_bound
 }
 
 /// log(1 - e^-a) for a > 0. Below a = 0.01 it is log a - a/2 + a^2/24 (the

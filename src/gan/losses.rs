@@ -36,6 +36,7 @@ impl Objective {
         self.d_loss_with_real_label(real, fake, 1.0)
     }
 
+    // ANCHOR: d_loss
     /// `d_loss` with the real target set to `real_label` instead of 1: one-sided
     /// label smoothing (Salimans et al. use 0.9). Only the logistic and
     /// least-squares objectives have a target; the others ignore it.
@@ -57,7 +58,9 @@ impl Objective {
             Objective::FGan(divergence) => divergence.lower_bound(real, fake).neg(),
         }
     }
+    // ANCHOR_END: d_loss
 
+    // ANCHOR: g_loss
     /// The loss the generator minimises, from D's outputs on generated samples.
     pub fn g_loss(&self, fake: &Tensor) -> Tensor {
         match self {
@@ -71,6 +74,7 @@ impl Objective {
             Objective::FGan(divergence) => divergence.activation(fake).mean_all().neg(),
         }
     }
+    // ANCHOR_END: g_loss
 
     /// Parses the command line's `--loss` value.
     pub fn parse(name: &str) -> Option<Objective> {

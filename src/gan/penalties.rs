@@ -7,6 +7,7 @@
 use crate::{grad, Tensor};
 use rand::Rng;
 
+// ANCHOR: input_gradient
 /// ||dD/dx|| per sample: x is [N, ...], D(x) is [N] or [N, 1].
 fn input_gradient_sq_norms(critic: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Tensor {
     let x = x.detach().requires_grad_();
@@ -14,6 +15,7 @@ fn input_gradient_sq_norms(critic: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Te
     let dx = grad(&[&out.sum_all()], &[&x], true).remove(0);
     dx.mul(&dx).flatten(1).sum(&[1], false) // [N]
 }
+// ANCHOR_END: input_gradient
 
 /// ||dD/dx_hat|| at random interpolates x_hat = e x_real + (1 - e) x_fake,
 /// e ~ U[0, 1] per sample: the points where WGAN-GP asks for a unit gradient.
@@ -39,6 +41,7 @@ pub fn interpolate_gradient_norms(
     input_gradient_sq_norms(critic, &x_hat).add_scalar(1e-12).sqrt()
 }
 
+// ANCHOR: gradient_penalty
 /// WGAN-GP (Gulrajani et al., 2017): E[(||dD/dx_hat|| - 1)^2] at the random
 /// interpolates of `interpolate_gradient_norms`. Multiply by lambda (10 in
 /// the paper) and add to the critic's loss.
@@ -50,6 +53,7 @@ pub fn gradient_penalty(
 ) -> Tensor {
     interpolate_gradient_norms(critic, real, fake, rng).sub_scalar(1.0).powf(2.0).mean_all()
 }
+// ANCHOR_END: gradient_penalty
 
 /// R1 (Mescheder et al., 2018): E[||dD/dx||^2] on real data. The paper's
 /// regulariser is (gamma / 2) times this.

@@ -124,6 +124,7 @@ impl Device {
         Ok(())
     }
 
+    // ANCHOR: dispatch
     /// Records one dispatch of `kernel`: binding 0 gets `params`, bindings 1.. get
     /// `buffers` in order, and `groups` workgroups run.
     pub fn dispatch(&self, kernel: Kernel, params: &Params, buffers: &[&wgpu::Buffer], groups: [u32; 3]) {
@@ -178,6 +179,7 @@ impl Device {
             entry.1 += start.elapsed().as_secs_f64();
         }
     }
+    // ANCHOR_END: dispatch
 
     /// With `GANFORGE_PROFILE` set, the (kernel, dispatches, seconds) measured so
     /// far, slowest first; empty otherwise. Profiling submits every dispatch on
@@ -220,6 +222,7 @@ impl Device {
         self.encoder(&mut batch).copy_buffer_to_buffer(&staging, 0, target, 0, data.len() as u64);
     }
 
+    // ANCHOR: read
     /// Submits everything recorded, then copies `bytes` bytes of `source` back.
     pub fn read(&self, source: &wgpu::Buffer, bytes: u64) -> Vec<u8> {
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
@@ -244,6 +247,7 @@ impl Device {
         staging.unmap();
         data
     }
+    // ANCHOR_END: read
 
     /// Submits everything recorded so far and waits for the GPU to finish it
     /// (used by benchmarks to time work).

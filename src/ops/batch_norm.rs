@@ -125,6 +125,7 @@ fn fused_gradients(x: &Tensor, stats: &BatchStats, weight: &Tensor, dy: &Tensor,
     [Tensor::from_storage(dx, x.shape().to_vec()), per_channel(1), per_channel(0)]
 }
 
+// ANCHOR: composed_gradients
 /// The same gradients in closed form with differentiable ops, for when they
 /// will be differentiated again. With x̂ = (x - mean) r, r = (var + eps)^-1/2
 /// and M values per channel (sums over the statistics' axes):
@@ -143,6 +144,7 @@ fn composed_gradients(x: &Tensor, weight: &Tensor, dy: &Tensor, eps: f32) -> [Te
     let dx = dy.sub(&correction).mul(&scale);
     [dx, sum_dy_xhat.reshape(&[layout.channels]), sum_dy.reshape(&[layout.channels])]
 }
+// ANCHOR_END: composed_gradients
 
 impl Tensor {
     /// Batch norm in training mode on [N, C] (BatchNorm1d) or [N, C, H, W]
@@ -195,6 +197,7 @@ impl Tensor {
             self.shape().to_vec(),
             "batch_norm_train",
             &[self, &weight, &bias],
+            // ANCHOR: two_forms
             move |inputs, _, dy| {
                 let (x, weight) = (&inputs[0], &inputs[1]);
                 let grads = if is_grad_enabled() {
@@ -204,6 +207,7 @@ impl Tensor {
                 };
                 grads.into_iter().map(Some).collect()
             },
+            // ANCHOR_END: two_forms
         );
         (out, stats)
     }

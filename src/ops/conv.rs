@@ -204,6 +204,7 @@ fn dims4(t: &Tensor, op: &str, what: &str) -> [usize; 4] {
     t.shape().try_into().unwrap_or_else(|_| panic!("{op}: {what} must be [N, C, H, W], got shape {:?}", t.shape()))
 }
 
+// ANCHOR: conv2d_op
 /// The raw conv2d, no bias: [N, C, H, W] * [O, C/g, KH, KW] -> [N, O, OH, OW].
 fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions) -> Tensor {
     let op = "conv2d";
@@ -236,6 +237,7 @@ fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions) -> Tensor {
         ]
     })
 }
+// ANCHOR_END: conv2d_op
 
 /// 2-D convolution (cross-correlation, as in PyTorch): x [N, C, H, W], weight
 /// [O, C/groups, KH, KW], bias [O] -> [N, O, OH, OW] with
@@ -356,6 +358,7 @@ struct PhaseTaps {
     drop: usize,
 }
 
+// ANCHOR: phase_taps
 /// The taps of the output rows oh = phase (mod stride).
 fn phase_taps(phase: usize, kernel: usize, stride: usize, pad: usize, dilation: usize) -> PhaseTaps {
     let (phase, stride, pad, dilation) = (phase as i64, stride as i64, pad as i64, dilation as i64);
@@ -374,6 +377,7 @@ fn phase_taps(phase: usize, kernel: usize, stride: usize, pad: usize, dilation: 
         drop: (step * dilation / stride) as usize,
     }
 }
+// ANCHOR_END: phase_taps
 
 /// conv_transpose2d as stride_h x stride_w implicit GEMMs, one per output
 /// phase (oh % stride_h, ow % stride_w), each over only the taps that reach it.

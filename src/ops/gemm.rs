@@ -28,6 +28,7 @@ impl Blocking {
     pub const THIN_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (1, 4) };
     pub const ALL: [Blocking; 5] = [Self::GPU, Self::CPU, Self::SMALL, Self::THIN_GPU, Self::THIN_CPU];
 
+    // ANCHOR: blocking
     /// The blocking for an M x N product on this device. M of at most 4 gets
     /// the thin tile. A 128-wide tile would waste half its work or more along
     /// a side of at most 64: GPUs then take the 64 x 64 tile; CPU adapters keep
@@ -48,6 +49,7 @@ impl Blocking {
             (_, false) => Blocking::GPU,
         }
     }
+    // ANCHOR_END: blocking
 
     /// Rows and columns of C per workgroup.
     pub fn tile(self) -> (usize, usize) {

@@ -115,6 +115,7 @@ impl Tensor {
         }
         let mut shape = batch;
         shape.extend([m, n]);
+        // ANCHOR: matmul_backward
         Tensor::from_op(out, shape, "matmul", &[&a, &b], move |inputs, _, g| {
             let (a, b) = (&inputs[0], &inputs[1]);
             let grad_a = a.tracks_grad().then(|| {
@@ -129,5 +130,6 @@ impl Tensor {
             });
             vec![grad_a, grad_b]
         })
+        // ANCHOR_END: matmul_backward
     }
 }

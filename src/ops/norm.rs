@@ -26,6 +26,7 @@ use crate::tensor::Tensor;
 /// ProGAN's pixel-norm epsilon, inside the square root.
 pub const PIXEL_NORM_EPS: f32 = 1e-8;
 
+// ANCHOR: standardize
 /// (x - mean) / sqrt(var + eps) over `axes`, with the mean and the population
 /// variance (both keepdim, so they broadcast against x).
 pub(super) fn standardize(x: &Tensor, axes: &[isize], eps: f32) -> (Tensor, Tensor, Tensor) {
@@ -35,6 +36,7 @@ pub(super) fn standardize(x: &Tensor, axes: &[isize], eps: f32) -> (Tensor, Tens
     let normalized = centered.mul(&var.add_scalar(eps).powf(-0.5));
     (normalized, mean, var)
 }
+// ANCHOR_END: standardize
 
 /// `y * weight + bias` with weight and bias of shape [C] applied along axis 1
 /// of y ([N, C, ...]); either may be absent.

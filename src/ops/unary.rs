@@ -26,6 +26,7 @@ enum Op {
     Inside = 15,
 }
 
+// ANCHOR: launch
 /// Runs the kernel: a new storage with f(x) elementwise.
 fn launch(x: &Tensor, op: Op, alpha: f32, beta: f32) -> Storage {
     let out = Storage::new(x.numel());
@@ -39,8 +40,10 @@ fn launch(x: &Tensor, op: Op, alpha: f32, beta: f32) -> Storage {
     );
     out
 }
+// ANCHOR_END: launch
 
 impl Tensor {
+    // ANCHOR: unary
     /// A differentiable unary op: forward by the kernel, backward by `rule(x, y, dy)`.
     fn unary(
         &self,
@@ -54,6 +57,7 @@ impl Tensor {
             vec![Some(rule(&inputs[0], out, g))]
         })
     }
+    // ANCHOR_END: unary
 
     /// A unary function that is piecewise constant, so it has no gradient.
     fn constant_piecewise(&self, op: Op, alpha: f32, beta: f32) -> Tensor {
@@ -64,10 +68,12 @@ impl Tensor {
         self.unary("neg", Op::Neg, 0.0, 0.0, |_, _, g| g.neg())
     }
 
+    // ANCHOR: exp
     /// d exp(x) = exp(x) dx: the output itself.
     pub fn exp(&self) -> Tensor {
         self.unary("exp", Op::Exp, 0.0, 0.0, |_, y, g| g.mul(y))
     }
+    // ANCHOR_END: exp
 
     pub fn log(&self) -> Tensor {
         self.unary("log", Op::Log, 0.0, 0.0, |x, _, g| g.div(x))

@@ -127,6 +127,7 @@ impl Pair {
 }
 
 impl Family for Pair {
+    // ANCHOR: pair_step
     /// `k` D updates, then one G update; logs the last D loss and the G loss.
     fn step(&mut self, ctx: &mut StepContext) -> Losses {
         let mut d_loss = self.discriminator_step(ctx);
@@ -136,6 +137,7 @@ impl Family for Pair {
         let g_loss = self.generator_step(ctx);
         vec![("d_loss", d_loss), ("g_loss", g_loss)]
     }
+    // ANCHOR_END: pair_step
 
     fn sampler(&self) -> &dyn Sampler {
         self.model.as_ref()
