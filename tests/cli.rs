@@ -115,7 +115,10 @@ fn runs_are_never_overwritten_by_accident_and_sampling_checks_its_input() {
     // A conditional model refuses a class it does not have.
     let cgan = out.join("cgan").display().to_string();
     let train = ["train", "--model", "cgan", "--steps", "1", "--batch", "4", "--out", &cgan];
-    assert!(ganforge(&train, &[]).0);
+    let (ok, stdout, stderr) = ganforge(&train, &[]);
+    assert!(ok, "{stderr}");
+    // A digit generator's run ends with its scores beside the real floor.
+    assert!(stdout.contains("FID") && out.join("cgan/eval.json").exists(), "no scores:\n{stdout}");
     let checkpoint = format!("{cgan}/checkpoint.safetensors");
     assert_refused(&["sample", "--checkpoint", &checkpoint, "--label", "99"], &[], "classes 0 to 9");
     std::fs::remove_dir_all(&out).unwrap();

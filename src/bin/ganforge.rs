@@ -310,7 +310,25 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
         start.elapsed().as_secs_f64(),
         config.out.display()
     );
+    if trainer.dataset().item_shape() == [1, 28, 28] {
+        score_digits(&trainer, &config.out)?;
+    }
     Ok(())
+}
+
+/// Samples a digit generator drawn at the end of a run, scored by the shipped
+/// classifier beside the real floor; the table also goes to eval.json.
+fn score_digits(trainer: &Trainer, out: &Path) -> Result<(), String> {
+    use ganforge::metrics::report::Evaluator;
+    const SAMPLES: usize = 2000;
+    let evaluator =
+        Evaluator::mnist5k(&ganforge::metrics::classifier::default_weights_path()).map_err(|e| e.to_string())?;
+    let images = generate_in_batches(trainer.sampling_model(), SAMPLES, trainer.config.seed);
+    let comparison = evaluator.compare(&images).map_err(|e| e.to_string())?;
+    println!("scores of {SAMPLES} samples (the shipped MNIST classifier's features; not Inception's):");
+    print!("{}", comparison.table());
+    let path = out.join("eval.json");
+    std::fs::write(&path, comparison.to_json()).map_err(|e| format!("could not write {}: {e}", path.display()))
 }
 
 fn sample(args: SampleArgs) -> Result<(), String> {
