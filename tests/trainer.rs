@@ -481,3 +481,36 @@ fn checkpoints_keep_the_position_of_random_layers() {
     Loader::new().module("m", &restored).load(&path).unwrap();
     assert_eq!(restored.forward(&x).to_vec(), trained.forward(&x).to_vec());
 }
+
+#[test]
+fn periodic_evaluation_logs_scores_without_changing_training() {
+    let config = |label: &str, eval_every: usize| TrainConfig {
+        model: "mlp".into(),
+        steps: 4,
+        batch: 16,
+        log_every: 2,
+        eval_every,
+        out: fresh_temp_dir(label),
+        ..TrainConfig::default()
+    };
+    let mut plain = Trainer::new(config("eval-off", 0)).unwrap();
+    plain.run(|_| {}).unwrap();
+    let scored_config = config("eval-on", 2);
+    let out = scored_config.out.clone();
+    let mut scored = Trainer::new(scored_config).unwrap();
+    scored.run(|_| {}).unwrap();
+    assert_eq!(losses(&plain, "g_loss"), losses(&scored, "g_loss"), "evaluation changed training");
+    for row in &scored.history {
+        let scores = row.scores.as_ref().expect("every 2 steps is scored");
+        let (fid, precision, classes) = (scores[0], scores[2], scores[4]);
+        assert!(fid.is_finite() && fid > 0.0 && (0.0..=1.0).contains(&precision), "{scores:?}");
+        assert!((1.0..=10.0).contains(&classes), "{scores:?}");
+    }
+    let log = std::fs::read_to_string(out.join("log.csv")).unwrap();
+    assert!(log.starts_with("step,d_loss,g_loss,fid,inception_score,precision,recall,classes_covered\n"), "{log}");
+    assert!(out.join("fid.png").exists());
+    // Only digits can be scored by the digit classifier.
+    let mut ring = ring_config("eval-ring", 2);
+    ring.eval_every = 1;
+    assert!(Trainer::new(ring).err().expect("2D data cannot be scored").to_string().contains("--eval-every"));
+}

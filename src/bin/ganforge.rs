@@ -117,6 +117,9 @@ struct TrainArgs {
     sample_every: usize,
     #[arg(long, default_value_t = 200)]
     checkpoint_every: usize,
+    /// Score the generator every this many steps on digits (FID, IS, precision/recall; 0: off)
+    #[arg(long, default_value_t = 0)]
+    eval_every: usize,
     /// Run folder (default: runs/<model>-<dataset>; on --resume: the checkpoint's folder)
     #[arg(long)]
     out: Option<PathBuf>,
@@ -221,6 +224,7 @@ impl TrainArgs {
             log_every: self.log_every,
             sample_every: self.sample_every,
             checkpoint_every: self.checkpoint_every,
+            eval_every: self.eval_every,
             out: self.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/{}-{dataset_name}", self.model))),
             ..paper
         }

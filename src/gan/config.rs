@@ -62,6 +62,9 @@ pub struct TrainConfig {
     pub log_every: usize,
     pub sample_every: usize,
     pub checkpoint_every: usize,
+    /// Every how many steps to score the generator on digits with the shipped
+    /// classifier (FID, IS, precision/recall, classes; 0: off).
+    pub eval_every: usize,
     pub out: PathBuf,
 }
 
@@ -91,6 +94,7 @@ impl Default for TrainConfig {
             log_every: 10,
             sample_every: 100,
             checkpoint_every: 200,
+            eval_every: 0,
             out: PathBuf::from("runs/dcgan-mnist5k"),
         }
     }
@@ -239,6 +243,7 @@ impl TrainConfig {
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
             ("checkpoint_every", self.checkpoint_every.to_string()),
+            ("eval_every", self.eval_every.to_string()),
             ("out", self.out.display().to_string()),
         ]
     }
@@ -266,6 +271,7 @@ impl TrainConfig {
                 "log_every" => config.log_every = parse(key, value)?,
                 "sample_every" => config.sample_every = parse(key, value)?,
                 "checkpoint_every" => config.checkpoint_every = parse(key, value)?,
+                "eval_every" => config.eval_every = parse(key, value)?,
                 "lr_d" => config.lr_d = parse(key, value)?,
                 "lr_g" => config.lr_g = parse(key, value)?,
                 "beta1" => config.beta1 = parse(key, value)?,

@@ -22,6 +22,7 @@ use crate::data::dataset;
 use crate::data::mixtures::Mixture;
 use crate::data::DataError;
 use crate::metrics::modes::{evaluate_modes, ModeReport};
+use crate::metrics::report::Evaluator;
 use crate::optim::Ema;
 use crate::viz::{grid, plot};
 use crate::{no_grad, Tensor};
@@ -31,9 +32,13 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Samples in a picture grid (8 x 8), and points in a 2D evaluation (VEEGAN's protocol).
+/// Samples in a picture grid (8 x 8), points in a 2D evaluation (VEEGAN's
+/// protocol), and images in a periodic evaluation on digits.
 const GRID_SAMPLES: usize = 64;
 const EVAL_POINTS: usize = 2500;
+const EVAL_IMAGES: usize = 1000;
+/// The log's columns of a periodic evaluation on digits.
+const SCORE_COLUMNS: [&str; 5] = ["fid", "inception_score", "precision", "recall", "classes_covered"];
 /// A loss this large has left any sensible range: the run is diverging even
 /// if it has not reached infinity yet.
 const DIVERGED_LOSS: f32 = 1e6;
@@ -102,12 +107,14 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
     move |error| TrainError::Io { path: path.to_path_buf(), error }
 }
 
-/// One logged step: the losses read back, and for 2D data the mode report.
+/// One logged step: the losses read back, for 2D data the mode report, and
+/// at evaluation steps the scores (named as `SCORE_COLUMNS`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogRow {
     pub step: usize,
     pub losses: Vec<(String, f32)>,
     pub modes: Option<ModeReport>,
+    pub scores: Option<Vec<f64>>,
 }
 
 impl LogRow {
@@ -145,6 +152,8 @@ pub struct Trainer {
     fixed_z: Tensor,
     fixed_labels: Option<Vec<usize>>,
     last_checkpoint: Option<PathBuf>,
+    /// The shipped classifier and the real digits' features, when `eval_every` > 0.
+    evaluator: Option<Evaluator>,
 }
 
 impl Trainer {
@@ -223,6 +232,19 @@ impl Trainer {
         } else {
             None
         };
+        let evaluator = match config.eval_every {
+            0 => None,
+            _ if shape.item_shape != [1, 28, 28] => {
+                return Err(TrainError::Config(format!(
+                    "--eval-every scores 1x28x28 digits with the MNIST classifier; this data is {:?}: leave it at 0",
+                    shape.item_shape
+                )))
+            }
+            _ => Some(
+                Evaluator::mnist5k(&crate::metrics::classifier::default_weights_path())
+                    .map_err(|e| TrainError::Config(e.to_string()))?,
+            ),
+        };
         // The fixed latents are the first draws of the run's stream.
         let mut rng = ChaCha12Rng::seed_from_u64(config.seed);
         let prior = Prior::parse(&config.prior).map_err(TrainError::Config)?;
@@ -240,6 +262,7 @@ impl Trainer {
             fixed_z,
             fixed_labels,
             last_checkpoint: None,
+            evaluator,
             config,
         })
     }
@@ -328,13 +351,14 @@ impl Trainer {
             let last = self.step == self.config.steps;
             let checkpoint_due = self.step.is_multiple_of(self.config.checkpoint_every) || last;
             let sample_due = self.step.is_multiple_of(self.config.sample_every) || last;
-            if self.step.is_multiple_of(self.config.log_every) || checkpoint_due || sample_due {
+            let eval_due = self.evaluator.is_some() && (self.step.is_multiple_of(self.config.eval_every) || last);
+            if self.step.is_multiple_of(self.config.log_every) || checkpoint_due || sample_due || eval_due {
                 // One readback for every loss.
                 let scalars: Vec<Tensor> = losses.iter().map(|(_, t)| t.reshape(&[1])).collect();
                 let values = Tensor::concat(&scalars.iter().collect::<Vec<_>>(), 0).to_vec();
                 let losses: Vec<(String, f32)> =
                     losses.iter().zip(values).map(|((name, _), v)| (name.to_string(), v)).collect();
-                let mut row = LogRow { step: self.step, losses, modes: None };
+                let mut row = LogRow { step: self.step, losses, modes: None, scores: None };
                 // A checkpoint must hold good weights: the losses were computed
                 // before this step's updates, so check the updated weights too.
                 let losses_ok = row.losses.iter().all(|(_, v)| v.is_finite() && v.abs() <= DIVERGED_LOSS);
@@ -347,6 +371,9 @@ impl Trainer {
                 }
                 if sample_due {
                     row.modes = self.write_samples()?;
+                }
+                if eval_due {
+                    row.scores = Some(self.scores()?);
                 }
                 self.append_log(&row)?;
                 on_log(&row);
@@ -396,7 +423,13 @@ impl Trainer {
                 line.push(',');
                 line.push_str(name);
             }
-            line.push_str(if mixture { ",modes,high_quality\n" } else { "\n" });
+            if mixture {
+                line.push_str(",modes,high_quality");
+            }
+            if self.evaluator.is_some() {
+                line.push_str(&format!(",{}", SCORE_COLUMNS.join(",")));
+            }
+            line.push('\n');
         }
         line.push_str(&row.step.to_string());
         for (_, value) in &row.losses {
@@ -408,7 +441,32 @@ impl Trainer {
                 None => line.push_str(",,"),
             }
         }
+        if self.evaluator.is_some() {
+            match &row.scores {
+                Some(scores) => scores.iter().for_each(|v| line.push_str(&format!(",{v}"))),
+                None => line.push_str(&",".repeat(SCORE_COLUMNS.len())),
+            }
+        }
         writeln!(file, "{line}").map_err(io_error(&path))
+    }
+
+    /// The (EMA) generator's scores at this step on `EVAL_IMAGES` samples
+    /// drawn from the pictures' stream, in the order of `SCORE_COLUMNS`.
+    fn scores(&self) -> Result<Vec<f64>, TrainError> {
+        let Some(evaluator) = &self.evaluator else { return Ok(Vec::new()) };
+        if let Some((ema, average)) = &self.ema {
+            ema.copy_to(average.generator());
+        }
+        let sampler = self.sampling_model();
+        let prior = Prior::parse(&self.config.prior).map_err(TrainError::Config)?;
+        let mut rng = self.picture_rng(self.step);
+        let _ = rng.random::<u128>(); // apart from the 2D evaluation's draws
+        let z = prior.sample(EVAL_IMAGES, sampler.latent_dim(), &mut rng);
+        let labels: Option<Vec<usize>> = sampler.classes().map(|c| (0..EVAL_IMAGES).map(|i| i % c).collect());
+        let images = sample_eval(sampler, &z, labels.as_deref());
+        let report = evaluator.evaluate(&images).map_err(|e| TrainError::Config(e.to_string()))?;
+        let pr = report.precision_recall;
+        Ok(vec![report.fid, report.inception_score.mean, pr.precision, pr.recall, report.coverage.covered as f64])
     }
 
     /// The pictures' random stream at a step: it never touches the run's stream.
@@ -468,6 +526,10 @@ impl Trainer {
             .collect();
         let curves: Vec<(&str, &[f32])> = series.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
         plot::save_loss_curves(&curves, self.config.out.join("losses.png"))?;
+        let fid: Vec<f32> = self.history.iter().filter_map(|r| Some(r.scores.as_ref()?[0] as f32)).collect();
+        if !fid.is_empty() {
+            plot::save_loss_curves(&[("FID", &fid)], self.config.out.join("fid.png"))?;
+        }
         if self.data.dataset().mixture().is_none() {
             let strip = latent_interpolation(self.sampling_model(), &self.fixed_z, self.fixed_labels.as_deref());
             save_images(&strip, 10, &self.config.out.join("interpolation.png"))?;
@@ -625,7 +687,8 @@ fn truncate_log(path: &Path, step: usize) -> Result<Vec<LogRow>, TrainError> {
     let Ok(text) = std::fs::read_to_string(path) else { return Ok(Vec::new()) };
     let mut lines = text.lines();
     let Some(header) = lines.next() else { return Ok(Vec::new()) };
-    let names: Vec<&str> = header.split(',').skip(1).filter(|n| !["modes", "high_quality"].contains(n)).collect();
+    let not_losses = |n: &&str| ["modes", "high_quality"].contains(n) || SCORE_COLUMNS.contains(n);
+    let names: Vec<&str> = header.split(',').skip(1).filter(|n| !not_losses(n)).collect();
     let mut kept = format!("{header}\n");
     let mut rows = Vec::new();
     for line in lines {
@@ -635,7 +698,7 @@ fn truncate_log(path: &Path, step: usize) -> Result<Vec<LogRow>, TrainError> {
             continue;
         }
         let losses = names.iter().zip(fields).map(|(n, v)| (n.to_string(), v.parse().unwrap_or(f32::NAN))).collect();
-        rows.push(LogRow { step: row_step, losses, modes: None });
+        rows.push(LogRow { step: row_step, losses, modes: None, scores: None });
         kept.push_str(line);
         kept.push('\n');
     }
