@@ -47,6 +47,10 @@ fn a_short_run_writes_its_files_and_logs_the_mode_report_of_its_samples() {
     for file in ["config.txt", "log.csv", "losses.png", "checkpoint.safetensors", "samples/step_000020.png"] {
         assert!(out.join(file).exists(), "{file} was not written");
     }
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for shown in ["src=\"losses.png\"", "src=\"samples/step_000020.png\"", "modes covered", "loss = ns"] {
+        assert!(page.contains(shown), "index.html lacks {shown}:\n{page}");
+    }
     let rows = &trainer.history;
     assert_eq!(rows.iter().map(|r| r.step).collect::<Vec<_>>(), vec![5, 10, 15, 20]);
     let header = std::fs::read_to_string(out.join("log.csv")).unwrap().lines().next().unwrap().to_string();

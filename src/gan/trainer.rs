@@ -534,7 +534,45 @@ impl Trainer {
             let strip = latent_interpolation(self.sampling_model(), &self.fixed_z, self.fixed_labels.as_deref());
             save_images(&strip, 10, &self.config.out.join("interpolation.png"))?;
         }
-        Ok(())
+        self.write_page()
+    }
+
+    /// The run folder's index.html: latest scores, plots, sample grids, config.
+    fn write_page(&self) -> Result<(), TrainError> {
+        let out = &self.config.out;
+        let mut pictures: Vec<String> = ["losses.png", "fid.png", "interpolation.png"]
+            .into_iter()
+            .filter(|name| out.join(name).exists())
+            .map(String::from)
+            .collect();
+        let samples = out.join("samples");
+        let mut grids: Vec<String> = std::fs::read_dir(&samples)
+            .map_err(io_error(&samples))?
+            .flatten()
+            .map(|entry| format!("samples/{}", entry.file_name().to_string_lossy()))
+            .filter(|name| name.ends_with(".png"))
+            .collect();
+        grids.sort();
+        pictures.extend(grids);
+        let mut scores: Vec<(String, String)> = Vec::new();
+        if let Some(row) = self.history.iter().rev().find(|r| r.scores.is_some() || r.modes.is_some()) {
+            scores.push(("step".into(), row.step.to_string()));
+            if let Some(values) = &row.scores {
+                scores.extend(SCORE_COLUMNS.iter().zip(values).map(|(n, v)| (n.to_string(), format!("{v:.4}"))));
+            }
+            if let Some(modes) = &row.modes {
+                scores.push(("modes covered".into(), modes.modes_covered.to_string()));
+                scores.push(("high quality".into(), format!("{:.1}%", 100.0 * modes.high_quality_fraction)));
+            }
+        }
+        let title = format!("{} on {}, {} steps", self.config.model, self.config.dataset, self.step);
+        let page = crate::viz::run_page::RunPage {
+            title: &title,
+            config: &self.config.to_text(),
+            scores: &scores,
+            pictures: &pictures,
+        };
+        self.write_file("index.html", page.to_html().as_bytes())
     }
 
     /// Writes the family's parts, the EMA, the step, the run's random streams
