@@ -5,11 +5,13 @@
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use ganforge::gan::family::Sampler;
-use ganforge::gan::trainer::{load_sampler, sample_eval, save_images, LogRow, ResumeChanges};
+use ganforge::gan::prior::Prior;
+use ganforge::gan::trainer::{load_sampler, sample_eval, sample_many, save_images, LogRow, ResumeChanges};
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha12Rng;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -327,7 +329,9 @@ fn score_digits(trainer: &Trainer, out: &Path) -> Result<(), String> {
     const SAMPLES: usize = 2000;
     let evaluator =
         Evaluator::mnist5k(&ganforge::metrics::classifier::default_weights_path()).map_err(|e| e.to_string())?;
-    let images = generate_in_batches(trainer.sampling_model(), SAMPLES, trainer.config.seed);
+    let prior = Prior::parse(&trainer.config.prior)?;
+    let mut rng = ChaCha12Rng::seed_from_u64(trainer.config.seed);
+    let images = sample_many(trainer.sampling_model(), prior, SAMPLES, &mut rng);
     let comparison = evaluator.compare(&images).map_err(|e| e.to_string())?;
     println!("scores of {SAMPLES} samples (the shipped MNIST classifier's features; not Inception's):");
     print!("{}", comparison.table());
@@ -483,8 +487,9 @@ fn eval(args: EvalArgs) -> Result<(), String> {
             if args.n < least {
                 return Err(format!("--n {}: the metrics need at least {least} samples", args.n));
             }
-            let (model, _) = load_sampler(checkpoint).map_err(|e| e.to_string())?;
-            let images = generate_in_batches(model.as_ref(), args.n, args.seed);
+            let (model, config) = load_sampler(checkpoint).map_err(|e| e.to_string())?;
+            let mut rng = ChaCha12Rng::seed_from_u64(args.seed);
+            let images = sample_many(model.as_ref(), Prior::parse(&config.prior)?, args.n, &mut rng);
             let comparison = Evaluator::mnist5k(&weights)
                 .and_then(|evaluator| evaluator.compare(&images))
                 .map_err(|e| e.to_string())?;
@@ -502,20 +507,4 @@ fn eval(args: EvalArgs) -> Result<(), String> {
         println!("wrote {}", path.display());
     }
     Ok(())
-}
-
-/// `n` samples of a generator [n, ...], drawn 500 at a time (a conditional
-/// one cycles through its classes), joined on the GPU.
-fn generate_in_batches(model: &dyn Sampler, n: usize, seed: u64) -> Tensor {
-    const CHUNK: usize = 500;
-    let chunks: Vec<Tensor> = (0..n.div_ceil(CHUNK))
-        .map(|chunk| {
-            let size = CHUNK.min(n - chunk * CHUNK);
-            let z = Tensor::randn(&[size, model.latent_dim()], seed.wrapping_add(chunk as u64));
-            let labels: Option<Vec<usize>> =
-                model.classes().map(|classes| (0..size).map(|i| (chunk * CHUNK + i) % classes).collect());
-            sample_eval(model, &z, labels.as_deref())
-        })
-        .collect();
-    Tensor::concat(&chunks.iter().collect::<Vec<_>>(), 0)
 }

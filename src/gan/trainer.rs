@@ -42,8 +42,17 @@ const SCORE_COLUMNS: [&str; 5] = ["fid", "inception_score", "precision", "recall
 /// A loss this large has left any sensible range: the run is diverging even
 /// if it has not reached infinity yet.
 const DIVERGED_LOSS: f32 = 1e6;
-/// Salt of the pictures' random stream (seeded by run seed and step).
-const PICTURE_STREAM: u64 = 0x5049_4354;
+/// What a picture or evaluation draws at a step, each from its own stream
+/// (seeded by run seed, step and this salt), never from the run's stream.
+#[derive(Clone, Copy)]
+enum PictureDraw {
+    /// The latents of a 2D evaluation.
+    Latents = 0x5049_4354,
+    /// The real points drawn beside them.
+    RealPoints,
+    /// The latents of a periodic evaluation on digits.
+    EvalImages,
+}
 const CHECKPOINT: &str = "checkpoint.safetensors";
 const LOG: &str = "log.csv";
 
@@ -145,6 +154,8 @@ pub struct Trainer {
     shape: DataShape,
     /// The run's random stream: every step's latents, labels and noise.
     rng: ChaCha12Rng,
+    /// The latent prior the pictures and evaluations sample.
+    prior: Prior,
     /// Steps completed.
     pub step: usize,
     pub history: Vec<LogRow>,
@@ -257,6 +268,7 @@ impl Trainer {
             data: DataStream::new(data),
             shape,
             rng,
+            prior,
             step: 0,
             history: Vec::new(),
             fixed_z,
@@ -313,10 +325,15 @@ impl Trainer {
         Ok((trainer, noted))
     }
 
-    /// The generator to sample from: the EMA generator when there is one.
+    /// The generator to sample from: the EMA generator when there is one,
+    /// with the average copied into it first (a few copy kernels, and only
+    /// when pictures or scores are made, never per step).
     pub fn sampling_model(&self) -> &dyn Sampler {
         match &self.ema {
-            Some((_, average)) => average.as_ref(),
+            Some((ema, average)) => {
+                ema.copy_to(average.generator());
+                average.as_ref()
+            }
             None => self.family.sampler(),
         }
     }
@@ -450,44 +467,32 @@ impl Trainer {
         writeln!(file, "{line}").map_err(io_error(&path))
     }
 
-    /// The (EMA) generator's scores at this step on `EVAL_IMAGES` samples
-    /// drawn from the pictures' stream, in the order of `SCORE_COLUMNS`.
+    /// The (EMA) generator's scores at this step on `EVAL_IMAGES` samples,
+    /// in the order of `SCORE_COLUMNS`.
     fn scores(&self) -> Result<Vec<f64>, TrainError> {
         let Some(evaluator) = &self.evaluator else { return Ok(Vec::new()) };
-        if let Some((ema, average)) = &self.ema {
-            ema.copy_to(average.generator());
-        }
-        let sampler = self.sampling_model();
-        let prior = Prior::parse(&self.config.prior).map_err(TrainError::Config)?;
-        let mut rng = self.picture_rng(self.step);
-        let _ = rng.random::<u128>(); // apart from the 2D evaluation's draws
-        let z = prior.sample(EVAL_IMAGES, sampler.latent_dim(), &mut rng);
-        let labels: Option<Vec<usize>> = sampler.classes().map(|c| (0..EVAL_IMAGES).map(|i| i % c).collect());
-        let images = sample_eval(sampler, &z, labels.as_deref());
+        let mut rng = self.picture_rng(self.step, PictureDraw::EvalImages);
+        let images = sample_many(self.sampling_model(), self.prior, EVAL_IMAGES, &mut rng);
         let report = evaluator.evaluate(&images).map_err(|e| TrainError::Config(e.to_string()))?;
         let pr = report.precision_recall;
         Ok(vec![report.fid, report.inception_score.mean, pr.precision, pr.recall, report.coverage.covered as f64])
     }
 
-    /// The pictures' random stream at a step: it never touches the run's stream.
-    fn picture_rng(&self, step: usize) -> ChaCha12Rng {
-        ChaCha12Rng::seed_from_u64(
-            self.config.seed ^ PICTURE_STREAM ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        )
+    /// The random stream of one kind of picture draw at a step.
+    fn picture_rng(&self, step: usize, draw: PictureDraw) -> ChaCha12Rng {
+        let salt = draw as u64;
+        ChaCha12Rng::seed_from_u64(self.config.seed ^ salt ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
     /// The latents a 2D evaluation at `step` samples (so a test can recompute it).
     pub fn evaluation_latents(&self, step: usize) -> Tensor {
-        let prior = Prior::parse(&self.config.prior).expect("validated config");
-        prior.sample(EVAL_POINTS, self.sampling_model().latent_dim(), &mut self.picture_rng(step))
+        let dim = self.family.sampler().latent_dim();
+        self.prior.sample(EVAL_POINTS, dim, &mut self.picture_rng(step, PictureDraw::Latents))
     }
 
     /// Samples of the (EMA) generator at the fixed latents: a picture grid for
     /// images; for 2D data a scatter over D's output, and the mode report.
     fn write_samples(&mut self) -> Result<Option<ModeReport>, TrainError> {
-        if let Some((ema, average)) = &self.ema {
-            ema.copy_to(average.generator());
-        }
         let path = self.config.out.join(format!("samples/step_{:06}.png", self.step));
         if let Some(mixture) = self.data.dataset().mixture().cloned() {
             let report = self.plot_points(&mixture, &path)?;
@@ -504,9 +509,7 @@ impl Trainer {
         let z = self.evaluation_latents(self.step);
         let fake: Vec<[f32; 2]> =
             sample_eval(self.sampling_model(), &z, None).to_vec().chunks(2).map(|p| [p[0], p[1]]).collect();
-        let mut rng = self.picture_rng(self.step);
-        let _ = rng.random::<u64>(); // apart from the latents' draws
-        let real = mixture.sample(EVAL_POINTS, &mut rng);
+        let real = mixture.sample(EVAL_POINTS, &mut self.picture_rng(self.step, PictureDraw::RealPoints));
         let report = evaluate_modes(&fake, mixture);
         let half_width = mixture.means.iter().map(|m| m[0].abs().max(m[1].abs())).fold(0.0, f32::max) * 1.5;
         let bounds = plot::Bounds::square(half_width);
@@ -607,9 +610,6 @@ impl Trainer {
         self.rng.set_word_pos(word_pos);
         let drawn = metadata.get("batches_drawn").ok_or_else(|| damaged("batches_drawn"))?;
         self.data.replay(drawn).map_err(TrainError::Config)?;
-        if let Some((ema, average)) = &self.ema {
-            ema.copy_to(average.generator());
-        }
         self.last_checkpoint = Some(path.to_path_buf());
         Ok(())
     }
@@ -661,6 +661,22 @@ pub fn sample_eval(model: &dyn Sampler, z: &Tensor, labels: Option<&[usize]>) ->
     let samples = no_grad(|| model.generate(z, labels));
     model.generator().train();
     samples
+}
+
+/// `n` samples of a generator [n, ...] with latents from `prior`, drawn 500
+/// at a time in eval mode (a conditional one cycles through its classes).
+pub fn sample_many(model: &dyn Sampler, prior: Prior, n: usize, rng: &mut impl Rng) -> Tensor {
+    const CHUNK: usize = 500;
+    let chunks: Vec<Tensor> = (0..n.div_ceil(CHUNK))
+        .map(|chunk| {
+            let size = CHUNK.min(n - chunk * CHUNK);
+            let z = prior.sample(size, model.latent_dim(), rng);
+            let labels: Option<Vec<usize>> =
+                model.classes().map(|classes| (0..size).map(|i| (chunk * CHUNK + i) % classes).collect());
+            sample_eval(model, &z, labels.as_deref())
+        })
+        .collect();
+    Tensor::concat(&chunks.iter().collect::<Vec<_>>(), 0)
 }
 
 /// Ten images along the straight line between the first two fixed latents.
