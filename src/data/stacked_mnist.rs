@@ -33,6 +33,14 @@ impl StackedMnist {
     }
 }
 
+impl StackedMnist {
+    /// The random choice of one batch: three digit indices per image.
+    fn draw(&mut self, size: usize) -> Vec<[usize; 3]> {
+        let count = self.labels.len();
+        (0..size).map(|_| std::array::from_fn(|_| self.rng.random_range(0..count))).collect()
+    }
+}
+
 impl Dataset for StackedMnist {
     fn describe(&self) -> String {
         format!("stacked-mnist (3 independent digits of {} per image, 1,000 modes)", self.labels.len())
@@ -54,15 +62,19 @@ impl Dataset for StackedMnist {
     fn next_batch(&mut self, size: usize) -> Batch {
         let mut x = Vec::with_capacity(size * 3 * CHANNEL);
         let mut labels = Vec::with_capacity(size);
-        for _ in 0..size {
+        for triple in self.draw(size) {
             let mut mode = 0;
-            for _ in 0..3 {
-                let digit = self.rng.random_range(0..self.labels.len());
+            for digit in triple {
                 x.extend_from_slice(&self.digits[digit * CHANNEL..(digit + 1) * CHANNEL]);
                 mode = mode * 10 + self.labels[digit];
             }
             labels.push(mode);
         }
         Batch { x: Tensor::from_vec(x, &[size, 3, 28, 28]), labels: Some(labels) }
+    }
+
+    /// The same draws, left on the CPU.
+    fn skip_batch(&mut self, size: usize) {
+        self.draw(size);
     }
 }
