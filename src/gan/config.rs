@@ -195,10 +195,6 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// The settings a resumed run may change: the rest define the run, and a
-    /// change to one of them is refused.
-    pub const RESUMABLE_CHANGES: [&'static str; 5] = ["lr_d", "lr_g", "out", "steps", "dataset"];
-
     /// Names and values of the settings that differ between two configs.
     pub fn differences(&self, other: &TrainConfig) -> Vec<(&'static str, String, String)> {
         self.entries()

@@ -133,7 +133,7 @@ impl LogRow {
     }
 }
 
-/// What a resumed run may change (see `TrainConfig::RESUMABLE_CHANGES`);
+/// What a resumed run may change: the rest of the config defines the run.
 /// None keeps the checkpoint's value.
 #[derive(Clone, Debug, Default)]
 pub struct ResumeChanges {
