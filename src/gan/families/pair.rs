@@ -85,12 +85,9 @@ impl Pair {
         if config.r1_gamma > 0.0 {
             loss = loss.add(&r1_penalty(critic, &real).mul_scalar(config.r1_gamma / 2.0));
         }
-        let parameters = self.opt_d.parameters();
-        self.opt_d.zero_grad();
-        loss.backward_for(&parameters.iter().collect::<Vec<_>>());
-        self.opt_d.step();
+        minimise(self.opt_d.as_mut(), &loss);
         if self.objective == Objective::Wasserstein {
-            clip_weights(&parameters, config.clip);
+            clip_weights(&self.opt_d.parameters(), config.clip);
         }
         loss
     }
@@ -117,13 +114,19 @@ impl Pair {
             let fake = instance_noise(&self.model.generate(&z, labels), sigma, ctx.rng);
             self.objective.g_loss(&self.model.discriminate(&fake, labels))
         };
-        let parameters = self.opt_g.parameters();
-        self.opt_g.zero_grad();
         // Only G's parameters: D's weight gradients are never computed.
-        loss.backward_for(&parameters.iter().collect::<Vec<_>>());
-        self.opt_g.step();
+        minimise(self.opt_g.as_mut(), &loss);
         loss
     }
+}
+
+/// One update of the optimiser's parameters down `loss`'s gradient; the
+/// backward pass reaches only those parameters.
+fn minimise(optimizer: &mut dyn Optimizer, loss: &Tensor) {
+    let parameters = optimizer.parameters();
+    optimizer.zero_grad();
+    loss.backward_for(&parameters.iter().collect::<Vec<_>>());
+    optimizer.step();
 }
 
 impl Family for Pair {
