@@ -10,7 +10,7 @@
 //! then: cargo run --release --example dcgan_latent_arithmetic [checkpoint]
 //! Pictures: runs/latent/interpolations.png and runs/latent/arithmetic.png.
 
-use ganforge::gan::trainer::{load_sampler, sample_eval, save_images};
+use ganforge::gan::trainer::{load_sampler, sample_eval, save_images, GeneratorWeights};
 use ganforge::Tensor;
 use std::path::PathBuf;
 
@@ -19,7 +19,7 @@ fn main() {
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("runs/dcgan-mnist5k/checkpoint.safetensors"));
-    let (model, _) = load_sampler(&checkpoint).unwrap_or_else(|e| {
+    let (model, _) = load_sampler(&checkpoint, GeneratorWeights::Averaged).unwrap_or_else(|e| {
         eprintln!("error: {e}\n(train the main job first: cargo run --release)");
         std::process::exit(1)
     });

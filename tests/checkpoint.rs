@@ -50,9 +50,9 @@ fn round_trip_is_bit_exact_and_training_resumes_identically() {
     let trained = model(2, 1);
     let mut adam = Adam::new(trained.parameters(), 0.01).betas(0.5, 0.999);
     let ema = Ema::new(&trained, 0.9);
-    for _ in 0..3 {
+    for t in 0..3 {
         train_step(&trained, &mut adam);
-        ema.update(&trained);
+        ema.update(&trained, t);
     }
     Saver::new()
         .part("g", &trained)

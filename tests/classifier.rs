@@ -74,6 +74,11 @@ fn real_held_out_digits_score_like_real_data() {
     assert!(report.precision_recall.precision > 0.8 && report.precision_recall.recall > 0.8);
     assert_eq!(report.coverage.covered, 10);
     assert!(report.coverage.kl_to_uniform < 0.01);
+    // With the true labels, the floor's label accuracy is the classifier's
+    // held-out accuracy (97.5%, data/README.md).
+    let accuracy = report.label_accuracy.as_ref().expect("the floor knows its labels");
+    assert!((accuracy.overall - 0.975).abs() < 1e-9, "label accuracy {}", accuracy.overall);
+    assert!(report.to_json().contains("\"label_accuracy\""));
     for key in ["\"fid\"", "\"kid\"", "\"inception_score\"", "\"precision\"", "\"recall\"", "\"classes_covered\""] {
         assert!(report.to_json().contains(key), "JSON lacks {key}");
     }
@@ -86,7 +91,7 @@ fn a_collapsed_generator_scores_worse_than_real_data() {
     let evaluator = Evaluator::mnist5k(&default_weights_path()).unwrap();
     let held_out = mnist5k_split().unwrap().held_out;
     let collapsed = held_out.select(&[0; 100]).to_tensor();
-    let comparison = evaluator.compare(&collapsed).unwrap();
+    let comparison = evaluator.compare(&collapsed, None).unwrap();
     println!("{}", comparison.table());
     assert!(comparison.to_json().contains("\"real_floor\""));
     assert!(comparison.model.kid.mean > 100.0 * comparison.real_floor.kid.mean, "KID not far above the floor");
@@ -95,7 +100,12 @@ fn a_collapsed_generator_scores_worse_than_real_data() {
     assert!((report.coverage.kl_to_uniform - 10f64.ln()).abs() < 1e-9);
     assert!(report.inception_score.mean < 1.5, "IS {:?}", report.inception_score);
     assert!(report.fid > 50.0, "FID {}", report.fid);
-    let too_few = evaluator.evaluate(&Tensor::zeros(&[5, 1, 28, 28])).err().unwrap();
+    // Asked for ten classes in turn, a generator that only draws one digit
+    // is right a tenth of the time.
+    let asked: Vec<usize> = (0..100).map(|i| i % 10).collect();
+    let accuracy = evaluator.evaluate(&collapsed, Some(&asked)).unwrap().label_accuracy.unwrap();
+    assert!((accuracy.overall - 0.1).abs() < 1e-9, "label accuracy {}", accuracy.overall);
+    let too_few = evaluator.evaluate(&Tensor::zeros(&[5, 1, 28, 28]), None).err().unwrap();
     assert!(too_few.to_string().contains("at least"), "{too_few}");
 }
 

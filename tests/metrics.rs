@@ -5,6 +5,7 @@ use ganforge::metrics::class_coverage::ClassCoverage;
 use ganforge::metrics::fid::{fid, frechet_distance, Gaussian};
 use ganforge::metrics::inception_score::inception_score;
 use ganforge::metrics::kid::{kid, unbiased_mmd2, KidSubsets};
+use ganforge::metrics::label_accuracy::LabelAccuracy;
 use ganforge::metrics::precision_recall::{precision_recall, K};
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::StdRng;
@@ -172,4 +173,24 @@ fn class_coverage_counts_classes_and_measures_imbalance() {
     // Two classes equally: KL = log(10 / 2).
     let two = ClassCoverage::of(&[1, 4, 1, 4], 10);
     assert!((two.kl_to_uniform - 5f64.ln()).abs() < 1e-12);
+}
+
+#[test]
+fn label_accuracy_is_per_asked_label() {
+    // Asked 0, 1, 2 four times each; label 1 is always drawn as 2, label 2
+    // half the time as 0: accuracy 1, 0, 0.5 by label and 6/12 overall.
+    let asked: Vec<usize> = (0..12).map(|i| i % 3).collect();
+    let predicted: Vec<usize> = asked
+        .iter()
+        .enumerate()
+        .map(|(i, &label)| match label {
+            1 => 2,
+            2 if i % 2 == 0 => 0,
+            other => other,
+        })
+        .collect();
+    let accuracy = LabelAccuracy::of(&predicted, &asked, 4);
+    assert_eq!(accuracy.per_class, [1.0, 0.0, 0.5, 0.0]);
+    assert_eq!(accuracy.overall, 0.5);
+    assert_eq!(LabelAccuracy::of(&asked, &asked, 3).overall, 1.0);
 }

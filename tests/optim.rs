@@ -216,26 +216,30 @@ fn weight_clipping_clamps_in_place() {
 
 #[test]
 fn ema_after_k_updates_matches_the_formula() {
-    // shadow_k = decay * shadow_{k-1} + (1 - decay) * p_k, shadow_0 = p_0;
-    // buffers are copied as they are.
+    // shadow_k = d_k * shadow_{k-1} + (1 - d_k) * p_k, shadow_0 = p_0, with
+    // the warm-up d_k = min(decay, (1 + k) / (10 + k)); buffers are copied as
+    // they are. Starting at k = 78 crosses the cap: d_78 = 79/88 < 0.9 = d_80.
     let mut rng = StdRng::seed_from_u64(3);
     let model = SpectralNorm::new(Linear::new(3, 5, &mut rng), &mut rng);
     let decay = 0.9;
     let ema = Ema::new(&model, decay);
+    assert_eq!(ema.decay_at(0), 0.1);
+    assert_eq!(ema.decay_at(1000), decay);
     let start: Vec<Vec<f32>> = model.parameters().iter().map(Tensor::to_vec).collect();
     let mut want: Vec<Vec<f64>> = start.iter().map(|v| v.iter().map(|&x| f64::from(x)).collect()).collect();
-    for k in 0..4u64 {
+    for k in 78..82u64 {
+        let d_k = f64::from(decay).min((1.0 + k as f64) / (10.0 + k as f64));
         for (p, w) in model.parameters().iter().zip(&mut want) {
             let new_values = values(p.numel(), -1.0, 1.0, 10 + k);
             p.write_(&new_values);
             for (w, &v) in w.iter_mut().zip(&new_values) {
-                *w = f64::from(decay) * *w + (1.0 - f64::from(decay)) * f64::from(v);
+                *w = d_k * *w + (1.0 - d_k) * f64::from(v);
             }
         }
         // A training-mode forward moves the power-iteration buffers, so the
         // test has buffers that change.
         model.forward(&Tensor::ones(&[1, 3]));
-        ema.update(&model);
+        ema.update(&model, k as usize);
     }
     for ((name, shadow), w) in ema.named_parameters().iter().zip(&want) {
         check_close(&shadow.to_vec(), w, 1e-6, 1e-5).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -8,7 +8,7 @@ use ganforge::checkpoint::{Loader, Saver};
 use ganforge::gan::families::pair::Pair;
 use ganforge::gan::models::{self, CriticNorm, GanModel};
 use ganforge::gan::prior::Prior;
-use ganforge::gan::trainer::{load_sampler, sample_eval, ResumeChanges, TrainError};
+use ganforge::gan::trainer::{load_sampler, sample_eval, GeneratorWeights, ResumeChanges, TrainError};
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::metrics::modes::evaluate_modes;
 use ganforge::nn::Module;
@@ -398,8 +398,11 @@ fn a_loaded_ema_run_samples_the_averaged_generator() {
     let trained = sample_eval(trainer.sampling_model(), &z, None).to_vec();
     let live = sample_eval(trainer.family().sampler(), &z, None).to_vec();
     assert_ne!(trained, live, "the average should differ from the live generator");
-    let (loaded, _) = load_sampler(&out.join("checkpoint.safetensors")).unwrap();
+    let checkpoint = out.join("checkpoint.safetensors");
+    let (loaded, _) = load_sampler(&checkpoint, GeneratorWeights::Averaged).unwrap();
     assert_eq!(sample_eval(loaded.as_ref(), &z, None).to_vec(), trained);
+    let (loaded, _) = load_sampler(&checkpoint, GeneratorWeights::Trained).unwrap();
+    assert_eq!(sample_eval(loaded.as_ref(), &z, None).to_vec(), live);
 }
 
 #[test]
@@ -417,7 +420,7 @@ fn sampling_a_checkpoint_does_not_need_its_training_data() {
     };
     Trainer::new(config).unwrap().run(|_| {}).unwrap();
     std::fs::remove_file(&images).unwrap();
-    let (sampler, _) = load_sampler(&dir.join("run/checkpoint.safetensors")).unwrap();
+    let (sampler, _) = load_sampler(&dir.join("run/checkpoint.safetensors"), GeneratorWeights::Averaged).unwrap();
     let z = Tensor::randn(&[3, sampler.latent_dim()], 1);
     assert_eq!(sample_eval(sampler.as_ref(), &z, None).shape(), &[3, 1, 28, 28]);
 }

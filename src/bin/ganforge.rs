@@ -5,8 +5,11 @@
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use ganforge::gan::family::Sampler;
 use ganforge::gan::prior::Prior;
-use ganforge::gan::trainer::{load_sampler, sample_eval, sample_many, save_images, LogRow, ResumeChanges};
+use ganforge::gan::trainer::{
+    load_sampler, sample_eval, sample_many, save_images, GeneratorWeights, LogRow, ResumeChanges,
+};
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -147,6 +150,18 @@ struct SampleArgs {
     label: Option<usize>,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Draw from the trained generator, not its moving average (for runs with --ema)
+    #[arg(long)]
+    no_ema: bool,
+}
+
+/// `--no-ema` as the generator to load.
+fn generator_weights(no_ema: bool) -> GeneratorWeights {
+    if no_ema {
+        GeneratorWeights::Trained
+    } else {
+        GeneratorWeights::Averaged
+    }
 }
 
 fn main() -> ExitCode {
@@ -316,10 +331,47 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
         start.elapsed().as_secs_f64(),
         config.out.display()
     );
-    if trainer.dataset().item_shape() == [1, 28, 28] {
+    if config.dataset == "stacked-mnist" {
+        let prior = Prior::parse(&config.prior)?;
+        let (text, json) = stacked_mnist_modes(
+            trainer.sampling_model(),
+            prior,
+            &ganforge::metrics::classifier::default_weights_path(),
+            config.seed,
+        )?;
+        print!("{text}");
+        let path = config.out.join("eval.json");
+        std::fs::write(&path, json).map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    } else if trainer.dataset().item_shape() == [1, 28, 28] {
         score_digits(&trainer, &config.out)?;
     }
     Ok(())
+}
+
+/// The Stacked MNIST mode count of a generator of 3x28x28 images, drawn
+/// 500 at a time, as a text line beside the published DCGAN figure and as JSON.
+fn stacked_mnist_modes(
+    model: &dyn Sampler,
+    prior: Prior,
+    classifier: &Path,
+    seed: u64,
+) -> Result<(String, String), String> {
+    use ganforge::metrics::stacked_mnist::{stacked_mnist_modes, MODES, SAMPLES};
+    const CHUNK: usize = 500;
+    let (classifier, _) = ganforge::metrics::classifier::Classifier::load(classifier).map_err(|e| e.to_string())?;
+    let mut rng = ChaCha12Rng::seed_from_u64(seed);
+    let batches = (0..SAMPLES / CHUNK).map(|_| sample_many(model, prior, CHUNK, &mut rng).0);
+    let coverage = stacked_mnist_modes(&classifier, batches).map_err(|e| e.to_string())?;
+    let text = format!(
+        "Stacked MNIST, {SAMPLES} samples: {} of {MODES} modes, KL to uniform {:.3} \
+         (DCGAN in VEEGAN's Table 2: 99 modes, KL 3.40; all modes equally often: 1000, 0)\n",
+        coverage.covered, coverage.kl_to_uniform
+    );
+    let json = format!(
+        "{{\n\"samples\": {SAMPLES},\n\"modes_covered\": {},\n\"kl_to_uniform\": {}\n}}\n",
+        coverage.covered, coverage.kl_to_uniform
+    );
+    Ok((text, json))
 }
 
 /// Samples a digit generator drawn at the end of a run, scored by the shipped
@@ -331,8 +383,8 @@ fn score_digits(trainer: &Trainer, out: &Path) -> Result<(), String> {
         Evaluator::mnist5k(&ganforge::metrics::classifier::default_weights_path()).map_err(|e| e.to_string())?;
     let prior = Prior::parse(&trainer.config.prior)?;
     let mut rng = ChaCha12Rng::seed_from_u64(trainer.config.seed);
-    let images = sample_many(trainer.sampling_model(), prior, SAMPLES, &mut rng);
-    let comparison = evaluator.compare(&images).map_err(|e| e.to_string())?;
+    let (images, labels) = sample_many(trainer.sampling_model(), prior, SAMPLES, &mut rng);
+    let comparison = evaluator.compare(&images, labels.as_deref()).map_err(|e| e.to_string())?;
     println!("scores of {SAMPLES} samples (the shipped MNIST classifier's features; not Inception's):");
     print!("{}", comparison.table());
     let path = out.join("eval.json");
@@ -344,7 +396,7 @@ fn sample(args: SampleArgs) -> Result<(), String> {
         return Err("--n 0: draw at least one sample".into());
     }
     ganforge::viz::picture_format(&args.out).map_err(|e| e.to_string())?;
-    let (model, _) = load_sampler(&args.checkpoint).map_err(|e| e.to_string())?;
+    let (model, _) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
     let labels: Option<Vec<usize>> = match (model.classes(), args.label) {
         (Some(classes), Some(label)) if label >= classes => {
             return Err(format!("--label {label}: this model draws classes 0 to {}", classes - 1))
@@ -435,9 +487,13 @@ struct EvalArgs {
     /// Score a trained generator (its EMA when the run kept one); writes eval.json beside it
     #[arg(long)]
     checkpoint: Option<PathBuf>,
-    /// Samples to draw from the checkpoint's generator
+    /// Samples to draw from the checkpoint's generator (a Stacked MNIST model: always 26,000)
     #[arg(long, default_value_t = 10_000)]
     n: usize,
+    /// Score the trained generator, not its moving average (for runs with --ema);
+    /// the report goes to eval-no-ema.json
+    #[arg(long, requires = "checkpoint")]
+    no_ema: bool,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Classifier weights (default: the committed MNIST classifier)
@@ -487,13 +543,21 @@ fn eval(args: EvalArgs) -> Result<(), String> {
             if args.n < least {
                 return Err(format!("--n {}: the metrics need at least {least} samples", args.n));
             }
-            let (model, config) = load_sampler(checkpoint).map_err(|e| e.to_string())?;
-            let mut rng = ChaCha12Rng::seed_from_u64(args.seed);
-            let images = sample_many(model.as_ref(), Prior::parse(&config.prior)?, args.n, &mut rng);
-            let comparison = Evaluator::mnist5k(&weights)
-                .and_then(|evaluator| evaluator.compare(&images))
-                .map_err(|e| e.to_string())?;
-            (comparison.table(), comparison.to_json(), Some(checkpoint.with_file_name("eval.json")))
+            let (model, config) =
+                load_sampler(checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
+            let report = if args.no_ema { "eval-no-ema.json" } else { "eval.json" };
+            if config.dataset == "stacked-mnist" {
+                let (text, json) =
+                    stacked_mnist_modes(model.as_ref(), Prior::parse(&config.prior)?, &weights, args.seed)?;
+                (text, json, Some(checkpoint.with_file_name(report)))
+            } else {
+                let mut rng = ChaCha12Rng::seed_from_u64(args.seed);
+                let (images, labels) = sample_many(model.as_ref(), Prior::parse(&config.prior)?, args.n, &mut rng);
+                let comparison = Evaluator::mnist5k(&weights)
+                    .and_then(|evaluator| evaluator.compare(&images, labels.as_deref()))
+                    .map_err(|e| e.to_string())?;
+                (comparison.table(), comparison.to_json(), Some(checkpoint.with_file_name(report)))
+            }
         }
         None if args.real => {
             let report = Evaluator::mnist5k(&weights).map_err(|e| e.to_string())?.real_floor();

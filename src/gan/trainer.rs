@@ -354,7 +354,7 @@ impl Trainer {
             StepContext { step: self.step, total_steps: self.config.steps, data: &mut self.data, rng: &mut self.rng };
         let losses = self.family.step(&mut ctx);
         if let Some((ema, _)) = &self.ema {
-            ema.update(self.family.sampler().generator());
+            ema.update(self.family.sampler().generator(), self.step);
         }
         self.step += 1;
         losses
@@ -472,8 +472,8 @@ impl Trainer {
     fn scores(&self) -> Result<Vec<f64>, TrainError> {
         let Some(evaluator) = &self.evaluator else { return Ok(Vec::new()) };
         let mut rng = self.picture_rng(self.step, PictureDraw::EvalImages);
-        let images = sample_many(self.sampling_model(), self.prior, EVAL_IMAGES, &mut rng);
-        let report = evaluator.evaluate(&images).map_err(|e| TrainError::Config(e.to_string()))?;
+        let (images, labels) = sample_many(self.sampling_model(), self.prior, EVAL_IMAGES, &mut rng);
+        let report = evaluator.evaluate(&images, labels.as_deref()).map_err(|e| TrainError::Config(e.to_string()))?;
         let pr = report.precision_recall;
         Ok(vec![report.fid, report.inception_score.mean, pr.precision, pr.recall, report.coverage.covered as f64])
     }
@@ -623,9 +623,21 @@ fn config_from(metadata: &std::collections::BTreeMap<String, String>, path: &Pat
     TrainConfig::from_text(text).map_err(TrainError::Config)
 }
 
-/// The generator a checkpoint holds (its EMA when the run kept one), built
-/// from the checkpoint's config alone: the training data need not exist.
-pub fn load_sampler(checkpoint: &Path) -> Result<(Box<dyn Sampler>, TrainConfig), TrainError> {
+/// Which of a checkpoint's generators to load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GeneratorWeights {
+    /// The moving average when the run kept one (`--ema`), else the trained weights.
+    Averaged,
+    /// The weights the optimiser trained, even when an average was kept.
+    Trained,
+}
+
+/// The generator a checkpoint holds, built from the checkpoint's config
+/// alone: the training data need not exist.
+pub fn load_sampler(
+    checkpoint: &Path,
+    weights: GeneratorWeights,
+) -> Result<(Box<dyn Sampler>, TrainConfig), TrainError> {
     let metadata = Loader::new().load(checkpoint)?;
     let config = config_from(&metadata, checkpoint)?;
     let damaged =
@@ -637,7 +649,7 @@ pub fn load_sampler(checkpoint: &Path) -> Result<(Box<dyn Sampler>, TrainConfig)
     let classes = metadata.get("classes").and_then(|c| c.parse().ok());
     crate::gpu::try_device().map_err(|e| TrainError::Config(e.to_string()))?;
     let sampler = families::sampler(&config, &DataShape { item_shape, classes }).map_err(TrainError::Config)?;
-    if config.ema > 0.0 {
+    if config.ema > 0.0 && weights == GeneratorWeights::Averaged {
         // The averaged weights are saved under the generator's own names.
         let mut average = Ema::new(sampler.generator(), config.ema);
         Loader::new().part("ema", &mut average).load(checkpoint)?;
@@ -664,19 +676,19 @@ pub fn sample_eval(model: &dyn Sampler, z: &Tensor, labels: Option<&[usize]>) ->
 }
 
 /// `n` samples of a generator [n, ...] with latents from `prior`, drawn 500
-/// at a time in eval mode (a conditional one cycles through its classes).
-pub fn sample_many(model: &dyn Sampler, prior: Prior, n: usize, rng: &mut impl Rng) -> Tensor {
+/// at a time in eval mode; a conditional one cycles through its classes
+/// (sample i is asked for class i mod classes), and those labels come back too.
+pub fn sample_many(model: &dyn Sampler, prior: Prior, n: usize, rng: &mut impl Rng) -> (Tensor, Option<Vec<usize>>) {
     const CHUNK: usize = 500;
+    let labels: Option<Vec<usize>> = model.classes().map(|classes| (0..n).map(|i| i % classes).collect());
     let chunks: Vec<Tensor> = (0..n.div_ceil(CHUNK))
         .map(|chunk| {
-            let size = CHUNK.min(n - chunk * CHUNK);
-            let z = prior.sample(size, model.latent_dim(), rng);
-            let labels: Option<Vec<usize>> =
-                model.classes().map(|classes| (0..size).map(|i| (chunk * CHUNK + i) % classes).collect());
-            sample_eval(model, &z, labels.as_deref())
+            let range = chunk * CHUNK..n.min((chunk + 1) * CHUNK);
+            let z = prior.sample(range.len(), model.latent_dim(), rng);
+            sample_eval(model, &z, labels.as_ref().map(|labels| &labels[range]))
         })
         .collect();
-    Tensor::concat(&chunks.iter().collect::<Vec<_>>(), 0)
+    (Tensor::concat(&chunks.iter().collect::<Vec<_>>(), 0), labels)
 }
 
 /// Ten images along the straight line between the first two fixed latents.

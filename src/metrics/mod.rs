@@ -13,6 +13,7 @@
 //! - [`inception_score`]: exp E KL(p(y|x) || p(y)) with the classifier's softmax;
 //! - [`precision_recall`]: k-NN manifolds in feature space;
 //! - [`class_coverage`]: the histogram of predicted classes (mode counting);
+//! - [`label_accuracy`]: does a conditional generator draw the class it is asked for;
 //! - [`stacked_mnist`]: the 1,000-mode count of VEEGAN and PacGAN;
 //! - [`report`]: all of them on one generator's images, as a table and JSON.
 
@@ -22,6 +23,7 @@ pub mod digits;
 pub mod fid;
 pub mod inception_score;
 pub mod kid;
+pub mod label_accuracy;
 pub mod modes;
 pub mod precision_recall;
 pub mod report;

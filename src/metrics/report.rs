@@ -12,6 +12,7 @@ use super::digits::mnist5k_split;
 use super::fid::fid;
 use super::inception_score::inception_score;
 use super::kid::{kid, KidSubsets};
+use super::label_accuracy::LabelAccuracy;
 use super::precision_recall::{precision_recall, PrecisionRecall, K};
 use super::{EvalError, MeanStd};
 use crate::Tensor;
@@ -33,6 +34,8 @@ pub struct Evaluator {
     train: Embedding,
     /// The 1,000 held-out digits: scored against `train`, they give the floor.
     held_out: Embedding,
+    /// Their true classes (the floor's label accuracy is the classifier's accuracy).
+    held_out_labels: Vec<usize>,
 }
 
 impl Evaluator {
@@ -43,7 +46,7 @@ impl Evaluator {
         let split = mnist5k_split()?;
         let train = classifier.embed(&split.train.to_tensor())?;
         let held_out = classifier.embed(&split.held_out.to_tensor())?;
-        Ok(Evaluator { classifier, train, held_out })
+        Ok(Evaluator { classifier, train, held_out, held_out_labels: split.held_out.labels })
     }
 
     pub fn classifier(&self) -> &Classifier {
@@ -51,31 +54,40 @@ impl Evaluator {
     }
 
     /// Scores images [N, 1, 28, 28] in [-1, 1] (N >= 20; e.g. a generator's
-    /// samples) against the real training digits.
-    pub fn evaluate(&self, images: &Tensor) -> Result<EvalReport, EvalError> {
+    /// samples) against the real training digits; with the `labels` a
+    /// conditional generator was asked for, also its label accuracy.
+    pub fn evaluate(&self, images: &Tensor, labels: Option<&[usize]>) -> Result<EvalReport, EvalError> {
         if images.shape().first().is_some_and(|&n| n < MIN_IMAGES) {
             return Err(EvalError::InvalidInput(format!(
                 "evaluation needs at least {MIN_IMAGES} images, got {}",
                 images.shape()[0]
             )));
         }
-        Ok(score(&self.train, &self.classifier.embed(images)?))
+        if labels.is_some_and(|labels| labels.len() != images.shape()[0] || labels.iter().any(|&l| l >= CLASSES)) {
+            return Err(EvalError::InvalidInput(format!(
+                "label accuracy needs one label below {CLASSES} per image ({} images)",
+                images.shape()[0]
+            )));
+        }
+        Ok(score(&self.train, &self.classifier.embed(images)?, labels))
     }
 
     /// The floor: the held-out real digits scored the same way.
     pub fn real_floor(&self) -> EvalReport {
-        score(&self.train, &self.held_out)
+        score(&self.train, &self.held_out, Some(&self.held_out_labels))
     }
 
     /// A generator's images scored beside the floor: what `ganforge eval
     /// --checkpoint` prints (`table`) and writes to eval.json (`to_json`).
-    pub fn compare(&self, images: &Tensor) -> Result<Comparison, EvalError> {
-        Ok(Comparison { model: self.evaluate(images)?, real_floor: self.real_floor() })
+    pub fn compare(&self, images: &Tensor, labels: Option<&[usize]>) -> Result<Comparison, EvalError> {
+        Ok(Comparison { model: self.evaluate(images, labels)?, real_floor: self.real_floor() })
     }
 }
 
-/// Every metric of `generated` against `real`, from their embeddings.
-pub fn score(real: &Embedding, generated: &Embedding) -> EvalReport {
+/// Every metric of `generated` against `real`, from their embeddings (and
+/// the label accuracy when the classes each image should show are given).
+pub fn score(real: &Embedding, generated: &Embedding, labels: Option<&[usize]>) -> EvalReport {
+    let predicted = generated.predicted_classes();
     EvalReport {
         samples: generated.features.nrows(),
         reference_samples: real.features.nrows(),
@@ -83,7 +95,8 @@ pub fn score(real: &Embedding, generated: &Embedding) -> EvalReport {
         kid: kid(&real.features, &generated.features, KidSubsets::default()),
         inception_score: inception_score(&generated.probabilities, IS_SPLITS),
         precision_recall: precision_recall(&real.features, &generated.features, K),
-        coverage: ClassCoverage::of(&generated.predicted_classes(), CLASSES),
+        coverage: ClassCoverage::of(&predicted, CLASSES),
+        label_accuracy: labels.map(|labels| LabelAccuracy::of(&predicted, labels, CLASSES)),
     }
 }
 
@@ -101,7 +114,9 @@ impl Comparison {
             self.model.samples, self.real_floor.samples, self.model.reference_samples
         );
         let _ = writeln!(out, "  {:<16} {:<22} real (floor)", "metric", "model");
-        for ((name, value), (_, floor)) in self.model.rows().into_iter().zip(self.real_floor.rows()) {
+        let floor = self.real_floor.rows();
+        for (name, value) in self.model.rows() {
+            let floor = floor.iter().find(|(row, _)| *row == name).map_or("", |(_, v)| v.as_str());
             let _ = writeln!(out, "  {name:<16} {value:<22} {floor}");
         }
         out
@@ -129,13 +144,15 @@ pub struct EvalReport {
     pub inception_score: MeanStd,
     pub precision_recall: PrecisionRecall,
     pub coverage: ClassCoverage,
+    /// A conditional generator's (or labelled real data's) label accuracy.
+    pub label_accuracy: Option<LabelAccuracy>,
 }
 
 impl EvalReport {
     /// (name, value as text) of each row of the table.
     fn rows(&self) -> Vec<(&'static str, String)> {
         let pm = |m: MeanStd, scale: f64| format!("{:.4} ± {:.4}", m.mean * scale, m.std * scale);
-        vec![
+        let mut rows = vec![
             ("FID", format!("{:.3}", self.fid)),
             ("KID x 1000", pm(self.kid, 1000.0)),
             ("IS (max 10)", pm(self.inception_score, 1.0)),
@@ -143,7 +160,13 @@ impl EvalReport {
             ("recall", format!("{:.4}", self.precision_recall.recall)),
             ("classes covered", format!("{} / {}", self.coverage.covered, self.coverage.histogram.len())),
             ("KL to uniform", format!("{:.4}", self.coverage.kl_to_uniform)),
-        ]
+        ];
+        if let Some(accuracy) = &self.label_accuracy {
+            rows.push(("label accuracy", format!("{:.4}", accuracy.overall)));
+            let per_class: Vec<String> = accuracy.per_class.iter().map(|a| format!("{:.0}", 100.0 * a)).collect();
+            rows.push(("  % by label", per_class.join(" ")));
+        }
+        rows
     }
 
     /// A two-column table, one metric per line.
@@ -158,6 +181,17 @@ impl EvalReport {
     /// The report as a JSON object.
     pub fn to_json(&self) -> String {
         let histogram: Vec<String> = self.coverage.histogram.iter().map(|c| c.to_string()).collect();
+        let label_accuracy = match &self.label_accuracy {
+            Some(accuracy) => {
+                let per_class: Vec<String> = accuracy.per_class.iter().map(|a| a.to_string()).collect();
+                format!(
+                    ",\n  \"label_accuracy\": {{\"overall\": {}, \"per_class\": [{}]}}",
+                    accuracy.overall,
+                    per_class.join(", ")
+                )
+            }
+            None => String::new(),
+        };
         format!(
             concat!(
                 "{{\n",
@@ -165,7 +199,7 @@ impl EvalReport {
                 "  \"kid\": {{\"mean\": {}, \"std\": {}}},\n",
                 "  \"inception_score\": {{\"mean\": {}, \"std\": {}}},\n",
                 "  \"precision\": {},\n  \"recall\": {},\n",
-                "  \"classes_covered\": {},\n  \"kl_to_uniform\": {},\n  \"class_histogram\": [{}]\n",
+                "  \"classes_covered\": {},\n  \"kl_to_uniform\": {},\n  \"class_histogram\": [{}]{}\n",
                 "}}\n"
             ),
             self.samples,
@@ -179,7 +213,8 @@ impl EvalReport {
             self.precision_recall.recall,
             self.coverage.covered,
             self.coverage.kl_to_uniform,
-            histogram.join(", ")
+            histogram.join(", "),
+            label_accuracy
         )
     }
 }

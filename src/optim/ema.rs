@@ -1,8 +1,15 @@
 //! An exponential moving average of a module's parameters (Polyak averaging;
-//! the "G_ema" of ProGAN and StyleGAN): after every update of the module,
-//!   shadow = decay * shadow + (1 - decay) * param,
+//! the "G_ema" of ProGAN and StyleGAN): after the module's update number t,
+//!   shadow = d_t * shadow + (1 - d_t) * param,  d_t = min(decay, (1 + t) / (10 + t)),
 //! so the shadow is a smoothed generator whose samples flicker less than the
 //! trained one's. Buffers (running statistics) are copied, not averaged.
+//!
+//! The warm-up d_t (TensorFlow's `ExponentialMovingAverage` with
+//! `num_updates`) keeps the random initial weights from lingering: with a
+//! fixed decay of 0.999 they would still weigh 0.999^600 = 55% after 600
+//! steps, and a short run's average would be mostly noise. With it, the
+//! average covers about the last t/10 updates early on and the last
+//! 1/(1 - decay) once t passes 10/(1 - decay).
 //!
 //! The shadow values live in their own tensors, updated in place by one
 //! `lerp` kernel per parameter. To sample from them, copy them into a second
@@ -59,10 +66,20 @@ impl Ema {
         self.decay
     }
 
-    /// One averaging step toward the module's current parameters.
-    pub fn update(&self, module: &dyn Module) {
+    /// The decay applied at update number `t` (counting from 0): the
+    /// warm-up (1 + t) / (10 + t), capped at the configured decay.
+    pub fn decay_at(&self, t: usize) -> f32 {
+        let t = t as f32;
+        self.decay.min((1.0 + t) / (10.0 + t))
+    }
+
+    /// Averaging step number `t` (counting from 0; the trainer passes its
+    /// step, so a resumed run continues the same schedule) toward the
+    /// module's current parameters.
+    pub fn update(&self, module: &dyn Module, t: usize) {
+        let weight = 1.0 - self.decay_at(t);
         for (shadow, param) in matched("parameters", &self.parameters, module.named_parameters()) {
-            shadow.lerp_(&param, 1.0 - self.decay);
+            shadow.lerp_(&param, weight);
         }
         for (shadow, buffer) in matched("buffers", &self.buffers, module.named_buffers()) {
             shadow.assign_(&buffer);

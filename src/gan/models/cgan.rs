@@ -37,7 +37,7 @@ impl Cgan {
     pub fn mnist28(classes: usize, norm: CriticNorm, rng: &mut impl Rng) -> Cgan {
         let generator = ConditionalGenerator {
             embed: Embedding::new(classes, EMBED, rng),
-            trunk: dcgan::generator28(LATENT + EMBED, rng),
+            trunk: dcgan::generator28(LATENT + EMBED, 1, rng),
         };
         let discriminator = ConditionalDiscriminator {
             label_map: Embedding::new(classes, 28 * 28, rng),

@@ -3,8 +3,9 @@
 //! tanh output, no pooling, weights from N(0, 0.02).
 //!
 //! Two sizes: `mnist28`, the reference workload "dcgan28" of DESIGN.md (every
-//! benchmark and the main example use it, so it is exactly as specified), and
-//! `classic64`, the paper's 64x64 network for image folders.
+//! benchmark and the main example use it, so it is exactly as specified; with
+//! three channels it is the Stacked MNIST DCGAN of the mode-collapse papers),
+//! and `classic64`, the paper's 64x64 network for image folders.
 
 use super::{CriticNorm, GanModel, SplitCritic};
 use crate::gan::family::Sampler;
@@ -26,14 +27,15 @@ pub struct Dcgan {
 }
 
 impl Dcgan {
-    /// dcgan28. G: z (100) -> Linear(100, 128*7*7) -> [N,128,7,7] -> BN -> ReLU
-    /// -> ConvT(128, 64, k4 s2 p1) -> BN -> ReLU -> ConvT(64, 1, k4 s2 p1) -> tanh: [N,1,28,28].
-    /// D: Conv(1, 64, k4 s2 p1) -> LReLU(0.2) -> Conv(64, 128, k4 s2 p1) -> BN -> LReLU(0.2)
+    /// dcgan28 for C-channel images (C = 1: MNIST; 3: Stacked MNIST).
+    /// G: z (100) -> Linear(100, 128*7*7) -> [N,128,7,7] -> BN -> ReLU
+    /// -> ConvT(128, 64, k4 s2 p1) -> BN -> ReLU -> ConvT(64, C, k4 s2 p1) -> tanh: [N,C,28,28].
+    /// D: Conv(C, 64, k4 s2 p1) -> LReLU(0.2) -> Conv(64, 128, k4 s2 p1) -> BN -> LReLU(0.2)
     /// -> flatten -> Linear(6272, 1). A penalised critic has layer norm in place of BN.
-    pub fn mnist28(norm: CriticNorm, rng: &mut impl Rng) -> Dcgan {
-        let features = features28(1, norm, rng);
+    pub fn mnist28(channels: usize, norm: CriticNorm, rng: &mut impl Rng) -> Dcgan {
+        let features = features28(channels, norm, rng);
         let head = Sequential::new().push(Linear::new(128 * 7 * 7, 1, rng));
-        Dcgan { generator: generator28(LATENT, rng), discriminator: SplitCritic { features, head } }
+        Dcgan { generator: generator28(LATENT, channels, rng), discriminator: SplitCritic { features, head } }
     }
 
     /// The paper's 64x64 network with 64 feature maps at the finest level.
@@ -62,9 +64,9 @@ impl Dcgan {
     }
 }
 
-/// dcgan28's generator from an input of `input` values (z, or z with a label
-/// embedding for the conditional GAN).
-pub fn generator28(input: usize, rng: &mut impl Rng) -> Sequential {
+/// dcgan28's generator of `channels`-channel images from an input of `input`
+/// values (z, or z with a label embedding for the conditional GAN).
+pub fn generator28(input: usize, channels: usize, rng: &mut impl Rng) -> Sequential {
     Sequential::new()
         .push(Linear::new(input, 128 * 7 * 7, rng))
         .push(Reshape::new(&[128, 7, 7]))
@@ -73,7 +75,7 @@ pub fn generator28(input: usize, rng: &mut impl Rng) -> Sequential {
         .push(conv_t(128, 64, 4, 2, 1, rng))
         .push(batch_norm(64, rng))
         .push(Relu)
-        .push(conv_t(64, 1, 4, 2, 1, rng))
+        .push(conv_t(64, channels, 4, 2, 1, rng))
         .push(Tanh)
 }
 

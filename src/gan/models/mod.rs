@@ -70,10 +70,10 @@ pub fn build(
     match name {
         "mlp" => Ok(Box::new(mlp::Mlp::new(item_shape, rng))),
         "dcgan" => match item_shape {
-            [1, 28, 28] => Ok(Box::new(dcgan::Dcgan::mnist28(norm, rng))),
+            [c, 28, 28] => Ok(Box::new(dcgan::Dcgan::mnist28(*c, norm, rng))),
             [c, 64, 64] => Ok(Box::new(dcgan::Dcgan::classic64(*c, norm, rng))),
             _ => Err(format!(
-                "dcgan needs 1x28x28 images (dcgan28) or Cx64x64 images (Radford et al.'s 64x64 DCGAN), got {item_shape:?}"
+                "dcgan needs Cx28x28 images (dcgan28) or Cx64x64 images (Radford et al.'s 64x64 DCGAN), got {item_shape:?}"
             )),
         },
         "cgan" => match (item_shape, classes) {
