@@ -187,7 +187,7 @@ fn checksum_key(tensor: &str) -> String {
 
 /// The 64-bit FNV-1a hash: xor in each byte, multiply by the FNV prime. Not
 /// cryptographic, but any flipped bit changes it.
-fn fnv1a64(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 

@@ -1,6 +1,6 @@
 //! The evaluation classifier on the GPU: the committed weights' held-out
-//! accuracy, deterministic training, the real-data floor of the metrics,
-//! Stacked MNIST, and clear errors for bad input.
+//! accuracy, deterministic training, the cached reference, the real-data
+//! floor of the metrics, Stacked MNIST, and clear errors for bad input.
 
 mod common;
 
@@ -8,6 +8,7 @@ use ganforge::data::dataset::Dataset;
 use ganforge::data::stacked_mnist::StackedMnist;
 use ganforge::metrics::classifier::{default_weights_path, Classifier};
 use ganforge::metrics::digits::mnist5k_split;
+use ganforge::metrics::reference::{cache_path, Reference};
 use ganforge::metrics::report::Evaluator;
 use ganforge::metrics::stacked_mnist::stacked_mnist_modes;
 use ganforge::metrics::training::{accuracy, save_trained, train, Recipe};
@@ -134,4 +135,32 @@ fn bad_input_is_a_clear_error() {
     let missing = Classifier::load(std::path::Path::new("/nonexistent/weights.safetensors")).err().unwrap();
     assert!(matches!(missing, EvalError::Weights(_)));
     assert!(missing.to_string().contains("ganforge classifier --dataset mnist5k"), "{missing}");
+}
+
+#[test]
+fn the_committed_reference_is_the_embedding_of_the_split_and_follows_the_weights() {
+    let classifier = committed();
+    let split = mnist5k_split().unwrap();
+    let fresh = classifier.embed(&split.held_out.to_tensor()).unwrap();
+    let cached = Reference::load_or_embed(&classifier, &default_weights_path(), &split).unwrap();
+    // The committed cache is what these weights compute (up to another
+    // device's rounding).
+    assert_eq!(cached.train.features.shape(), (4000, 64));
+    let gap = (&cached.held_out.features - &fresh.features).abs().max();
+    assert!(gap < 1e-3, "cached and fresh features differ by {gap}");
+
+    // Weights with other bytes (here: the same network saved with another
+    // note) do not match the cache's fingerprint: the reference is embedded
+    // again and the cache rewritten.
+    let dir = common::fresh_temp_dir("reference");
+    let weights = dir.join("classifier.safetensors");
+    classifier.save(&weights, &[("note".to_string(), "copy".to_string())].into()).unwrap();
+    let stale = std::fs::read(cache_path(&default_weights_path())).unwrap();
+    std::fs::write(cache_path(&weights), &stale).unwrap();
+    let rebuilt = Reference::load_or_embed(&classifier, &weights, &split).unwrap();
+    assert_ne!(std::fs::read(cache_path(&weights)).unwrap(), stale, "a stale cache was used");
+    assert!((&rebuilt.held_out.features - &fresh.features).abs().max() < 1e-6);
+    // ...and read back the next time.
+    let again = Reference::load_or_embed(&classifier, &weights, &split).unwrap();
+    assert_eq!(again.train.features, rebuilt.train.features);
 }

@@ -4,7 +4,7 @@
 use ganforge::metrics::class_coverage::ClassCoverage;
 use ganforge::metrics::fid::{fid, frechet_distance, Gaussian};
 use ganforge::metrics::inception_score::inception_score;
-use ganforge::metrics::kid::{kid, unbiased_mmd2, KidSubsets};
+use ganforge::metrics::kid::{kid, kid_in_reference_units, unbiased_mmd2, KidSubsets};
 use ganforge::metrics::label_accuracy::LabelAccuracy;
 use ganforge::metrics::precision_recall::{precision_recall, K};
 use nalgebra::{DMatrix, DVector};
@@ -193,4 +193,24 @@ fn label_accuracy_is_per_asked_label() {
     assert_eq!(accuracy.per_class, [1.0, 0.0, 0.5, 0.0]);
     assert_eq!(accuracy.overall, 0.5);
     assert_eq!(LabelAccuracy::of(&asked, &asked, 3).overall, 1.0);
+}
+
+#[test]
+fn kid_in_reference_units_ignores_the_feature_scale() {
+    // Scaling both sets by 7 changes raw KID (the cubic kernel is not
+    // scale-free) but not KID in the reference's units; and when the
+    // reference already has unit root-mean-square, the two agree.
+    let x = gaussian_samples(300, &[1.0, 0.0, 2.0], &[1.0, 0.5, 1.0], 1);
+    let y = gaussian_samples(300, &[1.5, 0.0, 2.0], &[1.0, 0.5, 2.0], 2);
+    let subsets = KidSubsets { count: 5, size: 200, seed: 3 };
+    let base = kid_in_reference_units(&x, &y, subsets);
+    let scaled = kid_in_reference_units(&(&x * 7.0), &(&y * 7.0), subsets);
+    assert!((base.mean - scaled.mean).abs() < 1e-9 * base.mean.abs(), "{base:?} vs {scaled:?}");
+    let raw = kid(&(&x * 7.0), &(&y * 7.0), subsets);
+    assert!(raw.mean > 100.0 * base.mean, "raw {raw:?} should grow with the scale");
+    let rms = (x.norm_squared() / (x.nrows() * x.ncols()) as f64).sqrt();
+    let unit_x = &x / rms;
+    let unit_y = &y / rms;
+    let direct = kid(&unit_x, &unit_y, subsets);
+    assert!((kid_in_reference_units(&unit_x, &unit_y, subsets).mean - direct.mean).abs() < 1e-12);
 }

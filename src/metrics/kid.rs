@@ -54,6 +54,19 @@ pub fn kid(x: &DMatrix<f64>, y: &DMatrix<f64>, subsets: KidSubsets) -> MeanStd {
     MeanStd::of(&estimates)
 }
 
+/// KID with both sets measured in units of the reference x's feature scale:
+/// divided by the root-mean-square value of x's entries. The cubic kernel is
+/// not scale-free: Inception's pool3 features are small, so a.b/d is of order
+/// 1 there, but this crate's classifier has features in the tens, which made
+/// the kernel values run to thousands and KID scale with them (the real
+/// floor read 0.11 instead of ~1e-4). In these units a.b/d is of order 1
+/// again and KID no longer depends on the network's arbitrary output scale.
+pub fn kid_in_reference_units(x: &DMatrix<f64>, y: &DMatrix<f64>, subsets: KidSubsets) -> MeanStd {
+    let rms = (x.norm_squared() / (x.nrows() * x.ncols()) as f64).sqrt();
+    let unit = if rms > 0.0 { rms } else { 1.0 };
+    kid(&(x / unit), &(y / unit), subsets)
+}
+
 /// The unbiased MMD^2 estimate (the formula above) of two sets of equal size m.
 pub fn unbiased_mmd2(x: &DMatrix<f64>, y: &DMatrix<f64>) -> f64 {
     let m = x.nrows() as f64;

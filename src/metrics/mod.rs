@@ -15,6 +15,7 @@
 //! - [`class_coverage`]: the histogram of predicted classes (mode counting);
 //! - [`label_accuracy`]: does a conditional generator draw the class it is asked for;
 //! - [`stacked_mnist`]: the 1,000-mode count of VEEGAN and PacGAN;
+//! - [`reference`]: the real images' embedding, cached beside the weights;
 //! - [`report`]: all of them on one generator's images, as a table and JSON.
 
 pub mod class_coverage;
@@ -26,6 +27,7 @@ pub mod kid;
 pub mod label_accuracy;
 pub mod modes;
 pub mod precision_recall;
+pub mod reference;
 pub mod report;
 pub mod stacked_mnist;
 pub mod training;

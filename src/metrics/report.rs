@@ -11,9 +11,10 @@ use super::classifier::{Classifier, Embedding, CLASSES};
 use super::digits::mnist5k_split;
 use super::fid::fid;
 use super::inception_score::inception_score;
-use super::kid::{kid, KidSubsets};
+use super::kid::{kid_in_reference_units, KidSubsets};
 use super::label_accuracy::LabelAccuracy;
 use super::precision_recall::{precision_recall, PrecisionRecall, K};
+use super::reference::Reference;
 use super::{EvalError, MeanStd};
 use crate::Tensor;
 use std::fmt::Write;
@@ -41,11 +42,11 @@ pub struct Evaluator {
 impl Evaluator {
     /// The classifier at `weights` (see `classifier::default_weights_path`)
     /// with the mnist5k split as the real data.
+    /// The real side comes from the cache beside the weights (see `reference`).
     pub fn mnist5k(weights: &Path) -> Result<Evaluator, EvalError> {
         let (classifier, _) = Classifier::load(weights)?;
         let split = mnist5k_split()?;
-        let train = classifier.embed(&split.train.to_tensor())?;
-        let held_out = classifier.embed(&split.held_out.to_tensor())?;
+        let Reference { train, held_out } = Reference::load_or_embed(&classifier, weights, &split)?;
         Ok(Evaluator { classifier, train, held_out, held_out_labels: split.held_out.labels })
     }
 
@@ -92,7 +93,7 @@ pub fn score(real: &Embedding, generated: &Embedding, labels: Option<&[usize]>) 
         samples: generated.features.nrows(),
         reference_samples: real.features.nrows(),
         fid: fid(&real.features, &generated.features),
-        kid: kid(&real.features, &generated.features, KidSubsets::default()),
+        kid: kid_in_reference_units(&real.features, &generated.features, KidSubsets::default()),
         inception_score: inception_score(&generated.probabilities, IS_SPLITS),
         precision_recall: precision_recall(&real.features, &generated.features, K),
         coverage: ClassCoverage::of(&predicted, CLASSES),
