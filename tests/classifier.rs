@@ -67,7 +67,7 @@ fn real_held_out_digits_score_like_real_data() {
     // their features differ a little from unseen ones (FID 11 here, on this
     // network's feature scale), and the samples are finite; but far from any
     // collapsed generator (FID over 2,000, see below).
-    let evaluator = Evaluator::mnist5k(&default_weights_path()).unwrap();
+    let evaluator = Evaluator::new("mnist5k", &default_weights_path()).unwrap();
     let report = evaluator.real_floor();
     println!("{}\n{}", report.table(), report.to_json());
     assert!(report.fid < 20.0, "FID {}", report.fid);
@@ -89,7 +89,7 @@ fn real_held_out_digits_score_like_real_data() {
 fn a_collapsed_generator_scores_worse_than_real_data() {
     // "Generated" images that are all the same digit: one class covered, KL
     // log 10, IS near 1, and a FID far above the floor.
-    let evaluator = Evaluator::mnist5k(&default_weights_path()).unwrap();
+    let evaluator = Evaluator::new("mnist5k", &default_weights_path()).unwrap();
     let held_out = mnist5k_split().unwrap().held_out;
     let collapsed = held_out.select(&[0; 100]).to_tensor();
     let comparison = evaluator.compare(&collapsed, None).unwrap();

@@ -1,4 +1,5 @@
-//! Tests of the datasets: IDX files, Gaussian mixtures, batches, folders.
+//! Tests of the datasets: IDX files, Gaussian mixtures, batches, folders,
+//! Fashion-MNIST.
 
 mod common;
 
@@ -6,6 +7,7 @@ use common::fresh_temp_dir;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use ganforge::data::batches::BatchSampler;
+use ganforge::data::dataset::{fashion_mnist, FASHION_DIR};
 use ganforge::data::folder;
 use ganforge::data::idx::{
     read_idx_images, read_idx_images_from_bytes, read_idx_labels, read_idx_labels_from_bytes, Images, IMAGES_MAGIC,
@@ -13,6 +15,7 @@ use ganforge::data::idx::{
 };
 use ganforge::data::mixtures::Mixture;
 use ganforge::data::DataError;
+use ganforge::metrics::digits::fashion_split;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::io::Write;
@@ -326,4 +329,22 @@ fn datasets_open_by_name_and_serve_gpu_batches() {
     assert!(unknown.contains("cifar") && unknown.contains("mnist5k"), "{unknown}");
     let missing = open("mnist:/no/such/train-images-idx3-ubyte", 28, 1, 1).err().expect("missing file").to_string();
     assert!(missing.contains("/no/such/train-images-idx3-ubyte"), "{missing}");
+}
+
+#[test]
+fn fashion_mnist_comes_from_the_debian_package_or_says_how_to_get_it() {
+    let empty = fresh_temp_dir("no-fashion");
+    let error = fashion_mnist(&empty, "train", 0).err().expect("an empty folder has no Fashion-MNIST");
+    assert!(error.to_string().contains("apt-get install dataset-fashion-mnist"), "{error}");
+    // The package's files, where installed (.ci/run installs them): its own
+    // 60,000 / 10,000 split, 6,000 training images of each class.
+    if !std::path::Path::new(FASHION_DIR).exists() {
+        eprintln!("{FASHION_DIR} is absent: `apt-get install dataset-fashion-mnist` to test reading it");
+        return;
+    }
+    let split = fashion_split(std::path::Path::new(FASHION_DIR)).unwrap();
+    assert_eq!((split.train.len(), split.held_out.len()), (60_000, 10_000));
+    let mut per_class = [0usize; 10];
+    split.train.labels.iter().for_each(|&label| per_class[label] += 1);
+    assert_eq!(per_class, [6000; 10]);
 }

@@ -11,6 +11,8 @@ use ganforge::gan::trainer::{
     load_sampler, sample_eval, sample_many, save_images, GeneratorWeights, LogRow, ResumeChanges,
 };
 use ganforge::gan::{TrainConfig, Trainer};
+use ganforge::metrics::classifier::weights_path;
+use ganforge::metrics::report::{scoring_dataset, Evaluator};
 use ganforge::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -63,7 +65,7 @@ struct TrainArgs {
     /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>)
     #[arg(long, default_value = "ns")]
     loss: String,
-    /// mnist5k (embedded), mnist:<images idx file>, folder:<dir>, ring or grid
+    /// mnist5k (embedded), fashion (Debian's dataset-fashion-mnist), stacked-mnist, mnist:<images idx file>, folder:<dir>, ring or grid
     #[arg(long, default_value = "mnist5k")]
     dataset: String,
     /// Steps to train (on --resume: the new total; default: the checkpoint's)
@@ -333,17 +335,12 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
     );
     if config.dataset == "stacked-mnist" {
         let prior = Prior::parse(&config.prior)?;
-        let (text, json) = stacked_mnist_modes(
-            trainer.sampling_model(),
-            prior,
-            &ganforge::metrics::classifier::default_weights_path(),
-            config.seed,
-        )?;
+        let (text, json) = stacked_mnist_modes(trainer.sampling_model(), prior, &weights_path("mnist5k"), config.seed)?;
         print!("{text}");
         let path = config.out.join("eval.json");
         std::fs::write(&path, json).map_err(|e| format!("could not write {}: {e}", path.display()))?;
-    } else if trainer.dataset().item_shape() == [1, 28, 28] {
-        score_digits(&trainer, &config.out)?;
+    } else if let Some(scoring) = scoring_dataset(&config.dataset) {
+        score_images(&trainer, scoring, &config.out)?;
     }
     Ok(())
 }
@@ -374,18 +371,28 @@ fn stacked_mnist_modes(
     Ok((text, json))
 }
 
-/// Samples a digit generator drawn at the end of a run, scored by the shipped
-/// classifier beside the real floor; the table also goes to eval.json.
-fn score_digits(trainer: &Trainer, out: &Path) -> Result<(), String> {
-    use ganforge::metrics::report::Evaluator;
+/// Samples of an MNIST or Fashion-MNIST generator drawn at the end of a run,
+/// scored by that data's classifier beside the real floor; the table also
+/// goes to eval.json. Without the classifier (Fashion-MNIST's is trained by
+/// the user), says how to score the run later instead of failing it.
+fn score_images(trainer: &Trainer, scoring: &str, out: &Path) -> Result<(), String> {
     const SAMPLES: usize = 2000;
-    let evaluator =
-        Evaluator::mnist5k(&ganforge::metrics::classifier::default_weights_path()).map_err(|e| e.to_string())?;
+    let weights = weights_path(scoring);
+    if !weights.exists() {
+        println!(
+            "not scored: no {scoring} classifier at {}; train it with `ganforge classifier --dataset {scoring}`, \
+             then `ganforge eval --checkpoint {}`",
+            weights.display(),
+            out.join("checkpoint.safetensors").display()
+        );
+        return Ok(());
+    }
+    let evaluator = Evaluator::new(scoring, &weights).map_err(|e| e.to_string())?;
     let prior = Prior::parse(&trainer.config.prior)?;
     let mut rng = ChaCha12Rng::seed_from_u64(trainer.config.seed);
     let (images, labels) = sample_many(trainer.sampling_model(), prior, SAMPLES, &mut rng);
     let comparison = evaluator.compare(&images, labels.as_deref()).map_err(|e| e.to_string())?;
-    println!("scores of {SAMPLES} samples (the shipped MNIST classifier's features; not Inception's):");
+    println!("scores of {SAMPLES} samples (the {scoring} classifier's features; not Inception's):");
     print!("{}", comparison.table());
     let path = out.join("eval.json");
     std::fs::write(&path, comparison.to_json()).map_err(|e| format!("could not write {}: {e}", path.display()))
@@ -481,9 +488,12 @@ struct ClassifierArgs {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// Score the held-out real digits against the training digits: the floor of every table
+    /// Score the held-out real images against the training images: the floor of every table
     #[arg(long, conflicts_with = "checkpoint")]
     real: bool,
+    /// With --real: mnist5k or fashion (a checkpoint is scored on the data it was trained on)
+    #[arg(long, default_value = "mnist5k", requires = "real")]
+    dataset: String,
     /// Score a trained generator (its EMA when the run kept one); writes eval.json beside it
     #[arg(long)]
     checkpoint: Option<PathBuf>,
@@ -496,7 +506,7 @@ struct EvalArgs {
     no_ema: bool,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Classifier weights (default: the committed MNIST classifier)
+    /// Classifier weights (default: data/classifier-<dataset>.safetensors)
     #[arg(long)]
     classifier: Option<PathBuf>,
     /// Write the JSON report here
@@ -509,7 +519,7 @@ fn classifier(args: ClassifierArgs) -> Result<(), String> {
     let split = ganforge::metrics::digits::split(&args.dataset).map_err(|e| e.to_string())?;
     let mut recipe = Recipe::default();
     recipe.epochs = args.epochs.unwrap_or(recipe.epochs);
-    let out = args.out.unwrap_or_else(|| PathBuf::from(format!("data/classifier-{}.safetensors", args.dataset)));
+    let out = args.out.unwrap_or_else(|| weights_path(&args.dataset));
     println!("training on {} images, testing on {} ({})", split.train.len(), split.held_out.len(), recipe.describe());
     let bar = ProgressBar::new(recipe.steps(split.train.len()) as u64);
     bar.set_style(
@@ -535,8 +545,6 @@ fn classifier(args: ClassifierArgs) -> Result<(), String> {
 }
 
 fn eval(args: EvalArgs) -> Result<(), String> {
-    use ganforge::metrics::report::Evaluator;
-    let weights = args.classifier.clone().unwrap_or_else(ganforge::metrics::classifier::default_weights_path);
     let (text, json, default_json) = match &args.checkpoint {
         Some(checkpoint) => {
             let least = ganforge::metrics::report::MIN_IMAGES;
@@ -545,22 +553,33 @@ fn eval(args: EvalArgs) -> Result<(), String> {
             }
             let (model, config) =
                 load_sampler(checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
-            let report = if args.no_ema { "eval-no-ema.json" } else { "eval.json" };
+            let prior = Prior::parse(&config.prior)?;
+            let report = checkpoint.with_file_name(if args.no_ema { "eval-no-ema.json" } else { "eval.json" });
             if config.dataset == "stacked-mnist" {
-                let (text, json) =
-                    stacked_mnist_modes(model.as_ref(), Prior::parse(&config.prior)?, &weights, args.seed)?;
-                (text, json, Some(checkpoint.with_file_name(report)))
+                let weights = args.classifier.clone().unwrap_or_else(|| weights_path("mnist5k"));
+                let (text, json) = stacked_mnist_modes(model.as_ref(), prior, &weights, args.seed)?;
+                (text, json, Some(report))
             } else {
+                let Some(scoring) = scoring_dataset(&config.dataset) else {
+                    return Err(format!(
+                        "{} was trained on --dataset {}, which no shipped classifier scores \
+                         (eval scores mnist5k, MNIST files, fashion and stacked-mnist models)",
+                        checkpoint.display(),
+                        config.dataset
+                    ));
+                };
+                let weights = args.classifier.clone().unwrap_or_else(|| weights_path(scoring));
                 let mut rng = ChaCha12Rng::seed_from_u64(args.seed);
-                let (images, labels) = sample_many(model.as_ref(), Prior::parse(&config.prior)?, args.n, &mut rng);
-                let comparison = Evaluator::mnist5k(&weights)
+                let (images, labels) = sample_many(model.as_ref(), prior, args.n, &mut rng);
+                let comparison = Evaluator::new(scoring, &weights)
                     .and_then(|evaluator| evaluator.compare(&images, labels.as_deref()))
                     .map_err(|e| e.to_string())?;
-                (comparison.table(), comparison.to_json(), Some(checkpoint.with_file_name(report)))
+                (comparison.table(), comparison.to_json(), Some(report))
             }
         }
         None if args.real => {
-            let report = Evaluator::mnist5k(&weights).map_err(|e| e.to_string())?.real_floor();
+            let weights = args.classifier.clone().unwrap_or_else(|| weights_path(&args.dataset));
+            let report = Evaluator::new(&args.dataset, &weights).map_err(|e| e.to_string())?.real_floor();
             (report.table(), report.to_json(), None)
         }
         None => return Err("give --checkpoint <file> to score a generator, or --real for the real-data floor".into()),

@@ -231,13 +231,33 @@ pub fn image_folder(dir: &Path, size: u32, channels: usize, seed: u64) -> Result
     Ok(InMemory::new(dir.display().to_string(), values, None, shape, seed).with_random_flips())
 }
 
-/// The dataset named on the command line: `mnist5k`, `stacked-mnist`,
+/// Where Debian's `dataset-fashion-mnist` package installs Fashion-MNIST
+/// (Xiao, Rasul and Vollgraf 2017: 60,000 + 10,000 28x28 images of clothing,
+/// ten classes, in MNIST's IDX format).
+pub const FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// Fashion-MNIST's training images (with labels) from `dir`, or a message
+/// that says how to install them.
+pub fn fashion_mnist(dir: &Path, part: &str, seed: u64) -> Result<InMemory, DataError> {
+    let path = ["", ".gz"].iter().map(|ext| dir.join(format!("{part}-images-idx3-ubyte{ext}"))).find(|p| p.exists());
+    let Some(path) = path else {
+        return Err(DataError::InvalidArgument(format!(
+            "Fashion-MNIST not found: {} has no {part}-images-idx3-ubyte[.gz]; install it with \
+             `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or put the four IDX files there",
+            dir.display()
+        )));
+    };
+    mnist_files(&path, seed)
+}
+
+/// The dataset named on the command line: `mnist5k`, `fashion`, `stacked-mnist`,
 /// `mnist:<images file>`, `folder:<dir>`, `ring` or `grid`. Image folders are loaded at
 /// `image_size` with `channels` channels.
 pub fn open(spec: &str, image_size: u32, channels: usize, seed: u64) -> Result<Box<dyn Dataset>, DataError> {
     let mixture = |name, mixture| Box::new(MixtureData { mixture, name, rng: StdRng::seed_from_u64(seed) });
     Ok(match spec {
         "mnist5k" => Box::new(mnist5k(seed)?),
+        "fashion" => Box::new(fashion_mnist(Path::new(FASHION_DIR), "train", seed)?),
         "stacked-mnist" => Box::new(super::stacked_mnist::StackedMnist::new(seed)?),
         "ring" => mixture("ring", Mixture::ring()),
         "grid" => mixture("grid", Mixture::grid()),
@@ -246,7 +266,7 @@ pub fn open(spec: &str, image_size: u32, channels: usize, seed: u64) -> Result<B
             Some(("folder", path)) => Box::new(image_folder(Path::new(path), image_size, channels, seed)?),
             _ => {
                 return Err(DataError::InvalidArgument(format!(
-                    "unknown dataset {spec:?}: use mnist5k, stacked-mnist, mnist:<path to images idx file>, folder:<dir>, ring or grid"
+                    "unknown dataset {spec:?}: use mnist5k, fashion, stacked-mnist, mnist:<path to images idx file>, folder:<dir>, ring or grid"
                 )))
             }
         },

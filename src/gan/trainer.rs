@@ -21,8 +21,9 @@ use crate::checkpoint::{CheckpointError, Loader, Saver};
 use crate::data::dataset;
 use crate::data::mixtures::Mixture;
 use crate::data::DataError;
+use crate::metrics::classifier::weights_path;
 use crate::metrics::modes::{evaluate_modes, ModeReport};
-use crate::metrics::report::Evaluator;
+use crate::metrics::report::{scoring_dataset, Evaluator};
 use crate::optim::Ema;
 use crate::viz::{grid, plot};
 use crate::{no_grad, Tensor};
@@ -243,18 +244,18 @@ impl Trainer {
         } else {
             None
         };
-        let evaluator = match config.eval_every {
-            0 => None,
-            _ if shape.item_shape != [1, 28, 28] => {
+        let evaluator = match (config.eval_every, scoring_dataset(&config.dataset)) {
+            (0, _) => None,
+            (_, None) => {
                 return Err(TrainError::Config(format!(
-                    "--eval-every scores 1x28x28 digits with the MNIST classifier; this data is {:?}: leave it at 0",
-                    shape.item_shape
+                    "--eval-every scores MNIST or Fashion-MNIST images with their classifier; no classifier \
+                     knows --dataset {}: leave it at 0",
+                    config.dataset
                 )))
             }
-            _ => Some(
-                Evaluator::mnist5k(&crate::metrics::classifier::default_weights_path())
-                    .map_err(|e| TrainError::Config(e.to_string()))?,
-            ),
+            (_, Some(scoring)) => {
+                Some(Evaluator::new(scoring, &weights_path(scoring)).map_err(|e| TrainError::Config(e.to_string()))?)
+            }
         };
         // The fixed latents are the first draws of the run's stream.
         let mut rng = ChaCha12Rng::seed_from_u64(config.seed);

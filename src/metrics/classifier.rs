@@ -34,9 +34,15 @@ const EVAL_BATCH: usize = 250;
 /// The part name of the network in its safetensors file.
 const PART: &str = "classifier";
 
+/// Where the classifier of `dataset` (mnist5k or fashion) lives: the
+/// project's data folder, where `ganforge classifier` writes it.
+pub fn weights_path(dataset: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("data/classifier-{dataset}.safetensors"))
+}
+
 /// The committed weights for the embedded MNIST subset.
 pub fn default_weights_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/classifier-mnist5k.safetensors")
+    weights_path("mnist5k")
 }
 
 pub struct Classifier {

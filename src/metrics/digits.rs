@@ -8,7 +8,7 @@
 //! A fixed rule rather than a seeded shuffle, so it never changes with a seed.
 
 use super::EvalError;
-use crate::data::dataset::{mnist5k, mnist_files, Dataset};
+use crate::data::dataset::{fashion_mnist, mnist5k, Dataset, FASHION_DIR};
 use crate::Tensor;
 use std::path::Path;
 
@@ -75,28 +75,19 @@ pub fn mnist5k_split() -> Result<Split, EvalError> {
     Ok(Split { train: all.select(&train), held_out: all.select(&held_out) })
 }
 
-/// Where Debian's `dataset-fashion-mnist` package installs Fashion-MNIST.
-pub const FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
-
 /// Fashion-MNIST's own split (60,000 training and 10,000 test images), read
 /// from the IDX files in `dir` (plain or gzip).
 pub fn fashion_split(dir: &Path) -> Result<Split, EvalError> {
     let part = |stem: &str| -> Result<Digits, EvalError> {
-        let path =
-            ["", ".gz"].iter().map(|ext| dir.join(format!("{stem}-images-idx3-ubyte{ext}"))).find(|p| p.exists());
-        let Some(path) = path else {
+        let data = fashion_mnist(dir, stem, 0)?;
+        let Some(labels) = data.labels() else {
             return Err(EvalError::InvalidInput(format!(
-                "Fashion-MNIST not found: {} has no {stem}-images-idx3-ubyte[.gz]; install it with \
-                 `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or put the four IDX files there",
+                "{}: {stem}-images has no {stem}-labels-idx1-ubyte file beside it",
                 dir.display()
             )));
         };
-        let data = mnist_files(&path, 0)?;
-        let Some(labels) = data.labels() else {
-            return Err(EvalError::InvalidInput(format!("{} has no labels file beside it", path.display())));
-        };
         if data.item_shape() != [1, SIDE, SIDE] {
-            return Err(EvalError::InvalidInput(format!("{} does not hold 28x28 images", path.display())));
+            return Err(EvalError::InvalidInput(format!("{}: {stem}-images are not 28x28 images", dir.display())));
         }
         Ok(Digits { pixels: data.values().to_vec(), labels: labels.to_vec() })
     };

@@ -51,7 +51,7 @@ impl fmt::Display for EvalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EvalError::Weights(e) => {
-                write!(f, "{e}; retrain the classifier with `ganforge classifier --dataset mnist5k`")
+                write!(f, "{e}; retrain the classifier with `ganforge classifier --dataset <its dataset>`")
             }
             EvalError::Data(e) => write!(f, "{e}"),
             EvalError::InvalidInput(message) => write!(f, "{message}"),

@@ -8,7 +8,7 @@
 
 use super::class_coverage::ClassCoverage;
 use super::classifier::{Classifier, Embedding, CLASSES};
-use super::digits::mnist5k_split;
+use super::digits::split;
 use super::fid::fid;
 use super::inception_score::inception_score;
 use super::kid::{kid_in_reference_units, KidSubsets};
@@ -25,27 +25,46 @@ const IS_SPLITS: usize = 10;
 /// Fewest images the metrics accept (KID subsets, IS splits, k-NN radii).
 pub const MIN_IMAGES: usize = 20;
 
+/// The classifier's dataset that scores a model trained on `dataset` (a
+/// `--dataset` value): mnist5k for MNIST digits, fashion for Fashion-MNIST,
+/// None for data no shipped classifier knows (2D points, image folders,
+/// Stacked MNIST, which has its own mode count).
+pub fn scoring_dataset(dataset: &str) -> Option<&'static str> {
+    match dataset {
+        "mnist5k" => Some("mnist5k"),
+        "fashion" => Some("fashion"),
+        _ if dataset.starts_with("mnist:") => Some("mnist5k"),
+        _ => None,
+    }
+}
+
 /// The classifier and the real digits every image set is compared with,
 /// embedded once: build it once per run, then `evaluate` as often as needed
 /// (the trainer's periodic evaluation costs classifying the new images plus
 /// a few seconds of CPU).
 pub struct Evaluator {
     classifier: Classifier,
-    /// The 4,000 training digits of the mnist5k split: the reference.
+    /// The training part of the split (mnist5k: 4,000 digits): the reference.
     train: Embedding,
-    /// The 1,000 held-out digits: scored against `train`, they give the floor.
+    /// The held-out part (mnist5k: 1,000 digits): scored against `train`, the floor.
     held_out: Embedding,
     /// Their true classes (the floor's label accuracy is the classifier's accuracy).
     held_out_labels: Vec<usize>,
 }
 
 impl Evaluator {
-    /// The classifier at `weights` (see `classifier::default_weights_path`)
-    /// with the mnist5k split as the real data.
-    /// The real side comes from the cache beside the weights (see `reference`).
-    pub fn mnist5k(weights: &Path) -> Result<Evaluator, EvalError> {
+    /// The classifier at `weights` (see `classifier::weights_path`) with the
+    /// split of `dataset` (mnist5k or fashion, see `digits::split`) as the real
+    /// data, whose embedding comes from the cache beside the weights (see `reference`).
+    pub fn new(dataset: &str, weights: &Path) -> Result<Evaluator, EvalError> {
+        if !weights.exists() {
+            return Err(EvalError::InvalidInput(format!(
+                "no {dataset} classifier at {}: train it with `ganforge classifier --dataset {dataset}`",
+                weights.display()
+            )));
+        }
         let (classifier, _) = Classifier::load(weights)?;
-        let split = mnist5k_split()?;
+        let split = split(dataset)?;
         let Reference { train, held_out } = Reference::load_or_embed(&classifier, weights, &split)?;
         Ok(Evaluator { classifier, train, held_out, held_out_labels: split.held_out.labels })
     }
@@ -111,7 +130,7 @@ impl Comparison {
     /// One metric per line: the model's value, then the floor's.
     pub fn table(&self) -> String {
         let mut out = format!(
-            "{} generated images and {} held-out real digits, each against {} real training digits\n",
+            "{} generated images and {} held-out real images, each against {} real training images\n",
             self.model.samples, self.real_floor.samples, self.model.reference_samples
         );
         let _ = writeln!(out, "  {:<16} {:<22} real (floor)", "metric", "model");
@@ -172,7 +191,7 @@ impl EvalReport {
 
     /// A two-column table, one metric per line.
     pub fn table(&self) -> String {
-        let mut out = format!("{} images against {} real training digits\n", self.samples, self.reference_samples);
+        let mut out = format!("{} images against {} real training images\n", self.samples, self.reference_samples);
         for (name, value) in self.rows() {
             let _ = writeln!(out, "  {name:<16} {value}");
         }
