@@ -37,6 +37,7 @@ impl Gaussian {
     }
 }
 
+// ANCHOR: frechet_distance
 /// The squared Fréchet distance between two Gaussians (the formula above).
 pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> f64 {
     let mean_term = (&a.mean - &b.mean).norm_squared();
@@ -45,6 +46,7 @@ pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> f64 {
     let trace_of_root: f64 = eigenvalues(&middle).iter().map(|&l| l.max(0.0).sqrt()).sum();
     mean_term + a.covariance.trace() + b.covariance.trace() - 2.0 * trace_of_root
 }
+// ANCHOR_END: frechet_distance
 
 /// FID between two sets of features [N, D] and [M, D].
 pub fn fid(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {

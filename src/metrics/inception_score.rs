@@ -35,6 +35,7 @@ pub fn inception_score(probabilities: &DMatrix<f64>, splits: usize) -> MeanStd {
     MeanStd::of(&scores)
 }
 
+// ANCHOR: split_score
 /// exp of the mean KL(p(y|x) || p(y)) over one split; 0 log 0 counts as 0.
 fn split_score(p: &DMatrix<f64>) -> f64 {
     let marginal = p.row_mean();
@@ -47,3 +48,4 @@ fn split_score(p: &DMatrix<f64>) -> f64 {
         / p.nrows() as f64;
     mean_kl.exp()
 }
+// ANCHOR_END: split_score

@@ -61,11 +61,13 @@ pub fn kid(x: &DMatrix<f64>, y: &DMatrix<f64>, subsets: KidSubsets) -> MeanStd {
 /// the kernel values run to thousands and KID scale with them (the real
 /// floor read 0.11 instead of ~1e-4). In these units a.b/d is of order 1
 /// again and KID no longer depends on the network's arbitrary output scale.
+// ANCHOR: reference_units
 pub fn kid_in_reference_units(x: &DMatrix<f64>, y: &DMatrix<f64>, subsets: KidSubsets) -> MeanStd {
     let rms = (x.norm_squared() / (x.nrows() * x.ncols()) as f64).sqrt();
     let unit = if rms > 0.0 { rms } else { 1.0 };
     kid(&(x / unit), &(y / unit), subsets)
 }
+// ANCHOR_END: reference_units
 
 /// The unbiased MMD^2 estimate (the formula above) of two sets of equal size m.
 pub fn unbiased_mmd2(x: &DMatrix<f64>, y: &DMatrix<f64>) -> f64 {

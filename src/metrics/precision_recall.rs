@@ -25,6 +25,7 @@ pub struct PrecisionRecall {
     pub recall: f64,
 }
 
+// ANCHOR: precision_recall
 /// Precision and recall of generated features [M, D] against real [N, D],
 /// with k-th-neighbour radii; each set needs more than k points.
 pub fn precision_recall(real: &DMatrix<f64>, generated: &DMatrix<f64>, k: usize) -> PrecisionRecall {
@@ -35,6 +36,7 @@ pub fn precision_recall(real: &DMatrix<f64>, generated: &DMatrix<f64>, k: usize)
         recall: fraction_inside(real, generated, &generated_radii),
     }
 }
+// ANCHOR_END: precision_recall
 
 /// For each row, the squared distance to its k-th nearest other row (its
 /// distance 0 to itself is the 0th).
