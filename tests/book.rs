@@ -1,6 +1,7 @@
 //! The book (docs/book/) must not rot: every chapter in SUMMARY.md exists,
 //! every `{{#include path:anchor}}` names a file that exists and holds that
-//! anchor (`ANCHOR: name` ... `ANCHOR_END: name`), every picture exists, and
+//! anchor (`ANCHOR: name` ... `ANCHOR_END: name`), every picture exists inside
+//! docs/book/src/ (where `mdbook serve` can reach it), and
 //! every command the book quotes can be run: `cargo run --release --example X`
 //! needs examples/X.rs, and `ganforge <sub>` / `cargo run --release -- <sub>`
 //! needs a subcommand of src/bin/ganforge.rs. A refactor that breaks the book
@@ -194,6 +195,16 @@ fn every_include_names_an_existing_anchor() {
     assert!(count > 0, "the book includes no code");
 }
 
+/// Whether a file lies inside docs/book/src/ once `..` are resolved: mdbook
+/// copies only that folder into the built book, so a picture outside it shows
+/// neither under `mdbook serve` nor in a published copy.
+fn inside_book(file: &Path) -> bool {
+    match (file.canonicalize(), book_src().canonicalize()) {
+        (Ok(file), Ok(src)) => file.starts_with(src),
+        _ => false,
+    }
+}
+
 #[test]
 fn every_picture_exists() {
     let mut problems = Vec::new();
@@ -202,8 +213,18 @@ fn every_picture_exists() {
             let rest = &text[i..];
             let Some(open) = rest.find("](") else { continue };
             let target = &rest[open + 2..open + 2 + rest[open + 2..].find(')').unwrap_or(0)];
-            if !target.contains("://") && !path.parent().unwrap().join(target).is_file() {
+            if target.contains("://") {
+                continue;
+            }
+            let file = path.parent().unwrap().join(target);
+            if !file.is_file() {
                 problems.push(format!("{}: no picture {target}", path.display()));
+            } else if !inside_book(&file) {
+                problems.push(format!(
+                    "{}: picture {target} is outside docs/book/src/, where `mdbook serve` cannot reach it; \
+                     put it in docs/book/src/pictures/",
+                    path.display()
+                ));
             }
         }
     }
@@ -239,5 +260,7 @@ fn the_checks_catch_breakage() {
     assert_eq!(check_commands("ganforge frobnicate", &dir, &subs).len(), 1);
     assert!(check_commands("ganforge train --model mlp", &dir, &subs).is_empty());
     assert!(check_commands("cargo run --release --example mode_collapse -- 1500", &dir, &subs).is_empty());
+    assert!(inside_book(&book_src().join("gans/../pictures/ring-ns.png")));
+    assert!(!inside_book(&book_src().join("gans/../../../../README.md")));
     assert_eq!(summary_chapters("- [A](a.md)\n- [Draft]()\n  - [B](part/b.md)"), ["a.md", "part/b.md"]);
 }

@@ -52,6 +52,7 @@ pub trait Optimizer: Stateful {
     }
 }
 
+// ANCHOR: clip_weights
 /// Clamps every value of every parameter to [-c, c] in place: the weight
 /// clipping with which the WGAN paper keeps its critic Lipschitz.
 pub fn clip_weights(parameters: &[Tensor], c: f32) {
@@ -60,6 +61,7 @@ pub fn clip_weights(parameters: &[Tensor], c: f32) {
         p.clamp_(-c, c);
     }
 }
+// ANCHOR_END: clip_weights
 
 /// One parameter and the optimiser's state for it, zero at the start.
 struct Slot {

@@ -85,10 +85,12 @@ impl Pair {
         if config.r1_gamma > 0.0 {
             loss = loss.add(&r1_penalty(critic, &real).mul_scalar(config.r1_gamma / 2.0));
         }
+        // ANCHOR: weight_clipping
         minimise(self.opt_d.as_mut(), &loss);
         if self.objective == Objective::Wasserstein {
             clip_weights(&self.opt_d.parameters(), config.clip);
         }
+        // ANCHOR_END: weight_clipping
         loss
     }
 

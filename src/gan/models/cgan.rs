@@ -80,11 +80,13 @@ impl Sampler for Cgan {
         Some(self.generator.embed.count())
     }
 
+    // ANCHOR: generator_label
     fn generate(&self, z: &Tensor, labels: Option<&[usize]>) -> Tensor {
         let labels = required(labels, z.shape()[0]);
         let input = Tensor::concat(&[z, &self.generator.embed.lookup(labels)], 1); // [N, LATENT + EMBED]
         self.generator.trunk.forward(&input)
     }
+    // ANCHOR_END: generator_label
 }
 
 impl GanModel for Cgan {
@@ -92,6 +94,7 @@ impl GanModel for Cgan {
         &self.discriminator
     }
 
+    // ANCHOR: discriminator_label
     fn critic_features(&self, x: &Tensor, labels: Option<&[usize]>) -> Tensor {
         let n = x.shape()[0];
         let labels = required(labels, n);
@@ -99,6 +102,7 @@ impl GanModel for Cgan {
         let joint = Tensor::concat(&[x, &maps], 1); // [N, 2, 28, 28]
         self.discriminator.features.forward(&joint)
     }
+    // ANCHOR_END: discriminator_label
 
     fn critic_head(&self, features: &Tensor, _labels: Option<&[usize]>) -> Tensor {
         self.discriminator.head.forward(features).flatten(0)
