@@ -117,8 +117,10 @@ fn runs_are_never_overwritten_by_accident_and_sampling_checks_its_input() {
     let train = ["train", "--model", "cgan", "--steps", "1", "--batch", "4", "--out", &cgan];
     let (ok, stdout, stderr) = ganforge(&train, &[]);
     assert!(ok, "{stderr}");
-    // A digit generator's run ends with its scores beside the real floor.
+    // A digit generator's run ends with its scores beside the real floor; a
+    // conditional one's include whether it draws the digits it is asked for.
     assert!(stdout.contains("FID") && out.join("cgan/eval.json").exists(), "no scores:\n{stdout}");
+    assert!(stdout.contains("label accuracy"), "no label accuracy:\n{stdout}");
     let checkpoint = format!("{cgan}/checkpoint.safetensors");
     assert_refused(&["sample", "--checkpoint", &checkpoint, "--label", "99"], &[], "classes 0 to 9");
     std::fs::remove_dir_all(&out).unwrap();
