@@ -134,7 +134,11 @@ fn bad_input_is_a_clear_error() {
     assert!(flat.to_string().contains("[N, 3, 28, 28]"), "{flat}");
     let missing = Classifier::load(std::path::Path::new("/nonexistent/weights.safetensors")).err().unwrap();
     assert!(matches!(missing, EvalError::Weights(_)));
-    assert!(missing.to_string().contains("ganforge classifier --dataset mnist5k"), "{missing}");
+    assert!(missing.to_string().contains("ganforge classifier --dataset"), "{missing}");
+    // An evaluator whose weights were never trained says which command makes them.
+    let absent = Evaluator::new("fashion", std::path::Path::new("/nonexistent/classifier-fashion.safetensors"));
+    let absent = absent.err().expect("no weights, no evaluator").to_string();
+    assert!(absent.contains("ganforge classifier --dataset fashion"), "{absent}");
 }
 
 #[test]
