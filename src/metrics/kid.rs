@@ -59,7 +59,7 @@ pub fn kid(x: &DMatrix<f64>, y: &DMatrix<f64>, subsets: KidSubsets) -> MeanStd {
 /// not scale-free: Inception's pool3 features are small, so a.b/d is of order
 /// 1 there, but this crate's classifier has features in the tens, which made
 /// the kernel values run to thousands and KID scale with them (the real
-/// floor read 0.11 instead of ~1e-4). In these units a.b/d is of order 1
+/// floor read 109 instead of 0.006). In these units a.b/d is of order 1
 /// again and KID no longer depends on the network's arbitrary output scale.
 // ANCHOR: reference_units
 pub fn kid_in_reference_units(x: &DMatrix<f64>, y: &DMatrix<f64>, subsets: KidSubsets) -> MeanStd {
