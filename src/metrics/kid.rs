@@ -54,6 +54,7 @@ pub fn kid(x: &DMatrix<f64>, y: &DMatrix<f64>, subsets: KidSubsets) -> MeanStd {
     MeanStd::of(&estimates)
 }
 
+// ANCHOR: reference_units
 /// KID with both sets measured in units of the reference x's feature scale:
 /// divided by the root-mean-square value of x's entries. The cubic kernel is
 /// not scale-free: Inception's pool3 features are small, so a.b/d is of order
@@ -61,7 +62,6 @@ pub fn kid(x: &DMatrix<f64>, y: &DMatrix<f64>, subsets: KidSubsets) -> MeanStd {
 /// the kernel values run to thousands and KID scale with them (the real
 /// floor read 109 instead of 0.006). In these units a.b/d is of order 1
 /// again and KID no longer depends on the network's arbitrary output scale.
-// ANCHOR: reference_units
 pub fn kid_in_reference_units(x: &DMatrix<f64>, y: &DMatrix<f64>, subsets: KidSubsets) -> MeanStd {
     let rms = (x.norm_squared() / (x.nrows() * x.ncols()) as f64).sqrt();
     let unit = if rms > 0.0 { rms } else { 1.0 };
