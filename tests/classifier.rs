@@ -106,6 +106,15 @@ fn a_collapsed_generator_scores_worse_than_real_data() {
     let asked: Vec<usize> = (0..100).map(|i| i % 10).collect();
     let accuracy = evaluator.evaluate(&collapsed, Some(&asked)).unwrap().label_accuracy.unwrap();
     assert!((accuracy.overall - 0.1).abs() < 1e-9, "label accuracy {}", accuracy.overall);
+    // The table's floor column stays aligned although the per-label row is long.
+    let table = evaluator.compare(&collapsed, Some(&asked)).unwrap().table();
+    let column = |line: &str, text: &str| line.chars().count() - line[line.find(text).unwrap()..].chars().count();
+    let lines: Vec<&str> = table.lines().collect();
+    let header = column(lines[1], "real (floor)");
+    let fid_floor = format!("{:.3}", comparison.real_floor.fid);
+    let per_label = lines.iter().find(|l| l.contains("% by label")).expect("a per-label row");
+    assert_eq!(column(lines[2], &fid_floor), header, "{table}");
+    assert_eq!(column(per_label, "100 99 89"), header, "{table}");
     let too_few = evaluator.evaluate(&Tensor::zeros(&[5, 1, 28, 28]), None).err().unwrap();
     assert!(too_few.to_string().contains("at least"), "{too_few}");
 }

@@ -133,11 +133,13 @@ impl Comparison {
             "{} generated images and {} held-out real images, each against {} real training images\n",
             self.model.samples, self.real_floor.samples, self.model.reference_samples
         );
-        let _ = writeln!(out, "  {:<16} {:<22} real (floor)", "metric", "model");
-        let floor = self.real_floor.rows();
-        for (name, value) in self.model.rows() {
+        let (model, floor) = (self.model.rows(), self.real_floor.rows());
+        // The model column is as wide as its widest value (the per-label row is long).
+        let width = model.iter().map(|(_, value)| value.chars().count() + 1).max().unwrap_or(0).max(22);
+        let _ = writeln!(out, "  {:<16} {:<width$} real (floor)", "metric", "model");
+        for (name, value) in model {
             let floor = floor.iter().find(|(row, _)| *row == name).map_or("", |(_, v)| v.as_str());
-            let _ = writeln!(out, "  {name:<16} {value:<22} {floor}");
+            let _ = writeln!(out, "  {name:<16} {value:<width$} {floor}");
         }
         out
     }
