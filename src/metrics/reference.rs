@@ -92,10 +92,9 @@ impl EmbeddingState {
     }
 
     fn of(embedding: &Embedding) -> EmbeddingState {
+        // nalgebra stores columns first; the transpose's storage is m row by row.
         let tensor = |m: &DMatrix<f64>| {
-            let values: Vec<f32> =
-                m.row_iter().flat_map(|row| row.iter().map(|&v| v as f32).collect::<Vec<_>>()).collect();
-            Tensor::from_vec(values, &[m.nrows(), m.ncols()])
+            Tensor::from_vec(m.transpose().iter().map(|&v| v as f32).collect(), &[m.nrows(), m.ncols()])
         };
         EmbeddingState { features: tensor(&embedding.features), probabilities: tensor(&embedding.probabilities) }
     }
