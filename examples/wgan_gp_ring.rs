@@ -70,7 +70,7 @@ fn main() {
         "step", "|dD/dx_hat|", "GP share", "cosine", "E D(r)", "E D(f)", "D loss", "modes", "quality"
     );
 
-    let model = models::build("mlp", &[2], None, models::CriticNorm::Layer, seed).expect("the mlp model");
+    let model = models::build("mlp", &[2], None, models::CriticNorm::Layer, 1, seed).expect("the mlp model");
     let mut opt_d = Adam::new(model.discriminator().parameters(), lr).betas(beta1, beta2);
     let mut opt_g = Adam::new(model.generator().parameters(), lr).betas(beta1, beta2);
     let rng = &mut StdRng::seed_from_u64(seed);

@@ -48,6 +48,10 @@ fn slice_narrow_and_pad_match_reference() {
         .collect();
     assert_close(&y.to_vec(), &want, 0.0, 0.0);
     assert_eq!(x.narrow(1, 3, 16).to_vec(), x.slice(&[(0, 5), (3, 16), (0, 3)]).to_vec());
+    // An empty range is an empty tensor, and it reads back as no values
+    // (its GPU buffer cannot be empty, so it holds one unused value).
+    let empty = x.narrow(1, 4, 4);
+    assert_eq!((empty.shape(), empty.to_vec()), (&[5, 0, 3][..], vec![]));
 
     let padding = [(0, 1), (2, 3), (1, 0)];
     let p = x.pad(&padding, -7.0);

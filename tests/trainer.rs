@@ -379,7 +379,7 @@ fn a_penalised_critic_has_no_batch_norm() {
         assert_eq!(Pair::critic_norm(&config).unwrap(), want, "{} with r1 {}", config.loss, config.r1_gamma);
     }
     for (norm, batch_free) in [(CriticNorm::Layer, true), (CriticNorm::Batch, false)] {
-        let model = models::build("dcgan", &[1, 28, 28], None, norm, 1).unwrap();
+        let model = models::build("dcgan", &[1, 28, 28], None, norm, 1, 1).unwrap();
         let x = Tensor::randn(&[4, 1, 28, 28], 2);
         let whole = model.discriminate(&x, None).to_vec()[0];
         let alone = model.discriminate(&x.narrow(0, 0, 2), None).to_vec()[0];
@@ -445,9 +445,9 @@ fn assert_full_gradients(model: &dyn GanModel, labels: Option<&[usize]>) {
 #[test]
 fn dcgan28_and_cgan_have_gradients_for_every_parameter() {
     for norm in [CriticNorm::Batch, CriticNorm::Layer] {
-        let dcgan = models::build("dcgan", &[1, 28, 28], None, norm, 1).unwrap();
+        let dcgan = models::build("dcgan", &[1, 28, 28], None, norm, 1, 1).unwrap();
         assert_full_gradients(dcgan.as_ref(), None);
-        let cgan = models::build("cgan", &[1, 28, 28], Some(10), norm, 1).unwrap();
+        let cgan = models::build("cgan", &[1, 28, 28], Some(10), norm, 1, 1).unwrap();
         assert_full_gradients(cgan.as_ref(), Some(&[0, 1, 2, 3, 4, 5, 6, 7]));
     }
 }
@@ -457,7 +457,7 @@ fn the_rgb_dcgans_map_latents_to_images_and_back_to_logits() {
     // The 64x64 DCGAN for folders, and dcgan28 with three channels for
     // Stacked MNIST (whose 1-channel parameter count is checked below).
     for side in [64, 28] {
-        let model = models::build("dcgan", &[3, side, side], None, CriticNorm::Batch, 1).unwrap();
+        let model = models::build("dcgan", &[3, side, side], None, CriticNorm::Batch, 1, 1).unwrap();
         let z = Tensor::randn(&[2, model.latent_dim()], 1);
         let images = ganforge::no_grad(|| model.generate(&z, None));
         assert_eq!(images.shape(), &[2, 3, side, side]);
@@ -470,7 +470,7 @@ fn the_rgb_dcgans_map_latents_to_images_and_back_to_logits() {
 fn dcgan28_has_the_reference_parameter_count() {
     // G: 100*6272 + 6272 + 2*128 + 128*64*16 + 64 + 2*64 + 64*16 + 1;
     // D: 64*16 + 64 + 64*128*16 + 128 + 2*128 + 6272 + 1.
-    let model = models::build("dcgan", &[1, 28, 28], None, CriticNorm::Batch, 1).unwrap();
+    let model = models::build("dcgan", &[1, 28, 28], None, CriticNorm::Batch, 1, 1).unwrap();
     let count = |m: &dyn Module| m.parameters().iter().map(Tensor::numel).sum::<usize>();
     assert_eq!(count(model.generator()), 627_200 + 6272 + 256 + 131_072 + 64 + 128 + 1024 + 1);
     assert_eq!(count(model.discriminator()), 1024 + 64 + 131_072 + 128 + 256 + 6272 + 1);

@@ -92,6 +92,9 @@ struct TrainArgs {
     /// Discriminator steps per generator step (default: 5 for wgan and wgan-gp, 1 otherwise)
     #[arg(long)]
     k: Option<usize>,
+    /// PacGAN: the discriminator judges packs of this many samples (Lin et al.; 2, 3 or 4 in the paper)
+    #[arg(long, default_value_t = 1)]
+    pack: usize,
     /// WGAN's weight-clipping bound
     #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
     clip: f32,
@@ -245,6 +248,7 @@ impl TrainArgs {
             beta2: self.beta2.unwrap_or(paper.beta2),
             optimizer: self.optimizer.clone().unwrap_or(paper.optimizer.clone()),
             d_steps: self.k.unwrap_or(paper.d_steps),
+            pack: self.pack,
             clip: self.clip,
             gp_lambda: self.gp_lambda.unwrap_or(paper.gp_lambda),
             r1_gamma: self.r1,

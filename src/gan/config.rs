@@ -39,6 +39,8 @@ pub struct TrainConfig {
     pub optimizer: String,
     /// Discriminator steps per generator step (Goodfellow et al.'s k).
     pub d_steps: usize,
+    /// Samples the discriminator judges at once (PacGAN's m; 1: one sample).
+    pub pack: usize,
     /// Weight clipping bound of WGAN's critic.
     pub clip: f32,
     /// Gradient-penalty weight of WGAN-GP.
@@ -82,6 +84,7 @@ impl Default for TrainConfig {
             beta2: 0.999,
             optimizer: "adam".into(),
             d_steps: 1,
+            pack: 1,
             clip: 0.01,
             gp_lambda: 10.0,
             r1_gamma: 0.0,
@@ -179,6 +182,7 @@ impl TrainConfig {
             ("steps", self.steps),
             ("batch", self.batch),
             ("k (d_steps)", self.d_steps),
+            ("pack", self.pack),
             ("log_every", self.log_every),
             ("sample_every", self.sample_every),
             ("checkpoint_every", self.checkpoint_every),
@@ -227,6 +231,7 @@ impl TrainConfig {
             ("beta2", self.beta2.to_string()),
             ("optimizer", self.optimizer.clone()),
             ("d_steps", self.d_steps.to_string()),
+            ("pack", self.pack.to_string()),
             ("clip", self.clip.to_string()),
             ("gp_lambda", self.gp_lambda.to_string()),
             ("r1_gamma", self.r1_gamma.to_string()),
@@ -263,6 +268,7 @@ impl TrainConfig {
                 "steps" => config.steps = parse(key, value)?,
                 "batch" => config.batch = parse(key, value)?,
                 "d_steps" => config.d_steps = parse(key, value)?,
+                "pack" => config.pack = parse(key, value)?,
                 "seed" => config.seed = parse(key, value)?,
                 "log_every" => config.log_every = parse(key, value)?,
                 "sample_every" => config.sample_every = parse(key, value)?,

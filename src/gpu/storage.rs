@@ -37,7 +37,11 @@ impl Storage {
     }
 
     /// Copies the values back to the CPU (submits pending work and waits).
+    /// Empty storage reads as no values, though its buffer holds one.
     pub fn read(&self) -> Vec<f32> {
+        if self.is_empty() {
+            return Vec::new();
+        }
         let bytes = device().read(self.buffer(), bytes_of(self.len));
         bytemuck::pod_collect_to_vec(&bytes)
     }

@@ -2,8 +2,9 @@
 //! discriminator updates, then one generator update), generalised with the
 //! literature's knobs: any objective of `losses.rs`, TTUR learning rates,
 //! WGAN's clipping, WGAN-GP and R1 penalties, one-sided label smoothing,
-//! instance noise, feature matching and the latent prior. The MLP, DCGAN and
-//! conditional GAN are this family with different networks (`models/`).
+//! instance noise, feature matching, the latent prior and PacGAN's packed
+//! critic. The MLP, DCGAN and conditional GAN are this family with different
+//! networks (`models/`).
 
 use crate::checkpoint::{Loader, Saver};
 use crate::gan::config::TrainConfig;
@@ -11,6 +12,7 @@ use crate::gan::families::{optimizer, DataShape};
 use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::models::{self, CriticNorm, GanModel};
+use crate::gan::pack::pack;
 use crate::gan::penalties::{annealed_sigma, feature_matching, gradient_penalty, instance_noise, r1_penalty};
 use crate::gan::prior::Prior;
 use crate::optim::{clip_weights, Optimizer};
@@ -47,7 +49,8 @@ impl Pair {
     }
 
     fn networks(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn GanModel>, String> {
-        models::build(&config.model, &shape.item_shape, shape.classes, Pair::critic_norm(config)?, config.seed)
+        let norm = Pair::critic_norm(config)?;
+        models::build(&config.model, &shape.item_shape, shape.classes, norm, config.pack, config.seed)
     }
 
     /// Layer norm in a critic whose input gradient is penalised (WGAN-GP, R1),
@@ -65,16 +68,18 @@ impl Pair {
     /// One discriminator update; returns its loss (on the GPU).
     fn discriminator_step(&mut self, ctx: &mut StepContext) -> Tensor {
         let config = &self.config;
-        let batch = ctx.data.next_batch(config.batch);
+        // D judges `batch` examples, each a pack of `pack` samples (PacGAN; 1: one sample).
+        let samples = config.batch * config.pack;
+        let batch = ctx.data.next_batch(samples);
         let labels = batch.labels.as_deref();
-        let z = self.prior.sample(config.batch, self.model.latent_dim(), ctx.rng);
+        let z = self.prior.sample(samples, self.model.latent_dim(), ctx.rng);
         // The generator's output is a constant here: no gradient flows into G.
         // A conditional G draws the real batch's labels, so both halves of D's
         // batch (and a gradient penalty's interpolates) share one set of labels.
         let fake = no_grad(|| self.model.generate(&z, labels));
         let sigma = annealed_sigma(config.instance_noise, ctx.step, ctx.total_steps);
-        let real = instance_noise(&batch.x, sigma, ctx.rng);
-        let fake = instance_noise(&fake, sigma, ctx.rng);
+        let real = pack(&instance_noise(&batch.x, sigma, ctx.rng), config.pack);
+        let fake = pack(&instance_noise(&fake, sigma, ctx.rng), config.pack);
         let d_real = self.model.discriminate(&real, labels);
         let d_fake = self.model.discriminate(&fake, labels);
         let mut loss = self.objective.d_loss_with_real_label(&d_real, &d_fake, config.real_label);
@@ -96,7 +101,8 @@ impl Pair {
 
     /// One generator update; returns its loss (on the GPU).
     fn generator_step(&mut self, ctx: &mut StepContext) -> Tensor {
-        let n = self.config.batch;
+        let m = self.config.pack;
+        let n = self.config.batch * m;
         let z = self.prior.sample(n, self.model.latent_dim(), ctx.rng);
         // D sees G's samples through the same instance noise as in its own
         // step (Sønderby et al.): G is trained against the D it faces.
@@ -107,13 +113,13 @@ impl Pair {
             // are over the same classes).
             let real = ctx.data.next_batch(n);
             let labels = real.labels.as_deref();
-            let fake = instance_noise(&self.model.generate(&z, labels), sigma, ctx.rng);
-            let real_features = no_grad(|| self.model.critic_features(&real.x, labels));
+            let fake = pack(&instance_noise(&self.model.generate(&z, labels), sigma, ctx.rng), m);
+            let real_features = no_grad(|| self.model.critic_features(&pack(&real.x, m), labels));
             feature_matching(&real_features, &self.model.critic_features(&fake, labels))
         } else {
             let labels = self.random_labels(n, ctx.rng);
             let labels = labels.as_deref();
-            let fake = instance_noise(&self.model.generate(&z, labels), sigma, ctx.rng);
+            let fake = pack(&instance_noise(&self.model.generate(&z, labels), sigma, ctx.rng), m);
             self.objective.g_loss(&self.model.discriminate(&fake, labels))
         };
         // Only G's parameters: D's weight gradients are never computed.
@@ -170,8 +176,12 @@ impl Family for Pair {
 
     /// A logistic D's probability sigmoid(logit); any other critic's score
     /// stretched to [0, 1] over the points (a Wasserstein critic's score has
-    /// no scale of its own, and a sigmoid of it would saturate).
+    /// no scale of its own, and a sigmoid of it would saturate). None for a
+    /// packed critic, which scores packs, not single points.
     fn critic_on(&self, points: &Tensor) -> Option<Tensor> {
+        if self.config.pack > 1 {
+            return None;
+        }
         let score = self.model.discriminate(points, None);
         Some(match self.objective {
             Objective::Minimax | Objective::NonSaturating => score.sigmoid(),

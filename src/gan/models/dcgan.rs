@@ -32,14 +32,16 @@ impl Dcgan {
     /// -> ConvT(128, 64, k4 s2 p1) -> BN -> ReLU -> ConvT(64, C, k4 s2 p1) -> tanh: [N,C,28,28].
     /// D: Conv(C, 64, k4 s2 p1) -> LReLU(0.2) -> Conv(64, 128, k4 s2 p1) -> BN -> LReLU(0.2)
     /// -> flatten -> Linear(6272, 1). A penalised critic has layer norm in place of BN.
-    pub fn mnist28(channels: usize, norm: CriticNorm, rng: &mut impl Rng) -> Dcgan {
-        let features = features28(channels, norm, rng);
+    /// A critic of packs of `pack` images (PacGAN) takes C * pack channels.
+    pub fn mnist28(channels: usize, norm: CriticNorm, pack: usize, rng: &mut impl Rng) -> Dcgan {
+        let features = features28(channels * pack, norm, rng);
         let head = Sequential::new().push(Linear::new(128 * 7 * 7, 1, rng));
         Dcgan { generator: generator28(LATENT, channels, rng), discriminator: SplitCritic { features, head } }
     }
 
-    /// The paper's 64x64 network with 64 feature maps at the finest level.
-    pub fn classic64(channels: usize, norm: CriticNorm, rng: &mut impl Rng) -> Dcgan {
+    /// The paper's 64x64 network with 64 feature maps at the finest level
+    /// (its critic, like dcgan28's, takes C * pack channels).
+    pub fn classic64(channels: usize, norm: CriticNorm, pack: usize, rng: &mut impl Rng) -> Dcgan {
         let mut generator = Sequential::new().push(Reshape::new(&[LATENT, 1, 1]));
         // 1x1 -> 4x4 -> 8x8 -> 16x16 -> 32x32, halving the maps as the size doubles.
         let widths = [LATENT, 512, 256, 128, 64];
@@ -53,7 +55,7 @@ impl Dcgan {
         let generator = generator.push(conv_t(64, channels, 4, 2, 1, rng)).push(Tanh);
 
         // 64x64 -> 32 -> 16 -> 8 -> 4, then a 4x4 convolution to one logit.
-        let mut features = Sequential::new().push(conv(channels, 64, 4, 2, 1, rng)).push(LeakyRelu(0.2));
+        let mut features = Sequential::new().push(conv(channels * pack, 64, 4, 2, 1, rng)).push(LeakyRelu(0.2));
         for (pair, size) in [64, 128, 256, 512].windows(2).zip([16, 8, 4]) {
             features = features.push(conv(pair[0], pair[1], 4, 2, 1, rng));
             features = push_critic_norm(features, norm, pair[1], size, rng).push(LeakyRelu(0.2));

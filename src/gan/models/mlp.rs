@@ -17,8 +17,9 @@ pub struct Mlp {
 }
 
 impl Mlp {
-    /// Hidden layers of 128 units for 2D points, 512 for images.
-    pub fn new(item_shape: &[usize], rng: &mut impl Rng) -> Mlp {
+    /// Hidden layers of 128 units for 2D points, 512 for images; the critic
+    /// takes packs of `pack` samples (PacGAN; 1: one sample).
+    pub fn new(item_shape: &[usize], pack: usize, rng: &mut impl Rng) -> Mlp {
         let out: usize = item_shape.iter().product();
         let points = item_shape == [2];
         let (latent, hidden) = if points { (2, 128) } else { (64, 512) };
@@ -32,7 +33,7 @@ impl Mlp {
             generator = generator.push(Tanh);
         }
         let features = Sequential::new()
-            .push(Linear::new(out, hidden, rng))
+            .push(Linear::new(out * pack, hidden, rng))
             .push(LeakyRelu(0.2))
             .push(Linear::new(hidden, hidden, rng))
             .push(LeakyRelu(0.2));

@@ -57,25 +57,28 @@ impl SplitCritic {
 }
 
 /// Builds the model named on the command line for data of shape `item_shape`
-/// ([C, H, W] or [2]) with `classes` labels, initialised from `seed`.
+/// ([C, H, W] or [2]) with `classes` labels, initialised from `seed`, its
+/// critic judging packs of `pack` samples (PacGAN; 1: one sample, see `gan::pack`).
 pub fn build(
     name: &str,
     item_shape: &[usize],
     classes: Option<usize>,
     norm: CriticNorm,
+    pack: usize,
     seed: u64,
 ) -> Result<Box<dyn GanModel>, String> {
     use rand::SeedableRng;
     let rng = &mut rand::rngs::StdRng::seed_from_u64(seed);
     match name {
-        "mlp" => Ok(Box::new(mlp::Mlp::new(item_shape, rng))),
+        "mlp" => Ok(Box::new(mlp::Mlp::new(item_shape, pack, rng))),
         "dcgan" => match item_shape {
-            [c, 28, 28] => Ok(Box::new(dcgan::Dcgan::mnist28(*c, norm, rng))),
-            [c, 64, 64] => Ok(Box::new(dcgan::Dcgan::classic64(*c, norm, rng))),
+            [c, 28, 28] => Ok(Box::new(dcgan::Dcgan::mnist28(*c, norm, pack, rng))),
+            [c, 64, 64] => Ok(Box::new(dcgan::Dcgan::classic64(*c, norm, pack, rng))),
             _ => Err(format!(
                 "dcgan needs Cx28x28 images (dcgan28) or Cx64x64 images (Radford et al.'s 64x64 DCGAN), got {item_shape:?}"
             )),
         },
+        "cgan" if pack > 1 => Err("cgan cannot pack samples: a pack would mix labels (use --pack with mlp or dcgan)".into()),
         "cgan" => match (item_shape, classes) {
             ([1, 28, 28], Some(classes)) => Ok(Box::new(cgan::Cgan::mnist28(classes, norm, rng))),
             (_, None) => Err("cgan needs a labelled dataset (mnist5k or MNIST files with their labels file)".into()),
