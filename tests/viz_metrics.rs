@@ -196,3 +196,24 @@ fn scatter_without_field_is_white_with_points() {
     // Away from the point, the axes through the origin, the frame and the legend: background.
     assert_eq!(picture.get_pixel(15, 52).0, [255, 255, 255], "white background");
 }
+
+#[test]
+fn a_montage_puts_each_row_beside_its_label() {
+    use ganforge::viz::montage::labelled_rows;
+    let solid = |w, h, c| RgbImage::from_pixel(w, h, Rgb([c, 0, 0]));
+    let rows = vec![
+        ("GAN".to_string(), vec![solid(10, 20, 200), solid(30, 10, 100)]),
+        ("PACGAN2".to_string(), vec![solid(5, 5, 50)]),
+    ];
+    let picture = labelled_rows(&rows);
+    // Label column: the longest label (7 glyphs of 4 dots at scale 3, less the
+    // last space) plus 8 pixels each side; each row as tall as its tallest
+    // picture; gaps of 8 between and around everything.
+    let label_width = (7 * 4 - 1) * 3 + 16;
+    assert_eq!(picture.dimensions(), (label_width + 10 + 8 + 30 + 8, 8 + 20 + 8 + 15 + 8));
+    assert_eq!(picture.get_pixel(label_width, 8)[0], 200, "first picture at the row's top left");
+    assert_eq!(picture.get_pixel(label_width + 18, 8)[0], 100, "second picture after a gap");
+    assert_eq!(picture.get_pixel(label_width, 36)[0], 50, "second row below the first's tallest picture");
+    let inked = |top: u32, bottom: u32| (top..bottom).any(|y| (0..label_width).any(|x| picture.get_pixel(x, y)[0] == 0));
+    assert!(inked(8, 28) && inked(36, 51), "each row has its label");
+}

@@ -2,6 +2,7 @@
 //!
 //! - [`grid`]: a grid of generated images, like torchvision's `save_image`.
 //! - [`plot`]: loss curves and 2D scatter plots over a discriminator's field.
+//! - [`montage`]: labelled rows of pictures, one row per method.
 //! - [`run_page`]: a run folder's index.html.
 //!
 //! Two private helpers do the drawing: `canvas` (lines, rectangles, dots) and
@@ -10,6 +11,7 @@
 mod canvas;
 mod font;
 pub mod grid;
+pub mod montage;
 pub mod plot;
 pub mod run_page;
 
