@@ -1,94 +1,153 @@
 //! Mode collapse on the 2D mixtures of the PacGAN/VEEGAN experiments (8
-//! Gaussians on a ring, or 25 on a grid): the same MLP GAN trained with six
-//! losses, each at its own paper's optimiser settings, scored by the VEEGAN
-//! protocol (2,500 samples; a sample is high quality within 3 standard
-//! deviations of its nearest mode; "modes" counts the modes with at least one
-//! high-quality sample), averaged over seeds.
+//! Gaussians on a ring, or 25 on a grid), scored by the VEEGAN protocol
+//! (2,500 samples; a sample is high quality within 3 standard deviations of
+//! its nearest mode; "modes" counts the modes with at least one high-quality
+//! sample), averaged over seeds. Two tables:
+//!
+//! - `losses`: the same MLP GAN trained with each loss at its own paper's
+//!   optimiser settings;
+//! - `methods`: the remedies for mode collapse (ALI/BiGAN, Unrolled GAN,
+//!   VEEGAN, PacGAN, WGAN-GP) against the plain GAN, all with the same
+//!   networks, batch and optimiser, printed beside the numbers of VEEGAN's
+//!   and PacGAN's Table 1. Those papers used bigger networks and far longer
+//!   runs (PacGAN: 400,000 steps), so compare the ordering, not the digits.
 //!
 //! Pictures of each run (real points, generated points, D's output as a
-//! contour) go to runs/<ring|grid>-<loss>-seed<n>/samples/.
+//! contour) go to runs/<ring|grid>-<row>-seed<n>/samples/, and one figure
+//! with a row per method, its pictures through training from left to right,
+//! to runs/mode-collapse-<ring|grid>-<table>.png.
 //!
-//! Run: cargo run --release --example mode_collapse [steps] [ring|grid] [seed,seed,...] [label,label,...]
-//! (labels as in the table, e.g. "wgan-gp 0.1"; default: seed 0, every loss).
+//! Run: cargo run --release --example mode_collapse [steps] [ring|grid] [seed,seed,...] [losses|methods|label,label,...]
+//! (labels as in the tables, e.g. "wgan-gp 0.1" or "pacgan2"; default: seed 0, every loss).
 
 use ganforge::gan::{TrainConfig, Trainer};
+use ganforge::viz::montage::labelled_rows;
+use std::path::Path;
 
-/// One loss at the optimiser settings of the paper that introduced it.
-struct Settings {
-    /// A label for the table (the loss name, or the loss with a variant).
+/// One row of a table: a label, how its run differs from the plain GAN's
+/// config, and the published (modes, high-quality %) on the ring and the
+/// grid, with the paper they come from.
+struct Row {
     label: &'static str,
-    loss: &'static str,
-    optimizer: &'static str,
-    lr: f32,
-    betas: (f32, f32),
-    /// Critic steps per generator step (Goodfellow et al.'s k).
-    d_steps: usize,
-    gp_lambda: f32,
+    configure: fn(&mut TrainConfig),
+    published: Option<Published>,
 }
 
-const SETTINGS: [Settings; 7] = [
+struct Published {
+    source: &'static str,
+    ring: (f32, f32),
+    grid: (f32, f32),
+}
+
+/// A loss at its paper's optimiser: `loss`, Adam or RMSprop at `lr` with `betas`, `k` critic steps.
+fn loss_at(config: &mut TrainConfig, loss: &str, optimizer: &str, lr: f32, betas: (f32, f32), k: usize) {
+    config.loss = loss.into();
+    config.optimizer = optimizer.into();
+    (config.lr_d, config.lr_g) = (lr, lr);
+    (config.beta1, config.beta2) = betas;
+    config.d_steps = k;
+}
+
+const LOSSES: [Row; 7] = [
     // Goodfellow et al. (2014), with the Adam(1e-3, 0.5, 0.999) of the
     // VEEGAN/PacGAN 2D baselines, k = 1.
-    Settings {
-        label: "minimax",
-        loss: "minimax",
-        optimizer: "adam",
-        lr: 1e-3,
-        betas: (0.5, 0.999),
-        d_steps: 1,
-        gp_lambda: 0.0,
-    },
-    Settings { label: "ns", loss: "ns", optimizer: "adam", lr: 1e-3, betas: (0.5, 0.999), d_steps: 1, gp_lambda: 0.0 },
+    Row { label: "minimax", configure: |c| loss_at(c, "minimax", "adam", 1e-3, (0.5, 0.999), 1), published: None },
+    Row { label: "ns", configure: |c| loss_at(c, "ns", "adam", 1e-3, (0.5, 0.999), 1), published: None },
     // Arjovsky et al. (2017): RMSprop(5e-5), k = 5, weights clipped to 0.01.
-    Settings {
-        label: "wgan",
-        loss: "wgan",
-        optimizer: "rmsprop",
-        lr: 5e-5,
-        betas: (0.0, 0.0),
-        d_steps: 5,
-        gp_lambda: 0.0,
-    },
+    Row { label: "wgan", configure: |c| loss_at(c, "wgan", "rmsprop", 5e-5, (0.0, 0.0), 5), published: None },
     // Gulrajani et al. (2017), Algorithm 1: Adam(1e-4, 0, 0.9), k = 5, lambda = 10;
     // and the lambda = 0.1 of their own toy-data code.
-    Settings {
+    Row {
         label: "wgan-gp",
-        loss: "wgan-gp",
-        optimizer: "adam",
-        lr: 1e-4,
-        betas: (0.0, 0.9),
-        d_steps: 5,
-        gp_lambda: 10.0,
+        configure: |c| {
+            loss_at(c, "wgan-gp", "adam", 1e-4, (0.0, 0.9), 5);
+            c.gp_lambda = 10.0;
+        },
+        published: None,
     },
-    Settings {
-        label: "wgan-gp 0.1",
-        loss: "wgan-gp",
-        optimizer: "adam",
-        lr: 1e-4,
-        betas: (0.5, 0.9),
-        d_steps: 5,
-        gp_lambda: 0.1,
-    },
+    Row { label: "wgan-gp 0.1", configure: wgan_gp_toy, published: None },
     // Mao et al. (2017): Adam(2e-4, 0.5), k = 1.
-    Settings {
-        label: "lsgan",
-        loss: "lsgan",
-        optimizer: "adam",
-        lr: 2e-4,
-        betas: (0.5, 0.999),
-        d_steps: 1,
-        gp_lambda: 0.0,
-    },
+    Row { label: "lsgan", configure: |c| loss_at(c, "lsgan", "adam", 2e-4, (0.5, 0.999), 1), published: None },
     // Miyato et al. (2018), SN-GAN's hinge loss at their Adam(2e-4, 0.5, 0.999), k = 1.
-    Settings {
-        label: "hinge",
-        loss: "hinge",
-        optimizer: "adam",
-        lr: 2e-4,
-        betas: (0.5, 0.999),
-        d_steps: 1,
-        gp_lambda: 0.0,
+    Row { label: "hinge", configure: |c| loss_at(c, "hinge", "adam", 2e-4, (0.5, 0.999), 1), published: None },
+];
+
+fn wgan_gp_toy(config: &mut TrainConfig) {
+    loss_at(config, "wgan-gp", "adam", 1e-4, (0.5, 0.9), 5);
+    config.gp_lambda = 0.1;
+}
+
+/// The plain GAN's settings, which every method row starts from.
+fn plain_gan(config: &mut TrainConfig) {
+    loss_at(config, "ns", "adam", 1e-3, (0.5, 0.999), 1);
+}
+
+const VEEGAN: &str = "VEEGAN T1";
+const PACGAN: &str = "PacGAN T1";
+
+const METHODS: [Row; 9] = [
+    Row {
+        label: "gan",
+        configure: plain_gan,
+        published: Some(Published { source: VEEGAN, ring: (1.0, 99.3), grid: (3.3, 0.5) }),
     },
+    Row {
+        label: "ali",
+        configure: |c| {
+            plain_gan(c);
+            c.model = "bigan".into();
+        },
+        published: Some(Published { source: VEEGAN, ring: (2.8, 0.13), grid: (15.8, 1.6) }),
+    },
+    Row {
+        label: "unrolled5",
+        configure: |c| {
+            plain_gan(c);
+            c.unroll = 5;
+        },
+        published: Some(Published { source: VEEGAN, ring: (7.6, 35.6), grid: (23.6, 16.0) }),
+    },
+    Row {
+        label: "unrolled10",
+        configure: |c| {
+            plain_gan(c);
+            c.unroll = 10;
+        },
+        published: None,
+    },
+    Row {
+        label: "veegan",
+        configure: |c| {
+            plain_gan(c);
+            c.model = "veegan".into();
+        },
+        published: Some(Published { source: VEEGAN, ring: (8.0, 52.9), grid: (24.6, 40.0) }),
+    },
+    Row {
+        label: "pacgan2",
+        configure: |c| {
+            plain_gan(c);
+            c.pack = 2;
+        },
+        published: Some(Published { source: PACGAN, ring: (7.9, 95.6), grid: (23.8, 91.3) }),
+    },
+    Row {
+        label: "pacgan3",
+        configure: |c| {
+            plain_gan(c);
+            c.pack = 3;
+        },
+        published: Some(Published { source: PACGAN, ring: (7.8, 97.7), grid: (24.6, 94.2) }),
+    },
+    Row {
+        label: "pacgan4",
+        configure: |c| {
+            plain_gan(c);
+            c.pack = 4;
+        },
+        published: Some(Published { source: PACGAN, ring: (7.8, 95.9), grid: (24.8, 93.6) }),
+    },
+    Row { label: "wgan-gp", configure: wgan_gp_toy, published: None },
 ];
 
 fn main() {
@@ -99,33 +158,43 @@ fn main() {
         Some(list) => list.split(',').map(|s| s.parse().expect("seeds: a comma-separated list of numbers")).collect(),
         None => vec![0],
     };
-    let only: Option<Vec<String>> = args.next().map(|list| list.split(',').map(String::from).collect());
+    let selection = args.next().unwrap_or_else(|| "losses".into());
+    let rows: Vec<&Row> = match selection.as_str() {
+        "losses" => LOSSES.iter().collect(),
+        "methods" => METHODS.iter().collect(),
+        labels => {
+            let wanted: Vec<&str> = labels.split(',').collect();
+            // A label in both tables (wgan-gp) is run once, as the losses table has it.
+            let mut chosen: Vec<&Row> = Vec::new();
+            for row in LOSSES.iter().chain(&METHODS) {
+                if wanted.contains(&row.label) && !chosen.iter().any(|r| r.label == row.label) {
+                    chosen.push(row);
+                }
+            }
+            chosen
+        }
+    };
     println!("{dataset}, {steps} steps, mean over seeds {seeds:?}");
-    println!("{:<12} {:>6} {:>14}   per seed (modes)", "loss", "modes", "high quality");
-    for settings in SETTINGS.iter().filter(|s| only.as_ref().is_none_or(|only| only.iter().any(|l| l == s.label))) {
+    println!("{:<12} {:>6} {:>14}   {:<22} per seed (modes)", "row", "modes", "high quality", "published (modes, hq)");
+    let mut figure = Vec::new();
+    for row in rows {
         let mut modes = Vec::new();
         let mut quality = 0.0;
         for &seed in &seeds {
-            let config = TrainConfig {
+            let out = format!("runs/{dataset}-{}-seed{seed}", row.label.replace(' ', "-"));
+            let mut config = TrainConfig {
                 model: "mlp".into(),
-                loss: settings.loss.into(),
                 dataset: dataset.clone(),
                 steps,
                 batch: 256,
-                lr_d: settings.lr,
-                lr_g: settings.lr,
-                beta1: settings.betas.0,
-                beta2: settings.betas.1,
-                optimizer: settings.optimizer.into(),
-                d_steps: settings.d_steps,
-                gp_lambda: settings.gp_lambda,
                 seed,
                 sample_every: steps / 4,
                 checkpoint_every: steps,
                 log_every: 100,
-                out: format!("runs/{dataset}-{}-seed{seed}", settings.label.replace(' ', "-")).into(),
+                out: out.clone().into(),
                 ..TrainConfig::default()
             };
+            (row.configure)(&mut config);
             let mut trainer = Trainer::overwrite(config).unwrap_or_else(|e| panic!("{e}"));
             // A run that diverged scores 0 modes and 0% high quality.
             match trainer.run(|_| {}) {
@@ -136,12 +205,33 @@ fn main() {
                     quality += report.high_quality_fraction / seeds.len() as f32;
                 }
                 Err(e) => {
-                    println!("  {} seed {seed}: {e}", settings.label);
+                    println!("  {} seed {seed}: {e}", row.label);
                     modes.push(0);
                 }
             }
+            if seed == seeds[0] {
+                figure.push((row.label.to_string(), snapshots(Path::new(&out).join("samples").as_path())));
+            }
         }
         let mean_modes = modes.iter().sum::<usize>() as f32 / seeds.len() as f32;
-        println!("{:<12} {mean_modes:>6.1} {:>13.1}%   {modes:?}", settings.label, 100.0 * quality);
+        let published = row.published.as_ref().map_or(String::new(), |p| {
+            let (m, q) = if dataset == "grid" { p.grid } else { p.ring };
+            format!("{m:.1}, {q:.1}% ({})", p.source)
+        });
+        println!("{:<12} {mean_modes:>6.1} {:>13.1}%   {published:<22} {modes:?}", row.label, 100.0 * quality);
     }
+    let path = format!("runs/mode-collapse-{dataset}-{}.png", selection.replace(',', "-").replace(' ', "-"));
+    match labelled_rows(&figure).save(&path) {
+        Ok(()) => println!("figure: {path} (a row per run, left to right through training)"),
+        Err(e) => println!("could not write the figure {path}: {e}"),
+    }
+}
+
+/// A run's scatter pictures in step order, at half size.
+fn snapshots(samples: &Path) -> Vec<image::RgbImage> {
+    let mut paths: Vec<_> = std::fs::read_dir(samples)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    paths.sort();
+    paths.iter().filter_map(|p| image::open(p).ok().map(|i| image::imageops::thumbnail(&i.to_rgb8(), 256, 256))).collect()
 }

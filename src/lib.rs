@@ -11,12 +11,14 @@
 //! - `nn`, `optim`: modules, layers, initialisers; optimisers, EMA, clipping;
 //! - `checkpoint`: atomic safetensors checkpoints of modules and optimisers;
 //! - `data`, `metrics`, `viz`: datasets, evaluation and pictures (CPU side);
-//! - `gan`: objectives, penalties, models, the trainer.
+//! - `gan`: objectives, penalties, models, the trainer;
+//! - `explore`: looking inside a trained generator (inversion).
 
 pub mod autograd;
 pub mod bench;
 pub mod checkpoint;
 pub mod data;
+pub mod explore;
 pub mod gan;
 pub mod gpu;
 pub mod gradcheck;

@@ -5,13 +5,14 @@
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use ganforge::explore::inversion::Inversion;
 use ganforge::gan::family::Sampler;
 use ganforge::gan::prior::Prior;
 use ganforge::gan::trainer::{
     load_sampler, sample_eval, sample_many, save_images, GeneratorWeights, LogRow, ResumeChanges,
 };
 use ganforge::gan::{TrainConfig, Trainer};
-use ganforge::metrics::classifier::weights_path;
+use ganforge::metrics::classifier::{weights_path, Classifier};
 use ganforge::metrics::report::{scoring_dataset, Evaluator};
 use ganforge::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -45,6 +46,8 @@ enum Command {
     Classifier(ClassifierArgs),
     /// Score images with FID, KID, IS, precision/recall and class coverage.
     Eval(EvalArgs),
+    /// Find the latents whose images are closest to given pictures (GAN inversion).
+    Invert(InvertArgs),
 }
 
 #[derive(Args)]
@@ -161,6 +164,33 @@ struct SampleArgs {
     no_ema: bool,
 }
 
+#[derive(Args)]
+struct InvertArgs {
+    /// The run whose generator is searched
+    #[arg(long)]
+    checkpoint: PathBuf,
+    /// A folder of pictures to invert (default: held-out digits of the run's dataset)
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// How many pictures: the folder's first, or the first held-out digits
+    #[arg(long, default_value_t = 64)]
+    n: usize,
+    /// Adam steps on the latents
+    #[arg(long, default_value_t = 300)]
+    steps: usize,
+    #[arg(long, default_value_t = 0.05)]
+    lr: f32,
+    /// Weight of the evaluation classifier's feature distance beside the pixel distance (0: pixels only)
+    #[arg(long, default_value_t = 1.0)]
+    feature_weight: f32,
+    /// Search the trained generator, not its moving average (for runs with --ema)
+    #[arg(long)]
+    no_ema: bool,
+    /// Output folder (default: inversion/ beside the checkpoint)
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
 /// `--no-ema` as the generator to load.
 fn generator_weights(no_ema: bool) -> GeneratorWeights {
     if no_ema {
@@ -186,6 +216,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => bench(args),
         Some(Command::Classifier(args)) => classifier(args),
         Some(Command::Eval(args)) => eval(args),
+        Some(Command::Invert(args)) => invert(args),
         None => {
             println!(
                 "ganforge: training dcgan28 on the embedded MNIST subset: `ganforge train {}` \
@@ -447,6 +478,106 @@ fn sample(args: SampleArgs) -> Result<(), String> {
         save_images(&samples, 8, &args.out).map_err(|e| e.to_string())?;
     }
     println!("wrote {} samples to {}", args.n, args.out.display());
+    Ok(())
+}
+
+fn invert(args: InvertArgs) -> Result<(), String> {
+    use ganforge::explore::inversion::{self, InversionSettings};
+    if args.n == 0 || args.steps == 0 || !(args.lr.is_finite() && args.lr > 0.0) || args.feature_weight < 0.0 {
+        return Err("invert: --n and --steps must be at least 1, --lr above 0, --feature-weight 0 or above".into());
+    }
+    let (model, config) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
+    if model.classes().is_some() {
+        return Err("invert: the generator is conditional; inversion searches unconditional generators".into());
+    }
+    let item = sample_eval(model.as_ref(), &Tensor::zeros(&[1, model.latent_dim()]), None).shape()[1..].to_vec();
+    let [channels, side, _] = item[..] else {
+        return Err(format!("invert: the generator draws {item:?}, not images; inversion searches image generators"));
+    };
+    let (targets, names) = inversion_targets(&args, &config.dataset, channels, side)?;
+    // The feature term uses the evaluation classifier of the run's data, where it has one.
+    let dataset = scoring_dataset(&config.dataset);
+    let classifier = match dataset.filter(|_| item == [1, 28, 28] && args.feature_weight > 0.0) {
+        Some(name) => Some(Classifier::load(&weights_path(name)).map_err(|e| e.to_string())?.0),
+        None => None,
+    };
+    if classifier.is_none() && args.feature_weight > 0.0 {
+        println!("no evaluation classifier for this data: pixel distance only");
+    }
+    let features = classifier.as_ref().map(|c| move |x: &Tensor| c.forward(x).0);
+    let features = features.as_ref().map(|f| f as &dyn Fn(&Tensor) -> Tensor);
+    let settings = InversionSettings { steps: args.steps, lr: args.lr, feature_weight: args.feature_weight };
+    let start = Tensor::zeros(&[targets.shape()[0], model.latent_dim()]);
+    let found = inversion::invert(model.as_ref(), &targets, &start, features, &settings);
+    let out = args.out.clone().unwrap_or_else(|| args.checkpoint.with_file_name("inversion"));
+    write_inversion(&out, &targets, &found, &names)
+}
+
+/// The pictures to invert, each with a name for the report: a folder's
+/// pictures at the generator's size, or held-out digits with their labels.
+fn inversion_targets(
+    args: &InvertArgs,
+    dataset: &str,
+    channels: usize,
+    side: usize,
+) -> Result<(Tensor, Vec<String>), String> {
+    if let Some(dir) = &args.input {
+        let files = ganforge::data::folder::list_images(dir).map_err(|e| e.to_string())?;
+        let files = &files[..args.n.min(files.len())];
+        let mut values = Vec::new();
+        for file in files {
+            values.extend(ganforge::data::folder::load(file, side as u32, channels).map_err(|e| e.to_string())?);
+        }
+        let names = files.iter().map(|f| f.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect();
+        return Ok((Tensor::from_vec(values, &[files.len(), channels, side, side]), names));
+    }
+    let name = scoring_dataset(dataset)
+        .ok_or_else(|| format!("invert: the run's data {dataset:?} has no held-out digits; give --input DIR"))?;
+    let held_out = ganforge::metrics::digits::split(name).map_err(|e| e.to_string())?.held_out;
+    // Every class in turn: the first of each class, then the second of each...
+    let mut seen = std::collections::HashMap::new();
+    let mut order: Vec<(usize, usize, usize)> = (held_out.labels.iter().enumerate())
+        .map(|(i, &label)| {
+            let rank = seen.entry(label).or_insert(0);
+            *rank += 1;
+            (*rank, label, i)
+        })
+        .collect();
+    order.sort();
+    let chosen: Vec<usize> = order.iter().take(args.n).map(|&(_, _, i)| i).collect();
+    let digits = held_out.select(&chosen);
+    let names = chosen.iter().zip(&digits.labels).map(|(i, label)| format!("held-out {i} (label {label})")).collect();
+    Ok((digits.to_tensor(), names))
+}
+
+/// pairs.png (target, reconstruction, side by side, 8 pairs a row), worst.png
+/// (the 16 farthest), and errors.csv.
+fn write_inversion(out: &Path, targets: &Tensor, found: &Inversion, names: &[String]) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let n = targets.shape()[0];
+    let pairs = |indices: &[usize]| {
+        let pick: Vec<Tensor> = indices
+            .iter()
+            .flat_map(|&i| [targets.narrow(0, i, i + 1), found.reconstructions.narrow(0, i, i + 1)])
+            .collect();
+        Tensor::concat(&pick.iter().collect::<Vec<_>>(), 0)
+    };
+    let mut by_error: Vec<usize> = (0..n).collect();
+    by_error.sort_by(|&a, &b| found.pixel_errors[b].total_cmp(&found.pixel_errors[a]));
+    save_images(&pairs(&(0..n).collect::<Vec<_>>()), 16, &out.join("pairs.png")).map_err(|e| e.to_string())?;
+    save_images(&pairs(&by_error[..16.min(n)]), 16, &out.join("worst.png")).map_err(|e| e.to_string())?;
+    let mut csv = String::from("picture,pixel_mse\n");
+    for (name, error) in names.iter().zip(&found.pixel_errors) {
+        csv.push_str(&format!("{},{error}\n", name.replace(',', " ")));
+    }
+    let csv_path = out.join("errors.csv");
+    std::fs::write(&csv_path, csv).map_err(|e| format!("cannot write {}: {e}", csv_path.display()))?;
+    let mean = found.pixel_errors.iter().sum::<f32>() / n as f32;
+    println!("inverted {n} pictures: mean pixel MSE {mean:.4} (pixels in [-1, 1])");
+    for &i in by_error.iter().take(5) {
+        println!("  far: {} (MSE {:.4})", names[i], found.pixel_errors[i]);
+    }
+    println!("wrote {}/pairs.png, worst.png, errors.csv", out.display());
     Ok(())
 }
 
