@@ -10,7 +10,8 @@ use ganforge::data::dataset;
 use ganforge::gan::families::unrolled::{self, Lookahead};
 use ganforge::gan::family::{DataStream, StepContext};
 use ganforge::gan::models::{self, CriticNorm, GanModel};
-use ganforge::gan::{Objective, TrainConfig};
+use ganforge::gan::trainer::ResumeChanges;
+use ganforge::gan::{Objective, TrainConfig, Trainer};
 use ganforge::gradcheck::{gradcheck_with, Tolerance};
 use ganforge::nn::{
     with_substitutes, BatchNorm2d, Conv2d, Flatten, Layer, LayerNorm, LeakyRelu, Linear, Module, Sequential, Tanh,
@@ -128,9 +129,9 @@ fn unrolled_update_rules_equal_the_fused_kernels() {
 }
 
 /// The mlp family's networks for 2D points, with D's Adam given a state by two real steps.
-fn mlp_pair(lr: f32) -> (Box<dyn GanModel>, Adam) {
+fn mlp_pair() -> (Box<dyn GanModel>, Adam) {
     let model = models::build("mlp", &[2], None, CriticNorm::Batch, 3).unwrap();
-    let mut opt_d = Adam::new(model.discriminator().parameters(), lr).betas(0.5, 0.999);
+    let mut opt_d = Adam::new(model.discriminator().parameters(), 1e-2).betas(0.5, 0.999);
     for seed in [20, 21] {
         let (real, fake) = (tensor(&[8, 2], -1.0, 1.0, seed), tensor(&[8, 2], -1.0, 1.0, seed + 100));
         opt_d.zero_grad();
@@ -164,13 +165,14 @@ fn generator_loss_and_gradient(
     (loss.item(), gradients.iter().map(Tensor::to_vec).collect())
 }
 
+/// The largest elementwise difference between two lists of gradients.
 fn max_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
     a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 #[test]
 fn without_look_ahead_steps_the_unrolled_loss_is_the_ordinary_one() {
-    let (model, mut opt_d) = mlp_pair(1e-2);
+    let (model, mut opt_d) = mlp_pair();
     let (ordinary_loss, ordinary_gradient) = generator_loss_and_gradient(model.as_ref(), &opt_d, None);
     let (zero_loss, zero_gradient) = generator_loss_and_gradient(model.as_ref(), &opt_d, Some(0));
     assert_eq!(zero_loss, ordinary_loss);
@@ -236,7 +238,7 @@ fn the_unrolled_gradient_matches_finite_differences() {
 
 #[test]
 fn the_look_ahead_leaves_the_discriminator_and_its_optimiser_as_they_were() {
-    let (model, opt_d) = mlp_pair(1e-2);
+    let (model, opt_d) = mlp_pair();
     let snapshot = || -> Vec<Vec<f32>> {
         let parameters = model.discriminator().parameters().into_iter();
         parameters.chain(opt_d.state_tensors().into_iter().map(|(_, t)| t)).map(|t| t.to_vec()).collect()
@@ -301,6 +303,34 @@ fn train_with_unroll_runs_and_its_config_round_trips() {
     assert!(g_loss.is_finite(), "the unrolled run's G loss is {g_loss}");
     let plain = train_ring("unroll-0", &[]);
     assert_ne!(g_loss, last_g_loss(&plain), "--unroll 2 trained exactly as without it");
+}
+
+#[test]
+fn a_resumed_unrolled_run_ends_with_the_weights_of_an_uninterrupted_one() {
+    let config = |label: &str, steps: usize| TrainConfig {
+        model: "mlp".into(),
+        dataset: "ring".into(),
+        steps,
+        batch: 16,
+        unroll: 2,
+        log_every: 2,
+        sample_every: 4,
+        checkpoint_every: 2,
+        out: fresh_temp_dir(label),
+        ..TrainConfig::default()
+    };
+    let mut straight = Trainer::new(config("unroll-straight", 4)).unwrap();
+    straight.run(|_| {}).unwrap();
+    let interrupted = config("unroll-interrupted", 2);
+    Trainer::new(interrupted.clone()).unwrap().run(|_| {}).unwrap();
+    let changes = ResumeChanges { steps: Some(4), ..ResumeChanges::default() };
+    let (mut resumed, _) = Trainer::resume(&interrupted.out.join("checkpoint.safetensors"), &changes).unwrap();
+    resumed.run(|_| {}).unwrap();
+    // G's weights after step 4 depend on every draw and every D update before it.
+    let weights = |trainer: &Trainer| -> Vec<Vec<f32>> {
+        trainer.sampling_model().generator().parameters().iter().map(Tensor::to_vec).collect()
+    };
+    assert_eq!(weights(&straight), weights(&resumed));
 }
 
 #[test]
