@@ -347,4 +347,13 @@ fn unroll_settings_that_make_no_sense_are_refused() {
         let error = bad.validate().unwrap_err();
         assert!(error.contains(needle) && !error.contains('\n'), "{error}");
     }
+    // The command line says so in one line before it creates anything.
+    let out = fresh_temp_dir("unroll-refused").join("run");
+    let args = ["train", "--model", "mlp", "--dataset", "ring", "--loss", "wgan-gp", "--unroll", "3", "--out"];
+    let output = Command::new(env!("CARGO_BIN_EXE_ganforge")).args(args).arg(&out).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(errors.len() == 1 && errors[0].contains("gradient penalty"), "{stderr}");
+    assert!(!out.exists(), "a refused run created its folder");
 }
