@@ -33,7 +33,8 @@
 //! as a dozen elementwise ops per parameter tensor; then G's backward pass
 //! runs back through all of it, which differentiates each of the K D backward
 //! passes again (double backward). Every look-ahead graph stays in memory
-//! until that backward pass.
+//! until that backward pass. Measured on lavapipe with the mlp on the ring
+//! (batch 256, Adam): K = 5 trains at 1.5 steps/s against 11.8 without.
 
 use crate::gan::config::TrainConfig;
 use crate::gan::family::StepContext;
