@@ -122,6 +122,9 @@ struct TrainArgs {
     /// Train G by feature matching (Salimans et al.) instead of the loss's G term
     #[arg(long)]
     feature_matching: bool,
+    /// Unrolled GAN: G's loss against D after this many differentiable look-ahead updates (0: off; the paper: 5, 10)
+    #[arg(long, default_value_t = 0)]
+    unroll: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value_t = 10)]
@@ -288,6 +291,7 @@ impl TrainArgs {
             ema: self.ema,
             prior: self.prior.clone(),
             feature_matching: self.feature_matching,
+            unroll: self.unroll,
             seed: self.seed,
             log_every: self.log_every,
             sample_every: self.sample_every,

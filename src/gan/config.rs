@@ -59,6 +59,9 @@ pub struct TrainConfig {
     /// Salimans et al.'s feature matching as the generator's objective, in place
     /// of the loss's own generator term.
     pub feature_matching: bool,
+    /// Unrolled GAN (Metz et al.): G's loss is taken against D after this many
+    /// differentiable look-ahead updates (0: off; the paper uses 5 and 10).
+    pub unroll: usize,
     pub seed: u64,
     /// Every how many steps to read the losses back and log them.
     pub log_every: usize,
@@ -93,6 +96,7 @@ impl Default for TrainConfig {
             ema: 0.0,
             prior: "normal".into(),
             feature_matching: false,
+            unroll: 0,
             seed: 0,
             log_every: 10,
             sample_every: 100,
@@ -196,6 +200,28 @@ impl TrainConfig {
             return Err(format!("unknown optimizer {:?}: use adam, rmsprop or sgd", self.optimizer));
         }
         Prior::parse(&self.prior)?;
+        self.validate_unroll(objective)
+    }
+
+    /// The look-ahead replays D's loss and its optimiser's rule; it has no
+    /// gradient penalties (they would need third derivatives) and unrolls the
+    /// loss's own G term, not feature matching.
+    fn validate_unroll(&self, objective: Objective) -> Result<(), String> {
+        let unroll = self.unroll;
+        if unroll > 100 {
+            return Err(format!(
+                "unroll = {unroll}: at most 100 look-ahead steps (each keeps its graph in memory until G's backward \
+                 pass; the paper uses 5 and 10)"
+            ));
+        }
+        if unroll > 0 && (objective == Objective::WassersteinGp || self.r1_gamma > 0.0) {
+            return Err(format!(
+                "unroll = {unroll}: the look-ahead has no gradient penalty; use it without wgan-gp and r1"
+            ));
+        }
+        if unroll > 0 && self.feature_matching {
+            return Err(format!("unroll = {unroll}: the look-ahead unrolls the loss's G term, not feature matching"));
+        }
         Ok(())
     }
 
@@ -240,6 +266,7 @@ impl TrainConfig {
             ("ema", self.ema.to_string()),
             ("prior", self.prior.clone()),
             ("feature_matching", self.feature_matching.to_string()),
+            ("unroll", self.unroll.to_string()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
@@ -286,6 +313,7 @@ impl TrainConfig {
                 "ema" => config.ema = parse(key, value)?,
                 "prior" => config.prior = value.into(),
                 "feature_matching" => config.feature_matching = parse(key, value)?,
+                "unroll" => config.unroll = parse(key, value)?,
                 _ => return Err(format!("unknown config key {key:?}")),
             }
         }

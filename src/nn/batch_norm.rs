@@ -7,7 +7,7 @@
 //! The running statistics are buffers (saved in checkpoints, not trained);
 //! they are updated in place so the tensors a checkpoint holds stay the same.
 
-use super::{Layer, Module, TrainingFlag};
+use super::{resolve, Layer, Module, TrainingFlag};
 use crate::ops::batch_norm::RunningStats;
 use crate::tensor::Tensor;
 
@@ -62,10 +62,11 @@ impl Module for BatchNorm {
 
 impl Layer for BatchNorm {
     fn forward(&self, x: &Tensor) -> Tensor {
+        let (weight, bias) = (resolve(&self.weight), resolve(&self.bias));
         if !self.training.get() {
-            return x.batch_norm_eval(&self.running, Some(&self.weight), Some(&self.bias), self.eps);
+            return x.batch_norm_eval(&self.running, Some(&weight), Some(&bias), self.eps);
         }
-        let (y, batch) = x.batch_norm_train(Some(&self.weight), Some(&self.bias), self.eps);
+        let (y, batch) = x.batch_norm_train(Some(&weight), Some(&bias), self.eps);
         let updated = self.running.update(&batch, self.momentum);
         self.running.mean.assign_(&updated.mean);
         self.running.var.assign_(&updated.var);

@@ -2,7 +2,7 @@
 //! `ConvTranspose2d` (weight [C, O/groups, KH, KW], as in PyTorch), both with
 //! a bias and PyTorch's default initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 
-use super::{init, Layer, Module, WeightLayer};
+use super::{init, resolve, Layer, Module, WeightLayer};
 use crate::ops::conv::{conv2d, conv_transpose2d, Conv2dOptions};
 use crate::tensor::Tensor;
 use rand::Rng;
@@ -87,7 +87,7 @@ impl Module for Conv2d {
 
 impl Layer for Conv2d {
     fn forward(&self, x: &Tensor) -> Tensor {
-        self.forward_with_weight(x, &self.weight)
+        self.forward_with_weight(x, &resolve(&self.weight))
     }
 }
 
@@ -97,7 +97,7 @@ impl WeightLayer for Conv2d {
     }
 
     fn forward_with_weight(&self, x: &Tensor, weight: &Tensor) -> Tensor {
-        conv2d(x, weight, Some(&self.bias), self.options)
+        conv2d(x, weight, Some(&resolve(&self.bias)), self.options)
     }
 }
 
@@ -144,7 +144,8 @@ impl Module for ConvTranspose2d {
 
 impl Layer for ConvTranspose2d {
     fn forward(&self, x: &Tensor) -> Tensor {
-        conv_transpose2d(x, &self.weight, Some(&self.bias), self.options, self.output_padding)
+        let (weight, bias) = (resolve(&self.weight), resolve(&self.bias));
+        conv_transpose2d(x, &weight, Some(&bias), self.options, self.output_padding)
     }
 }
 

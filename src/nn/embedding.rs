@@ -1,7 +1,7 @@
 //! A learned lookup table: class label i selects row i of a [count, dim]
 //! weight (how a conditional GAN turns a label into a vector).
 
-use super::{init, Module};
+use super::{init, resolve, Module};
 use crate::tensor::Tensor;
 use rand::Rng;
 
@@ -19,7 +19,7 @@ impl Embedding {
 
     /// Rows for `indices`: [indices.len(), dim].
     pub fn lookup(&self, indices: &[usize]) -> Tensor {
-        Tensor::embedding(indices, &self.weight)
+        Tensor::embedding(indices, &resolve(&self.weight))
     }
 
     /// Number of rows (classes).

@@ -11,7 +11,7 @@
 //! stored as N(0, 1/m^2) and scaled by c * m, biases scaled by m, which slows
 //! those layers' learning by m (0.01 in StyleGAN) at the same initial outputs.
 
-use super::{init, linear, Layer, Module};
+use super::{init, linear, resolve, Layer, Module};
 use crate::ops::conv::{conv2d, Conv2dOptions};
 use crate::tensor::Tensor;
 use rand::Rng;
@@ -66,8 +66,8 @@ impl Module for EqualizedLinear {
 
 impl Layer for EqualizedLinear {
     fn forward(&self, x: &Tensor) -> Tensor {
-        let weight = self.weight.mul_scalar(self.weight_scale);
-        let bias = self.bias.mul_scalar(self.lr_multiplier);
+        let weight = resolve(&self.weight).mul_scalar(self.weight_scale);
+        let bias = resolve(&self.bias).mul_scalar(self.lr_multiplier);
         linear(x, &weight, Some(&bias))
     }
 }
@@ -113,6 +113,7 @@ impl Module for EqualizedConv2d {
 
 impl Layer for EqualizedConv2d {
     fn forward(&self, x: &Tensor) -> Tensor {
-        conv2d(x, &self.weight.mul_scalar(self.weight_scale), Some(&self.bias), self.options)
+        let weight = resolve(&self.weight).mul_scalar(self.weight_scale);
+        conv2d(x, &weight, Some(&resolve(&self.bias)), self.options)
     }
 }

@@ -13,7 +13,7 @@
 //!   parameters of its own and three inputs.
 
 use super::module::present_named;
-use super::{Layer, Module};
+use super::{resolve, Layer, Module};
 use crate::tensor::Tensor;
 
 /// Added to the variance before the square root (PyTorch's default).
@@ -67,7 +67,8 @@ impl Layer for InstanceNorm2d {
             self.channels,
             x.shape()
         );
-        x.instance_norm2d(self.weight.as_ref(), self.bias.as_ref(), EPS)
+        let (weight, bias) = (self.weight.as_ref().map(resolve), self.bias.as_ref().map(resolve));
+        x.instance_norm2d(weight.as_ref(), bias.as_ref(), EPS)
     }
 }
 

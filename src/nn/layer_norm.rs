@@ -8,7 +8,7 @@
 //! No running statistics, so training mode changes nothing.
 
 use super::module::present_named;
-use super::{Layer, Module};
+use super::{resolve, Layer, Module};
 use crate::tensor::Tensor;
 
 /// Added to the variance before the square root (PyTorch's default).
@@ -64,6 +64,7 @@ impl Layer for LayerNorm {
             self.normalized_shape,
             x.shape()
         );
-        x.layer_norm(self.normalized_shape.len(), self.weight.as_ref(), self.bias.as_ref(), EPS)
+        let (weight, bias) = (self.weight.as_ref().map(resolve), self.bias.as_ref().map(resolve));
+        x.layer_norm(self.normalized_shape.len(), weight.as_ref(), bias.as_ref(), EPS)
     }
 }

@@ -3,7 +3,7 @@
 //! `matmul_t` reading W transposed in place, and its gradient is again matmuls,
 //! so the layer is twice differentiable (what a gradient penalty needs).
 
-use super::{init, Layer, Module, WeightLayer};
+use super::{init, resolve, Layer, Module, WeightLayer};
 use crate::tensor::Tensor;
 use rand::Rng;
 
@@ -76,7 +76,7 @@ impl Module for Linear {
 
 impl Layer for Linear {
     fn forward(&self, x: &Tensor) -> Tensor {
-        linear(x, &self.weight, self.bias.as_ref())
+        self.forward_with_weight(x, &resolve(&self.weight))
     }
 }
 
@@ -86,6 +86,6 @@ impl WeightLayer for Linear {
     }
 
     fn forward_with_weight(&self, x: &Tensor, weight: &Tensor) -> Tensor {
-        linear(x, weight, self.bias.as_ref())
+        linear(x, weight, self.bias.as_ref().map(resolve).as_ref())
     }
 }

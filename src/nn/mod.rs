@@ -24,6 +24,7 @@ mod reshape;
 mod seed_stream;
 mod sequential;
 mod spectral_norm;
+mod substitution;
 
 pub use activation::{LeakyRelu, Relu, Sigmoid, Tanh};
 pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
@@ -43,3 +44,4 @@ pub use reshape::{Flatten, Reshape};
 pub use seed_stream::SeedStream;
 pub use sequential::Sequential;
 pub use spectral_norm::{spectral_normalize, spectral_sigma, SpectralNorm};
+pub use substitution::{resolve, with_substitutes};

@@ -9,6 +9,8 @@
 //! A parameter `Tensor` stays the same object for the module's whole life:
 //! optimisers, initialisers and checkpoint loading change its values in place
 //! (see `optim/inplace.rs`), so every holder of the handle sees the update.
+//! Layers read their parameters through `resolve` (see `substitution.rs`), so
+//! a module can also be evaluated with other values in their place.
 //!
 //! The forward pass is not part of `Module`, since models differ in what they
 //! take (a conditional generator takes noise and labels). Modules with one

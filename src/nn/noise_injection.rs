@@ -13,7 +13,7 @@
 //! `SeedStream`; `forward_with_noise` takes the noise from the caller instead,
 //! for pictures that must repeat exactly.
 
-use super::{Layer, Module, SeedStream};
+use super::{resolve, Layer, Module, SeedStream};
 use crate::tensor::Tensor;
 
 pub struct NoiseInjection {
@@ -34,7 +34,7 @@ impl NoiseInjection {
 
     /// x [N, C, H, W] + weight [C] * noise [N, 1, H, W], with the caller's noise.
     pub fn forward_with_noise(&self, x: &Tensor, noise: &Tensor) -> Tensor {
-        x.noise_injection(&self.weight, noise)
+        x.noise_injection(&resolve(&self.weight), noise)
     }
 }
 

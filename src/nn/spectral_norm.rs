@@ -19,7 +19,7 @@
 //! must still see the u, v it was built with (PyTorch clones them for the same
 //! reason). In evaluation mode the vectors are frozen and no iteration runs.
 
-use super::{Layer, Module, TrainingFlag, WeightLayer};
+use super::{resolve, Layer, Module, TrainingFlag, WeightLayer};
 use crate::autograd::no_grad;
 use crate::tensor::Tensor;
 use rand::Rng;
@@ -90,25 +90,26 @@ impl<L: WeightLayer> SpectralNorm<L> {
 
     /// The current estimate of the weight's largest singular value.
     pub fn sigma(&self) -> Tensor {
-        spectral_sigma(self.layer.weight(), &self.u, &self.v)
+        spectral_sigma(&resolve(self.layer.weight()), &self.u, &self.v)
     }
 
     /// The weight divided by its spectral norm; in training mode one power
     /// iteration first refines u and v.
     pub fn normalized_weight(&self) -> Tensor {
+        let weight = resolve(self.layer.weight());
         if self.training.get() {
-            let (u, v) = self.power_iteration();
-            spectral_normalize(self.layer.weight(), &u, &v)
+            let (u, v) = self.power_iteration(&weight);
+            spectral_normalize(&weight, &u, &v)
         } else {
-            spectral_normalize(self.layer.weight(), &self.u, &self.v)
+            spectral_normalize(&weight, &self.u, &self.v)
         }
     }
 
-    /// One step of power iteration: returns the new (u, v), also written into
-    /// the buffers.
-    fn power_iteration(&self) -> (Tensor, Tensor) {
+    /// One step of power iteration on `weight` (the layer's, or its
+    /// substitute): returns the new (u, v), also written into the buffers.
+    fn power_iteration(&self, weight: &Tensor) -> (Tensor, Tensor) {
         no_grad(|| {
-            let w = as_matrix(self.layer.weight());
+            let w = as_matrix(weight);
             let (out, rest) = (w.shape()[0], w.shape()[1]);
             let v = normalize(&w.matmul_t(&self.u.reshape(&[out, 1]), true, false).reshape(&[rest]));
             let u = normalize(&w.matmul(&v.reshape(&[rest, 1])).reshape(&[out]));

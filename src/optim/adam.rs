@@ -11,6 +11,7 @@
 //! and passed to the kernel as uniforms.
 
 use super::kernel::launch;
+use super::unrolled::{check_lengths, constants, decayed, UnrolledOptimizer, SQRT_FLOOR};
 use super::{named_state, slot_parameters, slots, Optimizer, Slot};
 use crate::checkpoint::Stateful;
 use crate::tensor::Tensor;
@@ -56,18 +57,23 @@ impl Adam {
         self.weight_decay = weight_decay;
         self
     }
+
+    /// The step size lr / (1 - beta1^t) and sqrt(1 - beta2^t) of update
+    /// number t, computed in f64.
+    fn corrections(&self, t: u64) -> (f32, f32) {
+        let bias_correction1 = 1.0 - f64::from(self.beta1).powf(t as f64);
+        let bias_correction2 = 1.0 - f64::from(self.beta2).powf(t as f64);
+        ((f64::from(self.lr) / bias_correction1) as f32, bias_correction2.sqrt() as f32)
+    }
 }
 
 impl Optimizer for Adam {
     fn step(&mut self) {
-        for (slot, t) in self.slots.iter().zip(&mut self.steps) {
+        for (i, slot) in self.slots.iter().enumerate() {
             let Some(grad) = slot.param.grad() else { continue };
-            *t += 1;
-            let bias_correction1 = 1.0 - f64::from(self.beta1).powf(*t as f64);
-            let bias_correction2 = 1.0 - f64::from(self.beta2).powf(*t as f64);
-            let step_size = (f64::from(self.lr) / bias_correction1) as f32;
-            let scalars =
-                [step_size, self.beta1, self.beta2, self.eps, self.weight_decay, bias_correction2.sqrt() as f32];
+            self.steps[i] += 1;
+            let (step_size, bias_correction2_sqrt) = self.corrections(self.steps[i]);
+            let scalars = [step_size, self.beta1, self.beta2, self.eps, self.weight_decay, bias_correction2_sqrt];
             launch("adam", &scalars, &[&slot.param, &grad, &slot.state[0], &slot.state[1]]);
         }
     }
@@ -82,6 +88,42 @@ impl Optimizer for Adam {
 
     fn set_learning_rate(&mut self, lr: f32) {
         self.lr = lr;
+    }
+
+    fn unrolled(&self) -> Box<dyn UnrolledOptimizer + '_> {
+        Box::new(UnrolledAdam {
+            adam: self,
+            exp_avg: constants(self.slots.iter().map(|slot| &slot.state[0])),
+            exp_avg_sq: constants(self.slots.iter().map(|slot| &slot.state[1])),
+            steps: self.steps.clone(),
+        })
+    }
+}
+
+/// The kernel's rule as tensor ops, on its own copy of the moments and counts.
+struct UnrolledAdam<'a> {
+    adam: &'a Adam,
+    exp_avg: Vec<Tensor>,
+    exp_avg_sq: Vec<Tensor>,
+    steps: Vec<u64>,
+}
+
+impl UnrolledOptimizer for UnrolledAdam<'_> {
+    fn step(&mut self, parameters: &[Tensor], grads: &[Tensor]) -> Vec<Tensor> {
+        let adam = self.adam;
+        check_lengths("Adam", self.steps.len(), parameters, grads);
+        let mut updated = Vec::with_capacity(parameters.len());
+        for (i, (p, grad)) in parameters.iter().zip(grads).enumerate() {
+            self.steps[i] += 1;
+            let (step_size, bias_correction2_sqrt) = adam.corrections(self.steps[i]);
+            let g = decayed(grad, p, adam.weight_decay);
+            let m = self.exp_avg[i].mul_scalar(adam.beta1).add(&g.mul_scalar(1.0 - adam.beta1));
+            let v = self.exp_avg_sq[i].mul_scalar(adam.beta2).add(&g.mul(&g).mul_scalar(1.0 - adam.beta2));
+            let denominator = v.add_scalar(SQRT_FLOOR).sqrt().affine(1.0 / bias_correction2_sqrt, adam.eps);
+            updated.push(p.sub(&m.div(&denominator).mul_scalar(step_size)));
+            (self.exp_avg[i], self.exp_avg_sq[i]) = (m, v);
+        }
+        updated
     }
 }
 

@@ -20,11 +20,13 @@ mod inplace;
 mod kernel;
 mod rmsprop;
 mod sgd;
+mod unrolled;
 
 pub use adam::Adam;
 pub use ema::Ema;
 pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
+pub use unrolled::UnrolledOptimizer;
 
 use crate::checkpoint::Stateful;
 use crate::tensor::Tensor;
@@ -43,6 +45,10 @@ pub trait Optimizer: Stateful {
 
     /// Changes the learning rate for the following steps (schedules).
     fn set_learning_rate(&mut self, lr: f32);
+
+    /// The update rule as differentiable ops, starting from a copy of the
+    /// current state (Unrolled GAN's look-ahead; see `unrolled.rs`).
+    fn unrolled(&self) -> Box<dyn UnrolledOptimizer + '_>;
 
     /// Forgets every parameter's gradient (call before the next backward).
     fn zero_grad(&self) {

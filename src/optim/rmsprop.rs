@@ -4,6 +4,7 @@
 //! the step size independent of the gradient's scale.
 
 use super::kernel::launch;
+use super::unrolled::{check_lengths, constants, decayed, UnrolledOptimizer, SQRT_FLOOR};
 use super::{named_state, slot_parameters, slots, Optimizer, Slot};
 use crate::checkpoint::Stateful;
 use crate::tensor::Tensor;
@@ -63,6 +64,32 @@ impl Optimizer for RmsProp {
 
     fn set_learning_rate(&mut self, lr: f32) {
         self.lr = lr;
+    }
+
+    fn unrolled(&self) -> Box<dyn UnrolledOptimizer + '_> {
+        Box::new(UnrolledRmsProp { rmsprop: self, square_avg: constants(self.slots.iter().map(|slot| &slot.state[0])) })
+    }
+}
+
+/// The kernel's rule as tensor ops, on its own copy of the running averages.
+struct UnrolledRmsProp<'a> {
+    rmsprop: &'a RmsProp,
+    square_avg: Vec<Tensor>,
+}
+
+impl UnrolledOptimizer for UnrolledRmsProp<'_> {
+    fn step(&mut self, parameters: &[Tensor], grads: &[Tensor]) -> Vec<Tensor> {
+        let rmsprop = self.rmsprop;
+        check_lengths("RmsProp", self.square_avg.len(), parameters, grads);
+        let mut updated = Vec::with_capacity(parameters.len());
+        for (i, (p, grad)) in parameters.iter().zip(grads).enumerate() {
+            let g = decayed(grad, p, rmsprop.weight_decay);
+            let s = self.square_avg[i].mul_scalar(rmsprop.alpha).add(&g.mul(&g).mul_scalar(1.0 - rmsprop.alpha));
+            let denominator = s.add_scalar(SQRT_FLOOR).sqrt().add_scalar(rmsprop.eps);
+            updated.push(p.sub(&g.div(&denominator).mul_scalar(rmsprop.lr)));
+            self.square_avg[i] = s;
+        }
+        updated
     }
 }
 

@@ -3,6 +3,7 @@
 //! (PyTorch's form), with g = grad + weight_decay * p.
 
 use super::kernel::launch;
+use super::unrolled::{check_lengths, constants, decayed, UnrolledOptimizer};
 use super::{named_state, slot_parameters, slots, Optimizer, Slot};
 use crate::checkpoint::Stateful;
 use crate::tensor::Tensor;
@@ -53,6 +54,30 @@ impl Optimizer for Sgd {
 
     fn set_learning_rate(&mut self, lr: f32) {
         self.lr = lr;
+    }
+
+    fn unrolled(&self) -> Box<dyn UnrolledOptimizer + '_> {
+        Box::new(UnrolledSgd { sgd: self, velocity: constants(self.slots.iter().map(|slot| &slot.state[0])) })
+    }
+}
+
+/// The kernel's rule as tensor ops, on its own copy of the velocities.
+struct UnrolledSgd<'a> {
+    sgd: &'a Sgd,
+    velocity: Vec<Tensor>,
+}
+
+impl UnrolledOptimizer for UnrolledSgd<'_> {
+    fn step(&mut self, parameters: &[Tensor], grads: &[Tensor]) -> Vec<Tensor> {
+        let sgd = self.sgd;
+        check_lengths("Sgd", self.velocity.len(), parameters, grads);
+        let mut updated = Vec::with_capacity(parameters.len());
+        for (i, (p, grad)) in parameters.iter().zip(grads).enumerate() {
+            let v = self.velocity[i].mul_scalar(sgd.momentum).add(&decayed(grad, p, sgd.weight_decay));
+            updated.push(p.sub(&v.mul_scalar(sgd.lr)));
+            self.velocity[i] = v;
+        }
+        updated
     }
 }
 

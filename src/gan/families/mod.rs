@@ -2,6 +2,7 @@
 //! code. A new family is a file here and a line in `build` and `sampler`.
 
 pub mod pair;
+pub mod unrolled;
 
 use super::config::TrainConfig;
 use super::family::{Family, Sampler};

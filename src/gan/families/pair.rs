@@ -8,7 +8,7 @@
 
 use crate::checkpoint::{Loader, Saver};
 use crate::gan::config::TrainConfig;
-use crate::gan::families::{optimizer, DataShape};
+use crate::gan::families::{optimizer, unrolled, DataShape};
 use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::models::{self, CriticNorm, GanModel};
@@ -107,7 +107,10 @@ impl Pair {
         // D sees G's samples through the same instance noise as in its own
         // step (Sønderby et al.): G is trained against the D it faces.
         let sigma = annealed_sigma(self.config.instance_noise, ctx.step, ctx.total_steps);
-        let loss = if self.config.feature_matching {
+        let loss = if self.config.unroll > 0 {
+            let (model, opt_d) = (self.model.as_ref(), self.opt_d.as_ref());
+            unrolled::generator_loss(model, self.objective, opt_d, &self.config, &z, sigma, ctx)
+        } else if self.config.feature_matching {
             // Salimans et al.: match the mean of D's last hidden features on a
             // real batch (whose labels a conditional G draws, so both means
             // are over the same classes).
