@@ -59,7 +59,7 @@ struct BenchArgs {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// mlp, dcgan or cgan
+    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D) or veegan (a reconstructor and a joint D)
     #[arg(long, default_value = "dcgan")]
     model: String,
     /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>)
@@ -116,6 +116,9 @@ struct TrainArgs {
     /// Train G by feature matching (Salimans et al.) instead of the loss's G term
     #[arg(long)]
     feature_matching: bool,
+    /// BiGAN's encoder: deterministic, or stochastic (ALI's Gaussian, reparameterised)
+    #[arg(long, default_value = "deterministic")]
+    encoder: String,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value_t = 10)]
@@ -253,6 +256,7 @@ impl TrainArgs {
             ema: self.ema,
             prior: self.prior.clone(),
             feature_matching: self.feature_matching,
+            encoder: self.encoder.clone(),
             seed: self.seed,
             log_every: self.log_every,
             sample_every: self.sample_every,

@@ -5,6 +5,7 @@
 
 use super::fgan::Divergence;
 use super::losses::Objective;
+use super::nets::encoder::EncoderKind;
 use super::prior::Prior;
 use std::collections::BTreeMap;
 use std::fmt::{Display, Write};
@@ -21,7 +22,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan` or `cgan` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan` or `veegan` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -57,6 +58,9 @@ pub struct TrainConfig {
     /// Salimans et al.'s feature matching as the generator's objective, in place
     /// of the loss's own generator term.
     pub feature_matching: bool,
+    /// BiGAN's encoder: `deterministic` (BiGAN) or `stochastic` (ALI's
+    /// reparameterised Gaussian); other families have no choice to make.
+    pub encoder: String,
     pub seed: u64,
     /// Every how many steps to read the losses back and log them.
     pub log_every: usize,
@@ -90,6 +94,7 @@ impl Default for TrainConfig {
             ema: 0.0,
             prior: "normal".into(),
             feature_matching: false,
+            encoder: "deterministic".into(),
             seed: 0,
             log_every: 10,
             sample_every: 100,
@@ -192,6 +197,10 @@ impl TrainConfig {
             return Err(format!("unknown optimizer {:?}: use adam, rmsprop or sgd", self.optimizer));
         }
         Prior::parse(&self.prior)?;
+        EncoderKind::parse(&self.encoder)?;
+        if self.encoder != "deterministic" && self.model != "bigan" {
+            return Err(format!("--encoder {} is a BiGAN option: use it with --model bigan", self.encoder));
+        }
         Ok(())
     }
 
@@ -235,6 +244,7 @@ impl TrainConfig {
             ("ema", self.ema.to_string()),
             ("prior", self.prior.clone()),
             ("feature_matching", self.feature_matching.to_string()),
+            ("encoder", self.encoder.clone()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
@@ -280,6 +290,7 @@ impl TrainConfig {
                 "ema" => config.ema = parse(key, value)?,
                 "prior" => config.prior = value.into(),
                 "feature_matching" => config.feature_matching = parse(key, value)?,
+                "encoder" => config.encoder = value.into(),
                 _ => return Err(format!("unknown config key {key:?}")),
             }
         }
