@@ -122,7 +122,7 @@ fn the_families_encode_samples_to_their_generators_latent_size() {
     assert_eq!(bigan.encode(&x).shape(), &[2, 2]);
     assert_eq!(bigan.encode(&x).to_vec(), bigan.encode(&x).to_vec(), "encode is the mean, not a draw");
     let veegan = Veegan::new(&TrainConfig { model: "veegan".into(), ..TrainConfig::default() }, &shape).unwrap();
-    assert_eq!(veegan.encode(&x).shape(), &[2, 254]);
+    assert_eq!(veegan.encode(&x).shape(), &[2, 2]);
 }
 
 fn ring_config(model: &str, encoder: &str, label: &str, steps: usize) -> TrainConfig {
