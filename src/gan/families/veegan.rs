@@ -14,10 +14,11 @@
 //!   half of it plus a constant). F appears only in the autoencoder term, as
 //!   in Algorithm 1's line 9.
 //!
-//! From the authors' 2D-ring notebook (read through its faithful TensorFlow
-//! 2 port; the notebook's blob is missing from their repository): the
-//! objective and labels above, perceptrons with two hidden layers of 128
-//! units, and Adam at 1e-3 with beta1 0.5 (pass `--lr 1e-3`). Not taken:
+//! From the authors' 2D-ring notebook, read second-hand through a third
+//! party's TensorFlow 2 port (the notebook's blob is missing from the
+//! mirror of their repository): the objective and labels above, perceptrons
+//! with two hidden layers (its n_layer = 2) of 128 units, and Adam at 1e-3
+//! with beta1 0.5 (pass `--lr 1e-3`). Not taken:
 //! - its 254-value latent on 2D points: measured here on the ring (2,000
 //!   steps, batch 256, lr 1e-3) it covered 2 of 8 modes with 0.1% high
 //!   quality samples, while a 2-value latent (as BiGAN's here) covered 6
