@@ -89,3 +89,36 @@ fn packing_is_refused_where_it_has_no_meaning() {
     let error = Trainer::new(cgan).err().unwrap().to_string();
     assert!(error.contains("cgan cannot pack"), "{error}");
 }
+
+#[test]
+fn an_unrolled_pacgan_looks_ahead_on_packs() {
+    let config = TrainConfig {
+        model: "mlp".into(),
+        dataset: "ring".into(),
+        steps: 2,
+        batch: 8,
+        pack: 2,
+        unroll: 2,
+        sample_every: 2,
+        checkpoint_every: 2,
+        out: fresh_temp_dir("unrolled-pacgan"),
+        ..TrainConfig::default()
+    };
+    let mut trainer = Trainer::new(config).unwrap();
+    trainer.run(|_| {}).unwrap();
+    assert!(trainer.history.last().unwrap().loss("g_loss").unwrap().is_finite());
+}
+
+#[test]
+fn the_joint_families_refuse_the_pair_familys_knobs() {
+    let base = TrainConfig { model: "veegan".into(), dataset: "ring".into(), ..TrainConfig::default() };
+    assert!(base.validate().is_ok());
+    for (config, flag) in [
+        (TrainConfig { pack: 2, ..base.clone() }, "--pack"),
+        (TrainConfig { loss: "lsgan".into(), model: "bigan".into(), ..base.clone() }, "--loss"),
+        (TrainConfig { d_steps: 5, ..base.clone() }, "--k"),
+    ] {
+        let error = config.validate().unwrap_err();
+        assert!(error.starts_with(flag) && error.contains("own objective"), "{error}");
+    }
+}

@@ -130,7 +130,7 @@ fn unrolled_update_rules_equal_the_fused_kernels() {
 
 /// The mlp family's networks for 2D points, with D's Adam given a state by two real steps.
 fn mlp_pair() -> (Box<dyn GanModel>, Adam) {
-    let model = models::build("mlp", &[2], None, CriticNorm::Batch, 3).unwrap();
+    let model = models::build("mlp", &[2], None, CriticNorm::Batch, 1, 3).unwrap();
     let mut opt_d = Adam::new(model.discriminator().parameters(), 1e-2).betas(0.5, 0.999);
     for seed in [20, 21] {
         let (real, fake) = (tensor(&[8, 2], -1.0, 1.0, seed), tensor(&[8, 2], -1.0, 1.0, seed + 100));
@@ -251,7 +251,7 @@ fn the_look_ahead_leaves_the_discriminator_and_its_optimiser_as_they_were() {
 #[test]
 fn the_look_ahead_puts_back_what_it_wrote_into_a_batch_norm_critic() {
     let config = TrainConfig { model: "dcgan".into(), batch: 2, unroll: 1, ..TrainConfig::default() };
-    let model = models::build("dcgan", &[1, 28, 28], None, CriticNorm::Batch, 5).unwrap();
+    let model = models::build("dcgan", &[1, 28, 28], None, CriticNorm::Batch, 1, 5).unwrap();
     let opt_d = Adam::new(model.discriminator().parameters(), 2e-4).betas(0.5, 0.999);
     let mut data = DataStream::new(dataset::open("mnist5k", 28, 1, 0).unwrap());
     let mut rng = ChaCha12Rng::seed_from_u64(0);

@@ -214,6 +214,7 @@ fn a_montage_puts_each_row_beside_its_label() {
     assert_eq!(picture.get_pixel(label_width, 8)[0], 200, "first picture at the row's top left");
     assert_eq!(picture.get_pixel(label_width + 18, 8)[0], 100, "second picture after a gap");
     assert_eq!(picture.get_pixel(label_width, 36)[0], 50, "second row below the first's tallest picture");
-    let inked = |top: u32, bottom: u32| (top..bottom).any(|y| (0..label_width).any(|x| picture.get_pixel(x, y)[0] == 0));
+    let inked =
+        |top: u32, bottom: u32| (top..bottom).any(|y| (0..label_width).any(|x| picture.get_pixel(x, y)[0] == 0));
     assert!(inked(8, 28) && inked(36, 51), "each row has its label");
 }

@@ -62,7 +62,7 @@ struct BenchArgs {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// mlp, dcgan or cgan
+    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D) or veegan (a reconstructor and a joint D)
     #[arg(long, default_value = "dcgan")]
     model: String,
     /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>)
@@ -125,6 +125,9 @@ struct TrainArgs {
     /// Unrolled GAN: G's loss against D after this many differentiable look-ahead updates (0: off; the paper: 5, 10)
     #[arg(long, default_value_t = 0)]
     unroll: usize,
+    /// BiGAN's encoder: deterministic, or stochastic (ALI's Gaussian, reparameterised)
+    #[arg(long, default_value = "deterministic")]
+    encoder: String,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value_t = 10)]
@@ -292,6 +295,7 @@ impl TrainArgs {
             prior: self.prior.clone(),
             feature_matching: self.feature_matching,
             unroll: self.unroll,
+            encoder: self.encoder.clone(),
             seed: self.seed,
             log_every: self.log_every,
             sample_every: self.sample_every,

@@ -5,6 +5,7 @@
 
 use super::fgan::Divergence;
 use super::losses::Objective;
+use super::nets::encoder::EncoderKind;
 use super::prior::Prior;
 use std::collections::BTreeMap;
 use std::fmt::{Display, Write};
@@ -21,7 +22,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan` or `cgan` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan` or `veegan` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -62,6 +63,9 @@ pub struct TrainConfig {
     /// Unrolled GAN (Metz et al.): G's loss is taken against D after this many
     /// differentiable look-ahead updates (0: off; the paper uses 5 and 10).
     pub unroll: usize,
+    /// BiGAN's encoder: `deterministic` (BiGAN) or `stochastic` (ALI's
+    /// reparameterised Gaussian); other families have no choice to make.
+    pub encoder: String,
     pub seed: u64,
     /// Every how many steps to read the losses back and log them.
     pub log_every: usize,
@@ -97,6 +101,7 @@ impl Default for TrainConfig {
             prior: "normal".into(),
             feature_matching: false,
             unroll: 0,
+            encoder: "deterministic".into(),
             seed: 0,
             log_every: 10,
             sample_every: 100,
@@ -200,7 +205,37 @@ impl TrainConfig {
             return Err(format!("unknown optimizer {:?}: use adam, rmsprop or sgd", self.optimizer));
         }
         Prior::parse(&self.prior)?;
+        EncoderKind::parse(&self.encoder)?;
+        if self.encoder != "deterministic" && self.model != "bigan" {
+            return Err(format!("--encoder {} is a BiGAN option: use it with --model bigan", self.encoder));
+        }
+        self.validate_joint_options()?;
         self.validate_unroll(objective)
+    }
+
+    /// BiGAN and VEEGAN train with their own objectives and one D step per
+    /// step: the one-G-one-D family's knobs would be silently ignored there.
+    fn validate_joint_options(&self) -> Result<(), String> {
+        if !["bigan", "veegan"].contains(&self.model.as_str()) {
+            return Ok(());
+        }
+        let set = [
+            ("--loss", self.loss != "ns"),
+            ("--k", self.d_steps != 1),
+            ("--pack", self.pack != 1),
+            ("--unroll", self.unroll != 0),
+            ("--feature-matching", self.feature_matching),
+            ("--r1", self.r1_gamma != 0.0),
+            ("--real-label", self.real_label != 1.0),
+            ("--instance-noise", self.instance_noise != 0.0),
+        ];
+        match set.iter().find(|(_, given)| *given) {
+            Some((flag, _)) => Err(format!(
+                "{flag} is an option of the mlp, dcgan and cgan models; {} trains with its own objective",
+                self.model
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The look-ahead replays D's loss and its optimiser's rule; it has no
@@ -267,6 +302,7 @@ impl TrainConfig {
             ("prior", self.prior.clone()),
             ("feature_matching", self.feature_matching.to_string()),
             ("unroll", self.unroll.to_string()),
+            ("encoder", self.encoder.clone()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
@@ -314,6 +350,7 @@ impl TrainConfig {
                 "prior" => config.prior = value.into(),
                 "feature_matching" => config.feature_matching = parse(key, value)?,
                 "unroll" => config.unroll = parse(key, value)?,
+                "encoder" => config.encoder = value.into(),
                 _ => return Err(format!("unknown config key {key:?}")),
             }
         }

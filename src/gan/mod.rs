@@ -7,6 +7,7 @@ pub mod family;
 pub mod fgan;
 pub mod losses;
 pub mod models;
+pub mod nets;
 pub mod pack;
 pub mod penalties;
 pub mod prior;

@@ -14,8 +14,7 @@ const GAP: u32 = 8;
 /// One picture: each row's label in a left column, then its pictures side by
 /// side. Every row is as tall as its tallest picture.
 pub fn labelled_rows(rows: &[(String, Vec<RgbImage>)]) -> RgbImage {
-    let label_width =
-        rows.iter().map(|(label, _)| text_width(label, LABEL_SCALE) as u32).max().unwrap_or(0) + 2 * GAP;
+    let label_width = rows.iter().map(|(label, _)| text_width(label, LABEL_SCALE) as u32).max().unwrap_or(0) + 2 * GAP;
     let row_width = |pictures: &[RgbImage]| pictures.iter().map(|p| p.width() + GAP).sum::<u32>();
     let row_height = |pictures: &[RgbImage]| {
         pictures.iter().map(RgbImage::height).max().unwrap_or(0).max(text_height(LABEL_SCALE) as u32) + GAP

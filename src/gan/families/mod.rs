@@ -1,8 +1,11 @@
 //! The registry of families: the one place that maps a `--model` name to its
 //! code. A new family is a file here and a line in `build` and `sampler`.
 
+pub mod bigan;
+pub mod joint;
 pub mod pair;
 pub mod unrolled;
+pub mod veegan;
 
 use super::config::TrainConfig;
 use super::family::{Family, Sampler};
@@ -11,7 +14,7 @@ use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
 /// Every `--model` name.
-pub const NAMES: [&str; 3] = ["mlp", "dcgan", "cgan"];
+pub const NAMES: [&str; 5] = ["mlp", "dcgan", "cgan", "bigan", "veegan"];
 
 /// What a family is built for: the shape of one example and its classes.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +27,8 @@ pub struct DataShape {
 pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>, String> {
     match config.model.as_str() {
         "mlp" | "dcgan" | "cgan" => Ok(Box::new(pair::Pair::new(config, shape)?)),
+        "bigan" => Ok(Box::new(bigan::Bigan::new(config, shape)?)),
+        "veegan" => Ok(Box::new(veegan::Veegan::new(config, shape)?)),
         other => Err(unknown(other)),
     }
 }
@@ -33,6 +38,8 @@ pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>,
 pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sampler>, String> {
     match config.model.as_str() {
         "mlp" | "dcgan" | "cgan" => Ok(pair::Pair::model(config, shape)?),
+        "bigan" => Ok(bigan::Bigan::model(config, shape)),
+        "veegan" => Ok(veegan::Veegan::model(config, shape)),
         other => Err(unknown(other)),
     }
 }
@@ -54,4 +61,13 @@ pub fn optimizer(config: &TrainConfig, parameters: Vec<Tensor>, lr: f32) -> Box<
         // `TrainConfig::validate` admits only these three names.
         _ => Box::new(Adam::new(parameters, lr).betas(config.beta1, config.beta2)),
     }
+}
+
+/// One update of the optimiser's parameters down `loss`'s gradient; the
+/// backward pass reaches only those parameters.
+pub fn minimise(optimizer: &mut dyn Optimizer, loss: &Tensor) {
+    let parameters = optimizer.parameters();
+    optimizer.zero_grad();
+    loss.backward_for(&parameters.iter().collect::<Vec<_>>());
+    optimizer.step();
 }

@@ -8,7 +8,7 @@
 
 use crate::checkpoint::{Loader, Saver};
 use crate::gan::config::TrainConfig;
-use crate::gan::families::{optimizer, unrolled, DataShape};
+use crate::gan::families::{minimise, optimizer, unrolled, DataShape};
 use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::models::{self, CriticNorm, GanModel};
@@ -129,15 +129,6 @@ impl Pair {
         minimise(self.opt_g.as_mut(), &loss);
         loss
     }
-}
-
-/// One update of the optimiser's parameters down `loss`'s gradient; the
-/// backward pass reaches only those parameters.
-fn minimise(optimizer: &mut dyn Optimizer, loss: &Tensor) {
-    let parameters = optimizer.parameters();
-    optimizer.zero_grad();
-    loss.backward_for(&parameters.iter().collect::<Vec<_>>());
-    optimizer.step();
 }
 
 impl Family for Pair {

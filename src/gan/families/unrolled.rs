@@ -40,6 +40,7 @@ use crate::gan::config::TrainConfig;
 use crate::gan::family::StepContext;
 use crate::gan::losses::Objective;
 use crate::gan::models::GanModel;
+use crate::gan::pack::pack;
 use crate::gan::penalties::instance_noise;
 use crate::nn::{with_substitutes, Module};
 use crate::optim::Optimizer;
@@ -90,7 +91,8 @@ impl Lookahead<'_> {
     }
 }
 
-/// The pair family's generator loss with `config.unroll` look-ahead steps:
+/// The pair family's generator loss with `config.unroll` look-ahead steps
+/// (on packs of `config.pack` samples, as D's own step sees them):
 /// G's samples from `z` with a fresh real batch's labels (so a conditional D
 /// sees matching classes in both halves, as in its own step), both batches
 /// through the same instance noise `sigma` as D's step.
@@ -103,10 +105,10 @@ pub fn generator_loss(
     sigma: f32,
     ctx: &mut StepContext,
 ) -> Tensor {
-    let batch = ctx.data.next_batch(config.batch);
+    let batch = ctx.data.next_batch(config.batch * config.pack);
     let labels = batch.labels.as_deref();
-    let real = instance_noise(&batch.x, sigma, ctx.rng);
-    let fake = instance_noise(&model.generate(z, labels), sigma, ctx.rng);
+    let real = pack(&instance_noise(&batch.x, sigma, ctx.rng), config.pack);
+    let fake = pack(&instance_noise(&model.generate(z, labels), sigma, ctx.rng), config.pack);
     let critic = |x: &Tensor| model.discriminate(x, labels);
     let lookahead = Lookahead {
         critic: &critic,

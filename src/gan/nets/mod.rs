@@ -1,0 +1,35 @@
+//! Networks shared by families. The joint families (BiGAN/ALI, VEEGAN) pair
+//! a generator z -> x with a network going back, x -> z, and judge (x, z)
+//! pairs with one discriminator; all three are multilayer perceptrons here,
+//! over flattened pixels for images.
+
+pub mod encoder;
+pub mod generator;
+pub mod joint;
+
+use crate::nn::{LeakyRelu, Linear, Sequential};
+use rand::Rng;
+
+/// Linear layers through `widths` (input, hidden..., output) with leaky ReLU
+/// (slope 0.2) between them and nothing after the last: the body of every net here.
+pub fn perceptron(widths: &[usize], rng: &mut impl Rng) -> Sequential {
+    assert!(widths.len() >= 2, "a perceptron needs an input and an output width, got {widths:?}");
+    let mut net = Sequential::new();
+    for (i, pair) in widths.windows(2).enumerate() {
+        if i > 0 {
+            net = net.push(LeakyRelu(0.2));
+        }
+        net = net.push(Linear::new(pair[0], pair[1], rng));
+    }
+    net
+}
+
+/// Hidden width of the joint families' nets: 128 units for 2D points (the
+/// VEEGAN and ALI toy experiments), 512 for images (as the `mlp` model).
+pub fn hidden_width(item_shape: &[usize]) -> usize {
+    if item_shape == [2] {
+        128
+    } else {
+        512
+    }
+}
