@@ -233,5 +233,8 @@ fn snapshots(samples: &Path) -> Vec<image::RgbImage> {
         .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     paths.sort();
-    paths.iter().filter_map(|p| image::open(p).ok().map(|i| image::imageops::thumbnail(&i.to_rgb8(), 256, 256))).collect()
+    paths
+        .iter()
+        .filter_map(|p| image::open(p).ok().map(|i| image::imageops::thumbnail(&i.to_rgb8(), 256, 256)))
+        .collect()
 }
