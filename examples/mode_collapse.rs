@@ -147,7 +147,7 @@ const METHODS: [Row; 9] = [
         },
         published: Some(Published { source: PACGAN, ring: (7.8, 95.9), grid: (24.8, 93.6) }),
     },
-    Row { label: "wgan-gp", configure: wgan_gp_toy, published: None },
+    Row { label: "wgan-gp 0.1", configure: wgan_gp_toy, published: None },
 ];
 
 fn main() {
@@ -164,7 +164,7 @@ fn main() {
         "methods" => METHODS.iter().collect(),
         labels => {
             let wanted: Vec<&str> = labels.split(',').collect();
-            // A label in both tables (wgan-gp) is run once, as the losses table has it.
+            // A label in both tables (wgan-gp 0.1, the same run) is run once.
             let mut chosen: Vec<&Row> = Vec::new();
             for row in LOSSES.iter().chain(&METHODS) {
                 if wanted.contains(&row.label) && !chosen.iter().any(|r| r.label == row.label) {

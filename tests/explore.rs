@@ -82,6 +82,25 @@ fn invert_writes_pairs_the_worst_and_the_errors_and_refuses_what_it_cannot_searc
         "{csv}"
     );
 
+    assert!(!text.contains("starting from the model's encoder"), "the mlp has no encoder: {text}");
+
+    // A model with an encoder starts each search at E(x), unless told not to.
+    let bigan = dir.join("bigan");
+    let bigan = bigan.to_str().unwrap();
+    let trained =
+        ganforge(&["train", "--model", "bigan", "--steps", "2", "--batch", "8", "--out", bigan, "--eval-every", "0"]);
+    assert!(trained.0, "{}", trained.1);
+    let bigan_checkpoint = format!("{bigan}/checkpoint.safetensors");
+    let invert_bigan = |extra: &[&str]| {
+        let mut args = vec!["invert", "--checkpoint", &bigan_checkpoint, "--n", "3", "--steps", "1", "--out", bigan];
+        args.extend_from_slice(extra);
+        ganforge(&args)
+    };
+    let (ok, text) = invert_bigan(&[]);
+    assert!(ok && text.contains("starting from the model's encoder"), "{text}");
+    let (ok, text) = invert_bigan(&["--from-zero"]);
+    assert!(ok && !text.contains("starting from the model's encoder"), "{text}");
+
     let (ok, text) = ganforge(&["invert", "--checkpoint", &checkpoint, "--n", "0"]);
     assert!(!ok && text.contains("--n and --steps must be at least 1"), "{text}");
     let ring = dir.join("ring");

@@ -9,7 +9,7 @@ use ganforge::explore::inversion::Inversion;
 use ganforge::gan::family::Sampler;
 use ganforge::gan::prior::Prior;
 use ganforge::gan::trainer::{
-    load_sampler, sample_eval, sample_many, save_images, GeneratorWeights, LogRow, ResumeChanges,
+    load_family, load_sampler, sample_eval, sample_many, save_images, GeneratorWeights, LogRow, ResumeChanges,
 };
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::metrics::classifier::{weights_path, Classifier};
@@ -192,6 +192,9 @@ struct InvertArgs {
     /// Search the trained generator, not its moving average (for runs with --ema)
     #[arg(long)]
     no_ema: bool,
+    /// Start every search at z = 0, even when the model has an encoder (BiGAN, VEEGAN) to start from
+    #[arg(long)]
+    from_zero: bool,
     /// Output folder (default: inversion/ beside the checkpoint)
     #[arg(long)]
     out: Option<PathBuf>,
@@ -515,7 +518,15 @@ fn invert(args: InvertArgs) -> Result<(), String> {
     let features = classifier.as_ref().map(|c| move |x: &Tensor| c.forward(x).0);
     let features = features.as_ref().map(|f| f as &dyn Fn(&Tensor) -> Tensor);
     let settings = InversionSettings { steps: args.steps, lr: args.lr, feature_weight: args.feature_weight };
-    let start = Tensor::zeros(&[targets.shape()[0], model.latent_dim()]);
+    let (family, _) = load_family(&args.checkpoint).map_err(|e| e.to_string())?;
+    let code = if args.from_zero { None } else { ganforge::no_grad(|| family.encode(&targets)) };
+    let start = match code {
+        Some(code) => {
+            println!("starting from the model's encoder, z = E(x)");
+            code
+        }
+        None => Tensor::zeros(&[targets.shape()[0], model.latent_dim()]),
+    };
     let found = inversion::invert(model.as_ref(), &targets, &start, features, &settings);
     let out = args.out.clone().unwrap_or_else(|| args.checkpoint.with_file_name("inversion"));
     write_inversion(&out, &targets, &found, &names)

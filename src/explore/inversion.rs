@@ -60,6 +60,7 @@ pub fn invert(
     let mut adam = Adam::new(vec![z.clone()], settings.lr);
     let target_features = features.map(|f| crate::no_grad(|| f(targets)));
     generator.generator().eval();
+    // ANCHOR: inversion_loop
     for _ in 0..settings.steps {
         let images = generator.generate(&z, None);
         let mut loss = per_image_mean_square(&images, targets).sum_all();
@@ -71,6 +72,7 @@ pub fn invert(
         loss.backward_for(&[&z]);
         adam.step();
     }
+    // ANCHOR_END: inversion_loop
     let reconstructions = crate::no_grad(|| generator.generate(&z, None));
     generator.generator().train();
     let pixel_errors = per_image_mean_square(&reconstructions, targets).to_vec();

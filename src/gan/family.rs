@@ -78,6 +78,13 @@ pub trait Family {
     /// The same parts, to be restored.
     fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a>;
 
+    /// The family's learned inverse map x -> z (BiGAN's encoder, VEEGAN's
+    /// reconstructor) on samples [N, ...], where inversion can start; None for
+    /// families without one.
+    fn encode(&self, _x: &Tensor) -> Option<Tensor> {
+        None
+    }
+
     /// The discriminator's output on points [N, 2], mapped to [0, 1] for
     /// drawing under the 2D scatter plots; None for families without a single critic.
     fn critic_on(&self, _points: &Tensor) -> Option<Tensor> {

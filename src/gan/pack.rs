@@ -17,6 +17,7 @@
 
 use crate::Tensor;
 
+// ANCHOR: pack
 /// `x` [m*n, d, ...] as n packs of m samples: [n, m*d, ...].
 pub fn pack(x: &Tensor, m: usize) -> Tensor {
     let shape = x.shape();
@@ -29,3 +30,4 @@ pub fn pack(x: &Tensor, m: usize) -> Tensor {
     packed[1] *= m;
     x.reshape(&packed)
 }
+// ANCHOR_END: pack

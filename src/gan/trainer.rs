@@ -639,6 +639,32 @@ pub fn load_sampler(
     checkpoint: &Path,
     weights: GeneratorWeights,
 ) -> Result<(Box<dyn Sampler>, TrainConfig), TrainError> {
+    let (config, shape) = checkpoint_shape(checkpoint)?;
+    let sampler = families::sampler(&config, &shape).map_err(TrainError::Config)?;
+    if config.ema > 0.0 && weights == GeneratorWeights::Averaged {
+        // The averaged weights are saved under the generator's own names.
+        let mut average = Ema::new(sampler.generator(), config.ema);
+        Loader::new().part("ema", &mut average).load(checkpoint)?;
+        average.copy_to(sampler.generator());
+    } else {
+        Loader::new().module("generator", sampler.generator()).load(checkpoint)?;
+    }
+    Ok((sampler, config))
+}
+
+/// Every network and optimiser of the family a checkpoint holds, built from
+/// its config alone (what needs more than the generator: inversion from an
+/// encoder).
+pub fn load_family(checkpoint: &Path) -> Result<(Box<dyn Family>, TrainConfig), TrainError> {
+    let (config, shape) = checkpoint_shape(checkpoint)?;
+    let mut family = families::build(&config, &shape).map_err(TrainError::Config)?;
+    family.load_parts(Loader::new()).load(checkpoint)?;
+    Ok((family, config))
+}
+
+/// The config and data shape a checkpoint was trained with; also checks that
+/// there is a GPU adapter to build networks on.
+fn checkpoint_shape(checkpoint: &Path) -> Result<(TrainConfig, DataShape), TrainError> {
     let metadata = Loader::new().load(checkpoint)?;
     let config = config_from(&metadata, checkpoint)?;
     let damaged =
@@ -649,16 +675,7 @@ pub fn load_sampler(
         .ok_or_else(damaged)?;
     let classes = metadata.get("classes").and_then(|c| c.parse().ok());
     crate::gpu::try_device().map_err(|e| TrainError::Config(e.to_string()))?;
-    let sampler = families::sampler(&config, &DataShape { item_shape, classes }).map_err(TrainError::Config)?;
-    if config.ema > 0.0 && weights == GeneratorWeights::Averaged {
-        // The averaged weights are saved under the generator's own names.
-        let mut average = Ema::new(sampler.generator(), config.ema);
-        Loader::new().part("ema", &mut average).load(checkpoint)?;
-        average.copy_to(sampler.generator());
-    } else {
-        Loader::new().module("generator", sampler.generator()).load(checkpoint)?;
-    }
-    Ok((sampler, config))
+    Ok((config, DataShape { item_shape, classes }))
 }
 
 fn remove_if_present(path: &Path) -> Result<(), TrainError> {

@@ -37,15 +37,11 @@ impl Bigan {
     pub fn model(config: &TrainConfig, shape: &DataShape) -> Box<dyn Sampler> {
         JointPlayers::generator(config, shape, POINT_LATENT)
     }
-
-    /// E's code for samples x [N, ...]: [N, latent] (the mean, for a stochastic E).
-    pub fn encode(&self, x: &Tensor) -> Tensor {
-        self.players.encoder.encode(x)
-    }
 }
 
 impl Family for Bigan {
     /// One D update, then one joint update of G and E, on the same batch and latents.
+    // ANCHOR: bigan_step
     fn step(&mut self, ctx: &mut StepContext) -> Losses {
         let bce = Objective::NonSaturating;
         let x = ctx.data.next_batch(self.players.batch).x;
@@ -62,9 +58,15 @@ impl Family for Bigan {
         minimise(self.players.opt_g.as_mut(), &ge_loss);
         vec![("d_loss", d_loss), ("ge_loss", ge_loss)]
     }
+    // ANCHOR_END: bigan_step
 
     fn sampler(&self) -> &dyn Sampler {
         &self.players.generator
+    }
+
+    /// E's code for samples x [N, ...]: [N, latent] (the mean, for a stochastic E).
+    fn encode(&self, x: &Tensor) -> Option<Tensor> {
+        Some(self.players.encoder.encode(x))
     }
 
     fn optimizers(&mut self) -> Vec<(Player, &mut dyn Optimizer)> {

@@ -61,6 +61,7 @@ pub struct Lookahead<'a> {
 }
 
 impl Lookahead<'_> {
+    // ANCHOR: lookahead
     /// theta_K: D's parameters after `steps` look-ahead updates on `real` and
     /// `fake`, in the optimiser's order, with graphs that reach `fake`.
     pub fn parameters(&self, steps: usize, real: &Tensor, fake: &Tensor) -> Vec<Tensor> {
@@ -78,6 +79,7 @@ impl Lookahead<'_> {
         }
         theta
     }
+    // ANCHOR_END: lookahead
 
     /// G's loss against D after `steps` look-ahead updates on `real` and `fake`.
     pub fn generator_loss(&self, steps: usize, real: &Tensor, fake: &Tensor) -> Tensor {

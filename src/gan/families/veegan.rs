@@ -57,11 +57,6 @@ impl Veegan {
     pub fn model(config: &TrainConfig, shape: &DataShape) -> Box<dyn Sampler> {
         JointPlayers::generator(config, shape, POINT_LATENT)
     }
-
-    /// F's code for samples x [N, ...]: [N, latent].
-    pub fn encode(&self, x: &Tensor) -> Tensor {
-        self.players.encoder.encode(x)
-    }
 }
 
 /// The autoencoder loss on codes: ||z - z'||^2 summed over the code, averaged
@@ -71,6 +66,7 @@ pub fn reconstruction_loss(z: &Tensor, rebuilt: &Tensor) -> Tensor {
 }
 
 impl Family for Veegan {
+    // ANCHOR: veegan_step
     /// One D update, then one joint update of G and F, on the same batch and latents.
     fn step(&mut self, ctx: &mut StepContext) -> Losses {
         let x = ctx.data.next_batch(self.players.batch).x;
@@ -88,9 +84,15 @@ impl Family for Veegan {
         minimise(self.players.opt_g.as_mut(), &g_loss);
         vec![("d_loss", d_loss), ("g_loss", g_loss), ("reconstruction", reconstruction)]
     }
+    // ANCHOR_END: veegan_step
 
     fn sampler(&self) -> &dyn Sampler {
         &self.players.generator
+    }
+
+    /// F's code for samples x [N, ...]: [N, latent].
+    fn encode(&self, x: &Tensor) -> Option<Tensor> {
+        Some(self.players.encoder.encode(x))
     }
 
     fn optimizers(&mut self) -> Vec<(Player, &mut dyn Optimizer)> {
