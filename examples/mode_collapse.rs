@@ -220,7 +220,7 @@ fn main() {
         });
         println!("{:<12} {mean_modes:>6.1} {:>13.1}%   {published:<22} {modes:?}", row.label, 100.0 * quality);
     }
-    let path = format!("runs/mode-collapse-{dataset}-{}.png", selection.replace(',', "-").replace(' ', "-"));
+    let path = format!("runs/mode-collapse-{dataset}-{}.png", selection.replace([',', ' '], "-"));
     match labelled_rows(&figure).save(&path) {
         Ok(()) => println!("figure: {path} (a row per run, left to right through training)"),
         Err(e) => println!("could not write the figure {path}: {e}"),
