@@ -518,8 +518,14 @@ fn invert(args: InvertArgs) -> Result<(), String> {
     let features = classifier.as_ref().map(|c| move |x: &Tensor| c.forward(x).0);
     let features = features.as_ref().map(|f| f as &dyn Fn(&Tensor) -> Tensor);
     let settings = InversionSettings { steps: args.steps, lr: args.lr, feature_weight: args.feature_weight };
-    let (family, _) = load_family(&args.checkpoint).map_err(|e| e.to_string())?;
-    let code = if args.from_zero { None } else { ganforge::no_grad(|| family.encode(&targets)) };
+    // The whole family (D and optimiser states too) is loaded only to look for an encoder.
+    let code = match args.from_zero {
+        true => None,
+        false => {
+            let (family, _) = load_family(&args.checkpoint).map_err(|e| e.to_string())?;
+            ganforge::no_grad(|| family.encode(&targets))
+        }
+    };
     let start = match code {
         Some(code) => {
             println!("starting from the model's encoder, z = E(x)");
