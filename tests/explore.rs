@@ -1,9 +1,10 @@
-//! Looking inside generators: inversion.
+//! Looking inside generators: inversion, and the linear probe of an encoder.
 
 mod common;
 
 use common::fresh_temp_dir;
 use ganforge::explore::inversion::{invert, InversionSettings};
+use ganforge::explore::probe::{linear_probe, Labelled, ProbeSettings};
 use ganforge::gan::models::{self, CriticNorm};
 use ganforge::gan::trainer::sample_eval;
 use ganforge::Tensor;
@@ -48,6 +49,33 @@ fn the_feature_term_steers_the_search_only_when_weighted() {
     let pixels_only = run(None, 0.0);
     assert_eq!(run(Some(&top_rows), 0.0), pixels_only, "a zero weight leaves the search unchanged");
     assert_ne!(run(Some(&top_rows), 1.0), pixels_only, "a weighted feature term changes it");
+}
+
+/// Features [N, 16] of N items with labels 0..4 in turn: noise, plus (when
+/// `signal` is nonzero) `signal` added to the feature numbered by the label.
+fn labelled_features(n: usize, signal: f32, seed: u64) -> (Tensor, Vec<usize>) {
+    let labels: Vec<usize> = (0..n).map(|i| i % 4).collect();
+    let mut values = common::values(n * 16, -1.0, 1.0, seed);
+    for (row, &label) in labels.iter().enumerate() {
+        values[row * 16 + label] += signal;
+    }
+    (Tensor::from_vec(values, &[n, 16]), labels)
+}
+
+#[test]
+fn the_linear_probe_reads_a_planted_class_and_not_noise() {
+    let probe = |signal: f32| {
+        let (train, train_labels) = labelled_features(40, signal, 1);
+        let (test, test_labels) = labelled_features(200, signal, 2);
+        let settings = ProbeSettings { steps: 200, lr: 0.05 };
+        let train = Labelled { features: &train, labels: &train_labels };
+        linear_probe(&train, &Labelled { features: &test, labels: &test_labels }, 4, &settings)
+    };
+    // A class written into one feature each: linearly separable, every test item right.
+    assert_eq!(probe(3.0), 1.0);
+    // Pure noise: chance is 1/4 (binomial sd 0.03 on 200 items).
+    let chance = probe(0.0);
+    assert!(chance < 0.4, "a probe on noise scored {chance}");
 }
 
 fn ganforge(args: &[&str]) -> (bool, String) {
@@ -100,6 +128,18 @@ fn invert_writes_pairs_the_worst_and_the_errors_and_refuses_what_it_cannot_searc
     assert!(ok && text.contains("starting from the model's encoder"), "{text}");
     let (ok, text) = invert_bigan(&["--from-zero"]);
     assert!(ok && !text.contains("starting from the model's encoder"), "{text}");
+
+    // The probe: a row per feature set, a column per label budget.
+    let (ok, text) = ganforge(&["probe", "--checkpoint", &bigan_checkpoint, "--labels", "1,2", "--steps", "3"]);
+    assert!(ok, "{text}");
+    for row in ["E(x), trained", "E(x), untrained", "raw pixels"] {
+        let line = text.lines().find(|l| l.starts_with(row)).unwrap_or_else(|| panic!("no {row} row:\n{text}"));
+        assert_eq!(line.matches('%').count(), 2, "{line}");
+    }
+    let (ok, text) = ganforge(&["probe", "--checkpoint", &checkpoint]);
+    assert!(!ok && text.contains("has no encoder"), "{text}");
+    let (ok, text) = ganforge(&["probe", "--checkpoint", &bigan_checkpoint, "--labels", "0"]);
+    assert!(!ok && text.contains("--labels between 1 and 400"), "{text}");
 
     let (ok, text) = ganforge(&["invert", "--checkpoint", &checkpoint, "--n", "0"]);
     assert!(!ok && text.contains("--n and --steps must be at least 1"), "{text}");

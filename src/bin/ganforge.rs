@@ -9,7 +9,8 @@ use ganforge::explore::inversion::Inversion;
 use ganforge::gan::family::Sampler;
 use ganforge::gan::prior::Prior;
 use ganforge::gan::trainer::{
-    load_family, load_sampler, sample_eval, sample_many, save_images, GeneratorWeights, LogRow, ResumeChanges,
+    initial_family, load_family, load_sampler, sample_eval, sample_many, save_images, GeneratorWeights, LogRow,
+    ResumeChanges,
 };
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::metrics::classifier::{weights_path, Classifier};
@@ -48,6 +49,8 @@ enum Command {
     Eval(EvalArgs),
     /// Find the latents whose images are closest to given pictures (GAN inversion).
     Invert(InvertArgs),
+    /// Score an encoder's features (BiGAN, VEEGAN) by a linear probe on a few labels.
+    Probe(ProbeArgs),
 }
 
 #[derive(Args)]
@@ -200,6 +203,19 @@ struct InvertArgs {
     out: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct ProbeArgs {
+    /// A BiGAN or VEEGAN run on mnist5k or fashion, whose encoder is probed
+    #[arg(long)]
+    checkpoint: PathBuf,
+    /// Labelled training digits per class, one probe each (comma-separated)
+    #[arg(long, value_delimiter = ',', default_values_t = [10, 100, 400])]
+    labels: Vec<usize>,
+    /// Full-batch Adam steps of each probe
+    #[arg(long, default_value_t = 500)]
+    steps: usize,
+}
+
 /// `--no-ema` as the generator to load.
 fn generator_weights(no_ema: bool) -> GeneratorWeights {
     if no_ema {
@@ -226,6 +242,7 @@ fn main() -> ExitCode {
         Some(Command::Classifier(args)) => classifier(args),
         Some(Command::Eval(args)) => eval(args),
         Some(Command::Invert(args)) => invert(args),
+        Some(Command::Probe(args)) => probe(args),
         None => {
             println!(
                 "ganforge: training dcgan28 on the embedded MNIST subset: `ganforge train {}` \
@@ -536,6 +553,69 @@ fn invert(args: InvertArgs) -> Result<(), String> {
     let found = inversion::invert(model.as_ref(), &targets, &start, features, &settings);
     let out = args.out.clone().unwrap_or_else(|| args.checkpoint.with_file_name("inversion"));
     write_inversion(&out, &targets, &found, &names)
+}
+
+/// The linear probe's table: held-out accuracy from E(x) of the trained
+/// encoder, of the same encoder untrained, and from raw pixels, for each
+/// number of labelled digits per class.
+fn probe(args: ProbeArgs) -> Result<(), String> {
+    use ganforge::explore::probe::{linear_probe, Labelled, ProbeSettings};
+    let per_class_limit = ganforge::metrics::digits::TRAIN_PER_CLASS;
+    if args.steps == 0 || args.labels.iter().any(|&n| n == 0 || n > per_class_limit) {
+        return Err(format!("probe: --steps must be at least 1 and each --labels between 1 and {per_class_limit}"));
+    }
+    let (trained, config) = load_family(&args.checkpoint).map_err(|e| e.to_string())?;
+    let (untrained, _) = initial_family(&args.checkpoint).map_err(|e| e.to_string())?;
+    let dataset = scoring_dataset(&config.dataset).ok_or_else(|| {
+        format!("probe: the run's data {:?} has no labels to probe with; use an mnist5k or fashion run", config.dataset)
+    })?;
+    let split = ganforge::metrics::digits::split(dataset).map_err(|e| e.to_string())?;
+    let no_encoder = || format!("probe: a {} model has no encoder; probe a --model bigan or veegan run", config.model);
+    let encode = |family: &dyn ganforge::gan::family::Family, digits: &Tensor| {
+        ganforge::no_grad(|| family.encode(digits)).ok_or_else(no_encoder)
+    };
+    let held_out = split.held_out.to_tensor();
+    let settings = ProbeSettings { steps: args.steps, ..Default::default() };
+    println!(
+        "linear probe: softmax regression on standardised features, accuracy on {} held-out digits",
+        held_out.shape()[0]
+    );
+    print!("{:<22}{:>6}", "features", "dim");
+    for n in &args.labels {
+        print!("{:>12}", format!("{n}/class"));
+    }
+    println!();
+    let rows: [(&str, Box<dyn Fn(&Tensor) -> Result<Tensor, String>>); 3] = [
+        ("E(x), trained", Box::new(|x| encode(trained.as_ref(), x))),
+        ("E(x), untrained", Box::new(|x| encode(untrained.as_ref(), x))),
+        ("raw pixels", Box::new(|x| Ok(x.flatten(1)))),
+    ];
+    for (name, features) in rows {
+        let test_features = features(&held_out)?;
+        print!("{name:<22}{:>6}", test_features.shape()[1]);
+        for &per_class in &args.labels {
+            // The first `per_class` training digits of each class.
+            let mut taken = [0; 10];
+            let chosen: Vec<usize> = (0..split.train.len())
+                .filter(|&i| {
+                    let label = split.train.labels[i];
+                    taken[label] += 1;
+                    taken[label] <= per_class
+                })
+                .collect();
+            let train = split.train.select(&chosen);
+            let train_features = features(&train.to_tensor())?;
+            let accuracy = linear_probe(
+                &Labelled { features: &train_features, labels: &train.labels },
+                &Labelled { features: &test_features, labels: &split.held_out.labels },
+                10,
+                &settings,
+            );
+            print!("{:>12}", format!("{:.1}%", 100.0 * accuracy));
+        }
+        println!();
+    }
+    Ok(())
 }
 
 /// The pictures to invert, each with a name for the report: a folder's

@@ -2,5 +2,7 @@
 //!
 //! - [`inversion`]: the latent whose image is closest to a given picture,
 //!   and so the real pictures a generator cannot reach.
+//! - [`probe`]: how linearly separable an encoder's features leave the classes.
 
 pub mod inversion;
+pub mod probe;

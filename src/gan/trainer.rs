@@ -656,9 +656,17 @@ pub fn load_sampler(
 /// its config alone (what needs more than the generator: inversion from an
 /// encoder).
 pub fn load_family(checkpoint: &Path) -> Result<(Box<dyn Family>, TrainConfig), TrainError> {
-    let (config, shape) = checkpoint_shape(checkpoint)?;
-    let mut family = families::build(&config, &shape).map_err(TrainError::Config)?;
+    let (mut family, config) = initial_family(checkpoint)?;
     family.load_parts(Loader::new()).load(checkpoint)?;
+    Ok((family, config))
+}
+
+/// The family of a checkpoint's run as it was before its first step: the
+/// same config and seed, so the same initial weights (the untrained
+/// baseline a trained network is compared with).
+pub fn initial_family(checkpoint: &Path) -> Result<(Box<dyn Family>, TrainConfig), TrainError> {
+    let (config, shape) = checkpoint_shape(checkpoint)?;
+    let family = families::build(&config, &shape).map_err(TrainError::Config)?;
     Ok((family, config))
 }
 
