@@ -585,12 +585,17 @@ fn probe(args: ProbeArgs) -> Result<(), String> {
         print!("{:>12}", format!("{n}/class"));
     }
     println!();
-    let rows: [(&str, Box<dyn Fn(&Tensor) -> Result<Tensor, String>>); 3] = [
-        ("E(x), trained", Box::new(|x| encode(trained.as_ref(), x))),
-        ("E(x), untrained", Box::new(|x| encode(untrained.as_ref(), x))),
-        ("raw pixels", Box::new(|x| Ok(x.flatten(1)))),
+    // Each row: a name and the encoder whose codes are the features (none: the pixels).
+    let rows: [(&str, Option<&dyn ganforge::gan::family::Family>); 3] = [
+        ("E(x), trained", Some(trained.as_ref())),
+        ("E(x), untrained", Some(untrained.as_ref())),
+        ("raw pixels", None),
     ];
-    for (name, features) in rows {
+    for (name, encoder) in rows {
+        let features = |digits: &Tensor| match encoder {
+            Some(family) => encode(family, digits),
+            None => Ok(digits.flatten(1)),
+        };
         let test_features = features(&held_out)?;
         print!("{name:<22}{:>6}", test_features.shape()[1]);
         for &per_class in &args.labels {
