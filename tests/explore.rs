@@ -128,6 +128,10 @@ fn invert_writes_pairs_the_worst_and_the_errors_and_refuses_what_it_cannot_searc
     assert!(ok && text.contains("starting from the model's encoder"), "{text}");
     let (ok, text) = invert_bigan(&["--from-zero"]);
     assert!(ok && !text.contains("starting from the model's encoder"), "{text}");
+    // No search at all: the encoder's own reconstructions G(E(x)).
+    let (ok, text) =
+        ganforge(&["invert", "--checkpoint", &bigan_checkpoint, "--n", "3", "--steps", "0", "--out", bigan]);
+    assert!(ok && text.contains("inverted 3 pictures"), "{text}");
 
     // The probe: a row per feature set, a column per label budget.
     let (ok, text) = ganforge(&["probe", "--checkpoint", &bigan_checkpoint, "--labels", "1,2", "--steps", "3"]);
@@ -142,7 +146,9 @@ fn invert_writes_pairs_the_worst_and_the_errors_and_refuses_what_it_cannot_searc
     assert!(!ok && text.contains("--labels between 1 and 400"), "{text}");
 
     let (ok, text) = ganforge(&["invert", "--checkpoint", &checkpoint, "--n", "0"]);
-    assert!(!ok && text.contains("--n and --steps must be at least 1"), "{text}");
+    assert!(!ok && text.contains("--n must be at least 1"), "{text}");
+    let (ok, text) = ganforge(&["invert", "--checkpoint", &checkpoint, "--steps", "0"]);
+    assert!(!ok && text.contains("z = 0 without an encoder"), "{text}");
     let ring = dir.join("ring");
     let ring = ring.to_str().unwrap();
     assert!(ganforge(&["train", "--model", "mlp", "--dataset", "ring", "--steps", "1", "--out", ring]).0);

@@ -184,7 +184,7 @@ struct InvertArgs {
     /// How many pictures: the folder's first, or the first held-out digits
     #[arg(long, default_value_t = 64)]
     n: usize,
-    /// Adam steps on the latents
+    /// Adam steps on the latents (0 with an encoder: its reconstructions G(E(x)) alone)
     #[arg(long, default_value_t = 300)]
     steps: usize,
     #[arg(long, default_value_t = 0.05)]
@@ -511,8 +511,8 @@ fn sample(args: SampleArgs) -> Result<(), String> {
 
 fn invert(args: InvertArgs) -> Result<(), String> {
     use ganforge::explore::inversion::{self, InversionSettings};
-    if args.n == 0 || args.steps == 0 || !(args.lr.is_finite() && args.lr > 0.0) || args.feature_weight < 0.0 {
-        return Err("invert: --n and --steps must be at least 1, --lr above 0, --feature-weight 0 or above".into());
+    if args.n == 0 || !(args.lr.is_finite() && args.lr > 0.0) || args.feature_weight < 0.0 {
+        return Err("invert: --n must be at least 1, --lr above 0, --feature-weight 0 or above".into());
     }
     let (model, config) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
     if model.classes().is_some() {
@@ -547,6 +547,11 @@ fn invert(args: InvertArgs) -> Result<(), String> {
         Some(code) => {
             println!("starting from the model's encoder, z = E(x)");
             code
+        }
+        None if args.steps == 0 => {
+            return Err(
+                "invert: --steps 0 keeps the start, which is z = 0 without an encoder; give --steps 1 or more".into()
+            )
         }
         None => Tensor::zeros(&[targets.shape()[0], model.latent_dim()]),
     };
