@@ -2,5 +2,10 @@
 //!
 //! - [`inversion`]: the latent whose image is closest to a given picture,
 //!   and so the real pictures a generator cannot reach.
+//! - [`dissection`]: which units of a layer draw which part of a digit, and
+//!   what switching them off or on does to the pictures (GAN dissection),
+//!   with the parts as masks from [`concepts`].
 
+pub mod concepts;
+pub mod dissection;
 pub mod inversion;
