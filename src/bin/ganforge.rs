@@ -799,6 +799,7 @@ fn summary_table(found: &Dissection, interventions: &[Intervention], concepts: &
         "\n{:<10} {:<14} {:>8} {:>11} {:>13} {:>11} {:>15}\n",
         "concept", "measure", "before", "ablate top", "ablate random", "insert top", "changed top/rnd"
     ));
+    // `dissect` made three edits per concept, in this order.
     for (concept, edits) in concepts.iter().zip(interventions.chunks(3)) {
         text.push_str(&format!(
             "{:<10} {:<14} {:>8.3} {:>11.3} {:>13.3} {:>11.3} {:>7.3} / {:.3}\n",

@@ -153,11 +153,16 @@ pub fn upsample(map: &[f32], h: usize, w: usize) -> Vec<f32> {
     out
 }
 
-/// The value below which a share `quantile` of `values` lie.
-fn quantile(values: &[f32], quantile: f32) -> f32 {
+/// The value below which a share `level` of `values` lie.
+fn quantile(values: &[f32], level: f32) -> f32 {
     let mut sorted = values.to_vec();
-    let at = ((sorted.len() - 1) as f32 * quantile).round() as usize;
+    let at = ((sorted.len() - 1) as f32 * level).round() as usize;
     *sorted.select_nth_unstable_by(at, f32::total_cmp).1
+}
+
+/// Unit `unit`'s map in sample `sample` of maps [N, C, h, w], upsampled to 784 pixels.
+fn unit_map(maps: &[f32], [_, units, h, w]: [usize; 4], unit: usize, sample: usize) -> Vec<f32> {
+    upsample(&maps[(sample * units + unit) * h * w..][..h * w], h, w)
 }
 
 // ANCHOR: iou
@@ -187,12 +192,11 @@ pub struct Dissection {
 /// Dissects maps [N, C, h, w] (`maps` read back, `shape` their shape)
 /// against concepts whose masks cover the same N images.
 pub fn dissect(maps: &[f32], shape: [usize; 4], concepts: &[Concept], quantile_level: f32) -> Dissection {
-    let [n, units, h, w] = shape;
+    let [n, units, _, _] = shape;
     let mut dissection = Dissection { thresholds: vec![], firing_values: vec![], iou: vec![] };
     for unit in 0..units {
         // The unit's map in every sample, upsampled: [N * 784].
-        let upsampled: Vec<f32> =
-            (0..n).flat_map(|i| upsample(&maps[(i * units + unit) * h * w..][..h * w], h, w)).collect();
+        let upsampled: Vec<f32> = (0..n).flat_map(|i| unit_map(maps, shape, unit, i)).collect();
         let threshold = quantile(&upsampled, quantile_level);
         let fires: Vec<bool> = upsampled.iter().map(|&a| a > threshold).collect();
         let firing: Vec<f32> = upsampled.iter().copied().filter(|&a| a > threshold).collect();
@@ -220,9 +224,7 @@ impl Dissection {
 
     /// Where unit `unit` fires in sample `sample` of maps [N, C, h, w]: a 784-pixel mask.
     pub fn firing_mask(&self, maps: &[f32], shape: [usize; 4], unit: usize, sample: usize) -> Vec<bool> {
-        let [_, units, h, w] = shape;
-        let map = upsample(&maps[(sample * units + unit) * h * w..][..h * w], h, w);
-        map.iter().map(|&a| a > self.thresholds[unit]).collect()
+        unit_map(maps, shape, unit, sample).iter().map(|&a| a > self.thresholds[unit]).collect()
     }
 }
 
