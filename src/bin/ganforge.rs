@@ -5,6 +5,8 @@
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use ganforge::explore::concepts::{Concept, ConceptKind, PIXELS, SIDE};
+use ganforge::explore::dissection::Dissection;
 use ganforge::explore::inversion::Inversion;
 use ganforge::gan::family::Sampler;
 use ganforge::gan::prior::Prior;
@@ -51,6 +53,8 @@ enum Command {
     Invert(InvertArgs),
     /// Score an encoder's features (BiGAN, VEEGAN) by a linear probe on a few labels.
     Probe(ProbeArgs),
+    /// Match a layer's units to parts of the digits and switch them off and on (GAN dissection).
+    Dissect(DissectArgs),
 }
 
 #[derive(Args)]
@@ -216,6 +220,33 @@ struct ProbeArgs {
     steps: usize,
 }
 
+#[derive(Args)]
+struct DissectArgs {
+    /// The run whose generator is dissected (a dcgan on 28x28 digits)
+    #[arg(long)]
+    checkpoint: PathBuf,
+    /// Cut the generator after this layer (default: the last one with more than one map; a wrong one lists the choices)
+    #[arg(long)]
+    layer: Option<usize>,
+    /// Generated samples to dissect
+    #[arg(long, default_value_t = 500)]
+    samples: usize,
+    /// A unit fires where its upsampled activation exceeds this quantile of all of its values
+    #[arg(long, default_value_t = 0.95)]
+    quantile: f32,
+    /// Units switched off (ablation) or forced on (insertion) per concept
+    #[arg(long, default_value_t = 4)]
+    units: usize,
+    /// Dissect the trained generator, not its moving average (for runs with --ema)
+    #[arg(long)]
+    no_ema: bool,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output folder (default: dissection/ beside the checkpoint)
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
 /// `--no-ema` as the generator to load.
 fn generator_weights(no_ema: bool) -> GeneratorWeights {
     if no_ema {
@@ -243,6 +274,7 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => eval(args),
         Some(Command::Invert(args)) => invert(args),
         Some(Command::Probe(args)) => probe(args),
+        Some(Command::Dissect(args)) => dissect(args),
         None => {
             println!(
                 "ganforge: training dcgan28 on the embedded MNIST subset: `ganforge train {}` \
@@ -694,6 +726,239 @@ fn write_inversion(out: &Path, targets: &Tensor, found: &Inversion, names: &[Str
     }
     println!("wrote {}/pairs.png, worst.png, errors.csv", out.display());
     Ok(())
+}
+
+fn dissect(args: DissectArgs) -> Result<(), String> {
+    use ganforge::explore::dissection::{self, judge, set_units, Cut};
+    if args.samples == 0 || args.units == 0 || !(args.quantile > 0.0 && args.quantile < 1.0) {
+        return Err("dissect: --samples and --units must be at least 1, --quantile between 0 and 1".into());
+    }
+    let (model, config) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
+    if model.classes().is_some() {
+        return Err("dissect: the generator is conditional; dissection cuts unconditional generators".into());
+    }
+    let layers = dissection::layers(model.as_ref())
+        .ok_or("dissect: this generator is not one chain of layers, so it cannot be cut (dcgan's is)")?;
+    let drawn = layers.last().map(|layer| layer.shape.clone()).unwrap_or_default();
+    if drawn != [1, 28, 28] {
+        return Err(format!("dissect: the generator draws {drawn:?}; the concepts are those of 1x28x28 digits"));
+    }
+    let scoring = scoring_dataset(&config.dataset)
+        .ok_or_else(|| format!("dissect: no evaluation classifier for the run's data {:?}", config.dataset))?;
+    // By default the last layer with more than one map: the finest units.
+    let cuttable = dissection::cuttable(&layers);
+    let layer = args
+        .layer
+        .or_else(|| cuttable.iter().rev().find(|layer| layer.shape[0] > 1).map(|layer| layer.index))
+        .unwrap_or(0);
+    let cut = Cut::new(model.as_ref(), layer).map_err(|e| format!("dissect: {e}"))?;
+    let units = layers[layer].shape[0];
+    if args.units > units {
+        return Err(format!("dissect: --units {}: layer {layer} has {units} units", args.units));
+    }
+    let classifier = Classifier::load(&weights_path(scoring)).map_err(|e| e.to_string())?.0;
+    let start = Instant::now();
+
+    let mut rng = ChaCha12Rng::seed_from_u64(args.seed);
+    let z = Prior::parse(&config.prior)?.sample(args.samples, model.latent_dim(), &mut rng);
+    let maps = cut.head(&z);
+    let shape: [usize; 4] = maps.shape().try_into().map_err(|_| "dissect: the layer's output is not maps")?;
+    let values = maps.to_vec();
+    let original = judge(&classifier, &cut.tail(&maps))?;
+    let concepts = ganforge::explore::concepts::mnist_concepts(
+        &original.pixels,
+        &original.predicted,
+        ganforge::metrics::classifier::CLASSES,
+    );
+    let found = dissection::dissect(&values, shape, &concepts, args.quantile);
+
+    let k = args.units;
+    let mut interventions = Vec::new();
+    for (c, concept) in concepts.iter().enumerate() {
+        let top = found.ranked(c)[..k].to_vec();
+        let random = rand::seq::index::sample(&mut rng, units, k).into_vec();
+        let firing: Vec<f32> = top.iter().map(|&u| found.firing_values[u]).collect();
+        let off = vec![0.0; k];
+        for (what, chosen, to) in
+            [("ablate top", &top, &off), ("ablate random", &random, &off), ("insert top", &top, &firing)]
+        {
+            let edited = judge(&classifier, &cut.tail(&set_units(&maps, chosen, to)))?;
+            interventions.push(Intervention {
+                concept: c,
+                what,
+                units: chosen.clone(),
+                before: original.measure(concept.kind),
+                after: edited.measure(concept.kind),
+                changed: original.changed_share(&edited),
+                first: edited.pixels[..SHOWN.min(args.samples) * PIXELS].to_vec(),
+            });
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+
+    let out = args.out.clone().unwrap_or_else(|| args.checkpoint.with_file_name("dissection"));
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let names: Vec<&str> = concepts.iter().map(|c| c.name.as_str()).collect();
+    write_text(&out.join("units.csv"), &units_csv(&found, &names))?;
+    write_text(&out.join("interventions.csv"), &interventions_csv(&interventions, &concepts))?;
+    let top_units = top_units_picture(&found, &values, shape, &original.pixels, &names);
+    let path = out.join("top-units.png");
+    top_units.save(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let ablation = ablation_picture(&original.pixels, &interventions, &found, &concepts);
+    let path = out.join("ablation.png");
+    ablation.save(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+
+    println!(
+        "dissected layer {} on {} samples at quantile {} in {seconds:.1} s",
+        layers[layer].describe(),
+        args.samples,
+        args.quantile
+    );
+    print!("{}", summary_table(&found, &interventions, &concepts, k));
+    println!("wrote {}/units.csv, interventions.csv, top-units.png, ablation.png", out.display());
+    Ok(())
+}
+
+/// Samples shown per row of the pictures.
+const SHOWN: usize = 8;
+
+/// One edit of the maps and what it did to a concept's measure.
+struct Intervention {
+    concept: usize,
+    what: &'static str,
+    units: Vec<usize>,
+    before: f32,
+    after: f32,
+    /// The share of samples whose predicted class changed.
+    changed: f32,
+    /// The first SHOWN edited images' pixels.
+    first: Vec<f32>,
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// A line per unit: its threshold, its best concept, its IoU with each concept.
+fn units_csv(found: &Dissection, names: &[&str]) -> String {
+    let mut csv = format!("unit,threshold,best_concept,{}\n", names.join(","));
+    for (unit, row) in found.iou.iter().enumerate() {
+        let ious: Vec<String> = row.iter().map(|v| format!("{v:.4}")).collect();
+        let best = names[found.best_concept(unit)];
+        csv.push_str(&format!("{unit},{},{best},{}\n", found.thresholds[unit], ious.join(",")));
+    }
+    csv
+}
+
+/// What a concept's measure is, for the tables.
+fn measure_name(kind: ConceptKind) -> String {
+    match kind {
+        ConceptKind::Region(_) => "area (pixels)".into(),
+        ConceptKind::Class(k) => format!("p(class {k})"),
+    }
+}
+
+fn interventions_csv(interventions: &[Intervention], concepts: &[Concept]) -> String {
+    let mut csv = String::from("concept,intervention,units,measure,before,after,class_changed\n");
+    for i in interventions {
+        let units: Vec<String> = i.units.iter().map(usize::to_string).collect();
+        let concept = &concepts[i.concept];
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            concept.name,
+            i.what,
+            units.join(" "),
+            measure_name(concept.kind),
+            i.before,
+            i.after,
+            i.changed
+        ));
+    }
+    csv
+}
+
+/// The top units of each concept with their IoU, then each concept's
+/// measure before and after each intervention.
+fn summary_table(found: &Dissection, interventions: &[Intervention], concepts: &[Concept], k: usize) -> String {
+    let mut text = format!("\n{:<10} top {k} units (IoU)\n", "concept");
+    for (c, concept) in concepts.iter().enumerate() {
+        let top: Vec<String> = found.ranked(c)[..k].iter().map(|&u| format!("{u} ({:.3})", found.iou[u][c])).collect();
+        text.push_str(&format!("{:<10} {}\n", concept.name, top.join(", ")));
+    }
+    text.push_str(&format!(
+        "\n{:<10} {:<14} {:>8} {:>11} {:>13} {:>11} {:>15}\n",
+        "concept", "measure", "before", "ablate top", "ablate random", "insert top", "changed top/rnd"
+    ));
+    // `dissect` made three edits per concept, in this order.
+    for (concept, edits) in concepts.iter().zip(interventions.chunks(3)) {
+        text.push_str(&format!(
+            "{:<10} {:<14} {:>8.3} {:>11.3} {:>13.3} {:>11.3} {:>7.3} / {:.3}\n",
+            concept.name,
+            measure_name(concept.kind),
+            edits[0].before,
+            edits[0].after,
+            edits[1].after,
+            edits[2].after,
+            edits[0].changed,
+            edits[1].changed
+        ));
+    }
+    text.push_str("(changed: the share of samples whose predicted class changed, ablating the top / random units)\n");
+    text
+}
+
+/// A row per concept: the samples where its top unit fires most, that
+/// unit's firing region in red.
+fn top_units_picture(
+    found: &Dissection,
+    maps: &[f32],
+    shape: [usize; 4],
+    pixels: &[f32],
+    names: &[&str],
+) -> image::RgbImage {
+    use ganforge::viz::overlay::mask_overlay;
+    let n = shape[0];
+    let rows: Vec<(String, Vec<image::RgbImage>)> = (0..names.len())
+        .map(|c| {
+            let unit = found.ranked(c)[0];
+            let masks: Vec<Vec<bool>> = (0..n).map(|i| found.firing_mask(maps, shape, unit, i)).collect();
+            let mut samples: Vec<usize> = (0..n).collect();
+            samples.sort_by_key(|&i| std::cmp::Reverse(masks[i].iter().filter(|&&m| m).count()));
+            let pictures = samples[..SHOWN.min(n)]
+                .iter()
+                .map(|&i| mask_overlay(&pixels[i * PIXELS..][..PIXELS], SIDE, Some(&masks[i]), 3))
+                .collect();
+            (format!("{}: unit {unit} {:.2}", names[c], found.iou[unit][c]), pictures)
+        })
+        .collect();
+    ganforge::viz::montage::labelled_rows(&rows)
+}
+
+/// The first samples, then for stroke, hole and the class whose top unit
+/// matches best: after ablating the top units, after ablating random units,
+/// after inserting the top units.
+fn ablation_picture(
+    pixels: &[f32],
+    interventions: &[Intervention],
+    found: &Dissection,
+    concepts: &[Concept],
+) -> image::RgbImage {
+    use ganforge::viz::overlay::mask_overlay;
+    let strip =
+        |pixels: &[f32]| pixels.chunks(PIXELS).map(|image| mask_overlay(image, SIDE, None, 3)).collect::<Vec<_>>();
+    let shown = interventions.first().map_or(0, |i| i.first.len());
+    let top_iou = |c: usize| found.iou[found.ranked(c)[0]][c];
+    let best_class = (0..concepts.len())
+        .filter(|&c| matches!(concepts[c].kind, ConceptKind::Class(_)))
+        .max_by(|&a, &b| top_iou(a).total_cmp(&top_iou(b)));
+    let mut rows = vec![("original".to_string(), strip(&pixels[..shown]))];
+    // Concepts 0 and 1 are stroke and hole (see `mnist_concepts`).
+    for c in [Some(0), Some(1), best_class].into_iter().flatten() {
+        for edit in interventions.iter().filter(|i| i.concept == c) {
+            rows.push((format!("{} {}", concepts[c].name, edit.what), strip(&edit.first)));
+        }
+    }
+    ganforge::viz::montage::labelled_rows(&rows)
 }
 
 fn bench(args: BenchArgs) -> Result<(), String> {

@@ -3,6 +3,11 @@
 //! - [`inversion`]: the latent whose image is closest to a given picture,
 //!   and so the real pictures a generator cannot reach.
 //! - [`probe`]: how linearly separable an encoder's features leave the classes.
+//! - [`dissection`]: which units of a layer draw which part of a digit, and
+//!   what switching them off or on does to the pictures (GAN dissection),
+//!   with the parts as masks from [`concepts`].
 
+pub mod concepts;
+pub mod dissection;
 pub mod inversion;
 pub mod probe;

@@ -19,7 +19,7 @@
 
 use crate::checkpoint::{Loader, Saver};
 use crate::data::dataset::{Batch, Dataset};
-use crate::nn::Module;
+use crate::nn::{Module, Sequential};
 use crate::optim::Optimizer;
 use crate::Tensor;
 use rand_chacha::ChaCha12Rng;
@@ -40,6 +40,13 @@ pub trait Sampler: Send + Sync {
     }
     /// G(z): [N, latent] (with labels for conditional models) to samples [N, ...].
     fn generate(&self, z: &Tensor, labels: Option<&[usize]>) -> Tensor;
+    /// The generator as one chain of layers whose output is `generate`'s, so
+    /// it can be run in two halves (dissection); None where it is not one
+    /// (a conditional generator joins labels to z; a perceptron's output is
+    /// reshaped after its last layer).
+    fn chain(&self) -> Option<&Sequential> {
+        None
+    }
 }
 
 /// Which side of the game an optimiser trains: learning rates are set per side.

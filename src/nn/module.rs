@@ -111,6 +111,15 @@ fn prefixed(prefix: &str, named: Vec<(String, Tensor)>) -> impl Iterator<Item = 
 /// A module with one input and one output.
 pub trait Layer: Module {
     fn forward(&self, x: &Tensor) -> Tensor;
+
+    /// The layer's type without its module path or type parameters
+    /// ("Linear", "ConvTranspose2d"), for listings such as the layers a
+    /// generator can be cut at.
+    fn type_name(&self) -> &'static str {
+        let full = std::any::type_name::<Self>();
+        let plain = full.split('<').next().unwrap_or(full);
+        plain.rsplit("::").next().unwrap_or(plain)
+    }
 }
 
 /// A layer whose output is a function of its input and one weight tensor, so a

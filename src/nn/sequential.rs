@@ -3,6 +3,7 @@
 
 use super::{Layer, Module};
 use crate::tensor::Tensor;
+use std::ops::Range;
 
 #[derive(Default)]
 pub struct Sequential {
@@ -23,6 +24,12 @@ impl Sequential {
     pub fn layers(&self) -> &[Box<dyn Layer>] {
         &self.layers
     }
+
+    /// Runs only the layers in `range` on `x`: `forward_range(z, 0..l)` then
+    /// `forward_range(h, l..len)` is `forward(z)` cut in two after layer l - 1.
+    pub fn forward_range(&self, x: &Tensor, range: Range<usize>) -> Tensor {
+        self.layers[range].iter().fold(x.clone(), |h, layer| layer.forward(&h))
+    }
 }
 
 impl Module for Sequential {
@@ -33,6 +40,6 @@ impl Module for Sequential {
 
 impl Layer for Sequential {
     fn forward(&self, x: &Tensor) -> Tensor {
-        self.layers.iter().fold(x.clone(), |h, layer| layer.forward(&h))
+        self.forward_range(x, 0..self.layers.len())
     }
 }

@@ -3,6 +3,7 @@
 //! - [`grid`]: a grid of generated images, like torchvision's `save_image`.
 //! - [`plot`]: loss curves and 2D scatter plots over a discriminator's field.
 //! - [`montage`]: labelled rows of pictures, one row per method.
+//! - [`overlay`]: an image with a mask drawn over it in red.
 //! - [`run_page`]: a run folder's index.html.
 //!
 //! Two private helpers do the drawing: `canvas` (lines, rectangles, dots) and
@@ -12,6 +13,7 @@ mod canvas;
 mod font;
 pub mod grid;
 pub mod montage;
+pub mod overlay;
 pub mod plot;
 pub mod run_page;
 

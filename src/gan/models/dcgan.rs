@@ -145,6 +145,10 @@ impl Sampler for Dcgan {
     fn generate(&self, z: &Tensor, _labels: Option<&[usize]>) -> Tensor {
         self.generator.forward(z)
     }
+
+    fn chain(&self) -> Option<&Sequential> {
+        Some(&self.generator)
+    }
 }
 
 impl GanModel for Dcgan {
