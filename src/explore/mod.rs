@@ -2,5 +2,8 @@
 //!
 //! - [`inversion`]: the latent whose image is closest to a given picture,
 //!   and so the real pictures a generator cannot reach.
+//! - [`steering`]: a latent direction along which the generator's pictures
+//!   shift, zoom, brighten or thicken, and how far along it they follow.
 
 pub mod inversion;
+pub mod steering;
