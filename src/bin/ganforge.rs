@@ -675,11 +675,18 @@ fn steer(args: SteerArgs) -> Result<(), String> {
             .expect("valid template"),
     );
     let start = Instant::now();
+    // Each step's loss depends on its random alphas: show the mean of the last 50.
+    let mut recent = std::collections::VecDeque::new();
     let direction = steering::learn_direction(model.as_ref(), edit, &settings, |step, loss| {
+        recent.push_back(loss);
+        if recent.len() > 50 {
+            recent.pop_front();
+        }
+        let mean = recent.iter().sum::<f32>() / recent.len() as f32;
         bar.set_position(step as u64 + 1);
-        bar.set_message(format!("loss {loss:.4}"));
+        bar.set_message(format!("loss {mean:.4} (mean of the last {})", recent.len()));
         if bar.is_hidden() && (step + 1) % 50 == 0 {
-            println!("step {}: loss {loss:.4}", step + 1);
+            println!("step {}: loss {mean:.4} (mean of the last 50 steps)", step + 1);
         }
     });
     bar.finish();
