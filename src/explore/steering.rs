@@ -329,7 +329,7 @@ pub fn learn_direction(
 ) -> Direction {
     let mut rng = ChaCha12Rng::seed_from_u64(settings.seed);
     let latent = generator.latent_dim();
-    // Small and random: a zero w would start every alpha at the same image.
+    // A small random start: the walk begins close to G(z) at every alpha.
     let w = Tensor::randn_from(&[1, latent], &mut rng).mul_scalar(0.01).requires_grad_();
     let mut adam = Adam::new(vec![w.clone()], settings.lr);
     let (low, high) = settings.range;
