@@ -703,7 +703,7 @@ fn steer(args: SteerArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     save_images(&steering::strip(&walk.targets, args.n), STRIP_COLUMNS, &out.join("targets.png"))
         .map_err(|e| e.to_string())?;
-    let rows = walk.measure(edit);
+    let rows = walk.measure();
     let mut csv = String::from("alpha,asked,achieved_mean,achieved_std,target_achieved\n");
     for row in &rows {
         csv.push_str(&format!(

@@ -362,6 +362,7 @@ fn walk(generator: &dyn Sampler, z: &Tensor, w: &Tensor, alphas: &[f32]) -> Tens
 
 /// A walk taken at fixed alphas from fixed latents, with what was asked.
 pub struct Walk {
+    pub edit: Edit,
     pub alphas: Vec<f32>,
     /// G(z) [N, C, H, W].
     pub originals: Tensor,
@@ -381,7 +382,7 @@ pub fn take_walk(generator: &dyn Sampler, edit: Edit, w: &Tensor, z: &Tensor, al
     });
     generator.generator().train();
     let targets = alphas.iter().map(|&alpha| edit.apply(&originals, &vec![alpha; n])).collect();
-    Walk { alphas: alphas.to_vec(), originals, walked, targets }
+    Walk { edit, alphas: alphas.to_vec(), originals, walked, targets }
 }
 
 /// `columns` alphas spread over `range` (low <= 0 <= high) with 0 in the
@@ -400,13 +401,14 @@ impl Walk {
         mean_square_to_targets(&self.walked, &self.targets)
     }
 
-    /// The same error with w = 0, i.e. G(z) at every alpha: what the walk starts from.
+    /// The same error with w = 0, i.e. G(z) at every alpha: about where the walk started.
     pub fn loss_without_direction(&self) -> f32 {
         mean_square_to_targets(&vec![self.originals.clone(); self.alphas.len()], &self.targets)
     }
 
     /// Asked against achieved at each alpha, for the walk and for the target edit.
-    pub fn measure(&self, edit: Edit) -> Vec<Measurement> {
+    pub fn measure(&self) -> Vec<Measurement> {
+        let edit = self.edit;
         let [_, _, height, width] = self.originals.shape()[..] else { unreachable!("pictures are [N, C, H, W]") };
         let originals = self.originals.to_vec();
         let size = originals.len() / self.originals.shape()[0];
