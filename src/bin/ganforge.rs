@@ -55,6 +55,8 @@ enum Command {
     Probe(ProbeArgs),
     /// Match a layer's units to parts of the digits and switch them off and on (GAN dissection).
     Dissect(DissectArgs),
+    /// Learn a latent direction that shifts, zooms, brightens or thickens the digits (GAN steering).
+    Steer(SteerArgs),
 }
 
 #[derive(Args)]
@@ -247,6 +249,38 @@ struct DissectArgs {
     out: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct SteerArgs {
+    /// The run whose generator is steered
+    #[arg(long)]
+    checkpoint: PathBuf,
+    /// The edit the walk learns: shift, zoom, brightness or thickness
+    #[arg(long)]
+    edit: String,
+    /// Adam steps on the direction
+    #[arg(long, default_value_t = 300)]
+    steps: usize,
+    /// Latents per step, each with its own alpha
+    #[arg(long, default_value_t = 32)]
+    batch: usize,
+    #[arg(long, default_value_t = 0.01)]
+    lr: f32,
+    /// Rows of the strips (latents shown)
+    #[arg(long, default_value_t = 8)]
+    n: usize,
+    /// Latents the asked-against-achieved table is measured on
+    #[arg(long, default_value_t = 100)]
+    samples: usize,
+    /// Steer the trained generator, not its moving average (for runs with --ema)
+    #[arg(long)]
+    no_ema: bool,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output folder (default: steering-<edit>/ beside the checkpoint)
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
 /// `--no-ema` as the generator to load.
 fn generator_weights(no_ema: bool) -> GeneratorWeights {
     if no_ema {
@@ -275,6 +309,7 @@ fn main() -> ExitCode {
         Some(Command::Invert(args)) => invert(args),
         Some(Command::Probe(args)) => probe(args),
         Some(Command::Dissect(args)) => dissect(args),
+        Some(Command::Steer(args)) => steer(args),
         None => {
             println!(
                 "ganforge: training dcgan28 on the embedded MNIST subset: `ganforge train {}` \
@@ -959,6 +994,96 @@ fn ablation_picture(
         }
     }
     ganforge::viz::montage::labelled_rows(&rows)
+}
+
+/// Columns of the strips: four alphas either side of 0.
+const STRIP_COLUMNS: usize = 9;
+
+fn steer(args: SteerArgs) -> Result<(), String> {
+    use ganforge::explore::steering::{self, Edit, SteeringSettings};
+    let edit = Edit::parse(&args.edit).map_err(|e| format!("steer: {e}"))?;
+    if args.steps == 0 || args.batch == 0 || args.n == 0 || args.samples == 0 || !(args.lr.is_finite() && args.lr > 0.0)
+    {
+        return Err("steer: --steps, --batch, --n and --samples must be at least 1, --lr above 0".into());
+    }
+    let (model, config) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
+    if model.classes().is_some() {
+        return Err("steer: the generator is conditional; steering walks unconditional generators".into());
+    }
+    let latent = model.latent_dim();
+    let item = sample_eval(model.as_ref(), &Tensor::zeros(&[1, latent]), None).shape()[1..].to_vec();
+    if item.len() != 3 {
+        return Err(format!("steer: the generator draws {item:?}, not images; steering edits image generators"));
+    }
+    let prior = Prior::parse(&config.prior)?;
+    let settings = SteeringSettings {
+        steps: args.steps,
+        batch: args.batch,
+        lr: args.lr,
+        seed: args.seed,
+        prior,
+        ..SteeringSettings::for_edit(edit)
+    };
+    let bar = ProgressBar::new(args.steps as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise} < {eta_precise}]")
+            .expect("valid template"),
+    );
+    let start = Instant::now();
+    // Each step's loss depends on its random alphas: show the mean of the last 50.
+    let mut recent = std::collections::VecDeque::new();
+    let direction = steering::learn_direction(model.as_ref(), edit, &settings, |step, loss| {
+        recent.push_back(loss);
+        if recent.len() > 50 {
+            recent.pop_front();
+        }
+        let mean = recent.iter().sum::<f32>() / recent.len() as f32;
+        bar.set_position(step as u64 + 1);
+        bar.set_message(format!("loss {mean:.4} (mean of the last {})", recent.len()));
+        if bar.is_hidden() && (step + 1) % 50 == 0 {
+            println!("step {}: loss {mean:.4} (mean of the last 50 steps)", step + 1);
+        }
+    });
+    bar.finish();
+    println!("learned the {} direction in {} steps, {:.1} s", edit.name(), args.steps, start.elapsed().as_secs_f64());
+
+    // The measurement's latents are drawn apart from training's; the strips show the first of them.
+    let mut rng = ChaCha12Rng::seed_from_u64(args.seed.wrapping_add(1));
+    let z = prior.sample(args.samples.max(args.n), latent, &mut rng);
+    let alphas = steering::strip_alphas(settings.range, STRIP_COLUMNS);
+    let walk = steering::take_walk(model.as_ref(), edit, &direction.w, &z, &alphas);
+    let out = args.out.clone().unwrap_or_else(|| args.checkpoint.with_file_name(format!("steering-{}", edit.name())));
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    save_images(&steering::strip(&walk.walked, args.n), STRIP_COLUMNS, &out.join("strip.png"))
+        .map_err(|e| e.to_string())?;
+    save_images(&steering::strip(&walk.targets, args.n), STRIP_COLUMNS, &out.join("targets.png"))
+        .map_err(|e| e.to_string())?;
+    let rows = walk.measure();
+    let mut csv = String::from("alpha,asked,achieved_mean,achieved_std,target_achieved\n");
+    for row in &rows {
+        csv.push_str(&format!(
+            "{},{},{},{},{}\n",
+            row.alpha, row.asked, row.achieved_mean, row.achieved_std, row.target_achieved
+        ));
+    }
+    let csv_path = out.join("steering.csv");
+    std::fs::write(&csv_path, csv).map_err(|e| format!("cannot write {}: {e}", csv_path.display()))?;
+    println!(
+        "walk loss on {} fresh latents: {:.4} (w = 0: {:.4}; pixels in [-1, 1])",
+        z.shape()[0],
+        walk.loss(),
+        walk.loss_without_direction()
+    );
+    println!("{}: {}", edit.name(), edit.measure_description());
+    println!("{:>7} {:>7} {:>18} {:>12}", "alpha", "asked", "achieved (walk)", "target edit");
+    for row in &rows {
+        println!(
+            "{:>7.2} {:>7.2} {:>10.2} ± {:<5.2} {:>12.2}",
+            row.alpha, row.asked, row.achieved_mean, row.achieved_std, row.target_achieved
+        );
+    }
+    println!("wrote {}/strip.png, targets.png, steering.csv", out.display());
+    Ok(())
 }
 
 fn bench(args: BenchArgs) -> Result<(), String> {

@@ -6,8 +6,11 @@
 //! - [`dissection`]: which units of a layer draw which part of a digit, and
 //!   what switching them off or on does to the pictures (GAN dissection),
 //!   with the parts as masks from [`concepts`].
+//! - [`steering`]: a latent direction along which the generator's pictures
+//!   shift, zoom, brighten or thicken, and how far along it they follow.
 
 pub mod concepts;
 pub mod dissection;
 pub mod inversion;
 pub mod probe;
+pub mod steering;
