@@ -71,13 +71,13 @@ struct BenchArgs {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D) or veegan (a reconstructor and a joint D)
+    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D) or progan (nets growing from 4x4)
     #[arg(long, default_value = "dcgan")]
     model: String,
-    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>)
-    #[arg(long, default_value = "ns")]
-    loss: String,
-    /// mnist5k (embedded), fashion (Debian's dataset-fashion-mnist), stacked-mnist, mnist:<images idx file>, folder:<dir>, ring or grid
+    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan)
+    #[arg(long)]
+    loss: Option<String>,
+    /// mnist5k (embedded), mnist5k-32 (padded to 32x32), fashion (Debian's dataset-fashion-mnist), fashion-32, stacked-mnist, mnist:<images idx file>, folder:<dir>, ring or grid
     #[arg(long, default_value = "mnist5k")]
     dataset: String,
     /// Steps to train (on --resume: the new total; default: the checkpoint's)
@@ -122,9 +122,9 @@ struct TrainArgs {
     /// Instance noise std, annealed to 0 over the run
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     instance_noise: f32,
-    /// Decay of the generator's EMA (e.g. 0.999; 0: off)
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
-    ema: f32,
+    /// Decay of the generator's EMA (e.g. 0.999; 0: off) (default: 0; 0.999 for progan)
+    #[arg(long, allow_hyphen_values = true)]
+    ema: Option<f32>,
     /// The latent prior: normal (N(0, I)) or uniform (U(-1, 1))
     #[arg(long, default_value = "normal")]
     prior: String,
@@ -137,6 +137,15 @@ struct TrainArgs {
     /// BiGAN's encoder: deterministic, or stochastic (ALI's Gaussian, reparameterised)
     #[arg(long, default_value = "deterministic")]
     encoder: String,
+    /// ProGAN: real images shown in each fade-in phase and each stabilising phase
+    #[arg(long, default_value_t = 6000)]
+    phase_images: usize,
+    /// ProGAN: the batch at each resolution from 4x4 up, comma-separated (e.g. 64,64,32,16; default: --batch at all)
+    #[arg(long, default_value = "")]
+    level_batches: String,
+    /// ProGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after
+    #[arg(long, default_value_t = 64)]
+    features: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value_t = 10)]
@@ -354,9 +363,15 @@ fn main_job_args() -> TrainArgs {
 }
 
 impl TrainArgs {
+    /// The loss given, or the model's own: WGAN-GP for ProGAN, the non-saturating loss otherwise.
+    fn loss(&self) -> String {
+        let own = if self.model == "progan" { "wgan-gp" } else { "ns" };
+        self.loss.clone().unwrap_or_else(|| own.to_string())
+    }
+
     /// The run's config: the loss's paper defaults, then the flags given.
     fn config(&self) -> TrainConfig {
-        let paper = TrainConfig::for_loss(&self.loss, &self.dataset);
+        let paper = TrainConfig::for_model(&self.model, &self.loss(), &self.dataset);
         let lr_d = self.lr_d.or(self.lr).unwrap_or(paper.lr_d);
         let lr_g = self.lr_g.or(self.lr).unwrap_or(paper.lr_g);
         let dataset_name = self.dataset.split([':', '/']).next_back().unwrap_or("data").to_string();
@@ -378,11 +393,14 @@ impl TrainArgs {
             r1_gamma: self.r1,
             real_label: self.real_label,
             instance_noise: self.instance_noise,
-            ema: self.ema,
+            ema: self.ema.unwrap_or(paper.ema),
             prior: self.prior.clone(),
             feature_matching: self.feature_matching,
             unroll: self.unroll,
             encoder: self.encoder.clone(),
+            phase_images: self.phase_images,
+            level_batches: self.level_batches.clone(),
+            features: self.features,
             seed: self.seed,
             log_every: self.log_every,
             sample_every: self.sample_every,

@@ -84,6 +84,25 @@ impl InMemory {
         &self.values
     }
 
+    /// The images [C, H, W] framed by `border` pixels on every side with the
+    /// value -1 (MNIST's black background in [-1, 1]): MNIST's 28x28 digits
+    /// padded to 32x32 for nets that need a power-of-two size (ProGAN).
+    pub fn padded(self, border: usize) -> InMemory {
+        let &[channels, height, width] = self.item_shape.as_slice() else {
+            panic!("padded: images must be [C, H, W], got {:?}", self.item_shape)
+        };
+        let (tall, wide) = (height + 2 * border, width + 2 * border);
+        let mut values = vec![-1.0; self.len() * channels * tall * wide];
+        for (plane, source) in self.values.chunks(height * width).enumerate() {
+            for (row, pixels) in source.chunks(width).enumerate() {
+                let start = plane * tall * wide + (row + border) * wide + border;
+                values[start..start + width].copy_from_slice(pixels);
+            }
+        }
+        let name = format!("{}-{tall}", self.name);
+        InMemory { name, values, item_shape: vec![channels, tall, wide], sampler: None, ..self }
+    }
+
     /// Every example's class label, when the dataset has labels.
     pub fn labels(&self) -> Option<&[usize]> {
         self.labels.as_deref()
@@ -251,13 +270,16 @@ pub fn fashion_mnist(dir: &Path, part: &str, seed: u64) -> Result<InMemory, Data
 }
 
 /// The dataset named on the command line: `mnist5k`, `fashion`, `stacked-mnist`,
-/// `mnist:<images file>`, `folder:<dir>`, `ring` or `grid`. Image folders are loaded at
+/// `mnist:<images file>`, `folder:<dir>`, `ring` or `grid`; `mnist5k-32` and
+/// `fashion-32` are the first two padded to 32x32 with background. Image folders are loaded at
 /// `image_size` with `channels` channels.
 pub fn open(spec: &str, image_size: u32, channels: usize, seed: u64) -> Result<Box<dyn Dataset>, DataError> {
     let mixture = |name, mixture| Box::new(MixtureData { mixture, name, rng: StdRng::seed_from_u64(seed) });
     Ok(match spec {
         "mnist5k" => Box::new(mnist5k(seed)?),
+        "mnist5k-32" => Box::new(mnist5k(seed)?.padded(2)),
         "fashion" => Box::new(fashion_mnist(Path::new(FASHION_DIR), "train", seed)?),
+        "fashion-32" => Box::new(fashion_mnist(Path::new(FASHION_DIR), "train", seed)?.padded(2)),
         "stacked-mnist" => Box::new(super::stacked_mnist::StackedMnist::new(seed)?),
         "ring" => mixture("ring", Mixture::ring()),
         "grid" => mixture("grid", Mixture::grid()),
@@ -266,7 +288,7 @@ pub fn open(spec: &str, image_size: u32, channels: usize, seed: u64) -> Result<B
             Some(("folder", path)) => Box::new(image_folder(Path::new(path), image_size, channels, seed)?),
             _ => {
                 return Err(DataError::InvalidArgument(format!(
-                    "unknown dataset {spec:?}: use mnist5k, fashion, stacked-mnist, mnist:<path to images idx file>, folder:<dir>, ring or grid"
+                    "unknown dataset {spec:?}: use mnist5k, mnist5k-32, fashion, fashion-32, stacked-mnist, mnist:<path to images idx file>, folder:<dir>, ring or grid"
                 )))
             }
         },

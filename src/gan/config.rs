@@ -22,7 +22,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan` or `veegan` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan` or `progan` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -66,6 +66,13 @@ pub struct TrainConfig {
     /// BiGAN's encoder: `deterministic` (BiGAN) or `stochastic` (ALI's
     /// reparameterised Gaussian); other families have no choice to make.
     pub encoder: String,
+    /// ProGAN: real images shown in each fade-in and each stabilising phase.
+    pub phase_images: usize,
+    /// ProGAN: the batch at each resolution from 4x4 up, comma-separated
+    /// ("64,64,32,16"); empty: `batch` at every resolution.
+    pub level_batches: String,
+    /// ProGAN: feature maps of both nets at 4x4 and 8x8 (halved per doubling after).
+    pub features: usize,
     pub seed: u64,
     /// Every how many steps to read the losses back and log them.
     pub log_every: usize,
@@ -102,6 +109,9 @@ impl Default for TrainConfig {
             feature_matching: false,
             unroll: 0,
             encoder: "deterministic".into(),
+            phase_images: 6000,
+            level_batches: String::new(),
+            features: 64,
             seed: 0,
             log_every: 10,
             sample_every: 100,
@@ -146,6 +156,17 @@ impl TrainConfig {
                 TrainConfig { lr_d: 1e-4, lr_g: 1e-4, beta1: 0.5, beta2: 0.9, d_steps: 5, gp_lambda: 0.1, ..base }
             }
             "wgan-gp" => TrainConfig { lr_d: 1e-4, lr_g: 1e-4, beta1: 0.0, beta2: 0.9, d_steps: 5, ..base },
+            _ => base,
+        }
+    }
+
+    /// The defaults for `model` trained with `loss` on `dataset`: those of
+    /// `for_loss`, except ProGAN's own (Karras et al.): Adam(1e-3, 0, 0.99),
+    /// one critic step per generator step, and an EMA of G at 0.999.
+    pub fn for_model(model: &str, loss: &str, dataset: &str) -> TrainConfig {
+        let base = TrainConfig { model: model.into(), ..TrainConfig::for_loss(loss, dataset) };
+        match model {
+            "progan" => TrainConfig { lr_d: 1e-3, lr_g: 1e-3, beta1: 0.0, beta2: 0.99, d_steps: 1, ema: 0.999, ..base },
             _ => base,
         }
     }
@@ -195,6 +216,8 @@ impl TrainConfig {
             ("log_every", self.log_every),
             ("sample_every", self.sample_every),
             ("checkpoint_every", self.checkpoint_every),
+            ("phase_images", self.phase_images),
+            ("features", self.features),
         ];
         for (name, value) in counts {
             if value == 0 {
@@ -209,19 +232,22 @@ impl TrainConfig {
         if self.encoder != "deterministic" && self.model != "bigan" {
             return Err(format!("--encoder {} is a BiGAN option: use it with --model bigan", self.encoder));
         }
-        self.validate_joint_options()?;
+        self.validate_family_options()?;
         self.validate_unroll(objective)
     }
 
-    /// BiGAN and VEEGAN train with their own objectives and one D step per
-    /// step: the one-G-one-D family's knobs would be silently ignored there.
-    fn validate_joint_options(&self) -> Result<(), String> {
-        if !["bigan", "veegan"].contains(&self.model.as_str()) {
-            return Ok(());
-        }
+    /// BiGAN, VEEGAN and ProGAN train with their own objectives and one D
+    /// step per step (ProGAN: k of them): the one-G-one-D family's knobs
+    /// would be silently ignored there.
+    fn validate_family_options(&self) -> Result<(), String> {
+        let own_loss = match self.model.as_str() {
+            "bigan" | "veegan" => "ns",
+            "progan" => "wgan-gp",
+            _ => return Ok(()),
+        };
         let set = [
-            ("--loss", self.loss != "ns"),
-            ("--k", self.d_steps != 1),
+            ("--loss", self.loss != own_loss),
+            ("--k", self.d_steps != 1 && self.model != "progan"),
             ("--pack", self.pack != 1),
             ("--unroll", self.unroll != 0),
             ("--feature-matching", self.feature_matching),
@@ -236,6 +262,29 @@ impl TrainConfig {
             )),
             None => Ok(()),
         }
+    }
+
+    /// ProGAN's batch at each of `levels` resolutions from 4x4 up: the
+    /// `level_batches` list, or `batch` everywhere when it is empty.
+    pub fn level_batches(&self, levels: usize) -> Result<Vec<usize>, String> {
+        if self.level_batches.trim().is_empty() {
+            return Ok(vec![self.batch; levels]);
+        }
+        let batches: Vec<usize> = self
+            .level_batches
+            .split(',')
+            .map(|b| b.trim().parse().ok().filter(|&b: &usize| b > 0))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                format!("level_batches = {:?}: give batches above 0, comma-separated", self.level_batches)
+            })?;
+        if batches.len() != levels {
+            return Err(format!(
+                "level_batches = {:?}: give one batch per resolution from 4x4 to the data's size ({levels} of them)",
+                self.level_batches
+            ));
+        }
+        Ok(batches)
     }
 
     /// The look-ahead replays D's loss and its optimiser's rule; it has no
@@ -303,6 +352,9 @@ impl TrainConfig {
             ("feature_matching", self.feature_matching.to_string()),
             ("unroll", self.unroll.to_string()),
             ("encoder", self.encoder.clone()),
+            ("phase_images", self.phase_images.to_string()),
+            ("level_batches", self.level_batches.clone()),
+            ("features", self.features.to_string()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
@@ -351,6 +403,9 @@ impl TrainConfig {
                 "feature_matching" => config.feature_matching = parse(key, value)?,
                 "unroll" => config.unroll = parse(key, value)?,
                 "encoder" => config.encoder = value.into(),
+                "phase_images" => config.phase_images = parse(key, value)?,
+                "level_batches" => config.level_batches = value.into(),
+                "features" => config.features = parse(key, value)?,
                 _ => return Err(format!("unknown config key {key:?}")),
             }
         }

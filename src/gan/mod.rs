@@ -5,6 +5,7 @@ pub mod config;
 pub mod families;
 pub mod family;
 pub mod fgan;
+pub mod growth;
 pub mod losses;
 pub mod models;
 pub mod nets;

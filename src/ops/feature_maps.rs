@@ -21,9 +21,25 @@ impl Tensor {
     /// s = 1e-4.
     pub fn minibatch_stddev(&self) -> Tensor {
         assert_eq!(self.rank(), 4, "minibatch_stddev: input must be [N, C, H, W], got shape {:?}", self.shape());
+        self.minibatch_stddev_groups(self.shape()[0])
+    }
+
+    /// The same statistic over groups of `group_size` samples, as the official
+    /// code computes it (group size 4): the batch is read as [G, M, ...] with
+    /// sample n = g * M + m, each of the M groups gathers the samples sharing
+    /// m, and every sample gets its own group's s.
+    pub fn minibatch_stddev_groups(&self, group_size: usize) -> Tensor {
+        assert_eq!(self.rank(), 4, "minibatch_stddev: input must be [N, C, H, W], got shape {:?}", self.shape());
         let (n, h, w) = (self.shape()[0], self.shape()[2], self.shape()[3]);
-        let stddev = self.var(&[0], false).add_scalar(MINIBATCH_STDDEV_EPS).sqrt(); // [C, H, W]
-        let feature = stddev.mean_all().reshape(&[1, 1, 1, 1]).expand(&[n, 1, h, w]);
+        assert!(
+            group_size > 0 && n.is_multiple_of(group_size),
+            "minibatch_stddev: a batch of {n} does not split into groups of {group_size}"
+        );
+        let groups = n / group_size;
+        let grouped = self.reshape(&[group_size, groups, self.numel() / n]);
+        let stddev = grouped.var(&[0], false).add_scalar(MINIBATCH_STDDEV_EPS).sqrt(); // [M, C*H*W]
+        let per_group = stddev.mean(&[1], true); // [M, 1]
+        let feature = per_group.reshape(&[1, groups, 1]).expand(&[group_size, groups, h * w]).reshape(&[n, 1, h, w]);
         Tensor::concat(&[self, &feature], 1)
     }
 

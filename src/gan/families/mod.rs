@@ -4,6 +4,7 @@
 pub mod bigan;
 pub mod joint;
 pub mod pair;
+pub mod progan;
 pub mod unrolled;
 pub mod veegan;
 
@@ -14,7 +15,7 @@ use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
 /// Every `--model` name.
-pub const NAMES: [&str; 5] = ["mlp", "dcgan", "cgan", "bigan", "veegan"];
+pub const NAMES: [&str; 6] = ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan"];
 
 /// What a family is built for: the shape of one example and its classes.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +30,7 @@ pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>,
         "mlp" | "dcgan" | "cgan" => Ok(Box::new(pair::Pair::new(config, shape)?)),
         "bigan" => Ok(Box::new(bigan::Bigan::new(config, shape)?)),
         "veegan" => Ok(Box::new(veegan::Veegan::new(config, shape)?)),
+        "progan" => Ok(Box::new(progan::Progan::new(config, shape)?)),
         other => Err(unknown(other)),
     }
 }
@@ -40,6 +42,7 @@ pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sample
         "mlp" | "dcgan" | "cgan" => Ok(pair::Pair::model(config, shape)?),
         "bigan" => Ok(bigan::Bigan::model(config, shape)),
         "veegan" => Ok(veegan::Veegan::model(config, shape)),
+        "progan" => progan::Progan::model(config, shape),
         other => Err(unknown(other)),
     }
 }

@@ -6,6 +6,7 @@
 pub mod encoder;
 pub mod generator;
 pub mod joint;
+pub mod progressive;
 
 use crate::nn::{LeakyRelu, Linear, Sequential};
 use rand::Rng;
