@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::fresh_temp_dir;
+use common::{fresh_temp_dir, ganforge, tiny_run};
 use ganforge::explore::concepts::{self, holes, lower_ink, stroke, upper_ink, PIXELS, SIDE};
 use ganforge::explore::dissection::{self, dissect, iou, set_units, upsample, Cut};
 use ganforge::gan::family::Sampler;
@@ -12,7 +12,6 @@ use ganforge::gan::trainer::sample_eval;
 use ganforge::nn::{Conv2d, Layer, Module, Reshape, Sequential, Tanh};
 use ganforge::Tensor;
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use std::process::Command;
 
 /// A 28x28 image in [-1, 1]: ink (+1) where `inked(row, col)`, background (-1) elsewhere.
 fn drawn(inked: impl Fn(i32, i32) -> bool) -> Vec<f32> {
@@ -196,22 +195,10 @@ fn dissection_finds_a_planted_stroke_unit_and_ablating_it_removes_the_ink() {
     assert!(inserted.iter().all(|&x| x > 0.0), "insertion draws ink everywhere");
 }
 
-fn ganforge(args: &[&str]) -> (bool, String) {
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_ganforge")).args(args).env("XDG_RUNTIME_DIR", "/tmp").output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
-}
-
 #[test]
 fn dissect_writes_its_tables_and_pictures_and_refuses_what_it_cannot_cut() {
     let dir = fresh_temp_dir("dissect");
-    let run = dir.join("run");
-    let run = run.to_str().unwrap();
-    let trained =
-        ganforge(&["train", "--model", "dcgan", "--steps", "2", "--batch", "8", "--out", run, "--eval-every", "0"]);
-    assert!(trained.0, "{}", trained.1);
-    let checkpoint = format!("{run}/checkpoint.safetensors");
+    let (_, checkpoint) = tiny_run(&dir, "run", "dcgan", &[]);
     let out = dir.join("dissection");
     let dissect = |extra: &[&str]| {
         let mut args = vec!["dissect", "--checkpoint", &checkpoint, "--samples", "12", "--units", "2"];
@@ -240,11 +227,7 @@ fn dissect_writes_its_tables_and_pictures_and_refuses_what_it_cannot_cut() {
     let (ok, text) = dissect(&["--quantile", "1"]);
     assert!(!ok && text.contains("--quantile between 0 and 1"), "{text}");
 
-    let cgan = dir.join("cgan");
-    let cgan = cgan.to_str().unwrap();
-    let trained =
-        ganforge(&["train", "--model", "cgan", "--steps", "1", "--batch", "8", "--out", cgan, "--eval-every", "0"]);
-    assert!(trained.0, "{}", trained.1);
-    let (ok, text) = ganforge(&["dissect", "--checkpoint", &format!("{cgan}/checkpoint.safetensors")]);
+    let (_, cgan_checkpoint) = tiny_run(&dir, "cgan", "cgan", &[]);
+    let (ok, text) = ganforge(&["dissect", "--checkpoint", &cgan_checkpoint]);
     assert!(!ok && text.contains("conditional"), "{text}");
 }

@@ -2,13 +2,12 @@
 
 mod common;
 
-use common::fresh_temp_dir;
+use common::{fresh_temp_dir, ganforge, tiny_run};
 use ganforge::explore::inversion::{invert, InversionSettings};
 use ganforge::explore::probe::{linear_probe, Labelled, ProbeSettings};
 use ganforge::gan::models::{self, CriticNorm};
 use ganforge::gan::trainer::sample_eval;
 use ganforge::Tensor;
-use std::process::Command;
 
 fn mlp_image_generator() -> Box<dyn models::GanModel> {
     models::build("mlp", &[1, 28, 28], None, CriticNorm::Batch, 1, 3).unwrap()
@@ -78,22 +77,10 @@ fn the_linear_probe_reads_a_planted_class_and_not_noise() {
     assert!(chance < 0.4, "a probe on noise scored {chance}");
 }
 
-fn ganforge(args: &[&str]) -> (bool, String) {
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_ganforge")).args(args).env("XDG_RUNTIME_DIR", "/tmp").output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
-}
-
 #[test]
 fn invert_writes_pairs_the_worst_and_the_errors_and_refuses_what_it_cannot_search() {
     let dir = fresh_temp_dir("invert");
-    let run = dir.join("run");
-    let run = run.to_str().unwrap();
-    let trained =
-        ganforge(&["train", "--model", "mlp", "--steps", "2", "--batch", "8", "--out", run, "--eval-every", "0"]);
-    assert!(trained.0, "{}", trained.1);
-    let checkpoint = format!("{run}/checkpoint.safetensors");
+    let (_, checkpoint) = tiny_run(&dir, "run", "mlp", &[]);
     let out = dir.join("inversion");
     let (ok, text) =
         ganforge(&["invert", "--checkpoint", &checkpoint, "--n", "12", "--steps", "2", "--out", out.to_str().unwrap()]);
@@ -113,14 +100,9 @@ fn invert_writes_pairs_the_worst_and_the_errors_and_refuses_what_it_cannot_searc
     assert!(!text.contains("starting from the model's encoder"), "the mlp has no encoder: {text}");
 
     // A model with an encoder starts each search at E(x), unless told not to.
-    let bigan = dir.join("bigan");
-    let bigan = bigan.to_str().unwrap();
-    let trained =
-        ganforge(&["train", "--model", "bigan", "--steps", "2", "--batch", "8", "--out", bigan, "--eval-every", "0"]);
-    assert!(trained.0, "{}", trained.1);
-    let bigan_checkpoint = format!("{bigan}/checkpoint.safetensors");
+    let (bigan, bigan_checkpoint) = tiny_run(&dir, "bigan", "bigan", &[]);
     let invert_bigan = |extra: &[&str]| {
-        let mut args = vec!["invert", "--checkpoint", &bigan_checkpoint, "--n", "3", "--steps", "1", "--out", bigan];
+        let mut args = vec!["invert", "--checkpoint", &bigan_checkpoint, "--n", "3", "--steps", "1", "--out", &bigan];
         args.extend_from_slice(extra);
         ganforge(&args)
     };
@@ -130,7 +112,7 @@ fn invert_writes_pairs_the_worst_and_the_errors_and_refuses_what_it_cannot_searc
     assert!(ok && !text.contains("starting from the model's encoder"), "{text}");
     // No search at all: the encoder's own reconstructions G(E(x)).
     let (ok, text) =
-        ganforge(&["invert", "--checkpoint", &bigan_checkpoint, "--n", "3", "--steps", "0", "--out", bigan]);
+        ganforge(&["invert", "--checkpoint", &bigan_checkpoint, "--n", "3", "--steps", "0", "--out", &bigan]);
     assert!(ok && text.contains("inverted 3 pictures"), "{text}");
 
     // The probe: a row per feature set, a column per label budget.
@@ -149,9 +131,7 @@ fn invert_writes_pairs_the_worst_and_the_errors_and_refuses_what_it_cannot_searc
     assert!(!ok && text.contains("--n must be at least 1"), "{text}");
     let (ok, text) = ganforge(&["invert", "--checkpoint", &checkpoint, "--steps", "0"]);
     assert!(!ok && text.contains("z = 0 without an encoder"), "{text}");
-    let ring = dir.join("ring");
-    let ring = ring.to_str().unwrap();
-    assert!(ganforge(&["train", "--model", "mlp", "--dataset", "ring", "--steps", "1", "--out", ring]).0);
-    let (ok, text) = ganforge(&["invert", "--checkpoint", &format!("{ring}/checkpoint.safetensors")]);
+    let (_, ring_checkpoint) = tiny_run(&dir, "ring", "mlp", &["--dataset", "ring"]);
+    let (ok, text) = ganforge(&["invert", "--checkpoint", &ring_checkpoint]);
     assert!(!ok && text.contains("not images"), "{text}");
 }

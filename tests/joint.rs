@@ -4,7 +4,7 @@
 //! short runs through the trainer: their log columns, their checkpoint
 //! parts, and exact resume.
 mod common;
-use common::{assert_close, fresh_temp_dir};
+use common::{assert_close, fresh_temp_dir, ganforge};
 use ganforge::gan::families::bigan::Bigan;
 use ganforge::gan::families::veegan::{reconstruction_loss, Veegan};
 use ganforge::gan::families::DataShape;
@@ -17,7 +17,6 @@ use ganforge::Tensor;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::path::Path;
-use std::process::Command;
 
 fn points(values: &[f32]) -> Tensor {
     Tensor::from_slice(values, &[values.len() / 2, 2])
@@ -232,11 +231,6 @@ fn the_encoder_choice_round_trips_and_is_checked() {
     assert!(odd.validate().unwrap_err().contains("deterministic or stochastic"));
     let veegan = TrainConfig { model: "veegan".into(), ..config };
     assert!(veegan.validate().unwrap_err().contains("--model bigan"));
-}
-
-fn ganforge(args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_ganforge")).args(args).output().expect("the ganforge binary runs");
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).into())
 }
 
 #[test]

@@ -2,12 +2,11 @@
 
 mod common;
 
-use common::fresh_temp_dir;
+use common::{fresh_temp_dir, ganforge, tiny_run};
 use ganforge::explore::steering::{learn_direction, strip_alphas, take_walk, Edit, SteeringSettings};
 use ganforge::gan::family::Sampler;
 use ganforge::nn::Module;
 use ganforge::Tensor;
-use std::process::Command;
 
 const INK: f32 = 1.0;
 const PAPER: f32 = -1.0;
@@ -222,22 +221,10 @@ fn the_learned_shift_direction_of_a_blob_generator_is_the_planted_one() {
     }
 }
 
-fn ganforge(args: &[&str]) -> (bool, String) {
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_ganforge")).args(args).env("XDG_RUNTIME_DIR", "/tmp").output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
-}
-
 #[test]
 fn steer_writes_the_strips_and_the_table_and_refuses_what_it_cannot_steer() {
     let dir = fresh_temp_dir("steer");
-    let run = dir.join("run");
-    let run = run.to_str().unwrap();
-    let trained =
-        ganforge(&["train", "--model", "mlp", "--steps", "2", "--batch", "8", "--out", run, "--eval-every", "0"]);
-    assert!(trained.0, "{}", trained.1);
-    let checkpoint = format!("{run}/checkpoint.safetensors");
+    let (_, checkpoint) = tiny_run(&dir, "run", "mlp", &[]);
     let steer = |extra: &[&str]| {
         let mut args =
             vec!["steer", "--checkpoint", &checkpoint, "--steps", "2", "--batch", "4", "--n", "2", "--samples", "3"];
@@ -265,16 +252,10 @@ fn steer_writes_the_strips_and_the_table_and_refuses_what_it_cannot_steer() {
     let (ok, text) = ganforge(&["steer", "--checkpoint", &checkpoint, "--edit", "shift", "--steps", "0"]);
     assert!(!ok && text.contains("at least 1"), "{text}");
 
-    let cgan = dir.join("cgan");
-    let cgan = cgan.to_str().unwrap();
-    let trained =
-        ganforge(&["train", "--model", "cgan", "--steps", "1", "--batch", "8", "--out", cgan, "--eval-every", "0"]);
-    assert!(trained.0, "{}", trained.1);
-    let (ok, text) = ganforge(&["steer", "--checkpoint", &format!("{cgan}/checkpoint.safetensors"), "--edit", "shift"]);
+    let (_, cgan_checkpoint) = tiny_run(&dir, "cgan", "cgan", &[]);
+    let (ok, text) = ganforge(&["steer", "--checkpoint", &cgan_checkpoint, "--edit", "shift"]);
     assert!(!ok && text.contains("conditional"), "{text}");
-    let ring = dir.join("ring");
-    let ring = ring.to_str().unwrap();
-    assert!(ganforge(&["train", "--model", "mlp", "--dataset", "ring", "--steps", "1", "--out", ring]).0);
-    let (ok, text) = ganforge(&["steer", "--checkpoint", &format!("{ring}/checkpoint.safetensors"), "--edit", "shift"]);
+    let (_, ring_checkpoint) = tiny_run(&dir, "ring", "mlp", &["--dataset", "ring"]);
+    let (ok, text) = ganforge(&["steer", "--checkpoint", &ring_checkpoint, "--edit", "shift"]);
     assert!(!ok && text.contains("not images"), "{text}");
 }

@@ -1,10 +1,12 @@
-//! Helpers shared by the integration tests: seeded inputs and a closeness check.
+//! Helpers shared by the integration tests: seeded inputs, a closeness check,
+//! and running the `ganforge` binary.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::Tensor;
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A fresh, empty folder under the system temp folder, unique to this test
@@ -85,4 +87,30 @@ pub fn check2(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
     if let Err(e) = gradgradcheck(f, inputs) {
         panic!("{name}: {e}");
     }
+}
+
+/// Runs the `ganforge` binary with `args`: whether it succeeded, and its
+/// standard output followed by its standard error.
+pub fn ganforge(args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_ganforge"))
+        .args(args)
+        .env("XDG_RUNTIME_DIR", "/tmp")
+        .output()
+        .expect("the ganforge binary runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+/// A two-step run of `model` (batch 8, no scoring; `extra` adds flags such as
+/// `--dataset ring`) in `dir/name`, for the command-line tests of the tools
+/// that read a checkpoint. Returns the run folder and its checkpoint's path.
+pub fn tiny_run(dir: &Path, name: &str, model: &str, extra: &[&str]) -> (String, String) {
+    let folder = dir.join(name).to_string_lossy().into_owned();
+    let mut args =
+        vec!["train", "--model", model, "--steps", "2", "--batch", "8", "--eval-every", "0", "--out", &folder];
+    args.extend_from_slice(extra);
+    let (ok, text) = ganforge(&args);
+    assert!(ok, "the {model} run failed:\n{text}");
+    let checkpoint = format!("{folder}/checkpoint.safetensors");
+    (folder, checkpoint)
 }
