@@ -290,6 +290,16 @@ struct SteerArgs {
     out: Option<PathBuf>,
 }
 
+/// A progress bar over `steps` steps, with a message slot and the time left.
+fn steps_bar(steps: usize) -> ProgressBar {
+    let bar = ProgressBar::new(steps as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise} < {eta_precise}]")
+            .expect("a template written here is valid"),
+    );
+    bar
+}
+
 /// `--no-ema` as the generator to load.
 fn generator_weights(no_ema: bool) -> GeneratorWeights {
     if no_ema {
@@ -465,11 +475,7 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
     let gpu = ganforge::gpu::device();
     println!("device: {} ({:?})", gpu.info.name, gpu.info.backend);
     println!("run folder: {}", config.out.display());
-    let bar = ProgressBar::new(config.steps as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise} < {eta_precise}]")
-            .expect("valid template"),
-    );
+    let bar = steps_bar(config.steps);
     bar.set_position(trainer.step as u64);
     let start = Instant::now();
     let first_step = trainer.step;
@@ -1042,11 +1048,7 @@ fn steer(args: SteerArgs) -> Result<(), String> {
         prior,
         ..SteeringSettings::for_edit(edit)
     };
-    let bar = ProgressBar::new(args.steps as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise} < {eta_precise}]")
-            .expect("valid template"),
-    );
+    let bar = steps_bar(args.steps);
     let start = Instant::now();
     // Each step's loss depends on its random alphas: show the mean of the last 50.
     let mut recent = std::collections::VecDeque::new();
