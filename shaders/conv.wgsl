@@ -99,7 +99,7 @@ fn im2col(g: u32, tap: u32, pos: u32, inside: bool) -> f32 {
     let q = split(pos, p.pos_grid); // (b, jh, jw)
     let ih = q.y * p.in_from_pos.y + t.y * p.in_from_tap.y + p.in_offset.y;
     let iw = q.z * p.in_from_pos.x + t.z * p.in_from_tap.x + p.in_offset.x;
-    let hit = inside && ih < p.height && iw < p.width;
+    let hit = inside & (ih < p.height) & (iw < p.width);
     let channel = q.x * p.channels + g * p.group_channels + t.x;
     return select(0.0, image[select(0u, (channel * p.height + ih) * p.width + iw, hit)], hit);
 }
@@ -114,7 +114,7 @@ fn out_index(g: u32, o: u32, pos: u32) -> u32 {
 }
 
 fn gather_a(z: u32, row: u32, k: u32) -> f32 {
-    let inside = row < p.m && k < p.k;
+    let inside = (row < p.m) & (k < p.k);
     var index: u32;
     if (GATHER == CONV2D) {
         // weights [O, C/g, KH, KW]: row o of group z, column k = (c, kh, kw)
@@ -133,7 +133,7 @@ fn gather_a(z: u32, row: u32, k: u32) -> f32 {
 }
 
 fn gather_b(z: u32, k: u32, col: u32) -> f32 {
-    let inside = k < p.k && col < p.n;
+    let inside = (k < p.k) & (col < p.n);
     if (GATHER == CONV2D_WEIGHT) {
         return im2col(z, col, k, inside);
     }
@@ -141,7 +141,7 @@ fn gather_b(z: u32, k: u32, col: u32) -> f32 {
 }
 
 fn store_c(z: u32, row: u32, col: u32, value: f32) {
-    if (row < p.m && col < p.n) {
+    if ((row < p.m) & (col < p.n)) {
         if (GATHER == CONV2D_WEIGHT) {
             // dw [O, C/g, KH, KW]: row o of group z, column (c, kh, kw)
             result[(z * p.m + row) * p.n + col] = value;

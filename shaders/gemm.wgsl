@@ -101,7 +101,7 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
     let a_slots = BK * TILE_M / 4u;
     for (var s = 0u; s < (a_slots + INVOCATIONS - 1u) / INVOCATIONS; s++) {
         let slot = lid + s * INVOCATIONS;
-        if (a_slots % INVOCATIONS == 0u || slot < a_slots) {
+        if ((a_slots % INVOCATIONS == 0u) | (slot < a_slots)) {
             let ka = slot % BK;
             let rows = slot / BK;
             let row = row0 + 4u * rows;
@@ -118,7 +118,7 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
     let b_slots = select(0u, BK * TILE_N / 4u, SIDE_Y > 1u);
     for (var s = 0u; s < (b_slots + INVOCATIONS - 1u) / INVOCATIONS; s++) {
         let slot = lid + s * INVOCATIONS;
-        if (b_slots % INVOCATIONS == 0u || slot < b_slots) {
+        if ((b_slots % INVOCATIONS == 0u) | (slot < b_slots)) {
             let kb = slot / (TILE_N / 4u);
             let cols = slot % (TILE_N / 4u);
             let col = col0 + 4u * cols;

@@ -35,19 +35,19 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
 fn gather_a(z: u32, row: u32, k: u32) -> f32 {
-    let inside = row < p.m && k < p.k;
+    let inside = (row < p.m) & (k < p.k);
     let index = z * p.a_batch + row * p.a_row + k * p.a_col;
     return select(0.0, a[select(0u, index, inside)], inside);
 }
 
 fn gather_b(z: u32, k: u32, col: u32) -> f32 {
-    let inside = k < p.k && col < p.n;
+    let inside = (k < p.k) & (col < p.n);
     let index = z * p.b_batch + k * p.b_row + col * p.b_col;
     return select(0.0, b[select(0u, index, inside)], inside);
 }
 
 fn store_c(z: u32, row: u32, col: u32, value: f32) {
-    if (row < p.m && col < p.n) {
+    if ((row < p.m) & (col < p.n)) {
         c[z * p.m * p.n + row * p.c_row + col * p.c_col] = value;
     }
 }

@@ -155,10 +155,10 @@ fn padded_reader(k: u32, r: u32, n: u32, before: u32, padded: u32) -> i32 {
         return i32(r + before);
     }
     if (k == 1u) {
-        return select(-1, i32(before - r), r >= 1u && r <= before);
+        return select(-1, i32(before - r), (r >= 1u) & (r <= before));
     }
     let mirrored = before + 2u * (n - 1u) - r;
-    return select(-1, i32(mirrored), r + 2u <= n && mirrored < padded);
+    return select(-1, i32(mirrored), (r + 2u <= n) & (mirrored < padded));
 }
 
 @compute @workgroup_size(256)

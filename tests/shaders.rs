@@ -28,3 +28,22 @@ fn every_shader_file_is_registered() {
     registered.sort();
     assert_eq!(on_disk, registered, "shaders/ and gpu::shaders::ALL disagree");
 }
+
+/// The rule in prelude.wgsl: bools combine with `&` and `|`, whose operands
+/// are both evaluated, never the short-circuit `&&` and `||`, which naga turns
+/// into branches that SwiftShader's compiler cannot digest in quantity.
+#[test]
+fn no_shader_uses_short_circuit_operators() {
+    for shader in ganforge::gpu::ALL_SHADERS {
+        let source = shader.full_source();
+        for (number, line) in source.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            assert!(
+                !code.contains("&&") && !code.contains("||"),
+                "{} line {}: use & or | instead of a short-circuit operator: {line}",
+                shader.name,
+                number + 1
+            );
+        }
+    }
+}
