@@ -90,7 +90,7 @@ struct RenderArgs {
     /// Output folder (new or empty)
     #[arg(long)]
     out: PathBuf,
-    /// Keep one emoji in this many, chosen by hash (1: all; the committed data/emoji32 subset: 8)
+    /// Keep one emoji in this many, chosen by hash (1: all; the committed data/emoji32 subset: 6)
     #[arg(long, default_value_t = 1)]
     keep_one_in: u64,
 }
