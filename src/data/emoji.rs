@@ -24,7 +24,9 @@
 //!
 //! Skin-tone variants (a code point from U+1F3FB to U+1F3FF in the name) are
 //! left out: they repeat a drawing with another fill and would only inflate
-//! the sets. An SVG that does not parse is skipped and counted.
+//! the sets. An SVG that does not parse is skipped and counted. Country flags
+//! stay, although their line art is a blank rectangle (the book's chapter on
+//! image-to-image data says why).
 
 use super::npm_tarball::{read_svg_folders, Svgs, OPENMOJI, TWEMOJI};
 use super::render::{check_size, render_svg};
