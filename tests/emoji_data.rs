@@ -228,10 +228,18 @@ fn an_svg_that_does_not_parse_is_skipped_and_counted_unless_none_renders() {
     assert_eq!(summary.unparsable, ["1F354"]);
     assert_eq!(files_under(&dir.join("some")), BTreeSet::from([format!("{}/1F600.png", pair_split("1F600"))]));
 
+    // A test emoji whose Twemoji SVG is broken leaves testA too: test pairs stay pairs.
+    let (openmoji, twemoji, blue) = (dir.join("colour.tgz"), dir.join("twemoji.tgz"), square_svg("#0000ff"));
+    write_tgz(&openmoji, &[("package/color/svg/0023-FE0F-20E3.svg", &blue), ("package/color/svg/1F600.svg", &blue)]);
+    write_tgz(&twemoji, &[("package/23-20e3.svg", b"<svg"), ("package/1f600.svg", &blue)]);
+    let summary = write_unpaired(&openmoji, &twemoji, &dir.join("unpaired"), ALL, &mut no_progress).unwrap();
+    assert_eq!(summary.unparsable, ["23-20e3"]);
+    assert_eq!(files_under(&dir.join("unpaired")), BTreeSet::from(["trainA/1f600.png".to_string()]));
+
     let broken = dir.join("broken.tgz");
     write_tgz(&broken, &[("package/black/svg/1F600.svg", b"no svg"), ("package/color/svg/1F600.svg", b"no svg")]);
     let error = write_pairs(&broken, &dir.join("none"), ALL, &mut no_progress).unwrap_err().to_string();
-    assert!(error.contains("none of the 1 SVGs rendered") && error.contains("1F600"), "{error}");
+    assert!(error.contains("none of the 1 emoji rendered") && error.contains("1F600"), "{error}");
 }
 
 #[test]

@@ -1172,7 +1172,7 @@ fn bench(args: BenchArgs) -> Result<(), String> {
 /// `ganforge data`: renders a set with a progress bar, then prints its summary.
 fn data(command: DataCommand) -> Result<(), String> {
     use ganforge::data::emoji::{write_pairs, write_unpaired, RenderOptions};
-    let bar = progress_bar(0, "pictures");
+    let bar = progress_bar(0, "emoji");
     let mut progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);

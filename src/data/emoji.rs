@@ -128,16 +128,22 @@ fn kept(name: &str, keep_one_in: u64) -> bool {
     (fnv1a64(code_point_key(name).as_bytes()) / 100).is_multiple_of(keep_one_in)
 }
 
-/// One picture to write: its folder and file name, and the SVGs drawn side
-/// by side in it.
-struct Picture<'a> {
-    folder: &'static str,
+/// The pictures of one emoji, written all or none: its file name, and per
+/// output folder the SVGs drawn side by side in that folder's picture.
+struct Emoji<'a> {
     name: String,
-    panels: Vec<&'a [u8]>,
+    pictures: Vec<(&'static str, Vec<&'a [u8]>)>,
+}
+
+impl<'a> Emoji<'a> {
+    /// An emoji with one picture, in `folder`.
+    fn one(name: &str, folder: &'static str, panels: Vec<&'a [u8]>) -> Self {
+        Emoji { name: name.to_string(), pictures: vec![(folder, panels)] }
+    }
 }
 
 /// Renders OpenMoji's line-art and colour pairs into pix2pix's layout (see
-/// the module doc), reporting `(done, total)` after each picture.
+/// the module doc), reporting `(done, total)` after each emoji.
 pub fn write_pairs(
     openmoji: &Path,
     out: &Path,
@@ -149,7 +155,7 @@ pub fn write_pairs(
         .try_into()
         .expect("one map per folder asked for");
     let mut summary = Summary::new(&["train", "val", "test"]);
-    let mut pictures = Vec::new();
+    let mut emoji = Vec::new();
     for name in line_art.keys().chain(colour.keys().filter(|name| !line_art.contains_key(*name))) {
         if is_skin_tone_variant(name) {
             summary.skin_tones += 1;
@@ -167,14 +173,14 @@ pub fn write_pairs(
             90..95 => "val",
             _ => "test",
         };
-        pictures.push(Picture { folder, name: name.clone(), panels: vec![outline, filled] });
+        emoji.push(Emoji::one(name, folder, vec![outline, filled]));
     }
-    render_pictures(&pictures, out, options.size, &mut summary, progress)?;
+    render_emoji(&emoji, out, options.size, &mut summary, progress)?;
     Ok(summary)
 }
 
 /// Renders OpenMoji colour (A) and Twemoji colour (B) into CycleGAN's layout
-/// (see the module doc), reporting `(done, total)` after each picture.
+/// (see the module doc), reporting `(done, total)` after each emoji.
 pub fn write_unpaired(
     openmoji: &Path,
     twemoji: &Path,
@@ -190,30 +196,29 @@ pub fn write_unpaired(
     let mut summary = Summary::new(&["trainA", "trainB", "testA", "testB"]);
     let side_a = by_key(openmoji_colour, &mut summary);
     let side_b = by_key(twemoji_colour, &mut summary);
-    let mut pictures = Vec::new();
+    let mut emoji = Vec::new();
     for (key, svg_a) in side_a.iter().filter(|(key, _)| kept(key, options.keep_one_in)) {
-        match (side_b.get(key), percentile(key)) {
+        emoji.push(match (side_b.get(key), percentile(key)) {
             (Some(svg_b), 90..) => {
-                pictures.push(Picture { folder: "testA", name: key.clone(), panels: vec![svg_a] });
-                pictures.push(Picture { folder: "testB", name: key.clone(), panels: vec![svg_b] });
+                Emoji { name: key.clone(), pictures: vec![("testA", vec![svg_a]), ("testB", vec![svg_b])] }
             }
-            (Some(svg_b), 45..) => pictures.push(Picture { folder: "trainB", name: key.clone(), panels: vec![svg_b] }),
-            _ => pictures.push(Picture { folder: "trainA", name: key.clone(), panels: vec![svg_a] }),
-        }
+            (Some(svg_b), 45..) => Emoji::one(key, "trainB", vec![svg_b]),
+            _ => Emoji::one(key, "trainA", vec![svg_a]),
+        });
     }
     for (key, svg_b) in side_b.iter().filter(|(key, _)| !side_a.contains_key(*key) && kept(key, options.keep_one_in)) {
-        pictures.push(Picture { folder: "trainB", name: key.clone(), panels: vec![svg_b] });
+        emoji.push(Emoji::one(key, "trainB", vec![svg_b]));
     }
-    render_pictures(&pictures, out, options.size, &mut summary, progress)?;
+    render_emoji(&emoji, out, options.size, &mut summary, progress)?;
     Ok(summary)
 }
 
 /// One package's SVGs by [`code_point_key`], skin-tone variants counted and
 /// left out.
 fn by_key(svgs: Svgs, summary: &mut Summary) -> BTreeMap<String, Vec<u8>> {
-    let (skin_tones, kept): (Vec<_>, Vec<_>) = svgs.into_iter().partition(|(name, _)| is_skin_tone_variant(name));
+    let (skin_tones, others): (Vec<_>, Vec<_>) = svgs.into_iter().partition(|(name, _)| is_skin_tone_variant(name));
     summary.skin_tones += skin_tones.len();
-    kept.into_iter().map(|(name, svg)| (code_point_key(&name), svg)).collect()
+    others.into_iter().map(|(name, svg)| (code_point_key(&name), svg)).collect()
 }
 
 /// Refuses a nonsense size or share, and an output folder that already holds
@@ -235,11 +240,12 @@ fn check_options(options: RenderOptions, out: &Path) -> Result<(), DataError> {
 }
 
 /// Creates every folder of the layout (so an empty split is still there),
-/// then renders every picture into `out/folder/name.png`, counting it in
-/// `summary`, or listing it there when an SVG does not parse. Fails only on a
-/// write error, or when pictures were asked for and none rendered.
-fn render_pictures(
-    pictures: &[Picture],
+/// then renders each emoji's pictures into `out/folder/name.png`, counting
+/// them in `summary`; an emoji with an SVG that does not parse is listed
+/// there and none of its pictures is written (a test pair stays a pair).
+/// Fails only on a write error, or when emoji were asked for and none rendered.
+fn render_emoji(
+    emoji: &[Emoji],
     out: &Path,
     size: u32,
     summary: &mut Summary,
@@ -251,22 +257,26 @@ fn render_pictures(
             .map_err(|error| DataError::WriteImage { path, reason: format!("could not create the folder: {error}") })?;
     }
     let mut first_failure = None;
-    for (done, picture) in pictures.iter().enumerate() {
-        match render_side_by_side(&picture.panels, size) {
+    for (done, one) in emoji.iter().enumerate() {
+        let rendered: Result<Vec<RgbImage>, String> =
+            one.pictures.iter().map(|(_, panels)| render_side_by_side(panels, size)).collect();
+        match rendered {
             Ok(rendered) => {
-                save_picture(&rendered, &out.join(picture.folder).join(format!("{}.png", picture.name)))?;
-                summary.count(picture.folder);
+                for ((folder, _), picture) in one.pictures.iter().zip(&rendered) {
+                    save_picture(picture, &out.join(folder).join(format!("{}.png", one.name)))?;
+                    summary.count(folder);
+                }
             }
             Err(reason) => {
-                first_failure.get_or_insert_with(|| format!("{}: {reason}", picture.name));
-                summary.unparsable.push(picture.name.clone());
+                first_failure.get_or_insert_with(|| format!("{}: {reason}", one.name));
+                summary.unparsable.push(one.name.clone());
             }
         }
-        progress(done + 1, pictures.len());
+        progress(done + 1, emoji.len());
     }
     match first_failure {
         Some(failure) if summary.written.iter().all(|(_, count)| *count == 0) => Err(DataError::InvalidArgument(
-            format!("none of the {} SVGs rendered (first failure: {failure}); check the package", pictures.len()),
+            format!("none of the {} emoji rendered (first failure: {failure}); check the package", emoji.len()),
         )),
         _ => Ok(()),
     }
