@@ -3,9 +3,12 @@
 //! The emoji packages (`emoji`) ship their art as SVG. The `resvg` crate
 //! parses and rasterises it in pure Rust (no system libraries), with
 //! antialiasing: a pixel that a shape's edge cuts gets the shape's colour in
-//! proportion to the area it covers. The canvas starts white and the drawing
-//! is painted over it, which is the same as compositing a transparent
-//! rendering on white, so every pixel comes out opaque.
+//! proportion to the area it covers (measured to a quarter pixel). The canvas
+//! starts white and the drawing is painted over it, which is the same as
+//! compositing a transparent rendering on white, so every pixel comes out
+//! opaque. resvg is built without text and embedded-image support
+//! (Cargo.toml): a `<text>` element would not be drawn, and no emoji of the
+//! two packages has one.
 
 use image::RgbImage;
 use resvg::tiny_skia::{Color, Pixmap, Transform};
