@@ -57,6 +57,42 @@ enum Command {
     Dissect(DissectArgs),
     /// Learn a latent direction that shifts, zooms, brightens or thickens the digits (GAN steering).
     Steer(SteerArgs),
+    /// Render datasets from installed npm packages into the standard folder layouts.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// OpenMoji outline|colour pairs for pix2pix: OUT/{train,val,test}/X.png, each 2*size x size
+    Openmoji {
+        /// The tarball of `npm pack openmoji@17.0.0`
+        openmoji: PathBuf,
+        #[command(flatten)]
+        render: RenderArgs,
+    },
+    /// OpenMoji colour (A) and Twemoji colour (B) for CycleGAN: OUT/{trainA,trainB,testA,testB}/
+    OpenmojiTwemoji {
+        /// The tarball of `npm pack openmoji@17.0.0`
+        openmoji: PathBuf,
+        /// The tarball of `npm pack @twemoji/svg@15.0.0`
+        twemoji: PathBuf,
+        #[command(flatten)]
+        render: RenderArgs,
+    },
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// Side of one rendered emoji in pixels
+    #[arg(long, default_value_t = 64)]
+    size: u32,
+    /// Output folder (new or empty)
+    #[arg(long)]
+    out: PathBuf,
+    /// Keep one emoji in this many, chosen by hash (1: all; the committed data/emoji32 subset: 6)
+    #[arg(long, default_value_t = 1)]
+    keep_one_in: u64,
 }
 
 #[derive(Args)]
@@ -290,12 +326,15 @@ struct SteerArgs {
     out: Option<PathBuf>,
 }
 
-/// A progress bar over `steps` steps, with a message slot and the time left.
-fn steps_bar(steps: usize) -> ProgressBar {
-    let bar = ProgressBar::new(steps as u64);
+/// A progress bar over `total` things of a kind (`unit`: "steps",
+/// "pictures"), with a message slot and the time left.
+fn progress_bar(total: usize, unit: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total as u64);
     bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise} < {eta_precise}]")
-            .expect("a template written here is valid"),
+        ProgressStyle::with_template(&format!(
+            "{{bar:30}} {{pos}}/{{len}} {unit}  {{msg}}  [{{elapsed_precise}} < {{eta_precise}}]"
+        ))
+        .expect("a template written here is valid"),
     );
     bar
 }
@@ -329,6 +368,7 @@ fn main() -> ExitCode {
         Some(Command::Probe(args)) => probe(args),
         Some(Command::Dissect(args)) => dissect(args),
         Some(Command::Steer(args)) => steer(args),
+        Some(Command::Data(command)) => data(command),
         None => {
             println!(
                 "ganforge: training dcgan28 on the embedded MNIST subset: `ganforge train {}` \
@@ -475,7 +515,7 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
     let gpu = ganforge::gpu::device();
     println!("device: {} ({:?})", gpu.info.name, gpu.info.backend);
     println!("run folder: {}", config.out.display());
-    let bar = steps_bar(config.steps);
+    let bar = progress_bar(config.steps, "steps");
     bar.set_position(trainer.step as u64);
     let start = Instant::now();
     let first_step = trainer.step;
@@ -1048,7 +1088,7 @@ fn steer(args: SteerArgs) -> Result<(), String> {
         prior,
         ..SteeringSettings::for_edit(edit)
     };
-    let bar = steps_bar(args.steps);
+    let bar = progress_bar(args.steps, "steps");
     let start = Instant::now();
     // Each step's loss depends on its random alphas: show the mean of the last 50.
     let mut recent = std::collections::VecDeque::new();
@@ -1126,6 +1166,30 @@ fn bench(args: BenchArgs) -> Result<(), String> {
     if let Some((first, mean)) = step {
         println!("\ndcgan28 training step (batch 64): first {first:.2} s, then {mean:.2} s per step");
     }
+    Ok(())
+}
+
+/// `ganforge data`: renders a set with a progress bar, then prints its summary.
+fn data(command: DataCommand) -> Result<(), String> {
+    use ganforge::data::emoji::{write_pairs, write_unpaired, RenderOptions};
+    let bar = progress_bar(0, "emoji");
+    let mut progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let options = |render: &RenderArgs| RenderOptions { size: render.size, keep_one_in: render.keep_one_in };
+    let start = Instant::now();
+    let (summary, out) = match &command {
+        DataCommand::Openmoji { openmoji, render } => {
+            (write_pairs(openmoji, &render.out, options(render), &mut progress), &render.out)
+        }
+        DataCommand::OpenmojiTwemoji { openmoji, twemoji, render } => {
+            (write_unpaired(openmoji, twemoji, &render.out, options(render), &mut progress), &render.out)
+        }
+    };
+    bar.finish_and_clear();
+    let summary = summary.map_err(|e| e.to_string())?;
+    println!("{}: {summary}; {:.1} s", out.display(), start.elapsed().as_secs_f64());
     Ok(())
 }
 

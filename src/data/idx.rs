@@ -24,7 +24,7 @@ pub const IMAGES_MAGIC: u32 = 0x0000_0803;
 /// Magic number at the start of an IDX file of unsigned-byte labels.
 pub const LABELS_MAGIC: u32 = 0x0000_0801;
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Grayscale images as stored in the file: `count` images of `rows x cols`
 /// bytes (0 = background, 255 = ink), one after the other, row by row.

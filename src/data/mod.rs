@@ -6,6 +6,10 @@
 //! - [`batches`]: seeded shuffling into mini-batches.
 //! - [`stacked_mnist`]: three MNIST digits per image, 1,000 modes.
 //! - [`dataset`]: the `Dataset` trait, the embedded MNIST subset, and `open`.
+//! - [`npm_tarball`]: SVG files read straight out of an npm package's `.tgz`.
+//! - [`render`]: one SVG rendered as a square RGB picture on white.
+//! - [`emoji`]: OpenMoji and Twemoji rendered into pix2pix's and CycleGAN's
+//!   folder layouts.
 //!
 //! Everything that can go wrong while reading or writing files is a
 //! [`DataError`], whose message names the file, says what was wrong and what
@@ -13,9 +17,12 @@
 
 pub mod batches;
 pub mod dataset;
+pub mod emoji;
 pub mod folder;
 pub mod idx;
 pub mod mixtures;
+pub mod npm_tarball;
+pub mod render;
 pub mod stacked_mnist;
 
 use std::fmt;
@@ -47,6 +54,8 @@ pub enum DataError {
     UnreadableImage { path: PathBuf, reason: String },
     /// A picture could not be written.
     WriteImage { path: PathBuf, reason: String },
+    /// A file that is not the npm package tarball it was given as.
+    NotPackage { path: PathBuf, problem: String, package: &'static str },
     /// An argument that cannot work, such as a shape that does not match
     /// the data.
     InvalidArgument(String),
@@ -93,6 +102,11 @@ impl fmt::Display for DataError {
             DataError::WriteImage { path, reason } => {
                 write!(f, "could not write picture {}: {reason}; check that the folder is writable", path.display())
             }
+            DataError::NotPackage { path, problem, package } => write!(
+                f,
+                "{}: {problem}; expected the npm tarball of {package}: get it with `npm pack {package}`",
+                path.display()
+            ),
             DataError::InvalidArgument(message) => write!(f, "invalid argument: {message}"),
         }
     }
