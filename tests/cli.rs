@@ -82,6 +82,7 @@ fn bad_training_settings_are_one_line_errors_and_create_nothing() {
         assert_refused(&["train", "--out", &out_arg], &[(key, value)], "mesa-vulkan-drivers");
         assert!(!out.exists(), "{key}={value} created the run folder");
     }
+    std::fs::remove_dir(&empty).unwrap();
 }
 
 #[test]
