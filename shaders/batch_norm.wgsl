@@ -7,7 +7,7 @@
 // M = N*S values sit at (n*C + c)*S + s. With mean m_c, population variance
 // v_c and r_c = 1/sqrt(v_c + eps), the normalised value is x̂ = (x - m_c) r_c.
 //
-// Bindings (0 is the params uniform in all four):
+// Bindings (0 is the parameter struct in all four):
 //   channel_stats:     1 x, 2 mean [C] (write), 3 var [C] (write)
 //   normalize:         1 x, 2 mean, 3 var, 4 weight [C], 5 bias [C], 6 y (write)
 //   channel_grad_sums: 1 x, 2 mean, 3 var, 4 dy, 5 sums [2, C] (write)
@@ -41,7 +41,7 @@ struct Params {
     eps: f32,
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<storage, read> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 // Written by channel_stats, read by the other three.
 @group(0) @binding(2) var<storage, read_write> mean: array<f32>;

@@ -3,7 +3,7 @@
 // the in-place helpers built the same way (clamp for WGAN's weight clipping,
 // lerp for an EMA of weights, assign for copying values into an existing tensor).
 //
-// Bindings (each entry point uses its own uniform struct at binding 0):
+// Bindings (each entry point reads its own parameter struct at binding 0):
 //   sgd:     1 param (read_write), 2 grad (read), 3 velocity (read_write)
 //   rmsprop: 1 param (read_write), 2 grad (read), 3 square_avg (read_write)
 //   adam:    1 param (read_write), 2 grad (read), 3 exp_avg (read_write), 4 exp_avg_sq (read_write)
@@ -20,7 +20,7 @@
 // the tail, since a pooled buffer may be longer than its tensor.
 //
 // Scalars that change from step to step (Adam's bias corrections) are computed
-// on the host and arrive in the uniform, so the kernel does no pow().
+// on the host and arrive in the parameters, so the kernel does no pow().
 // Version 1.
 
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;
@@ -41,7 +41,7 @@ struct SgdParams {
     weight_decay: f32,
 }
 
-@group(0) @binding(0) var<uniform> sgd_p: SgdParams;
+@group(0) @binding(0) var<storage, read> sgd_p: SgdParams;
 @group(0) @binding(3) var<storage, read_write> velocity: array<f32>;
 
 @compute @workgroup_size(256)
@@ -71,7 +71,7 @@ struct RmsPropParams {
     weight_decay: f32,
 }
 
-@group(0) @binding(0) var<uniform> rmsprop_p: RmsPropParams;
+@group(0) @binding(0) var<storage, read> rmsprop_p: RmsPropParams;
 @group(0) @binding(3) var<storage, read_write> square_avg: array<f32>;
 
 @compute @workgroup_size(256)
@@ -107,7 +107,7 @@ struct AdamParams {
     bias_correction2_sqrt: f32,
 }
 
-@group(0) @binding(0) var<uniform> adam_p: AdamParams;
+@group(0) @binding(0) var<storage, read> adam_p: AdamParams;
 @group(0) @binding(3) var<storage, read_write> exp_avg: array<f32>;
 @group(0) @binding(4) var<storage, read_write> exp_avg_sq: array<f32>;
 
@@ -137,7 +137,7 @@ struct ClampParams {
     max: f32,
 }
 
-@group(0) @binding(0) var<uniform> clamp_p: ClampParams;
+@group(0) @binding(0) var<storage, read> clamp_p: ClampParams;
 
 @compute @workgroup_size(256)
 fn clamp_in_place(
@@ -159,7 +159,7 @@ struct LerpParams {
     weight: f32,
 }
 
-@group(0) @binding(0) var<uniform> lerp_p: LerpParams;
+@group(0) @binding(0) var<storage, read> lerp_p: LerpParams;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<storage, read> src: array<f32>;
 
@@ -181,7 +181,7 @@ struct AssignParams {
     n: u32,
 }
 
-@group(0) @binding(0) var<uniform> assign_p: AssignParams;
+@group(0) @binding(0) var<storage, read> assign_p: AssignParams;
 
 @compute @workgroup_size(256)
 fn assign(

@@ -2,12 +2,12 @@
 // (broadcast, shape, reduce), prepended to them after prelude.wgsl.
 //
 // Such a kernel walks one or more index spaces. A `Space` is a shape (up to 8
-// dims, packed four to a vec4 because uniform arrays need 16-byte elements) and
+// dims, packed four to a vec4<u32>, the 16-byte elements Params writes) and
 // the strides with which one operand is addressed while walking it: 0 along
 // broadcast dims, swapped for a permute, and so on. `header` carries four
 // kernel-specific counts. The whole struct is exactly one 256-byte arena slot.
 //
-// The helpers read the uniform `p` directly: passing these arrays to a
+// The helpers read the parameters `p` directly: passing these arrays to a
 // function by value would copy them per call, which lavapipe does not optimise
 // away (it made elementwise kernels 5x slower).
 
@@ -22,7 +22,7 @@ struct Strided {
     spaces: array<Space, 3>,
 }
 
-@group(0) @binding(0) var<uniform> p: Strided;
+@group(0) @binding(0) var<storage, read> p: Strided;
 
 // Offset of element `flat` of space `s` (row-major, last dim fastest): peel
 // index digits from the last dimension, weighting each by its stride. The

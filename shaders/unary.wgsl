@@ -10,7 +10,7 @@
 // The function is the pipeline constant OP, so each op compiles to its own
 // pipeline with the switch folded away; alpha/beta are its scalar arguments.
 // Version 3: vec4 per invocation (v2: OP as a pipeline constant; v1: a
-// uniform switch, one element per invocation, 5x slower on lavapipe).
+// switch on a parameter, one element per invocation, 5x slower on lavapipe).
 
 override OP: u32;
 
@@ -21,7 +21,7 @@ struct Params {
     beta: f32,
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<storage, read> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;
 

@@ -1,7 +1,7 @@
-//! Per-dispatch parameters: shapes, strides and scalars packed for a WGSL
-//! `uniform` struct.
+//! Per-dispatch parameters: shapes, strides and scalars packed for the WGSL
+//! struct each kernel reads at binding 0.
 //!
-//! WGSL lays a uniform struct out with each `u32`/`f32` on 4 bytes and each
+//! WGSL lays such a struct out with each `u32`/`f32` on 4 bytes and each
 //! `array<vec4<u32>, 2>` (our fixed-size list of up to 8 dimensions) aligned to
 //! 16 bytes. `Params` reproduces exactly that: push the fields in the order the
 //! shader declares them and the bytes line up.

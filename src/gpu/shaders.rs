@@ -17,8 +17,8 @@ pub struct Shader {
 /// shader's `override OP: u32` constant: what a dispatch runs.
 ///
 /// Kernel families that pick a function by op code take it as a pipeline
-/// constant rather than a uniform: the driver compiles one pipeline per op with
-/// the `switch` folded away. (A uniform switch costs little on a GPU, but
+/// constant rather than a parameter: the driver compiles one pipeline per op
+/// with the `switch` folded away. (A switch on a parameter costs little on a GPU, but
 /// lavapipe evaluates every case for every element.)
 #[derive(Clone, Copy)]
 pub struct Kernel {

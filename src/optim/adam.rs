@@ -8,7 +8,7 @@
 //! 1 - beta^t removes that bias. t counts the steps each parameter was
 //! actually updated (a parameter skipped for lack of a gradient does not
 //! advance), as PyTorch keeps it. The corrections are computed here in f64
-//! and passed to the kernel as uniforms.
+//! and passed to the kernel as parameters.
 
 use super::kernel::launch;
 use super::unrolled::{check_lengths, constants, decayed, UnrolledOptimizer, SQRT_FLOOR};

@@ -5,7 +5,7 @@ use crate::gpu::{device, Params, OPTIM, WORKGROUP};
 use crate::tensor::Tensor;
 
 /// Runs `entry` over `tensors`, bound in order to bindings 1.. (the first is the
-/// one written in place, and its size is the element count). Every uniform
+/// one written in place, and its size is the element count). Every parameter
 /// struct of optim.wgsl is `n: u32` followed by f32 fields: `scalars` are those
 /// fields, in the struct's order.
 pub(crate) fn launch(entry: &'static str, scalars: &[f32], tensors: &[&Tensor]) {
