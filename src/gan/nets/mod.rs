@@ -1,12 +1,15 @@
 //! Networks shared by families. The joint families (BiGAN/ALI, VEEGAN) pair
 //! a generator z -> x with a network going back, x -> z, and judge (x, z)
 //! pairs with one discriminator; all three are multilayer perceptrons here,
-//! over flattened pixels for images.
+//! over flattened pixels for images. pix2pix's U-Net generator and PatchGAN
+//! discriminator are convolutional (`unet.rs`, `patchgan.rs`).
 
 pub mod encoder;
 pub mod generator;
 pub mod joint;
+pub mod patchgan;
 pub mod progressive;
+pub mod unet;
 
 use crate::nn::{LeakyRelu, Linear, Sequential};
 use rand::Rng;
