@@ -9,7 +9,9 @@ use ganforge::data::byte_to_signed_unit;
 use ganforge::data::dataset::open;
 use ganforge::gan::family::Sampler;
 use ganforge::gan::nets::patchgan::{PatchGan, RECEPTIVE_FIELDS};
+use ganforge::gan::nets::resnet::ResnetGenerator;
 use ganforge::gan::nets::unet::{depth, UNet};
+use ganforge::gan::nets::Translator;
 use ganforge::nn::Module;
 use image::RgbImage;
 use rand::rngs::StdRng;
@@ -63,6 +65,15 @@ fn unet_refuses_sizes_that_do_not_halve_down_to_one_pixel() {
         panic!("a 12x12 U-Net was built")
     };
     assert!(message.contains("12x12"), "{message}");
+}
+
+#[test]
+fn resnet_generator_keeps_the_shape_and_refuses_sides_it_cannot_halve_twice() {
+    let net = ResnetGenerator::new([3, 8, 8], 2, &mut StdRng::seed_from_u64(1)).unwrap();
+    let x = common::tensor(&[2, 3, 8, 8], -1.0, 1.0, 2);
+    assert_eq!(net.forward(&x).shape(), &[2, 3, 8, 8]);
+    let message = ResnetGenerator::new([3, 10, 10], 2, &mut StdRng::seed_from_u64(1)).err().unwrap();
+    assert!(message.contains("multiple of 4") && message.contains("10x10"), "{message}");
 }
 
 #[test]
@@ -222,6 +233,10 @@ fn cli_trains_two_steps_writes_the_picture_and_translates_a_folder() {
     assert!(ok && out.exists(), "{text}");
     let (ok, text) = ganforge(&["eval", "--checkpoint", &checkpoint]);
     assert!(ok && text.contains("L1 on the 3 test pairs"), "{text}");
+
+    let resnet = ["--dataset", &dataset, "--patch", "1", "--features", "2", "--generator", "resnet"];
+    let (resnet_folder, _) = tiny_run(&dir, "resnet", "pix2pix", &resnet);
+    assert!(Path::new(&format!("{resnet_folder}/samples/step_000002.png")).exists());
 
     let (ok, text) = ganforge(&["sample", "--checkpoint", &checkpoint]);
     assert!(!ok && text.contains("--input"), "{text}");

@@ -152,6 +152,9 @@ struct TrainArgs {
     /// pix2pix: side of the patch each PatchGAN logit sees: 1 (PixelGAN), 16, 34 or 70 (the paper's)
     #[arg(long, default_value_t = 70)]
     patch: usize,
+    /// pix2pix: the generator, unet (the paper's) or resnet (CycleGAN's ResNet blocks)
+    #[arg(long, default_value = "unet")]
+    generator: String,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value_t = 10)]
@@ -422,6 +425,7 @@ impl TrainArgs {
             features: self.features.unwrap_or(paper.features),
             l1_weight: self.l1_weight,
             patch: self.patch,
+            generator: self.generator.clone(),
             seed: self.seed,
             log_every: self.log_every,
             sample_every: self.sample_every,

@@ -79,6 +79,8 @@ pub struct TrainConfig {
     pub l1_weight: f32,
     /// pix2pix: the side of the patch each logit of the PatchGAN sees (1, 16, 34 or 70).
     pub patch: usize,
+    /// pix2pix: the generator, `unet` (the paper's) or `resnet` (CycleGAN's ResNet-block net).
+    pub generator: String,
     pub seed: u64,
     /// Every how many steps to read the losses back and log them.
     pub log_every: usize,
@@ -120,6 +122,7 @@ impl Default for TrainConfig {
             features: 64,
             l1_weight: 100.0,
             patch: 70,
+            generator: "unet".into(),
             seed: 0,
             log_every: 10,
             sample_every: 100,
@@ -288,8 +291,13 @@ impl TrainConfig {
     /// EMA: its pictures and its L1 score show the trained generator.
     fn validate_pix2pix_options(&self) -> Result<(), String> {
         let pix2pix = self.model == "pix2pix";
-        if !pix2pix && (self.l1_weight != 100.0 || self.patch != 70) {
-            return Err("--l1-weight and --patch are pix2pix options: use them with --model pix2pix".into());
+        if !pix2pix && (self.l1_weight != 100.0 || self.patch != 70 || self.generator != "unet") {
+            return Err(
+                "--l1-weight, --patch and --generator are pix2pix options: use them with --model pix2pix".into()
+            );
+        }
+        if !["unet", "resnet"].contains(&self.generator.as_str()) {
+            return Err(format!("unknown generator {:?}: use unet (the paper's) or resnet", self.generator));
         }
         if pix2pix && !super::nets::patchgan::RECEPTIVE_FIELDS.contains(&self.patch) {
             return Err(format!("patch = {}: the PatchGAN sees 1, 16, 34 or 70 pixels (70: the paper's)", self.patch));
@@ -396,6 +404,7 @@ impl TrainConfig {
             ("features", self.features.to_string()),
             ("l1_weight", self.l1_weight.to_string()),
             ("patch", self.patch.to_string()),
+            ("generator", self.generator.clone()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
@@ -449,6 +458,7 @@ impl TrainConfig {
                 "features" => config.features = parse(key, value)?,
                 "l1_weight" => config.l1_weight = parse(key, value)?,
                 "patch" => config.patch = parse(key, value)?,
+                "generator" => config.generator = value.into(),
                 _ => return Err(format!("unknown config key {key:?}")),
             }
         }

@@ -1,5 +1,6 @@
 //! pix2pix (Isola, Zhu, Zhou and Efros 2017): image-to-image translation
-//! with a conditional GAN. The generator, a U-Net (`nets/unet.rs`), maps an
+//! with a conditional GAN. The generator, a U-Net (`nets/unet.rs`; or with
+//! `--generator resnet` the ResNet-block net of `nets/resnet.rs`), maps an
 //! input picture A to an output G(A); the discriminator, a PatchGAN
 //! (`nets/patchgan.rs`), judges the pair (A, B) or (A, G(A)), joined along
 //! the channels, patch by patch.
@@ -27,7 +28,9 @@ use crate::gan::families::{minimise, optimizer, DataShape};
 use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::nets::patchgan::PatchGan;
+use crate::gan::nets::resnet::ResnetGenerator;
 use crate::gan::nets::unet::UNet;
+use crate::gan::nets::Translator;
 use crate::gan::trainer::sample_eval;
 use crate::nn::Module;
 use crate::optim::Optimizer;
@@ -43,7 +46,7 @@ const PICTURE_COLUMNS: usize = 6;
 const SCORE_CHUNK: usize = 64;
 
 pub struct Pix2pix {
-    generator: UNet,
+    generator: Box<dyn Translator>,
     discriminator: PatchGan,
     opt_g: Box<dyn Optimizer>,
     opt_d: Box<dyn Optimizer>,
@@ -91,7 +94,7 @@ impl Pix2pix {
             ));
         };
         let generator = Pix2pix::build_generator(config, shape)?;
-        let [channels, height, _] = generator.input_shape();
+        let [channels, height, _] = half_shape(shape)?;
         let rng = &mut StdRng::seed_from_u64(config.seed ^ 0xD15C);
         let discriminator = PatchGan::new(channels, config.patch, config.features, rng)?;
         if discriminator.output_side(height).is_none() {
@@ -111,7 +114,7 @@ impl Pix2pix {
             ));
         }
         Ok(Pix2pix {
-            opt_g: optimizer(config, generator.parameters(), config.lr_g),
+            opt_g: optimizer(config, generator.generator().parameters(), config.lr_g),
             opt_d: optimizer(config, discriminator.parameters(), config.lr_d),
             generator,
             discriminator,
@@ -124,12 +127,24 @@ impl Pix2pix {
 
     /// The generator alone.
     pub fn model(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sampler>, String> {
-        Ok(Box::new(Pix2pix::build_generator(config, shape)?))
+        Ok(Pix2pix::build_generator(config, shape)?)
     }
 
-    fn build_generator(config: &TrainConfig, shape: &DataShape) -> Result<UNet, String> {
+    /// The generator `config.generator` names: the U-Net, or the ResNet-block one.
+    fn build_generator(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Translator>, String> {
+        match config.generator.as_str() {
+            "resnet" => Ok(Box::new(Pix2pix::resnet(config, shape)?)),
+            _ => Ok(Box::new(Pix2pix::unet(config, shape)?)),
+        }
+    }
+
+    fn unet(config: &TrainConfig, shape: &DataShape) -> Result<UNet, String> {
         let rng = &mut StdRng::seed_from_u64(config.seed);
         UNet::new(half_shape(shape)?, config.features, config.seed ^ 0xD40F, rng)
+    }
+
+    fn resnet(config: &TrainConfig, shape: &DataShape) -> Result<ResnetGenerator, String> {
+        ResnetGenerator::new(half_shape(shape)?, config.features, &mut StdRng::seed_from_u64(config.seed))
     }
 
     pub fn discriminator(&self) -> &PatchGan {
@@ -168,7 +183,7 @@ impl Family for Pix2pix {
     // ANCHOR_END: pix2pix_step
 
     fn sampler(&self) -> &dyn Sampler {
-        &self.generator
+        self.generator.as_ref()
     }
 
     fn optimizers(&mut self) -> Vec<(Player, &mut dyn Optimizer)> {
@@ -177,7 +192,7 @@ impl Family for Pix2pix {
 
     fn save_parts(&self, saver: Saver) -> Saver {
         saver
-            .module("generator", &self.generator)
+            .module("generator", self.generator.generator())
             .module("discriminator", &self.discriminator)
             .part("opt_g", self.opt_g.as_ref())
             .part("opt_d", self.opt_d.as_ref())
@@ -185,7 +200,7 @@ impl Family for Pix2pix {
 
     fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
         loader
-            .module("generator", &self.generator)
+            .module("generator", self.generator.generator())
             .module("discriminator", &self.discriminator)
             .part("opt_g", self.opt_g.as_mut())
             .part("opt_d", self.opt_d.as_mut())
@@ -194,7 +209,7 @@ impl Family for Pix2pix {
     /// The first held-out pairs as rows input | output | target.
     fn picture(&self) -> Option<(Tensor, usize)> {
         let (input, target) = halves(&self.held_out_pairs(0, PICTURE_PAIRS));
-        let output = sample_eval(&self.generator, &input, None);
+        let output = sample_eval(self.sampler(), &input, None);
         Some((side_by_side(&[&input, &output, &target]), PICTURE_COLUMNS))
     }
 
@@ -205,7 +220,7 @@ impl Family for Pix2pix {
             .step_by(SCORE_CHUNK)
             .map(|start| {
                 let (input, target) = halves(&self.held_out_pairs(start, SCORE_CHUNK));
-                let output = sample_eval(&self.generator, &input, None);
+                let output = sample_eval(self.sampler(), &input, None);
                 no_grad(|| output.sub(&target).abs().sum_all().reshape(&[1]))
             })
             .collect();

@@ -32,12 +32,14 @@ pub struct ConvGeometry {
     pub padding: usize,
 }
 
+// ANCHOR: receptive_field
 /// The side of the input square one output pixel of a chain of
 /// convolutions depends on: walking back from one pixel, a layer with
 /// kernel k and stride s widens a span of r pixels to s (r - 1) + k.
 pub fn receptive_field(layers: &[ConvGeometry]) -> usize {
     layers.iter().rev().fold(1, |span, layer| layer.stride * (span - 1) + layer.kernel)
 }
+// ANCHOR_END: receptive_field
 
 pub struct PatchGan {
     net: Sequential,

@@ -21,6 +21,7 @@
 //! translations use `TEST_NOISE_SEED`, so they never move training's stream
 //! and the same input gives the same picture at every step.
 
+use super::Translator;
 use crate::gan::family::Sampler;
 use crate::gan::models::dcgan::{batch_norm, conv, conv_t};
 use crate::nn::{Layer, LeakyRelu, Module, Relu, SeedStream, Sequential, Tanh};
@@ -115,12 +116,6 @@ impl UNet {
         self.input_shape
     }
 
-    /// Training's forward: G(x) [N, C, H, W] -> [N, C, H, W], with the next
-    /// dropout masks of the net's seed stream.
-    pub fn forward(&self, x: &Tensor) -> Tensor {
-        self.translate(x, self.noise.draw())
-    }
-
     /// G(x) with the dropout masks of `noise_seed` (one mask per noisy block,
     /// from seeds noise_seed, noise_seed + 1, ...).
     pub fn translate(&self, x: &Tensor, noise_seed: u64) -> Tensor {
@@ -144,6 +139,7 @@ impl UNet {
         maps
     }
 
+    // ANCHOR: unet_decode
     /// The decoder on the encoder's maps: each block after the first takes
     /// the previous output joined (along channels) with the encoder's maps of
     /// its size.
@@ -159,6 +155,7 @@ impl UNet {
         }
         h
     }
+    // ANCHOR_END: unet_decode
 }
 
 impl Module for UNet {
@@ -191,5 +188,12 @@ impl Sampler for UNet {
     /// Pictures [N, C, H, W] to their translations, with the test noise.
     fn generate(&self, x: &Tensor, _labels: Option<&[usize]>) -> Tensor {
         self.translate(x, TEST_NOISE_SEED)
+    }
+}
+
+impl Translator for UNet {
+    /// G(x) with the next dropout masks of the net's seed stream.
+    fn forward(&self, x: &Tensor) -> Tensor {
+        self.translate(x, self.noise.draw())
     }
 }
