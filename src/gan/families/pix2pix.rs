@@ -13,9 +13,11 @@
 //! update per step, on the same batch and the same G(A).
 //!
 //! Pictures: pix2pix has no latent, so the trainer's grid of samples at
-//! fixed latents cannot show it. It shows what it does instead: the first
-//! held-out pairs, as rows input | output | target, two pairs a row; the
-//! same inputs at every step, so the pictures show progress. The score is
+//! fixed latents cannot show it. It shows what it does instead: 16
+//! held-out pairs spread evenly over the split (whose files are sorted by
+//! name, so neighbours tend to be alike), as rows input | output | target,
+//! two pairs a row; the same inputs at every step, so the pictures show
+//! progress. The score is
 //! the L1 distance of G(A) to B over the held-out split. Both use the
 //! generator in evaluation mode (batch norm's running statistics; the
 //! paper uses the test batch's own) with its test-time dropout masks.
@@ -151,13 +153,14 @@ impl Pix2pix {
         &self.discriminator
     }
 
-    /// Held-out pairs `start..start + n` (fewer at the end), [n, 2C, H, W].
-    fn held_out_pairs(&self, start: usize, n: usize) -> Tensor {
+    /// The held-out pairs of `indices`, [indices.len(), 2C, H, W].
+    fn held_out_pairs(&self, indices: impl Iterator<Item = usize>) -> Tensor {
         let item: usize = self.held_out.item_shape().iter().product();
-        let end = (start + n).min(self.held_out.len());
-        let mut shape = vec![end - start];
+        let values: Vec<f32> =
+            indices.flat_map(|i| &self.held_out.values()[i * item..(i + 1) * item]).copied().collect();
+        let mut shape = vec![values.len() / item];
         shape.extend_from_slice(self.held_out.item_shape());
-        Tensor::from_slice(&self.held_out.values()[start * item..end * item], &shape)
+        Tensor::from_vec(values, &shape)
     }
 }
 
@@ -206,9 +209,11 @@ impl Family for Pix2pix {
             .part("opt_d", self.opt_d.as_mut())
     }
 
-    /// The first held-out pairs as rows input | output | target.
+    /// Held-out pairs spread over the split, as rows input | output | target.
     fn picture(&self) -> Option<(Tensor, usize)> {
-        let (input, target) = halves(&self.held_out_pairs(0, PICTURE_PAIRS));
+        let count = self.held_out.len();
+        let shown = PICTURE_PAIRS.min(count);
+        let (input, target) = halves(&self.held_out_pairs((0..shown).map(|i| i * count / shown)));
         let output = sample_eval(self.sampler(), &input, None);
         Some((side_by_side(&[&input, &output, &target]), PICTURE_COLUMNS))
     }
@@ -219,7 +224,7 @@ impl Family for Pix2pix {
         let sums: Vec<Tensor> = (0..count)
             .step_by(SCORE_CHUNK)
             .map(|start| {
-                let (input, target) = halves(&self.held_out_pairs(start, SCORE_CHUNK));
+                let (input, target) = halves(&self.held_out_pairs(start..(start + SCORE_CHUNK).min(count)));
                 let output = sample_eval(self.sampler(), &input, None);
                 no_grad(|| output.sub(&target).abs().sum_all().reshape(&[1]))
             })
