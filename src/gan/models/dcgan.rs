@@ -91,7 +91,7 @@ pub fn features28(channels: usize, norm: CriticNorm, rng: &mut impl Rng) -> Sequ
 
 // DCGAN's initialisation: conv weights N(0, 0.02), batch-norm scales
 // N(1, 0.02) and shifts 0; linear layers keep their default. pix2pix's nets
-// (`gan/nets/unet.rs`, `patchgan.rs`) are initialised the same way.
+// (`gan/nets/unet.rs`, `patchgan.rs`, `resnet.rs`) are initialised the same way.
 
 /// A convolution with DCGAN's N(0, 0.02) weights.
 pub fn conv(input: usize, output: usize, kernel: usize, stride: usize, padding: usize, rng: &mut impl Rng) -> Conv2d {
