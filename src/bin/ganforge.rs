@@ -107,13 +107,13 @@ struct BenchArgs {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D) or progan (nets growing from 4x4)
+    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4) or pix2pix (image-to-image, with --dataset pairs:<dir>)
     #[arg(long, default_value = "dcgan")]
     model: String,
     /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan)
     #[arg(long)]
     loss: Option<String>,
-    /// mnist5k (embedded), mnist5k-32 (padded to 32x32), fashion (Debian's dataset-fashion-mnist), fashion-32, stacked-mnist, mnist:<images idx file>, folder:<dir>, ring or grid
+    /// mnist5k (embedded), mnist5k-32 (padded to 32x32), fashion (Debian's dataset-fashion-mnist), fashion-32, stacked-mnist, mnist:<images idx file>, folder:<dir>, pairs:<dir> (A|B pictures in <dir>/train/), unpaired:<dir> (<dir>/trainA/, trainB/), ring or grid
     #[arg(long, default_value = "mnist5k")]
     dataset: String,
     /// Steps to train (on --resume: the new total; default: the checkpoint's)
@@ -179,9 +179,18 @@ struct TrainArgs {
     /// ProGAN: the batch at each resolution from 4x4 up, comma-separated (e.g. 64,64,32,16; default: --batch at all)
     #[arg(long, default_value = "")]
     level_batches: String,
-    /// ProGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after
-    #[arg(long, default_value_t = 64)]
-    features: usize,
+    /// ProGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after (default 64); pix2pix: maps of the U-Net's outer level and the PatchGAN's first layer (default 16; the paper: 64)
+    #[arg(long)]
+    features: Option<usize>,
+    /// pix2pix: weight of the L1 distance to the target in G's loss (the paper's lambda)
+    #[arg(long, default_value_t = 100.0, allow_hyphen_values = true)]
+    l1_weight: f32,
+    /// pix2pix: side of the patch each PatchGAN logit sees: 1 (PixelGAN), 16, 34 or 70 (the paper's)
+    #[arg(long, default_value_t = 70)]
+    patch: usize,
+    /// pix2pix: the generator, unet (the paper's) or resnet (CycleGAN's ResNet blocks)
+    #[arg(long, default_value = "unet")]
+    generator: String,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value_t = 10)]
@@ -222,6 +231,9 @@ struct SampleArgs {
     /// Draw from the trained generator, not its moving average (for runs with --ema)
     #[arg(long)]
     no_ema: bool,
+    /// For pix2pix: a folder of pictures to translate (A|B pairs, whose A halves are translated, or plain pictures)
+    #[arg(long)]
+    input: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -450,7 +462,10 @@ impl TrainArgs {
             encoder: self.encoder.clone(),
             phase_images: self.phase_images,
             level_batches: self.level_batches.clone(),
-            features: self.features,
+            features: self.features.unwrap_or(paper.features),
+            l1_weight: self.l1_weight,
+            patch: self.patch,
+            generator: self.generator.clone(),
             seed: self.seed,
             log_every: self.log_every,
             sample_every: self.sample_every,
@@ -544,6 +559,9 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
         start.elapsed().as_secs_f64(),
         config.out.display()
     );
+    for (name, value) in trainer.family().held_out_scores() {
+        println!("{name}: {value:.4}");
+    }
     if config.dataset == "stacked-mnist" {
         let prior = Prior::parse(&config.prior)?;
         let (text, json) = stacked_mnist_modes(trainer.sampling_model(), prior, &weights_path("mnist5k"), config.seed)?;
@@ -615,6 +633,12 @@ fn sample(args: SampleArgs) -> Result<(), String> {
     }
     ganforge::viz::picture_format(&args.out).map_err(|e| e.to_string())?;
     let (model, _) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
+    if let Some(shape) = model.image_input() {
+        return translate(model.as_ref(), shape, &args);
+    }
+    if args.input.is_some() {
+        return Err("--input: this generator draws from latents; --input gives pix2pix pictures to translate".into());
+    }
     let labels: Option<Vec<usize>> = match (model.classes(), args.label) {
         (Some(classes), Some(label)) if label >= classes => {
             return Err(format!("--label {label}: this model draws classes 0 to {}", classes - 1))
@@ -640,12 +664,43 @@ fn sample(args: SampleArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// `sample` for a generator of pictures from pictures (pix2pix): the
+/// pictures of `--input` as rows input | output (| target, for A|B pairs).
+fn translate(model: &dyn Sampler, [_, size, _]: [usize; 3], args: &SampleArgs) -> Result<(), String> {
+    use ganforge::gan::families::pix2pix::side_by_side;
+    let Some(dir) = &args.input else {
+        return Err(
+            "this generator translates pictures (pix2pix): give --input <folder of pictures or A|B pairs>".into()
+        );
+    };
+    let (input, target) = ganforge::data::pairs::translation_inputs(dir, size, args.n).map_err(|e| e.to_string())?;
+    let output = sample_eval(model, &input, None);
+    let (picture, columns) = match &target {
+        Some(target) => (side_by_side(&[&input, &output, target]), 6),
+        None => (side_by_side(&[&input, &output]), 8),
+    };
+    save_images(&picture, columns, &args.out).map_err(|e| e.to_string())?;
+    println!("translated {} pictures of {} into {}", input.shape()[0], dir.display(), args.out.display());
+    Ok(())
+}
+
+/// Refuses a generator that translates pictures (pix2pix) in a command built on latents.
+fn refuse_translator(model: &dyn Sampler, command: &str) -> Result<(), String> {
+    match model.image_input() {
+        Some(_) => Err(format!(
+            "{command}: this generator translates pictures (pix2pix) and has no latent to work on;              use `ganforge sample --input <dir>` to translate pictures"
+        )),
+        None => Ok(()),
+    }
+}
+
 fn invert(args: InvertArgs) -> Result<(), String> {
     use ganforge::explore::inversion::{self, InversionSettings};
     if args.n == 0 || !(args.lr.is_finite() && args.lr > 0.0) || args.feature_weight < 0.0 {
         return Err("invert: --n must be at least 1, --lr above 0, --feature-weight 0 or above".into());
     }
     let (model, config) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
+    refuse_translator(model.as_ref(), "invert")?;
     if model.classes().is_some() {
         return Err("invert: the generator is conditional; inversion searches unconditional generators".into());
     }
@@ -833,6 +888,7 @@ fn dissect(args: DissectArgs) -> Result<(), String> {
         return Err("dissect: --samples and --units must be at least 1, --quantile between 0 and 1".into());
     }
     let (model, config) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
+    refuse_translator(model.as_ref(), "dissect")?;
     if model.classes().is_some() {
         return Err("dissect: the generator is conditional; dissection cuts unconditional generators".into());
     }
@@ -1071,6 +1127,7 @@ fn steer(args: SteerArgs) -> Result<(), String> {
         return Err("steer: --steps, --batch, --n and --samples must be at least 1, --lr above 0".into());
     }
     let (model, config) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
+    refuse_translator(model.as_ref(), "steer")?;
     if model.classes().is_some() {
         return Err("steer: the generator is conditional; steering walks unconditional generators".into());
     }
@@ -1285,6 +1342,16 @@ fn classifier(args: ClassifierArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// `eval` for a family that scores itself on held-out data (pix2pix's L1):
+/// its scores, printed.
+fn held_out_eval(checkpoint: &Path) -> Result<(), String> {
+    let (family, _) = load_family(checkpoint).map_err(|e| e.to_string())?;
+    for (name, value) in family.held_out_scores() {
+        println!("{name}: {value:.4}");
+    }
+    Ok(())
+}
+
 fn eval(args: EvalArgs) -> Result<(), String> {
     let (text, json, default_json) = match &args.checkpoint {
         Some(checkpoint) => {
@@ -1294,6 +1361,9 @@ fn eval(args: EvalArgs) -> Result<(), String> {
             }
             let (model, config) =
                 load_sampler(checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
+            if model.image_input().is_some() {
+                return held_out_eval(checkpoint);
+            }
             let prior = Prior::parse(&config.prior)?;
             let report = checkpoint.with_file_name(if args.no_ema { "eval-no-ema.json" } else { "eval.json" });
             if config.dataset == "stacked-mnist" {

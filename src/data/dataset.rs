@@ -270,7 +270,8 @@ pub fn fashion_mnist(dir: &Path, part: &str, seed: u64) -> Result<InMemory, Data
 }
 
 /// The dataset named on the command line: `mnist5k`, `fashion`, `stacked-mnist`,
-/// `mnist:<images file>`, `folder:<dir>`, `ring` or `grid`; `mnist5k-32` and
+/// `mnist:<images file>`, `folder:<dir>`, `pairs:<dir>` (pix2pix's A|B
+/// pictures), `unpaired:<dir>` (CycleGAN's trainA/ and trainB/), `ring` or `grid`; `mnist5k-32` and
 /// `fashion-32` are the first two padded to 32x32 with background. Image folders are loaded at
 /// `image_size` with `channels` channels.
 pub fn open(spec: &str, image_size: u32, channels: usize, seed: u64) -> Result<Box<dyn Dataset>, DataError> {
@@ -286,9 +287,11 @@ pub fn open(spec: &str, image_size: u32, channels: usize, seed: u64) -> Result<B
         _ => match spec.split_once(':') {
             Some(("mnist", path)) => Box::new(mnist_files(Path::new(path), seed)?),
             Some(("folder", path)) => Box::new(image_folder(Path::new(path), image_size, channels, seed)?),
+            Some(("pairs", path)) => Box::new(super::pairs::paired(Path::new(path), seed)?),
+            Some(("unpaired", path)) => Box::new(super::pairs::Unpaired::open(Path::new(path), "train", seed)?),
             _ => {
                 return Err(DataError::InvalidArgument(format!(
-                    "unknown dataset {spec:?}: use mnist5k, mnist5k-32, fashion, fashion-32, stacked-mnist, mnist:<path to images idx file>, folder:<dir>, ring or grid"
+                    "unknown dataset {spec:?}: use mnist5k, mnist5k-32, fashion, fashion-32, stacked-mnist, mnist:<path to images idx file>, folder:<dir>, pairs:<dir> (A|B pictures), unpaired:<dir> (trainA/, trainB/), ring or grid"
                 )))
             }
         },

@@ -73,7 +73,7 @@ fn has_image_extension(path: &Path) -> bool {
 }
 
 /// Opens a picture, recognising PNG or JPEG by its content, not its name.
-fn decode(path: &Path) -> Result<DynamicImage, DataError> {
+pub(super) fn decode(path: &Path) -> Result<DynamicImage, DataError> {
     let unreadable = |reason: String| DataError::UnreadableImage { path: path.to_path_buf(), reason };
     ImageReader::open(path)
         .and_then(|reader| reader.with_guessed_format())
@@ -84,7 +84,7 @@ fn decode(path: &Path) -> Result<DynamicImage, DataError> {
 
 /// Turns pixel-interleaved bytes (RGBRGB...) into channel planes
 /// (RR..GG..BB..) of floats in [-1, 1].
-fn interleaved_to_chw(interleaved: &[u8], channels: usize) -> Vec<f32> {
+pub(super) fn interleaved_to_chw(interleaved: &[u8], channels: usize) -> Vec<f32> {
     (0..channels)
         .flat_map(|channel| interleaved.iter().skip(channel).step_by(channels).copied().map(byte_to_signed_unit))
         .collect()

@@ -4,6 +4,7 @@
 //! - [`mixtures`]: the 2D Gaussian mixtures used to study mode collapse.
 //! - [`folder`]: a folder of PNG/JPEG pictures.
 //! - [`batches`]: seeded shuffling into mini-batches.
+//! - [`pairs`]: paired A|B pictures (pix2pix) and unpaired sets (CycleGAN).
 //! - [`stacked_mnist`]: three MNIST digits per image, 1,000 modes.
 //! - [`dataset`]: the `Dataset` trait, the embedded MNIST subset, and `open`.
 //! - [`npm_tarball`]: SVG files read straight out of an npm package's `.tgz`.
@@ -22,6 +23,7 @@ pub mod folder;
 pub mod idx;
 pub mod mixtures;
 pub mod npm_tarball;
+pub mod pairs;
 pub mod render;
 pub mod stacked_mnist;
 

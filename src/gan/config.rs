@@ -22,7 +22,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan` or `progan` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan` or `pix2pix` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -71,8 +71,16 @@ pub struct TrainConfig {
     /// ProGAN: the batch at each resolution from 4x4 up, comma-separated
     /// ("64,64,32,16"); empty: `batch` at every resolution.
     pub level_batches: String,
-    /// ProGAN: feature maps of both nets at 4x4 and 8x8 (halved per doubling after).
+    /// ProGAN: feature maps of both nets at 4x4 and 8x8 (halved per doubling
+    /// after); pix2pix: maps of the U-Net's outermost level and of the
+    /// PatchGAN's first layer (doubled per level, at most 8 times).
     pub features: usize,
+    /// pix2pix: the weight lambda of the L1 distance to the target in G's loss.
+    pub l1_weight: f32,
+    /// pix2pix: the side of the patch each logit of the PatchGAN sees (1, 16, 34 or 70).
+    pub patch: usize,
+    /// pix2pix: the generator, `unet` (the paper's) or `resnet` (CycleGAN's ResNet-block net).
+    pub generator: String,
     pub seed: u64,
     /// Every how many steps to read the losses back and log them.
     pub log_every: usize,
@@ -112,6 +120,9 @@ impl Default for TrainConfig {
             phase_images: 6000,
             level_batches: String::new(),
             features: 64,
+            l1_weight: 100.0,
+            patch: 70,
+            generator: "unet".into(),
             seed: 0,
             log_every: 10,
             sample_every: 100,
@@ -162,11 +173,16 @@ impl TrainConfig {
 
     /// The defaults for `model` trained with `loss` on `dataset`: those of
     /// `for_loss`, except ProGAN's own (Karras et al.): Adam(1e-3, 0, 0.99),
-    /// one critic step per generator step, and an EMA of G at 0.999.
+    /// one critic step per generator step, and an EMA of G at 0.999; and
+    /// pix2pix's: Isola et al.'s Adam(2e-4, 0.5, 0.999) and lambda = 100
+    /// (`for_loss`'s defaults), with 16 maps at the outermost level where
+    /// the paper has 64, since a step with 64 is 16 times the work and too
+    /// slow on a CPU adapter (`--features 64` gives the paper's nets).
     pub fn for_model(model: &str, loss: &str, dataset: &str) -> TrainConfig {
         let base = TrainConfig { model: model.into(), ..TrainConfig::for_loss(loss, dataset) };
         match model {
             "progan" => TrainConfig { lr_d: 1e-3, lr_g: 1e-3, beta1: 0.0, beta2: 0.99, d_steps: 1, ema: 0.999, ..base },
+            "pix2pix" => TrainConfig { features: 16, ..base },
             _ => base,
         }
     }
@@ -196,7 +212,12 @@ impl TrainConfig {
                 return Err(format!("{name} = {value}: it must lie in [0, 1)"));
             }
         }
-        let weights = [("gp_lambda", self.gp_lambda), ("r1", self.r1_gamma), ("instance_noise", self.instance_noise)];
+        let weights = [
+            ("gp_lambda", self.gp_lambda),
+            ("r1", self.r1_gamma),
+            ("instance_noise", self.instance_noise),
+            ("l1_weight", self.l1_weight),
+        ];
         for (name, value) in weights {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(format!("{name} = {value}: it must be a finite number, 0 or above"));
@@ -233,6 +254,7 @@ impl TrainConfig {
             return Err(format!("--encoder {} is a BiGAN option: use it with --model bigan", self.encoder));
         }
         self.validate_family_options()?;
+        self.validate_pix2pix_options()?;
         self.validate_unroll(objective)
     }
 
@@ -243,6 +265,7 @@ impl TrainConfig {
         let own_loss = match self.model.as_str() {
             "bigan" | "veegan" => "ns",
             "progan" => "wgan-gp",
+            "pix2pix" => "ns",
             _ => return Ok(()),
         };
         let set = [
@@ -262,6 +285,30 @@ impl TrainConfig {
             )),
             None => Ok(()),
         }
+    }
+
+    /// pix2pix's own settings are refused elsewhere, and pix2pix refuses an
+    /// EMA: its pictures and its L1 score show the trained generator.
+    fn validate_pix2pix_options(&self) -> Result<(), String> {
+        let pix2pix = self.model == "pix2pix";
+        if !pix2pix && (self.l1_weight != 100.0 || self.patch != 70 || self.generator != "unet") {
+            return Err(
+                "--l1-weight, --patch and --generator are pix2pix options: use them with --model pix2pix".into()
+            );
+        }
+        if !["unet", "resnet"].contains(&self.generator.as_str()) {
+            return Err(format!("unknown generator {:?}: use unet (the paper's) or resnet", self.generator));
+        }
+        if pix2pix && !super::nets::patchgan::RECEPTIVE_FIELDS.contains(&self.patch) {
+            return Err(format!("patch = {}: the PatchGAN sees 1, 16, 34 or 70 pixels (70: the paper's)", self.patch));
+        }
+        if pix2pix && self.ema != 0.0 {
+            return Err(format!(
+                "ema = {}: pix2pix shows and scores its trained generator (the paper keeps no average); leave --ema out",
+                self.ema
+            ));
+        }
+        Ok(())
     }
 
     /// ProGAN's batch at each of `levels` resolutions from 4x4 up: the
@@ -355,6 +402,9 @@ impl TrainConfig {
             ("phase_images", self.phase_images.to_string()),
             ("level_batches", self.level_batches.clone()),
             ("features", self.features.to_string()),
+            ("l1_weight", self.l1_weight.to_string()),
+            ("patch", self.patch.to_string()),
+            ("generator", self.generator.clone()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
@@ -406,6 +456,9 @@ impl TrainConfig {
                 "phase_images" => config.phase_images = parse(key, value)?,
                 "level_batches" => config.level_batches = value.into(),
                 "features" => config.features = parse(key, value)?,
+                "l1_weight" => config.l1_weight = parse(key, value)?,
+                "patch" => config.patch = parse(key, value)?,
+                "generator" => config.generator = value.into(),
                 _ => return Err(format!("unknown config key {key:?}")),
             }
         }

@@ -38,6 +38,14 @@ pub trait Sampler: Send + Sync {
     fn classes(&self) -> Option<usize> {
         None
     }
+    /// The picture shape [C, H, W] of a generator that translates pictures
+    /// instead of mapping latents (pix2pix): its `generate` takes pictures
+    /// [N, C, H, W] in place of z, and its `latent_dim` is 0. The commands
+    /// built on latents (interpolation, inversion, steering, dissection,
+    /// scores of samples) refuse it. None for generators of latents.
+    fn image_input(&self) -> Option<[usize; 3]> {
+        None
+    }
     /// G(z): [N, latent] (with labels for conditional models) to samples [N, ...].
     fn generate(&self, z: &Tensor, labels: Option<&[usize]>) -> Tensor;
     /// The generator as one chain of layers whose output is `generate`'s, so
@@ -90,6 +98,21 @@ pub trait Family {
     /// families without one.
     fn encode(&self, _x: &Tensor) -> Option<Tensor> {
         None
+    }
+
+    /// The family's own picture of its generator, where samples at fixed
+    /// latents cannot show it (pix2pix: held-out inputs, outputs and
+    /// targets): images [N, C, H, W] and how many go in a row. None: the
+    /// trainer draws its grid of samples.
+    fn picture(&self) -> Option<(Tensor, usize)> {
+        None
+    }
+
+    /// Scores the family measures itself on held-out data, by name (pix2pix:
+    /// the L1 distance of G(A) to B), for the end of training and `ganforge
+    /// eval`; empty for families scored from their samples.
+    fn held_out_scores(&self) -> Vec<(String, f32)> {
+        Vec::new()
     }
 
     /// The discriminator's output on points [N, 2], mapped to [0, 1] for

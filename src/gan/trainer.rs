@@ -492,9 +492,14 @@ impl Trainer {
     }
 
     /// Samples of the (EMA) generator at the fixed latents: a picture grid for
-    /// images; for 2D data a scatter over D's output, and the mode report.
+    /// images; for 2D data a scatter over D's output, and the mode report; or
+    /// the family's own picture when it has one.
     fn write_samples(&mut self) -> Result<Option<ModeReport>, TrainError> {
         let path = self.config.out.join(format!("samples/step_{:06}.png", self.step));
+        if let Some((picture, per_row)) = self.family.picture() {
+            save_images(&picture, per_row, &path)?;
+            return Ok(None);
+        }
         if let Some(mixture) = self.data.dataset().mixture().cloned() {
             let report = self.plot_points(&mixture, &path)?;
             return Ok(Some(report));
@@ -534,7 +539,8 @@ impl Trainer {
         if !fid.is_empty() {
             plot::save_loss_curves(&[("FID", &fid)], self.config.out.join("fid.png"))?;
         }
-        if self.data.dataset().mixture().is_none() {
+        let latent_images = self.data.dataset().mixture().is_none() && self.family.sampler().image_input().is_none();
+        if latent_images {
             let strip = latent_interpolation(self.sampling_model(), &self.fixed_z, self.fixed_labels.as_deref());
             save_images(&strip, 10, &self.config.out.join("interpolation.png"))?;
         }

@@ -4,6 +4,7 @@
 pub mod bigan;
 pub mod joint;
 pub mod pair;
+pub mod pix2pix;
 pub mod progan;
 pub mod unrolled;
 pub mod veegan;
@@ -15,7 +16,7 @@ use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
 /// Every `--model` name.
-pub const NAMES: [&str; 6] = ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan"];
+pub const NAMES: [&str; 7] = ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "pix2pix"];
 
 /// What a family is built for: the shape of one example and its classes.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +32,7 @@ pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>,
         "bigan" => Ok(Box::new(bigan::Bigan::new(config, shape)?)),
         "veegan" => Ok(Box::new(veegan::Veegan::new(config, shape)?)),
         "progan" => Ok(Box::new(progan::Progan::new(config, shape)?)),
+        "pix2pix" => Ok(Box::new(pix2pix::Pix2pix::new(config, shape)?)),
         other => Err(unknown(other)),
     }
 }
@@ -43,6 +45,7 @@ pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sample
         "bigan" => Ok(bigan::Bigan::model(config, shape)),
         "veegan" => Ok(veegan::Veegan::model(config, shape)),
         "progan" => progan::Progan::model(config, shape),
+        "pix2pix" => pix2pix::Pix2pix::model(config, shape),
         other => Err(unknown(other)),
     }
 }

@@ -90,15 +90,18 @@ pub fn features28(channels: usize, norm: CriticNorm, rng: &mut impl Rng) -> Sequ
 }
 
 // DCGAN's initialisation: conv weights N(0, 0.02), batch-norm scales
-// N(1, 0.02) and shifts 0; linear layers keep their default.
+// N(1, 0.02) and shifts 0; linear layers keep their default. pix2pix's nets
+// (`gan/nets/unet.rs`, `patchgan.rs`, `resnet.rs`) are initialised the same way.
 
-fn conv(input: usize, output: usize, kernel: usize, stride: usize, padding: usize, rng: &mut impl Rng) -> Conv2d {
+/// A convolution with DCGAN's N(0, 0.02) weights.
+pub fn conv(input: usize, output: usize, kernel: usize, stride: usize, padding: usize, rng: &mut impl Rng) -> Conv2d {
     let layer = Conv2d::new(input, output, kernel, stride, padding, rng);
     normal_(layer.weight(), 0.0, 0.02, rng);
     layer
 }
 
-fn conv_t(
+/// A transposed convolution with DCGAN's N(0, 0.02) weights.
+pub fn conv_t(
     input: usize,
     output: usize,
     kernel: usize,
@@ -111,7 +114,8 @@ fn conv_t(
     layer
 }
 
-fn batch_norm(channels: usize, rng: &mut impl Rng) -> BatchNorm2d {
+/// Batch norm with DCGAN's N(1, 0.02) scales.
+pub fn batch_norm(channels: usize, rng: &mut impl Rng) -> BatchNorm2d {
     let layer = BatchNorm2d::new(channels);
     normal_(layer.weight(), 1.0, 0.02, rng);
     layer

@@ -1,15 +1,30 @@
 //! Networks shared by families. The joint families (BiGAN/ALI, VEEGAN) pair
 //! a generator z -> x with a network going back, x -> z, and judge (x, z)
 //! pairs with one discriminator; all three are multilayer perceptrons here,
-//! over flattened pixels for images.
+//! over flattened pixels for images. pix2pix's U-Net generator and PatchGAN
+//! discriminator are convolutional (`unet.rs`, `patchgan.rs`), and so is the
+//! ResNet-block generator it can use instead (`resnet.rs`).
 
 pub mod encoder;
 pub mod generator;
 pub mod joint;
+pub mod patchgan;
 pub mod progressive;
+pub mod resnet;
+pub mod unet;
 
+use crate::gan::family::Sampler;
 use crate::nn::{LeakyRelu, Linear, Sequential};
+use crate::Tensor;
 use rand::Rng;
+
+/// A generator from pictures to pictures (pix2pix's U-Net, the ResNet-block
+/// generator): as a `Sampler` it translates with its test-time noise.
+pub trait Translator: Sampler {
+    /// Training's forward, pictures [N, C, H, W] to [N, C, H, W], with fresh
+    /// noise where the net has any.
+    fn forward(&self, x: &Tensor) -> Tensor;
+}
 
 /// Linear layers through `widths` (input, hidden..., output) with leaky ReLU
 /// (slope 0.2) between them and nothing after the last: the body of every net here.
