@@ -26,6 +26,7 @@ mod storage;
 
 pub use adapter::GpuError;
 pub use params::{Params, MAX_RANK};
+pub use pool::MemoryUse;
 pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
 pub use storage::Storage;
 
@@ -260,6 +261,16 @@ impl Device {
     pub fn synchronize(&self) {
         self.submit(&mut self.batch.lock().unwrap());
         self.device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
+    }
+
+    /// Device memory held and used by tensors (see `pool.rs`).
+    pub fn memory(&self) -> MemoryUse {
+        self.pool.memory()
+    }
+
+    /// Starts measuring a new peak of the memory tensors use (e.g. per step).
+    pub fn reset_memory_peak(&self) {
+        self.pool.reset_peak();
     }
 
     /// Dispatches recorded and submits made since the device was opened.

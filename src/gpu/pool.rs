@@ -6,8 +6,13 @@
 //! class takes it. Reuse is safe without any fence because every dispatch runs in
 //! queue order: a kernel recorded later than the last reader of a buffer also runs
 //! later.
+//!
+//! The pool also counts bytes: what it holds on the device (every buffer it
+//! ever created, since it frees none), what tensors use now, and the most they
+//! used at once since the peak was last reset: the figures a memory report needs.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Every buffer holding tensor data can be a kernel's input or output, and a
@@ -24,18 +29,35 @@ pub fn size_class(bytes: u64) -> u64 {
     bytes.div_ceil(quarter) * quarter
 }
 
+/// Device memory of tensor buffers, in bytes (size classes, not requested sizes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryUse {
+    /// Every buffer the pool created: free or in use, it stays allocated.
+    pub held: u64,
+    /// Buffers that tensors hold now.
+    pub in_use: u64,
+    /// The most `in_use` has been since the last `reset_peak`.
+    pub peak_in_use: u64,
+}
+
 #[derive(Default)]
 pub struct BufferPool {
     free: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
+    held: AtomicU64,
+    in_use: AtomicU64,
+    peak_in_use: AtomicU64,
 }
 
 impl BufferPool {
     /// A buffer of at least `bytes` bytes, recycled when one is free.
     pub fn take(&self, device: &wgpu::Device, bytes: u64) -> wgpu::Buffer {
         let class = size_class(bytes);
+        let in_use = self.in_use.fetch_add(class, Ordering::Relaxed) + class;
+        self.peak_in_use.fetch_max(in_use, Ordering::Relaxed);
         if let Some(buffer) = self.free.lock().unwrap().get_mut(&class).and_then(Vec::pop) {
             return buffer;
         }
+        self.held.fetch_add(class, Ordering::Relaxed);
         device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("tensor"),
             size: class,
@@ -46,6 +68,20 @@ impl BufferPool {
 
     /// Files a buffer under its size class for reuse.
     pub fn give_back(&self, buffer: wgpu::Buffer) {
+        self.in_use.fetch_sub(buffer.size(), Ordering::Relaxed);
         self.free.lock().unwrap().entry(buffer.size()).or_default().push(buffer);
+    }
+
+    pub fn memory(&self) -> MemoryUse {
+        MemoryUse {
+            held: self.held.load(Ordering::Relaxed),
+            in_use: self.in_use.load(Ordering::Relaxed),
+            peak_in_use: self.peak_in_use.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Starts a new peak from what is in use now.
+    pub fn reset_peak(&self) {
+        self.peak_in_use.store(self.in_use.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 }
