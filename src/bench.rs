@@ -318,9 +318,12 @@ pub fn json(adapter: &str, measurements: &[Measurement], peaks: &Peaks, step: Op
 }
 
 /// The blockings the GEMM sweep times, and the correctness tests cover:
-/// `Blocking::ALL`, then every square 4x4-block count (1, 2, 4) on 4, 8 or 16
-/// invocations a side, and rows of 16 or 64 invocations (the thin tile), as
-/// far as this adapter's workgroup limits allow.
+/// `Blocking::ALL`; the halved CPU blockings `Blocking::for_problem` picks for
+/// short sides; then one change at a time from those (1 or 4 blocks a side
+/// instead of 2, a 4 x 4 group, thin rows of other widths), as far as this
+/// adapter's workgroup limits allow. (Every combination would be ~30
+/// pipelines per kernel: minutes of compilation on lavapipe, for tiles no
+/// adapter class would pick.)
 pub fn sweep_blockings() -> Vec<Blocking> {
     let limits = &device().limits;
     let fits = |b: &Blocking| {
@@ -333,18 +336,19 @@ pub fn sweep_blockings() -> Vec<Blocking> {
             && y <= limits.max_compute_workgroup_size_y
             && 4 * depth * (rows + cols) <= limits.max_compute_workgroup_storage_size as usize
     };
-    let sides = [4, 8, 16];
-    let square = sides
-        .into_iter()
-        .flat_map(|y| sides.map(|x| (x, y)))
-        .flat_map(|invocations| [1, 2, 4].map(|blocks| Blocking { invocations, blocks: (blocks, blocks) }));
-    let thin = [16, 64].into_iter().flat_map(|x| [1, 4].map(|n| Blocking { invocations: (x, 1), blocks: (1, n) }));
+    let more = [
+        ((4, 8), (4, 4)),
+        ((8, 4), (4, 4)),
+        ((4, 4), (4, 4)),
+        ((8, 8), (1, 1)),
+        ((16, 16), (1, 1)),
+        ((16, 16), (4, 4)),
+        ((4, 4), (2, 2)),
+        ((16, 1), (1, 1)),
+        ((64, 1), (1, 4)),
+    ];
     let mut all = Blocking::ALL.to_vec();
-    for blocking in square.chain(thin) {
-        if !all.contains(&blocking) {
-            all.push(blocking);
-        }
-    }
+    all.extend(more.map(|(invocations, blocks)| Blocking { invocations, blocks }));
     all.retain(fits);
     all
 }
