@@ -273,8 +273,12 @@ impl Profiler {
         rows.sort_by(|a, b| b.1.seconds.total_cmp(&a.1.seconds));
         let total: f64 = rows.iter().map(|(_, row)| row.seconds).sum();
         let mut text = format!("profile ({}); ~: bytes estimated from the bound buffers\n", self.clock());
-        if peaks.is_none() {
-            text += "peak not measured: no fraction of peak\n";
+        match peaks {
+            Some(p) => {
+                let (flops, bytes) = (p.flops_per_second / 1e9, p.bytes_per_second / 1e9);
+                let _ = writeln!(text, "measured peaks: {flops:.1} GFLOP/s (FMA chains), {bytes:.1} GB/s (vec4 copy)");
+            }
+            None => text += "peak not measured: no fraction of peak\n",
         }
         let _ = writeln!(
             text,
