@@ -99,7 +99,8 @@ struct Event {
     duration_us: f64,
 }
 
-/// Totals of one (kernel, shape) row of the table.
+/// Totals of one (kernel, shape) row of the table: the work summed over its
+/// dispatches (a row of estimated bytes mixes sizes).
 #[derive(Default)]
 struct Row {
     dispatches: u64,
@@ -286,7 +287,7 @@ impl Profiler {
             "kernel", "shape", "dispatches", "time ms", "share", "rate", "of peak"
         );
         for ((kernel, shape), row) in rows {
-            let (rate, fraction) = rate(&row.work, row.seconds / row.dispatches as f64, peaks);
+            let (rate, fraction) = rate(&row.work, row.seconds, peaks);
             let _ = writeln!(
                 text,
                 "{kernel:<32} {shape:<24} {:>10} {:>11.3} {:>5.1}% {rate:>18} {fraction:>8}",
@@ -334,7 +335,9 @@ impl Record {
         let row = self.rows.entry((pending.kernel.clone(), pending.work.shape.clone())).or_default();
         row.dispatches += 1;
         row.seconds += duration_us / 1e6;
-        row.work = pending.work.clone();
+        row.work.flops += pending.work.flops;
+        row.work.bytes += pending.work.bytes;
+        row.work.estimated = pending.work.estimated;
         if self.events.len() < MAX_EVENTS {
             self.events.push(Event { kernel: pending.kernel, work: pending.work, start_us, duration_us });
         } else {
