@@ -7,10 +7,16 @@
 //! at best, measured by two yardstick kernels (`shaders/peak.wgsl`): a chain
 //! of independent FMAs (attainable FP32 rate) and a plain vec4 copy
 //! (attainable bandwidth).
+//!
+//! The GEMM sweep (`ganforge bench --sweep gemm`) times every blocking of the
+//! tiled core (`ops/gemm.rs`) on each GEMM of the dcgan28 step, and sets the
+//! blocking `Blocking::for_problem` picks beside the fastest.
 
 use crate::gan::{TrainConfig, Trainer};
+pub use crate::gpu::Peaks;
 use crate::gpu::{device, Params, Storage, PEAK};
-use crate::ops::conv::{conv2d, conv2d_weight, conv_transpose2d, Conv2dOptions};
+use crate::ops::conv::{conv2d_blocked, conv2d_weight_blocked, conv_transpose2d_blocked, Conv2dOptions};
+use crate::ops::gemm::Blocking;
 use crate::{enable_grad, grad, no_grad, Tensor};
 use std::fmt::Write;
 use std::time::Instant;
@@ -24,13 +30,6 @@ pub struct Measurement {
     pub flops: f64,
     /// Bytes that must move per call (0 where FLOPs are the measure).
     pub bytes: f64,
-}
-
-/// What the adapter attains at best.
-#[derive(Clone, Copy, Debug)]
-pub struct Peaks {
-    pub flops_per_second: f64,
-    pub bytes_per_second: f64,
 }
 
 /// Seconds per call of `f`, averaged over `reps` calls after one warm-up.
@@ -119,10 +118,64 @@ pub fn kernels() -> Vec<Measurement> {
     })
 }
 
-/// The convolutions of the dcgan28 reference workload (DESIGN.md) at batch 64:
-/// forward, input gradient and weight gradient. All three do the layer's
-/// multiply-adds: (conv2d-side output pixels) x (kernel taps) x (channel pairs).
+/// The convolutions of the dcgan28 reference workload, each direction timed
+/// with the blocking `Blocking::for_problem` picks.
 fn dcgan28_convolutions() -> Vec<Measurement> {
+    dcgan28_convolution_gemms()
+        .iter()
+        .map(|case| Measurement {
+            name: case.name.clone(),
+            seconds: time(5, || (case.run)(None)),
+            flops: case.flops,
+            bytes: 0.0,
+        })
+        .collect()
+}
+
+/// One call of the dcgan28 step that runs on the tiled GEMM core, runnable
+/// with any blocking (None: the one `Blocking::for_problem` picks).
+pub struct GemmCase {
+    pub name: String,
+    /// The product as the kernel sees it: M x N x K, repeated `products`
+    /// times (a transposed convolution runs one product per output phase).
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub products: usize,
+    /// Floating-point operations of the whole call.
+    pub flops: f64,
+    pub run: Box<dyn Fn(Option<Blocking>) -> Tensor>,
+}
+
+/// The GEMMs of the dcgan28 step: its two linear layers and every direction
+/// (forward, input gradient, weight gradient) of its four convolutions, at batch 64.
+pub fn dcgan28_gemms() -> Vec<GemmCase> {
+    let mut cases = Vec::new();
+    // (name, [M, K] input, [K, N] weight); D's 1-column product runs as its
+    // transpose (1 row), as matmul does for any product of at most 4 columns.
+    for (name, input, weight) in
+        [("G linear 100->6272", [64, 100], [100, 6272]), ("D linear 6272->1", [64, 6272], [6272, 1])]
+    {
+        let (x, w) = (Tensor::randn(&input, 8), Tensor::randn(&weight, 9));
+        let (m, n) = if weight[1] <= 4 { (weight[1], input[0]) } else { (input[0], weight[1]) };
+        cases.push(GemmCase {
+            name: format!("{name} forward"),
+            m,
+            n,
+            k: input[1],
+            products: 1,
+            flops: 2.0 * (m * n * input[1]) as f64,
+            run: Box::new(move |blocking| x.matmul_blocked(&w, false, false, blocking)),
+        });
+    }
+    cases.extend(dcgan28_convolution_gemms());
+    cases
+}
+
+/// Forward, input gradient and weight gradient of the dcgan28 convolutions.
+/// All three do the layer's multiply-adds: (conv2d-side output pixels) x
+/// (kernel taps) x (channel pairs).
+fn dcgan28_convolution_gemms() -> Vec<GemmCase> {
     let options = Conv2dOptions { stride: (2, 2), padding: (1, 1), ..Default::default() };
     // (name, transposed, input [N, C, H, W], weight)
     let layers = [
@@ -131,30 +184,53 @@ fn dcgan28_convolutions() -> Vec<Measurement> {
         ("G convT 128->64, 7->14", true, [64, 128, 7, 7], [128, 64, 4, 4]),
         ("G convT 64->1, 14->28", true, [64, 64, 14, 14], [64, 1, 4, 4]),
     ];
-    let mut all = Vec::new();
+    let mut cases = Vec::new();
     for (name, transposed, input, weight) in layers {
-        let x = Tensor::randn(&input, 5);
-        let w = Tensor::randn(&weight, 6);
+        let (x, w) = (Tensor::randn(&input, 5), Tensor::randn(&weight, 6));
         let kernel = (weight[2], weight[3]);
-        let forward =
-            || if transposed { conv_transpose2d(&x, &w, None, options, (0, 0)) } else { conv2d(&x, &w, None, options) };
-        let y = forward();
+        type Run = Box<dyn Fn(Option<Blocking>) -> Tensor>;
+        let conv = |x: &Tensor, w: &Tensor| -> Run {
+            let (x, w) = (x.clone(), w.clone());
+            Box::new(move |b| conv2d_blocked(&x, &w, options, b))
+        };
+        let conv_t = |x: &Tensor, w: &Tensor| -> Run {
+            let (x, w) = (x.clone(), w.clone());
+            Box::new(move |b| conv_transpose2d_blocked(&x, &w, options, (0, 0), b))
+        };
+        let weight_grad = |x: &Tensor, g: &Tensor| -> Run {
+            let (x, g) = (x.clone(), g.clone());
+            Box::new(move |b| conv2d_weight_blocked(&x, &g, kernel, options, b))
+        };
+        let forward = if transposed { conv_t(&x, &w) } else { conv(&x, &w) };
+        let y = forward(None);
         let g = Tensor::randn(y.shape(), 7);
+        // The conv2d side's image and output: the layer's input and output, swapped for a transposed layer.
         let (image, out) = if transposed { (y.shape(), &input[..]) } else { (&input[..], y.shape()) };
         let flops = 2.0 * (out[0] * out[1] * out[2] * out[3] * image[1] * kernel.0 * kernel.1) as f64;
-        let input_gradient =
-            || if transposed { conv2d(&g, &w, None, options) } else { conv_transpose2d(&g, &w, None, options, (0, 0)) };
-        let weight_gradient =
-            || if transposed { conv2d_weight(&g, &x, kernel, options) } else { conv2d_weight(&x, &g, kernel, options) };
-        for (what, seconds) in [
-            ("forward", time(5, forward)),
-            ("input grad", time(5, input_gradient)),
-            ("weight grad", time(5, weight_gradient)),
-        ] {
-            all.push(Measurement { name: format!("{name} {what}"), seconds, flops, bytes: 0.0 });
+        // The implicit GEMMs as conv.rs lays them out (rows, columns, depth, products).
+        let pixels = |s: &[usize]| s[0] * s[2] * s[3];
+        let (taps, phases) = (image[1] * kernel.0 * kernel.1, options.stride.0 * options.stride.1);
+        let conv2d_gemm = (out[1], pixels(out), taps, 1);
+        let transposed_gemm = (image[1], pixels(image) / phases, out[1] * kernel.0 * kernel.1 / phases, phases);
+        let weight_gemm = (out[1], taps, pixels(out), 1);
+        let directions = if transposed {
+            [
+                ("forward", transposed_gemm, forward),
+                ("input grad", conv2d_gemm, conv(&g, &w)),
+                ("weight grad", weight_gemm, weight_grad(&g, &x)),
+            ]
+        } else {
+            [
+                ("forward", conv2d_gemm, forward),
+                ("input grad", transposed_gemm, conv_t(&g, &w)),
+                ("weight grad", weight_gemm, weight_grad(&x, &g)),
+            ]
+        };
+        for (what, (m, n, k, products), run) in directions {
+            cases.push(GemmCase { name: format!("{name} {what}"), m, n, k, products, flops, run });
         }
     }
-    all
+    cases
 }
 
 /// Batch norm (training mode, affine) forward + backward at the dcgan28
@@ -239,4 +315,90 @@ pub fn json(adapter: &str, measurements: &[Measurement], peaks: &Peaks, step: Op
         peaks.bytes_per_second,
         rows.join(",")
     )
+}
+
+/// The blockings the GEMM sweep times, and the correctness tests cover:
+/// `Blocking::ALL`; the halved CPU blockings `Blocking::for_problem` picks for
+/// short sides; then one change at a time from those (1 or 4 blocks a side
+/// instead of 2, a 4 x 4 group, thin rows of other widths), as far as this
+/// adapter's workgroup limits allow. (Every combination would be ~30
+/// pipelines per kernel: minutes of compilation on lavapipe, for tiles no
+/// adapter class would pick.)
+pub fn sweep_blockings() -> Vec<Blocking> {
+    let limits = &device().limits;
+    let fits = |b: &Blocking| {
+        let (x, y) = b.invocations;
+        let (rows, cols) = b.tile();
+        // gemm.wgsl's K step: 16, or 8 when the tiles are wide (its header).
+        let depth = if rows + cols <= 256 { 16 } else { 8 };
+        x * y <= limits.max_compute_invocations_per_workgroup
+            && x <= limits.max_compute_workgroup_size_x
+            && y <= limits.max_compute_workgroup_size_y
+            && 4 * depth * (rows + cols) <= limits.max_compute_workgroup_storage_size as usize
+    };
+    let more = [
+        ((4, 8), (4, 4)),
+        ((8, 4), (4, 4)),
+        ((4, 4), (4, 4)),
+        ((8, 8), (1, 1)),
+        ((16, 16), (1, 1)),
+        ((16, 16), (4, 4)),
+        ((4, 4), (2, 2)),
+        ((16, 1), (1, 1)),
+        ((64, 1), (1, 4)),
+    ];
+    let mut all = Blocking::ALL.to_vec();
+    all.extend(more.map(|(invocations, blocks)| Blocking { invocations, blocks }));
+    all.retain(fits);
+    all
+}
+
+/// "8x8 inv, 4x4 blk": invocations (x, y) and 4x4 blocks per invocation (rows, columns).
+pub fn blocking_label(b: Blocking) -> String {
+    format!("{}x{} inv, {}x{} blk", b.invocations.0, b.invocations.1, b.blocks.0, b.blocks.1)
+}
+
+/// Seconds per call of `case` with each of `blockings`, `reps` calls each after one warm-up.
+pub fn sweep(case: &GemmCase, blockings: &[Blocking], reps: usize) -> Vec<(Blocking, f64)> {
+    blockings.iter().map(|&b| (b, time(reps, || (case.run)(Some(b))))).collect()
+}
+
+/// The sweep of one case as a table: blocking, tile, time, rate, fraction of
+/// the FMA peak, the fastest marked `[best]` and `for_problem`'s pick `[chosen]`,
+/// then how far the pick is from the best.
+pub fn sweep_table(case: &GemmCase, timings: &[(Blocking, f64)], peaks: &Peaks) -> String {
+    let chosen = Blocking::for_problem(case.m, case.n);
+    let products = if case.products > 1 { format!(", {} products", case.products) } else { String::new() };
+    let mut text = format!("{}: M x N x K = {} x {} x {}{products}\n", case.name, case.m, case.n, case.k);
+    let Some(&(best, best_seconds)) = timings.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else { return text };
+    for &(blocking, seconds) in timings {
+        let (rows, cols) = blocking.tile();
+        let rate = case.flops / seconds;
+        let marks = [(blocking == best, " [best]"), (blocking == chosen, " [chosen]")];
+        let marks: String = marks.iter().filter(|m| m.0).map(|m| m.1).collect();
+        let _ = writeln!(
+            text,
+            "  {:<20} {:>9} {:10.3} ms {:8.2} GFLOP/s {:5.1}% of peak{marks}",
+            blocking_label(blocking),
+            format!("{rows}x{cols}"),
+            seconds * 1e3,
+            rate / 1e9,
+            100.0 * rate / peaks.flops_per_second
+        );
+    }
+    match timings.iter().find(|t| t.0 == chosen) {
+        Some(&(_, seconds)) => {
+            let _ = writeln!(
+                text,
+                "  for_problem chooses {}: {:.2}x the best time ({})",
+                blocking_label(chosen),
+                seconds / best_seconds,
+                blocking_label(best)
+            );
+        }
+        None => {
+            let _ = writeln!(text, "  for_problem chooses {}, which the sweep did not time", blocking_label(chosen));
+        }
+    }
+    text
 }

@@ -4,8 +4,10 @@
 //! and finite-difference checks of their first and second derivatives.
 mod common;
 use common::*;
+use ganforge::bench::{blocking_label, sweep_blockings};
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::ops::conv::{conv2d, conv2d_weight, conv_transpose2d, Conv2dOptions};
+use ganforge::ops::conv::{conv2d_blocked, conv2d_weight_blocked, conv_transpose2d_blocked};
 use ganforge::Tensor;
 
 /// Input row of output row `o` and kernel row `k`, if inside the input.
@@ -236,6 +238,31 @@ fn conv_transpose2d_matches_reference() {
         if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
             panic!("conv_transpose2d case {i} ({xs:?}, {kernel:?}, {o:?}, {extra:?}): {e}");
         }
+    }
+}
+
+/// Every blocking the GEMM sweep times (`ganforge bench --sweep gemm`) gives
+/// the same three convolutions, on products that leave partial tiles for all
+/// of them (M 6 or 3, N 50 or 18, K 18 or 50; two groups for the transposed one).
+#[test]
+fn every_sweep_blocking_gives_the_same_convolutions() {
+    let o = options(2, (1, 2), 1, 1);
+    let x = tensor(&[2, 3, 9, 7], -1.0, 1.0, 91);
+    let w = tensor(&[6, 3, 3, 2], -1.0, 1.0, 92);
+    let (conv_want, out_shape) = conv2d_reference(&x, &w, None, o);
+    let dy = tensor(&out_shape, -1.0, 1.0, 93);
+    let (weight_want, _) = conv2d_weight_reference(&x, &dy, (3, 2), o);
+    let (t, t_options, extra) = (tensor(&[2, 4, 5, 3], -1.0, 1.0, 94), options(2, (1, 2), 1, 2), (1, 0));
+    let t_weight = tensor(&[4, 3, 4, 3], -1.0, 1.0, 95);
+    let (transposed_want, _) = conv_transpose2d_reference(&t, &t_weight, None, t_options, extra);
+    for blocking in sweep_blockings() {
+        let label = blocking_label(blocking);
+        let got = conv2d_blocked(&x, &w, o, Some(blocking)).to_vec();
+        check(&format!("conv2d with {label}"), check_close(&got, &conv_want, 1e-4, 1e-4));
+        let got = conv2d_weight_blocked(&x, &dy, (3, 2), o, Some(blocking)).to_vec();
+        check(&format!("conv2d_weight with {label}"), check_close(&got, &weight_want, 1e-4, 1e-4));
+        let got = conv_transpose2d_blocked(&t, &t_weight, t_options, extra, Some(blocking)).to_vec();
+        check(&format!("conv_transpose2d with {label}"), check_close(&got, &transposed_want, 1e-4, 1e-4));
     }
 }
 

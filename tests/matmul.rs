@@ -1,7 +1,7 @@
 //! Matrix products against an f64 reference: ragged sizes, transposes, batches.
 mod common;
 use common::*;
-use ganforge::ops::gemm::Blocking;
+use ganforge::bench::sweep_blockings;
 use ganforge::Tensor;
 
 /// C[b] = op(A[b]) op(B[b]) in f64; batch strides 0 broadcast.
@@ -56,7 +56,8 @@ fn matmul_2d_ragged_sizes_and_transposes() {
     }
 }
 
-/// Each blocking of the tiled core, whichever this adapter would pick, on
+/// Each blocking of the tiled core the GEMM sweep times (`Blocking::ALL` and
+/// more), whichever this adapter would pick, on
 /// sizes that leave partial tiles in every direction (several tiles of 64, of
 /// 128 and of 256, K not a multiple of the 8- or 16-deep K step), and on thin
 /// products (3 rows, or 3 columns: computed as the transpose of a 3-row one).
@@ -67,7 +68,7 @@ fn every_blocking_gives_the_same_product() {
             let a = tensor(&if ta { [k, m] } else { [m, k] }, -1.0, 1.0, 21);
             let b = tensor(&if tb { [n, k] } else { [k, n] }, -1.0, 1.0, 22);
             let want = reference(&a.to_vec(), &b.to_vec(), 1, m, n, k, ta, tb, false, false);
-            for blocking in Blocking::ALL {
+            for blocking in sweep_blockings() {
                 let got = a.matmul_blocked(&b, ta, tb, Some(blocking));
                 if let Err(e) = check_close(&got.to_vec(), &want, 1e-4, 1e-4) {
                     panic!("{m}x{k} by {k}x{n}, {blocking:?} (ta {ta}, tb {tb}): {e}");

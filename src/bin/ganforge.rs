@@ -4,7 +4,7 @@
 //! subset, writing pictures into runs/dcgan-mnist5k/.
 
 use clap::parser::ValueSource;
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use ganforge::explore::concepts::{Concept, ConceptKind, PIXELS, SIDE};
 use ganforge::explore::dissection::Dissection;
 use ganforge::explore::inversion::Inversion;
@@ -103,6 +103,17 @@ struct BenchArgs {
     /// Timed dcgan28 steps after the first (0: skip the step benchmark)
     #[arg(long, default_value_t = 5)]
     steps: usize,
+    /// Instead of the kernel table, time a kernel's variants: `gemm` times every
+    /// blocking of the tiled GEMM core on the dcgan28 GEMM shapes
+    #[arg(long, value_enum)]
+    sweep: Option<Sweep>,
+}
+
+/// The variant sweeps of `ganforge bench --sweep`.
+#[derive(Clone, Copy, ValueEnum)]
+enum Sweep {
+    /// Every blocking of the GEMM core (ops/gemm.rs) on each dcgan28 GEMM
+    Gemm,
 }
 
 #[derive(Args)]
@@ -366,6 +377,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // A GANFORGE_PROFILE the device would refuse is refused before any work.
+    if let Err(message) = ganforge::gpu::profile::Mode::from_env() {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Some(Command::Info) => info(),
         Some(Command::Train(args)) => {
@@ -550,8 +566,11 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
     });
     bar.finish();
     result.map_err(|e| e.to_string())?;
-    for (kernel, count, seconds) in gpu.profile_report() {
-        println!("{seconds:9.3} s {count:7} dispatches  {kernel}");
+    if let Some(profiler) = gpu.profiler() {
+        // The peaks take about a second to measure (not profiled): worth it
+        // for the table's fraction-of-peak column.
+        let peaks = profiler.paused(ganforge::bench::peaks);
+        print_profile(profiler, &peaks, &config.out.join("trace.json"))?;
     }
     println!(
         "done: {} steps in {:.1} s. Pictures: {}/samples/, losses.png; log: log.csv; checkpoint: checkpoint.safetensors",
@@ -1203,10 +1222,33 @@ fn steer(args: SteerArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// Profiling: the per-kernel table against the measured `peaks`, and the
+/// timeline written to `trace`.
+fn print_profile(profiler: &ganforge::gpu::Profiler, peaks: &ganforge::gpu::Peaks, trace: &Path) -> Result<(), String> {
+    let gpu = ganforge::gpu::device();
+    print!("\n{}", profiler.table(Some(peaks)));
+    profiler.write_trace(trace, &gpu.info.name)?;
+    println!("trace: {} (open it in ui.perfetto.dev or chrome://tracing)", trace.display());
+    Ok(())
+}
+
 fn bench(args: BenchArgs) -> Result<(), String> {
     use ganforge::bench;
     let gpu = ganforge::gpu::try_device().map_err(|e| e.to_string())?;
     let peaks = bench::peaks();
+    if let Some(Sweep::Gemm) = args.sweep {
+        println!("adapter: {} ({:?}, {:?})", gpu.info.name, gpu.info.backend, gpu.info.device_type);
+        println!(
+            "measured FMA peak: {:.1} GFLOP/s; times are means of 3 calls after a warm-up\n",
+            peaks.flops_per_second / 1e9
+        );
+        let blockings = bench::sweep_blockings();
+        for case in ganforge::no_grad(bench::dcgan28_gemms) {
+            let timings = ganforge::no_grad(|| bench::sweep(&case, &blockings, 3));
+            println!("{}", bench::sweep_table(&case, &timings, &peaks));
+        }
+        return Ok(());
+    }
     let kernels = bench::kernels();
     let step = (args.steps > 0).then(|| bench::dcgan28_step(args.steps));
     if args.json {
@@ -1222,6 +1264,9 @@ fn bench(args: BenchArgs) -> Result<(), String> {
     print!("{}", bench::table(&kernels, &peaks));
     if let Some((first, mean)) = step {
         println!("\ndcgan28 training step (batch 64): first {first:.2} s, then {mean:.2} s per step");
+    }
+    if let Some(profiler) = gpu.profiler() {
+        print_profile(profiler, &peaks, &std::env::temp_dir().join("ganforge-bench-trace.json"))?;
     }
     Ok(())
 }

@@ -17,6 +17,8 @@ pub enum GpuError {
     DeviceRequest(String),
     /// A tensor larger than one storage binding may be.
     TooLarge { len: usize, bytes: u64, limit: u64, adapter: String },
+    /// `GANFORGE_PROFILE` holds no profiling mode.
+    Profile(String),
 }
 
 impl fmt::Display for GpuError {
@@ -39,6 +41,7 @@ impl fmt::Display for GpuError {
                 )
             }
             GpuError::DeviceRequest(why) => write!(f, "the GPU adapter refused to open a device: {why}"),
+            GpuError::Profile(why) => write!(f, "{why}"),
             GpuError::TooLarge { len, bytes, limit, adapter } => write!(
                 f,
                 "a tensor of {len} f32 values ({:.1} MiB) is larger than one storage binding on {adapter} \

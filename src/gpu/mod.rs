@@ -21,19 +21,20 @@ mod adapter;
 mod params;
 mod pipelines;
 mod pool;
+pub mod profile;
 mod shaders;
 mod storage;
 
 pub use adapter::GpuError;
 pub use params::{Params, MAX_RANK};
 pub use pool::MemoryUse;
+pub use profile::{Peaks, Profiler, Work};
 pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
 pub use storage::Storage;
 
 pub(crate) use shaders::{BATCH_NORM, CONV, EMBEDDING, OPTIM, PEAK, RESAMPLE};
 pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -63,8 +64,8 @@ pub struct Device {
     slot: u64,
     dispatch_count: AtomicU64,
     submit_count: AtomicU64,
-    /// With `GANFORGE_PROFILE` set: (dispatches, seconds) per kernel.
-    profile: Option<Mutex<HashMap<String, (u64, f64)>>>,
+    /// With `GANFORGE_PROFILE` set: the time of every dispatch.
+    profiler: Option<Profiler>,
 }
 
 static DEVICE: OnceLock<Result<Device, GpuError>> = OnceLock::new();
@@ -83,6 +84,7 @@ pub fn try_device() -> Result<&'static Device, &'static GpuError> {
 impl Device {
     /// Opens the preferred adapter (see `adapter.rs`) with all of its limits.
     pub fn open() -> Result<Device, GpuError> {
+        let profile_mode = profile::Mode::from_env().map_err(GpuError::Profile)?;
         let backends = adapter::backends_from_env();
         let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
         descriptor.backends = backends;
@@ -104,6 +106,7 @@ impl Device {
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let profiler = profile_mode.map(|mode| Profiler::new(mode, &device, &queue, DISPATCHES_PER_SUBMIT));
         Ok(Device {
             info: adapter.get_info(),
             limits,
@@ -117,7 +120,7 @@ impl Device {
             slot,
             dispatch_count: AtomicU64::new(0),
             submit_count: AtomicU64::new(0),
-            profile: std::env::var_os("GANFORGE_PROFILE").map(|_| Mutex::new(HashMap::new())),
+            profiler,
         })
     }
 
@@ -135,6 +138,19 @@ impl Device {
     /// Records one dispatch of `kernel`: binding 0 gets `params`, bindings 1.. get
     /// `buffers` in order, and `groups` workgroups run.
     pub fn dispatch(&self, kernel: Kernel, params: &Params, buffers: &[&wgpu::Buffer], groups: [u32; 3]) {
+        self.dispatch_with_work(kernel, params, buffers, groups, None);
+    }
+
+    /// `dispatch`, telling the profiler the work this dispatch does (its FLOPs
+    /// or bytes and its shape); with None it estimates the bytes.
+    pub fn dispatch_with_work(
+        &self,
+        kernel: Kernel,
+        params: &Params,
+        buffers: &[&wgpu::Buffer],
+        groups: [u32; 3],
+        work: Option<Work>,
+    ) {
         let pipeline = self.pipelines.get(&self.device, kernel);
         let mut batch = self.batch.lock().unwrap();
         if batch.dispatches == DISPATCHES_PER_SUBMIT {
@@ -162,41 +178,30 @@ impl Device {
             layout: &pipeline.layout,
             entries: &entries,
         });
+        let timestamp_writes = self.profiler.as_ref().and_then(|p| p.begin(kernel, work, buffers));
         let encoder = self.encoder(&mut batch);
-        let mut pass = encoder
-            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(kernel.entry), timestamp_writes: None });
+        let mut pass =
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(kernel.entry), timestamp_writes });
         pass.set_pipeline(&pipeline.pipeline);
         pass.set_bind_group(0, &bind_group, &[]);
         pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
         drop(pass);
         batch.dispatches += 1;
         self.dispatch_count.fetch_add(1, Ordering::Relaxed);
-        if let Some(profile) = &self.profile {
-            // Profiling: run this dispatch alone and charge its wall time to its kernel.
+        if let Some(profiler) = self.profiler.as_ref().filter(|p| p.times_wall()) {
+            // Wall-clock profiling: run this dispatch alone and charge its time to it.
             let start = std::time::Instant::now();
             self.submit(&mut batch);
             self.device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
-            let name = match kernel.op {
-                Some(op) => format!("{}:{}#{op}", kernel.shader.name, kernel.entry),
-                None => format!("{}:{}", kernel.shader.name, kernel.entry),
-            };
-            let mut totals = profile.lock().unwrap();
-            let entry = totals.entry(name).or_insert((0, 0.0));
-            entry.0 += 1;
-            entry.1 += start.elapsed().as_secs_f64();
+            profiler.end_wall(start, start.elapsed());
         }
     }
     // ANCHOR_END: dispatch
 
-    /// With `GANFORGE_PROFILE` set, the (kernel, dispatches, seconds) measured so
-    /// far, slowest first; empty otherwise. Profiling submits every dispatch on
-    /// its own, so it slows the whole run down.
-    pub fn profile_report(&self) -> Vec<(String, u64, f64)> {
-        let Some(profile) = &self.profile else { return Vec::new() };
-        let mut rows: Vec<(String, u64, f64)> =
-            profile.lock().unwrap().iter().map(|(name, &(count, seconds))| (name.clone(), count, seconds)).collect();
-        rows.sort_by(|a, b| b.2.total_cmp(&a.2));
-        rows
+    /// With `GANFORGE_PROFILE` set, the profiler holding every dispatch's time.
+    /// Profiling waits for the GPU at every submit, so it slows the run down.
+    pub fn profiler(&self) -> Option<&Profiler> {
+        self.profiler.as_ref()
     }
 
     /// Workgroup counts covering `items` work items, `per_group` per workgroup.
@@ -285,11 +290,17 @@ impl Device {
     }
 
     fn submit(&self, batch: &mut Batch) {
-        let Some(encoder) = batch.encoder.take() else { return };
+        let Some(mut encoder) = batch.encoder.take() else { return };
         if !batch.params.is_empty() {
             self.queue.write_buffer(&self.arena, 0, &batch.params);
         }
+        if let Some(profiler) = &self.profiler {
+            profiler.resolve(&mut encoder);
+        }
         self.queue.submit([encoder.finish()]);
+        if let Some(profiler) = &self.profiler {
+            profiler.collect(&self.device);
+        }
         batch.params.clear();
         batch.dispatches = 0;
         self.submit_count.fetch_add(1, Ordering::Relaxed);

@@ -33,7 +33,7 @@
 //! flows to (a batch of data) gets none computed.
 
 use super::gemm::Blocking;
-use crate::gpu::{device, Params, Storage, CONV};
+use crate::gpu::{device, Params, Storage, Work, CONV};
 use crate::tensor::Tensor;
 
 /// Stride, padding and dilation as (rows, columns), and the number of groups:
@@ -171,7 +171,8 @@ impl ConvGemm {
         }
     }
 
-    fn run(&self, a: &Tensor, image: &Tensor, result: &Storage) {
+    /// Dispatches this product with `blocking`, or the one `Blocking::for_problem` picks.
+    fn run(&self, a: &Tensor, image: &Tensor, result: &Storage, blocking: Option<Blocking>) {
         // divide() in the shader is exact for quotients below 2^20.
         let largest_quotient = self.image[0].max(self.image[1]).max(self.pos_grid.0).max(self.tap_grid.0);
         assert!(
@@ -190,12 +191,13 @@ impl ConvGemm {
         let mut params = sizes.into_iter().fold(Params::new(), Params::size);
         params = pairs.flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
         params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
-        let blocking = Blocking::for_problem(self.m, self.n);
-        device().dispatch(
+        let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
+        device().dispatch_with_work(
             CONV.kernel_for("main", blocking.op(self.gather as u32)),
             &params,
             &[a.buffer(), image.buffer(), result.buffer()],
             blocking.grid(self.m, self.n, g),
+            Some(Work::gemm(self.m, self.n, self.k, g)),
         );
     }
 }
@@ -205,8 +207,9 @@ fn dims4(t: &Tensor, op: &str, what: &str) -> [usize; 4] {
 }
 
 // ANCHOR: conv2d_op
-/// The raw conv2d, no bias: [N, C, H, W] * [O, C/g, KH, KW] -> [N, O, OH, OW].
-fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions) -> Tensor {
+/// The raw conv2d, no bias: [N, C, H, W] * [O, C/g, KH, KW] -> [N, O, OH, OW],
+/// with the kernel's blocking given or (None) chosen.
+fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, blocking: Option<Blocking>) -> Tensor {
     let op = "conv2d";
     options.check(op);
     let xs = dims4(x, op, "input");
@@ -226,13 +229,13 @@ fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions) -> Tensor {
     let out = [xs[0], ws[0], oh, ow];
     let storage = Storage::new(out.iter().product());
     if !storage.is_empty() {
-        ConvGemm::sweep(Gather::Conv2d, xs, out, kernel, &options).run(w, x, &storage);
+        ConvGemm::sweep(Gather::Conv2d, xs, out, kernel, &options).run(w, x, &storage, blocking);
     }
     Tensor::from_op(storage, out.to_vec(), op, &[x, w], move |inputs, _, grad| {
         let (x, w) = (&inputs[0], &inputs[1]);
         let back = options.padding_back((xs[2], xs[3]), kernel, (oh, ow));
         vec![
-            x.tracks_grad().then(|| conv_transpose2d_op(grad, w, options, back)),
+            x.tracks_grad().then(|| conv_transpose2d_op(grad, w, options, back, None)),
             w.tracks_grad().then(|| conv2d_weight(x, grad, kernel, options)),
         ]
     })
@@ -243,7 +246,13 @@ fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions) -> Tensor {
 /// [O, C/groups, KH, KW], bias [O] -> [N, O, OH, OW] with
 /// OH = floor((H + 2 pad - dilation (KH - 1) - 1) / stride) + 1.
 pub fn conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, options: Conv2dOptions) -> Tensor {
-    add_bias(conv2d_op(x, weight, options), bias, "conv2d")
+    add_bias(conv2d_op(x, weight, options, None), bias, "conv2d")
+}
+
+/// `conv2d` without bias, with the kernel's blocking chosen by the caller
+/// (benchmarks and tests compare them); None lets `Blocking::for_problem` choose.
+pub fn conv2d_blocked(x: &Tensor, weight: &Tensor, options: Conv2dOptions, blocking: Option<Blocking>) -> Tensor {
+    conv2d_op(x, weight, options, blocking)
 }
 
 /// y + bias over the channel axis: [N, O, H, W] + [O].
@@ -269,6 +278,28 @@ fn add_bias(y: Tensor, bias: Option<&Tensor>, op: &str) -> Tensor {
 /// grad_out[b, o, oh, ow] x[b, g c' .., oh stride - pad + kh dilation, ..]: shape
 /// [O, C/groups, KH, KW] for `kernel` = (KH, KW). Differentiable (see the module doc).
 pub fn conv2d_weight(x: &Tensor, grad_out: &Tensor, kernel: (usize, usize), options: Conv2dOptions) -> Tensor {
+    conv2d_weight_op(x, grad_out, kernel, options, None)
+}
+
+/// `conv2d_weight` with the kernel's blocking chosen by the caller (None: chosen).
+pub fn conv2d_weight_blocked(
+    x: &Tensor,
+    grad_out: &Tensor,
+    kernel: (usize, usize),
+    options: Conv2dOptions,
+    blocking: Option<Blocking>,
+) -> Tensor {
+    conv2d_weight_op(x, grad_out, kernel, options, blocking)
+}
+
+/// `conv2d_weight` with the kernel's blocking given or (None) chosen.
+fn conv2d_weight_op(
+    x: &Tensor,
+    grad_out: &Tensor,
+    kernel: (usize, usize),
+    options: Conv2dOptions,
+    blocking: Option<Blocking>,
+) -> Tensor {
     let op = "conv2d_weight";
     options.check(op);
     let xs = dims4(x, op, "input");
@@ -286,20 +317,27 @@ pub fn conv2d_weight(x: &Tensor, grad_out: &Tensor, kernel: (usize, usize), opti
     let out = [ys[1], xs[1] / g, kernel.0, kernel.1];
     let storage = Storage::new(out.iter().product());
     if !storage.is_empty() {
-        ConvGemm::sweep(Gather::Conv2dWeight, xs, ys, kernel, &options).run(grad_out, x, &storage);
+        ConvGemm::sweep(Gather::Conv2dWeight, xs, ys, kernel, &options).run(grad_out, x, &storage, blocking);
     }
     Tensor::from_op(storage, out.to_vec(), op, &[x, grad_out], move |inputs, _, grad| {
         let (x, grad_out) = (&inputs[0], &inputs[1]);
         let back = options.padding_back((xs[2], xs[3]), kernel, (ys[2], ys[3]));
         vec![
-            x.tracks_grad().then(|| conv_transpose2d_op(grad_out, grad, options, back)),
-            grad_out.tracks_grad().then(|| conv2d_op(x, grad, options)),
+            x.tracks_grad().then(|| conv_transpose2d_op(grad_out, grad, options, back, None)),
+            grad_out.tracks_grad().then(|| conv2d_op(x, grad, options, None)),
         ]
     })
 }
 
-/// The raw conv_transpose2d, no bias: [N, C, H, W] * [C, O/g, KH, KW] -> [N, O, OH, OW].
-fn conv_transpose2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, output_padding: (usize, usize)) -> Tensor {
+/// The raw conv_transpose2d, no bias: [N, C, H, W] * [C, O/g, KH, KW] -> [N, O, OH, OW],
+/// with the kernel's blocking given or (None) chosen.
+fn conv_transpose2d_op(
+    x: &Tensor,
+    w: &Tensor,
+    options: Conv2dOptions,
+    output_padding: (usize, usize),
+    blocking: Option<Blocking>,
+) -> Tensor {
     let op = "conv_transpose2d";
     options.check(op);
     let xs = dims4(x, op, "input");
@@ -319,13 +357,13 @@ fn conv_transpose2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, output_pa
     let storage = Storage::new(out.iter().product());
     if !storage.is_empty() {
         for gemm in transposed_phases(xs, out, kernel, &options) {
-            gemm.run(w, x, &storage);
+            gemm.run(w, x, &storage, blocking);
         }
     }
     Tensor::from_op(storage, out.to_vec(), op, &[x, w], move |inputs, _, grad| {
         let (x, w) = (&inputs[0], &inputs[1]);
         vec![
-            x.tracks_grad().then(|| conv2d_op(grad, w, options)),
+            x.tracks_grad().then(|| conv2d_op(grad, w, options, None)),
             w.tracks_grad().then(|| conv2d_weight(grad, x, kernel, options)),
         ]
     })
@@ -343,7 +381,18 @@ pub fn conv_transpose2d(
     options: Conv2dOptions,
     output_padding: (usize, usize),
 ) -> Tensor {
-    add_bias(conv_transpose2d_op(x, weight, options, output_padding), bias, "conv_transpose2d")
+    add_bias(conv_transpose2d_op(x, weight, options, output_padding, None), bias, "conv_transpose2d")
+}
+
+/// `conv_transpose2d` without bias, with the kernel's blocking chosen by the caller (None: chosen).
+pub fn conv_transpose2d_blocked(
+    x: &Tensor,
+    weight: &Tensor,
+    options: Conv2dOptions,
+    output_padding: (usize, usize),
+    blocking: Option<Blocking>,
+) -> Tensor {
+    conv_transpose2d_op(x, weight, options, output_padding, blocking)
 }
 
 /// The taps of one output phase along one axis. Output rows oh = phase +

@@ -9,7 +9,7 @@
 
 use super::broadcast_shapes;
 use super::gemm::Blocking;
-use crate::gpu::{device, Params, Storage, MATMUL};
+use crate::gpu::{device, Params, Storage, Work, MATMUL};
 use crate::tensor::{numel, Tensor};
 
 /// (row, column, batch) strides of X^T, given those of X.
@@ -106,11 +106,12 @@ impl Tensor {
         let out = Storage::new(count * m * n);
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(rows, cols));
         if !out.is_empty() {
-            device().dispatch(
+            device().dispatch_with_work(
                 MATMUL.kernel_for("main", blocking.op(0)),
                 &params,
                 &[first.0.buffer(), second.0.buffer(), out.buffer()],
                 blocking.grid(rows, cols, count),
+                Some(Work::gemm(rows, cols, k, count)),
             );
         }
         let mut shape = batch;
