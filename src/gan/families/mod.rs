@@ -5,6 +5,7 @@ pub mod bigan;
 pub mod joint;
 pub mod pair;
 pub mod progan;
+pub mod stylegan;
 pub mod unrolled;
 pub mod veegan;
 
@@ -15,7 +16,7 @@ use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
 /// Every `--model` name.
-pub const NAMES: [&str; 6] = ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan"];
+pub const NAMES: [&str; 7] = ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan"];
 
 /// What a family is built for: the shape of one example and its classes.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +32,7 @@ pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>,
         "bigan" => Ok(Box::new(bigan::Bigan::new(config, shape)?)),
         "veegan" => Ok(Box::new(veegan::Veegan::new(config, shape)?)),
         "progan" => Ok(Box::new(progan::Progan::new(config, shape)?)),
+        "stylegan" => Ok(Box::new(stylegan::Stylegan::new(config, shape)?)),
         other => Err(unknown(other)),
     }
 }
@@ -43,6 +45,7 @@ pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sample
         "bigan" => Ok(bigan::Bigan::model(config, shape)),
         "veegan" => Ok(veegan::Veegan::model(config, shape)),
         "progan" => progan::Progan::model(config, shape),
+        "stylegan" => stylegan::Stylegan::model(config, shape),
         other => Err(unknown(other)),
     }
 }

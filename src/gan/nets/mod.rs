@@ -1,12 +1,16 @@
 //! Networks shared by families. The joint families (BiGAN/ALI, VEEGAN) pair
 //! a generator z -> x with a network going back, x -> z, and judge (x, z)
 //! pairs with one discriminator; all three are multilayer perceptrons here,
-//! over flattened pixels for images.
+//! over flattened pixels for images. ProGAN's growing nets and StyleGAN's
+//! mapping and synthesis networks live here too.
 
 pub mod encoder;
 pub mod generator;
 pub mod joint;
+pub mod mapping;
 pub mod progressive;
+pub mod style;
+pub mod synthesis;
 
 use crate::nn::{LeakyRelu, Linear, Sequential};
 use rand::Rng;
