@@ -1,14 +1,16 @@
 //! StyleGAN: the mapping and synthesis networks' shapes, style mixing's
 //! per-layer routing (by gradients), the truncation trick's ends, the
 //! tracked mean of w, the noise scale's gradient, `--model stylegan` trained
-//! and resumed with its w average, and the pictures from the command line.
+//! and resumed with its w average, the pictures from the command line, and
+//! StyleGAN2's modulated convolution against per-sample weights.
 
 mod common;
 
-use common::{fresh_temp_dir, ganforge, tiny_run};
+use common::{fresh_temp_dir, ganforge, tensor, tiny_run};
 use ganforge::explore::style::{bands, fixed_noise};
 use ganforge::gan::family::Sampler;
 use ganforge::gan::nets::mapping::MappingNetwork;
+use ganforge::gan::nets::modulated::modulated_conv2d;
 use ganforge::gan::nets::style::{mixed, repeated, StyleGenerator, StyleShape, W_AVG_DECAY};
 use ganforge::gan::trainer::ResumeChanges;
 use ganforge::gan::{TrainConfig, Trainer};
@@ -215,4 +217,91 @@ fn the_command_line_trains_stylegan_and_draws_its_pictures() {
     assert!(!ok && text.contains("finite psi"), "{text}");
     let (ok, text) = ganforge(&["train", "--model", "stylegan", "--dataset", "mnist5k", "--out", &folder]);
     assert!(!ok && text.contains("mnist5k-32"), "{text}");
+}
+
+/// StyleGAN2's modulated convolution by the paper's definition: per-sample
+/// weights w[o, c, k] s[n, c], each output channel's scaled to unit norm
+/// when demodulating, then a plain "same" convolution of each sample.
+fn modulated_reference(x: &[f32], s: &[f32], w: &[f32], dims: [usize; 6], demodulate: bool) -> Vec<f64> {
+    let [n, c, h, width, o, k] = dims;
+    let pad = k as isize / 2;
+    let mut out = vec![0.0f64; n * o * h * width];
+    for sample in 0..n {
+        for out_c in 0..o {
+            let tap = |in_c: usize, ky: usize, kx: usize| {
+                f64::from(w[((out_c * c + in_c) * k + ky) * k + kx]) * f64::from(s[sample * c + in_c])
+            };
+            let mut norm = 0.0;
+            for in_c in 0..c {
+                for ky in 0..k {
+                    for kx in 0..k {
+                        norm += tap(in_c, ky, kx).powi(2);
+                    }
+                }
+            }
+            let scale = if demodulate { 1.0 / (norm + 1e-8).sqrt() } else { 1.0 };
+            for y in 0..h {
+                for xx in 0..width {
+                    let mut sum = 0.0;
+                    for in_c in 0..c {
+                        for ky in 0..k {
+                            for kx in 0..k {
+                                let (iy, ix) = (y as isize + ky as isize - pad, xx as isize + kx as isize - pad);
+                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= width as isize {
+                                    continue;
+                                }
+                                let value = x[((sample * c + in_c) * h + iy as usize) * width + ix as usize];
+                                sum += tap(in_c, ky, kx) * scale * f64::from(value);
+                            }
+                        }
+                    }
+                    out[((sample * o + out_c) * h + y) * width + xx] = sum;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn modulated_convolution_matches_explicit_per_sample_weights_and_demodulates_to_unit_norm() {
+    // Awkward shapes: 2 samples, 3 -> 5 channels, a 5x4 image, 3x3 and 1x1 kernels.
+    for (k, seed) in [(3, 1), (1, 2)] {
+        let dims = [2, 3, 5, 4, 5, k];
+        let x = tensor(&[2, 3, 5, 4], -1.0, 1.0, seed);
+        let s = tensor(&[2, 3], 0.2, 2.0, seed + 10);
+        let w = tensor(&[5, 3, k, k], -1.0, 1.0, seed + 20);
+        for demodulate in [false, true] {
+            let got = modulated_conv2d(&x, &s, &w, demodulate).to_vec();
+            let want = modulated_reference(&x.to_vec(), &s.to_vec(), &w.to_vec(), dims, demodulate);
+            common::assert_close(&got, &want, 1e-4, 1e-4);
+        }
+    }
+    // Demodulated, a 1x1 convolution of a one-hot input picks a weight column of
+    // unit norm: with input channel j lit, sum over o of y^2 over all j equals O.
+    let (c, o) = (3, 4);
+    let w = tensor(&[o, c, 1, 1], -1.0, 1.0, 5);
+    let s = tensor(&[1, c], 0.5, 1.5, 6);
+    let mut total = 0.0;
+    for j in 0..c {
+        let mut one_hot = vec![0.0; c];
+        one_hot[j] = 1.0;
+        let y = modulated_conv2d(&Tensor::from_vec(one_hot, &[1, c, 1, 1]), &s, &w, true).to_vec();
+        total += y.iter().map(|v| v * v).sum::<f32>();
+    }
+    assert!((total - o as f32).abs() < 1e-4, "each output channel's demodulated weights have norm 1: {total}");
+}
+
+#[test]
+fn modulated_convolution_passes_gradcheck() {
+    let x = tensor(&[2, 2, 3, 4], -1.0, 1.0, 1);
+    let s = tensor(&[2, 2], 0.5, 1.5, 2);
+    let w = tensor(&[3, 2, 3, 3], -1.0, 1.0, 3);
+    for demodulate in [false, true] {
+        common::check(
+            "modulated_conv2d",
+            |t| modulated_conv2d(&t[0], &t[1], &t[2], demodulate),
+            &[x.clone(), s.clone(), w.clone()],
+        );
+    }
 }

@@ -2,12 +2,14 @@
 //! a generator z -> x with a network going back, x -> z, and judge (x, z)
 //! pairs with one discriminator; all three are multilayer perceptrons here,
 //! over flattened pixels for images. ProGAN's growing nets and StyleGAN's
-//! mapping and synthesis networks live here too.
+//! mapping and synthesis networks, and StyleGAN2's modulated convolution,
+//! live here too.
 
 pub mod encoder;
 pub mod generator;
 pub mod joint;
 pub mod mapping;
+pub mod modulated;
 pub mod progressive;
 pub mod style;
 pub mod synthesis;
