@@ -21,6 +21,7 @@ use crate::Tensor;
 /// Added under the square root of the demodulation (the paper's epsilon).
 pub const DEMODULATION_EPS: f32 = 1e-8;
 
+// ANCHOR: modulated
 /// x [N, C, H, W], style s [N, C], weight [O, C, K, K] (K odd, "same"
 /// padding) -> [N, O, H, W]: the convolution of each sample with its
 /// modulated (and, with `demodulate`, demodulated) weights.
@@ -45,3 +46,4 @@ pub fn modulated_conv2d(x: &Tensor, style: &Tensor, weight: &Tensor, demodulate:
     let energy = style.mul(style).matmul(&tap_energy.transpose(0, 1)); // [N, O]
     y.div(&energy.add_scalar(DEMODULATION_EPS).sqrt().reshape(&[n, o, 1, 1]))
 }
+// ANCHOR_END: modulated

@@ -103,10 +103,12 @@ pub fn repeated(w: &Tensor, layers: usize) -> Vec<Tensor> {
     vec![w.clone(); layers]
 }
 
+// ANCHOR: mixing
 /// Style mixing: w1 for the layers before `crossover`, w2 from it on.
 pub fn mixed(w1: &Tensor, w2: &Tensor, crossover: usize, layers: usize) -> Vec<Tensor> {
     (0..layers).map(|i| if i < crossover { w1.clone() } else { w2.clone() }).collect()
 }
+// ANCHOR_END: mixing
 
 impl Module for StyleGenerator {
     fn own_buffers(&self) -> Vec<(String, Tensor)> {
