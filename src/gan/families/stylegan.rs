@@ -108,10 +108,6 @@ impl Stylegan {
         Ok(generator)
     }
 
-    pub fn style_generator(&self) -> &StyleGenerator {
-        &self.generator
-    }
-
     /// A batch's latents mapped to w, and the w of every style layer: with
     /// probability `style_mixing` a second latent's w from a crossover layer
     /// on, else the first w everywhere.
