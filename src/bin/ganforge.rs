@@ -8,7 +8,9 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
 use ganforge::explore::concepts::{Concept, ConceptKind, PIXELS, SIDE};
 use ganforge::explore::dissection::Dissection;
 use ganforge::explore::inversion::Inversion;
+use ganforge::gan::families::stylegan::Stylegan;
 use ganforge::gan::family::Sampler;
+use ganforge::gan::nets::style::StyleGenerator;
 use ganforge::gan::prior::Prior;
 use ganforge::gan::trainer::{
     initial_family, load_family, load_sampler, sample_eval, sample_many, save_images, GeneratorWeights, LogRow,
@@ -17,6 +19,7 @@ use ganforge::gan::trainer::{
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::metrics::classifier::{weights_path, Classifier};
 use ganforge::metrics::report::{scoring_dataset, Evaluator};
+use ganforge::nn::Module;
 use ganforge::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -118,7 +121,7 @@ enum Sweep {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4) or pix2pix (image-to-image, with --dataset pairs:<dir>)
+    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4), stylegan (a mapping network and styles) or pix2pix (image-to-image, with --dataset pairs:<dir>)
     #[arg(long, default_value = "dcgan")]
     model: String,
     /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan)
@@ -160,9 +163,9 @@ struct TrainArgs {
     /// WGAN-GP's penalty weight (default: 10; 0.1 on the 2D ring and grid)
     #[arg(long, allow_hyphen_values = true)]
     gp_lambda: Option<f32>,
-    /// R1 penalty weight gamma (0: off)
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
-    r1: f32,
+    /// R1 penalty weight gamma (0: off) (default: 0; 10 for stylegan)
+    #[arg(long, allow_hyphen_values = true)]
+    r1: Option<f32>,
     /// One-sided label smoothing: the real label (e.g. 0.9)
     #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
     real_label: f32,
@@ -190,7 +193,7 @@ struct TrainArgs {
     /// ProGAN: the batch at each resolution from 4x4 up, comma-separated (e.g. 64,64,32,16; default: --batch at all)
     #[arg(long, default_value = "")]
     level_batches: String,
-    /// ProGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after (default 64); pix2pix: maps of the U-Net's outer level and the PatchGAN's first layer (default 16; the paper: 64)
+    /// ProGAN and StyleGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after (default 64); pix2pix: maps of the U-Net's outer level and the PatchGAN's first layer (default 16; the paper: 64)
     #[arg(long)]
     features: Option<usize>,
     /// pix2pix: weight of the L1 distance to the target in G's loss (the paper's lambda)
@@ -202,6 +205,15 @@ struct TrainArgs {
     /// pix2pix: the generator, unet (the paper's) or resnet (CycleGAN's ResNet blocks)
     #[arg(long, default_value = "unet")]
     generator: String,
+    /// StyleGAN: dense layers of the mapping network z -> w (the paper: 8)
+    #[arg(long, default_value_t = 8)]
+    mapping_layers: usize,
+    /// StyleGAN: values of z and w, and width of the mapping layers (the paper: 512)
+    #[arg(long, default_value_t = 128)]
+    mapping_width: usize,
+    /// StyleGAN: fraction of batches drawn with two w's and a random crossover layer (the paper: 0.9)
+    #[arg(long, default_value_t = 0.9)]
+    style_mixing: f32,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value_t = 10)]
@@ -245,6 +257,12 @@ struct SampleArgs {
     /// For pix2pix: a folder of pictures to translate (A|B pairs, whose A halves are translated, or plain pictures)
     #[arg(long)]
     input: Option<PathBuf>,
+    /// StyleGAN: the truncation trick's psi, w = w_avg + psi (w - w_avg) (1: none; 0: the mean image)
+    #[arg(long, allow_hyphen_values = true)]
+    truncation: Option<f32>,
+    /// StyleGAN: also write the style-mixing, truncation, noise and Z/W interpolation pictures into this folder
+    #[arg(long)]
+    style_pictures: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -468,7 +486,7 @@ impl TrainArgs {
             pack: self.pack,
             clip: self.clip,
             gp_lambda: self.gp_lambda.unwrap_or(paper.gp_lambda),
-            r1_gamma: self.r1,
+            r1_gamma: self.r1.unwrap_or(paper.r1_gamma),
             real_label: self.real_label,
             instance_noise: self.instance_noise,
             ema: self.ema.unwrap_or(paper.ema),
@@ -482,6 +500,9 @@ impl TrainArgs {
             l1_weight: self.l1_weight,
             patch: self.patch,
             generator: self.generator.clone(),
+            mapping_layers: self.mapping_layers,
+            mapping_width: self.mapping_width,
+            style_mixing: self.style_mixing,
             seed: self.seed,
             log_every: self.log_every,
             sample_every: self.sample_every,
@@ -590,6 +611,23 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
     } else if let Some(scoring) = scoring_dataset(&config.dataset) {
         score_images(&trainer, scoring, &config.out)?;
     }
+    if config.model == "stylegan" {
+        let checkpoint = config.out.join("checkpoint.safetensors");
+        let generator = Stylegan::load_generator(&checkpoint, GeneratorWeights::Averaged)?;
+        write_style_pictures(&generator, 1.0, config.seed, &config.out.join("style"))?;
+    }
+    Ok(())
+}
+
+/// StyleGAN's four pictures into `folder`, and what they measured.
+fn write_style_pictures(generator: &StyleGenerator, psi: f32, seed: u64, folder: &Path) -> Result<(), String> {
+    let pictures = ganforge::explore::style::write_style_pictures(generator, psi, seed, folder)?;
+    let names: Vec<String> = pictures.files.iter().map(|f| f.display().to_string()).collect();
+    println!("style pictures: {}", names.join(", "));
+    println!(
+        "noise: per-pixel standard deviation over noise draws, mean {:.4} (pixels in [-1, 1])",
+        pictures.mean_noise_std
+    );
     Ok(())
 }
 
@@ -651,6 +689,9 @@ fn sample(args: SampleArgs) -> Result<(), String> {
         return Err("--n 0: draw at least one sample".into());
     }
     ganforge::viz::picture_format(&args.out).map_err(|e| e.to_string())?;
+    if args.truncation.is_some() || args.style_pictures.is_some() {
+        return sample_styles(&args);
+    }
     let (model, _) = load_sampler(&args.checkpoint, generator_weights(args.no_ema)).map_err(|e| e.to_string())?;
     if let Some(shape) = model.image_input() {
         return translate(model.as_ref(), shape, &args);
@@ -711,6 +752,28 @@ fn refuse_translator(model: &dyn Sampler, command: &str) -> Result<(), String> {
         )),
         None => Ok(()),
     }
+}
+
+/// `sample` with StyleGAN's options: truncated samples, and with
+/// --style-pictures its four pictures at the same psi.
+fn sample_styles(args: &SampleArgs) -> Result<(), String> {
+    let psi = args.truncation.unwrap_or(1.0);
+    if !psi.is_finite() {
+        return Err(format!(
+            "--truncation {psi}: give a finite psi (1: none, 0: the mean image; the paper shows -1 to 1)"
+        ));
+    }
+    let generator = Stylegan::load_generator(&args.checkpoint, generator_weights(args.no_ema))
+        .map_err(|e| format!("--truncation and --style-pictures are StyleGAN options: {e}"))?;
+    let z = Tensor::randn(&[args.n, generator.latent_dim()], args.seed);
+    generator.eval();
+    let samples = ganforge::no_grad(|| generator.generate_truncated(&z, psi));
+    save_images(&samples, 8, &args.out).map_err(|e| e.to_string())?;
+    println!("wrote {} samples at psi {psi} to {}", args.n, args.out.display());
+    if let Some(folder) = &args.style_pictures {
+        write_style_pictures(&generator, psi, args.seed, folder)?;
+    }
+    Ok(())
 }
 
 fn invert(args: InvertArgs) -> Result<(), String> {

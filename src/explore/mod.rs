@@ -8,9 +8,12 @@
 //!   with the parts as masks from [`concepts`].
 //! - [`steering`]: a latent direction along which the generator's pictures
 //!   shift, zoom, brighten or thicken, and how far along it they follow.
+//! - [`style`]: StyleGAN's pictures: style mixing, truncation, noise, and
+//!   interpolation in Z beside W.
 
 pub mod concepts;
 pub mod dissection;
 pub mod inversion;
 pub mod probe;
 pub mod steering;
+pub mod style;

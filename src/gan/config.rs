@@ -22,7 +22,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan` or `pix2pix` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan` or `pix2pix` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -71,7 +71,7 @@ pub struct TrainConfig {
     /// ProGAN: the batch at each resolution from 4x4 up, comma-separated
     /// ("64,64,32,16"); empty: `batch` at every resolution.
     pub level_batches: String,
-    /// ProGAN: feature maps of both nets at 4x4 and 8x8 (halved per doubling
+    /// ProGAN and StyleGAN: feature maps of both nets at 4x4 and 8x8 (halved per doubling
     /// after); pix2pix: maps of the U-Net's outermost level and of the
     /// PatchGAN's first layer (doubled per level, at most 8 times).
     pub features: usize,
@@ -81,6 +81,12 @@ pub struct TrainConfig {
     pub patch: usize,
     /// pix2pix: the generator, `unet` (the paper's) or `resnet` (CycleGAN's ResNet-block net).
     pub generator: String,
+    /// StyleGAN: dense layers of the mapping network z -> w (the paper: 8).
+    pub mapping_layers: usize,
+    /// StyleGAN: values of z and w, and width of the mapping layers (the paper: 512).
+    pub mapping_width: usize,
+    /// StyleGAN: the fraction of batches drawn with two w's and a crossover layer (the paper: 0.9).
+    pub style_mixing: f32,
     pub seed: u64,
     /// Every how many steps to read the losses back and log them.
     pub log_every: usize,
@@ -123,6 +129,9 @@ impl Default for TrainConfig {
             l1_weight: 100.0,
             patch: 70,
             generator: "unet".into(),
+            mapping_layers: 8,
+            mapping_width: 128,
+            style_mixing: 0.9,
             seed: 0,
             log_every: 10,
             sample_every: 100,
@@ -178,11 +187,23 @@ impl TrainConfig {
     /// (`for_loss`'s defaults), with 16 maps at the outermost level where
     /// the paper has 64, since a step with 64 is 16 times the work and too
     /// slow on a CPU adapter (`--features 64` gives the paper's nets).
+    /// StyleGAN's (its official FFHQ config at low resolution): the same Adam
+    /// and EMA with R1 at gamma = 10.
     pub fn for_model(model: &str, loss: &str, dataset: &str) -> TrainConfig {
         let base = TrainConfig { model: model.into(), ..TrainConfig::for_loss(loss, dataset) };
         match model {
             "progan" => TrainConfig { lr_d: 1e-3, lr_g: 1e-3, beta1: 0.0, beta2: 0.99, d_steps: 1, ema: 0.999, ..base },
             "pix2pix" => TrainConfig { features: 16, ..base },
+            "stylegan" => TrainConfig {
+                lr_d: 1e-3,
+                lr_g: 1e-3,
+                beta1: 0.0,
+                beta2: 0.99,
+                d_steps: 1,
+                ema: 0.999,
+                r1_gamma: 10.0,
+                ..base
+            },
             _ => base,
         }
     }
@@ -239,6 +260,8 @@ impl TrainConfig {
             ("checkpoint_every", self.checkpoint_every),
             ("phase_images", self.phase_images),
             ("features", self.features),
+            ("mapping_layers", self.mapping_layers),
+            ("mapping_width", self.mapping_width),
         ];
         for (name, value) in counts {
             if value == 0 {
@@ -247,6 +270,9 @@ impl TrainConfig {
         }
         if !["adam", "rmsprop", "sgd"].contains(&self.optimizer.as_str()) {
             return Err(format!("unknown optimizer {:?}: use adam, rmsprop or sgd", self.optimizer));
+        }
+        if !(0.0..=1.0).contains(&self.style_mixing) {
+            return Err(format!("style_mixing = {}: it is a fraction of batches, in [0, 1]", self.style_mixing));
         }
         Prior::parse(&self.prior)?;
         EncoderKind::parse(&self.encoder)?;
@@ -258,23 +284,34 @@ impl TrainConfig {
         self.validate_unroll(objective)
     }
 
-    /// BiGAN, VEEGAN and ProGAN train with their own objectives and one D
-    /// step per step (ProGAN: k of them): the one-G-one-D family's knobs
-    /// would be silently ignored there.
+    /// BiGAN, VEEGAN, ProGAN and StyleGAN train with their own objectives
+    /// and one D step per step (ProGAN, StyleGAN: k of them): the
+    /// one-G-one-D family's knobs would be silently ignored there, as would
+    /// StyleGAN's own knobs anywhere else.
     fn validate_family_options(&self) -> Result<(), String> {
+        let defaults = TrainConfig::default();
+        let style_knobs = [
+            ("--mapping-layers", self.mapping_layers != defaults.mapping_layers),
+            ("--mapping-width", self.mapping_width != defaults.mapping_width),
+            ("--style-mixing", self.style_mixing != defaults.style_mixing),
+        ];
+        if let Some((flag, _)) = style_knobs.iter().find(|(_, given)| *given && self.model != "stylegan") {
+            return Err(format!("{flag} is an option of the stylegan model"));
+        }
         let own_loss = match self.model.as_str() {
-            "bigan" | "veegan" => "ns",
+            "bigan" | "veegan" | "stylegan" => "ns",
             "progan" => "wgan-gp",
             "pix2pix" => "ns",
             _ => return Ok(()),
         };
+        let own_critic_steps = ["progan", "stylegan"].contains(&self.model.as_str());
         let set = [
             ("--loss", self.loss != own_loss),
-            ("--k", self.d_steps != 1 && self.model != "progan"),
+            ("--k", self.d_steps != 1 && !own_critic_steps),
             ("--pack", self.pack != 1),
             ("--unroll", self.unroll != 0),
             ("--feature-matching", self.feature_matching),
-            ("--r1", self.r1_gamma != 0.0),
+            ("--r1", self.r1_gamma != 0.0 && self.model != "stylegan"),
             ("--real-label", self.real_label != 1.0),
             ("--instance-noise", self.instance_noise != 0.0),
         ];
@@ -405,6 +442,9 @@ impl TrainConfig {
             ("l1_weight", self.l1_weight.to_string()),
             ("patch", self.patch.to_string()),
             ("generator", self.generator.clone()),
+            ("mapping_layers", self.mapping_layers.to_string()),
+            ("mapping_width", self.mapping_width.to_string()),
+            ("style_mixing", self.style_mixing.to_string()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
@@ -459,6 +499,9 @@ impl TrainConfig {
                 "l1_weight" => config.l1_weight = parse(key, value)?,
                 "patch" => config.patch = parse(key, value)?,
                 "generator" => config.generator = value.into(),
+                "mapping_layers" => config.mapping_layers = parse(key, value)?,
+                "mapping_width" => config.mapping_width = parse(key, value)?,
+                "style_mixing" => config.style_mixing = parse(key, value)?,
                 _ => return Err(format!("unknown config key {key:?}")),
             }
         }

@@ -24,6 +24,7 @@ use crate::data::DataError;
 use crate::metrics::classifier::weights_path;
 use crate::metrics::modes::{evaluate_modes, ModeReport};
 use crate::metrics::report::{scoring_dataset, Evaluator};
+use crate::nn::Module;
 use crate::optim::Ema;
 use crate::viz::{grid, plot};
 use crate::{no_grad, Tensor};
@@ -647,15 +648,27 @@ pub fn load_sampler(
 ) -> Result<(Box<dyn Sampler>, TrainConfig), TrainError> {
     let (config, shape) = checkpoint_shape(checkpoint)?;
     let sampler = families::sampler(&config, &shape).map_err(TrainError::Config)?;
+    load_generator_weights(checkpoint, &config, sampler.generator(), weights)?;
+    Ok((sampler, config))
+}
+
+/// Loads a checkpoint's generator weights into `generator`, a fresh
+/// generator built from the checkpoint's `config`.
+pub fn load_generator_weights(
+    checkpoint: &Path,
+    config: &TrainConfig,
+    generator: &dyn Module,
+    weights: GeneratorWeights,
+) -> Result<(), TrainError> {
     if config.ema > 0.0 && weights == GeneratorWeights::Averaged {
         // The averaged weights are saved under the generator's own names.
-        let mut average = Ema::new(sampler.generator(), config.ema);
+        let mut average = Ema::new(generator, config.ema);
         Loader::new().part("ema", &mut average).load(checkpoint)?;
-        average.copy_to(sampler.generator());
+        average.copy_to(generator);
     } else {
-        Loader::new().module("generator", sampler.generator()).load(checkpoint)?;
+        Loader::new().module("generator", generator).load(checkpoint)?;
     }
-    Ok((sampler, config))
+    Ok(())
 }
 
 /// Every network and optimiser of the family a checkpoint holds, built from
@@ -678,7 +691,7 @@ pub fn initial_family(checkpoint: &Path) -> Result<(Box<dyn Family>, TrainConfig
 
 /// The config and data shape a checkpoint was trained with; also checks that
 /// there is a GPU adapter to build networks on.
-fn checkpoint_shape(checkpoint: &Path) -> Result<(TrainConfig, DataShape), TrainError> {
+pub fn checkpoint_shape(checkpoint: &Path) -> Result<(TrainConfig, DataShape), TrainError> {
     let metadata = Loader::new().load(checkpoint)?;
     let config = config_from(&metadata, checkpoint)?;
     let damaged =

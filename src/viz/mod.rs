@@ -39,7 +39,7 @@ pub fn picture_format(path: &Path) -> Result<image::ImageFormat, DataError> {
 /// Writes `picture` at `path` as PNG or JPEG, as its extension says (.png,
 /// .jpg, .jpeg), creating missing parent folders; any other extension is
 /// refused rather than written as bytes its name misdescribes.
-pub(crate) fn save_picture(picture: &RgbImage, path: &Path) -> Result<(), DataError> {
+pub fn save_picture(picture: &RgbImage, path: &Path) -> Result<(), DataError> {
     let write_error = |reason: String| DataError::WriteImage { path: path.to_path_buf(), reason };
     let format = picture_format(path)?;
     if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {

@@ -1,16 +1,22 @@
 //! Networks shared by families. The joint families (BiGAN/ALI, VEEGAN) pair
 //! a generator z -> x with a network going back, x -> z, and judge (x, z)
 //! pairs with one discriminator; all three are multilayer perceptrons here,
-//! over flattened pixels for images. pix2pix's U-Net generator and PatchGAN
-//! discriminator are convolutional (`unet.rs`, `patchgan.rs`), and so is the
-//! ResNet-block generator it can use instead (`resnet.rs`).
+//! over flattened pixels for images. ProGAN's growing nets and StyleGAN's
+//! mapping and synthesis networks, and StyleGAN2's modulated convolution,
+//! live here too, as do pix2pix's U-Net generator and PatchGAN discriminator
+//! (`unet.rs`, `patchgan.rs`) and the ResNet-block generator it can use
+//! instead (`resnet.rs`).
 
 pub mod encoder;
 pub mod generator;
 pub mod joint;
+pub mod mapping;
+pub mod modulated;
 pub mod patchgan;
 pub mod progressive;
 pub mod resnet;
+pub mod style;
+pub mod synthesis;
 pub mod unet;
 
 use crate::gan::family::Sampler;
