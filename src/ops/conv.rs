@@ -208,8 +208,8 @@ fn dims4(t: &Tensor, op: &str, what: &str) -> [usize; 4] {
 
 // ANCHOR: conv2d_op
 /// The raw conv2d, no bias: [N, C, H, W] * [O, C/g, KH, KW] -> [N, O, OH, OW],
-/// with the kernel's blocking given or (None) chosen.
-fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, blocking: Option<Blocking>) -> Tensor {
+/// with the kernel's blocking given (benchmarks and tests compare them) or (None) chosen.
+pub fn conv2d_blocked(x: &Tensor, w: &Tensor, options: Conv2dOptions, blocking: Option<Blocking>) -> Tensor {
     let op = "conv2d";
     options.check(op);
     let xs = dims4(x, op, "input");
@@ -235,7 +235,7 @@ fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, blocking: Option<Bl
         let (x, w) = (&inputs[0], &inputs[1]);
         let back = options.padding_back((xs[2], xs[3]), kernel, (oh, ow));
         vec![
-            x.tracks_grad().then(|| conv_transpose2d_op(grad, w, options, back, None)),
+            x.tracks_grad().then(|| conv_transpose2d_blocked(grad, w, options, back, None)),
             w.tracks_grad().then(|| conv2d_weight(x, grad, kernel, options)),
         ]
     })
@@ -246,13 +246,7 @@ fn conv2d_op(x: &Tensor, w: &Tensor, options: Conv2dOptions, blocking: Option<Bl
 /// [O, C/groups, KH, KW], bias [O] -> [N, O, OH, OW] with
 /// OH = floor((H + 2 pad - dilation (KH - 1) - 1) / stride) + 1.
 pub fn conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, options: Conv2dOptions) -> Tensor {
-    add_bias(conv2d_op(x, weight, options, None), bias, "conv2d")
-}
-
-/// `conv2d` without bias, with the kernel's blocking chosen by the caller
-/// (benchmarks and tests compare them); None lets `Blocking::for_problem` choose.
-pub fn conv2d_blocked(x: &Tensor, weight: &Tensor, options: Conv2dOptions, blocking: Option<Blocking>) -> Tensor {
-    conv2d_op(x, weight, options, blocking)
+    add_bias(conv2d_blocked(x, weight, options, None), bias, "conv2d")
 }
 
 /// y + bias over the channel axis: [N, O, H, W] + [O].
@@ -278,22 +272,11 @@ fn add_bias(y: Tensor, bias: Option<&Tensor>, op: &str) -> Tensor {
 /// grad_out[b, o, oh, ow] x[b, g c' .., oh stride - pad + kh dilation, ..]: shape
 /// [O, C/groups, KH, KW] for `kernel` = (KH, KW). Differentiable (see the module doc).
 pub fn conv2d_weight(x: &Tensor, grad_out: &Tensor, kernel: (usize, usize), options: Conv2dOptions) -> Tensor {
-    conv2d_weight_op(x, grad_out, kernel, options, None)
-}
-
-/// `conv2d_weight` with the kernel's blocking chosen by the caller (None: chosen).
-pub fn conv2d_weight_blocked(
-    x: &Tensor,
-    grad_out: &Tensor,
-    kernel: (usize, usize),
-    options: Conv2dOptions,
-    blocking: Option<Blocking>,
-) -> Tensor {
-    conv2d_weight_op(x, grad_out, kernel, options, blocking)
+    conv2d_weight_blocked(x, grad_out, kernel, options, None)
 }
 
 /// `conv2d_weight` with the kernel's blocking given or (None) chosen.
-fn conv2d_weight_op(
+pub fn conv2d_weight_blocked(
     x: &Tensor,
     grad_out: &Tensor,
     kernel: (usize, usize),
@@ -323,15 +306,15 @@ fn conv2d_weight_op(
         let (x, grad_out) = (&inputs[0], &inputs[1]);
         let back = options.padding_back((xs[2], xs[3]), kernel, (ys[2], ys[3]));
         vec![
-            x.tracks_grad().then(|| conv_transpose2d_op(grad_out, grad, options, back, None)),
-            grad_out.tracks_grad().then(|| conv2d_op(x, grad, options, None)),
+            x.tracks_grad().then(|| conv_transpose2d_blocked(grad_out, grad, options, back, None)),
+            grad_out.tracks_grad().then(|| conv2d_blocked(x, grad, options, None)),
         ]
     })
 }
 
 /// The raw conv_transpose2d, no bias: [N, C, H, W] * [C, O/g, KH, KW] -> [N, O, OH, OW],
 /// with the kernel's blocking given or (None) chosen.
-fn conv_transpose2d_op(
+pub fn conv_transpose2d_blocked(
     x: &Tensor,
     w: &Tensor,
     options: Conv2dOptions,
@@ -363,7 +346,7 @@ fn conv_transpose2d_op(
     Tensor::from_op(storage, out.to_vec(), op, &[x, w], move |inputs, _, grad| {
         let (x, w) = (&inputs[0], &inputs[1]);
         vec![
-            x.tracks_grad().then(|| conv2d_op(grad, w, options, None)),
+            x.tracks_grad().then(|| conv2d_blocked(grad, w, options, None)),
             w.tracks_grad().then(|| conv2d_weight(grad, x, kernel, options)),
         ]
     })
@@ -381,18 +364,7 @@ pub fn conv_transpose2d(
     options: Conv2dOptions,
     output_padding: (usize, usize),
 ) -> Tensor {
-    add_bias(conv_transpose2d_op(x, weight, options, output_padding, None), bias, "conv_transpose2d")
-}
-
-/// `conv_transpose2d` without bias, with the kernel's blocking chosen by the caller (None: chosen).
-pub fn conv_transpose2d_blocked(
-    x: &Tensor,
-    weight: &Tensor,
-    options: Conv2dOptions,
-    output_padding: (usize, usize),
-    blocking: Option<Blocking>,
-) -> Tensor {
-    conv_transpose2d_op(x, weight, options, output_padding, blocking)
+    add_bias(conv_transpose2d_blocked(x, weight, options, output_padding, None), bias, "conv_transpose2d")
 }
 
 /// The taps of one output phase along one axis. Output rows oh = phase +
