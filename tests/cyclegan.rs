@@ -187,3 +187,28 @@ fn resumed_run_repeats_the_uninterrupted_one_with_a_full_pool_and_a_decaying_rat
     assert_eq!(resumed, whole, "the resumed run's log differs from the uninterrupted one's");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn held_out_pictures_of_another_size_are_refused() {
+    let dir = fresh_temp_dir("cyclegan-sizes");
+    for (set, side) in [("trainA", 16), ("trainB", 16), ("testA", 8), ("testB", 16)] {
+        std::fs::create_dir_all(dir.join(set)).unwrap();
+        image::RgbImage::new(side, side).save(dir.join(set).join("x.png")).unwrap();
+    }
+    let dataset = format!("unpaired:{}", dir.display());
+    let (ok, text) = ganforge(&[
+        "train",
+        "--model",
+        "cyclegan",
+        "--dataset",
+        &dataset,
+        "--batch",
+        "1",
+        "--patch",
+        "16",
+        "--steps",
+        "1",
+    ]);
+    assert!(!ok && text.contains("testA have shape [3, 8, 8], the training pictures [3, 16, 16]"), "{text}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

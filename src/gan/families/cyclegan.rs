@@ -85,7 +85,8 @@ struct HeldOut {
 }
 
 impl HeldOut {
-    fn open(dir: &Path) -> Result<HeldOut, String> {
+    /// The held-out sets of `dir`, which must hold pictures of the training shape `picture`.
+    fn open(dir: &Path, picture: [usize; 3]) -> Result<HeldOut, String> {
         let split = if dir.join("testA").is_dir() && dir.join("testB").is_dir() { "test" } else { "train" };
         let (dir_a, dir_b) = (dir.join(format!("{split}A")), dir.join(format!("{split}B")));
         let names = |d: &Path| -> Result<Vec<_>, String> {
@@ -95,6 +96,15 @@ impl HeldOut {
         let matched = names(&dir_a)? == names(&dir_b)?;
         let a = pairs::load_pictures(&dir_a).map_err(|e| e.to_string())?;
         let b = pairs::load_pictures(&dir_b).map_err(|e| e.to_string())?;
+        for (set, pictures) in [(&dir_a, &a), (&dir_b, &b)] {
+            if pictures.shape()[1..] != picture {
+                return Err(format!(
+                    "the pictures in {} have shape {:?}, the training pictures {picture:?}: both must have one size",
+                    set.display(),
+                    &pictures.shape()[1..]
+                ));
+            }
+        }
         Ok(HeldOut { a, b, split, matched })
     }
 }
@@ -141,7 +151,7 @@ impl CycleGan {
             ));
         }
         let dir = config.dataset.trim_start_matches("unpaired:");
-        let held_out = HeldOut::open(Path::new(dir))?;
+        let held_out = HeldOut::open(Path::new(dir), picture)?;
         let both = |x: &dyn Module, y: &dyn Module| [x.parameters(), y.parameters()].concat();
         Ok(CycleGan {
             opt_g: optimizer(config, both(&g, &f), config.lr_g),
