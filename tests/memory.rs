@@ -35,6 +35,9 @@ fn a_thousand_products_leave_memory_flat() {
         let before = resident_bytes();
         run(1000);
         let grown = resident_bytes().saturating_sub(before) as f64 / 1e6;
-        assert!(grown < 50.0, "1,000 products grew the process by {grown:.0} MB (4.6 MB each when the driver recompiles)");
+        assert!(
+            grown < 50.0,
+            "1,000 products grew the process by {grown:.0} MB (4.6 MB each when the driver recompiles)"
+        );
     });
 }
