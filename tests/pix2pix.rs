@@ -90,10 +90,10 @@ fn unet_keeps_dropout_at_test_time() {
 #[test]
 fn patchgan_receptive_fields_from_the_layer_lists() {
     for field in RECEPTIVE_FIELDS {
-        let d = PatchGan::new(3, field, 4, &mut StdRng::seed_from_u64(0)).unwrap();
+        let d = PatchGan::new(6, field, 4, &mut StdRng::seed_from_u64(0)).unwrap();
         assert_eq!(d.receptive_field(), field);
     }
-    let message = PatchGan::new(3, 20, 4, &mut StdRng::seed_from_u64(0)).err().unwrap();
+    let message = PatchGan::new(6, 20, 4, &mut StdRng::seed_from_u64(0)).err().unwrap();
     assert!(message.contains("1, 16, 34 or 70"), "{message}");
 }
 
@@ -101,7 +101,7 @@ fn patchgan_receptive_fields_from_the_layer_lists() {
 /// layer list says that logit sees (D in evaluation mode: batch norm with
 /// running statistics, which does not mix pixels).
 fn check_field_by_gradient(field: usize, side: usize) {
-    let d = PatchGan::new(3, field, 4, &mut StdRng::seed_from_u64(5)).unwrap();
+    let d = PatchGan::new(6, field, 4, &mut StdRng::seed_from_u64(5)).unwrap();
     d.eval();
     let out_side = d.output_side(side).unwrap();
     let o = out_side / 2;

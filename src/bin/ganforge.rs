@@ -121,10 +121,10 @@ enum Sweep {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4), stylegan (a mapping network and styles) or pix2pix (image-to-image, with --dataset pairs:<dir>)
+    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4), stylegan (a mapping network and styles), pix2pix (image-to-image, with --dataset pairs:<dir>) or cyclegan (unpaired, with --dataset unpaired:<dir>)
     #[arg(long, default_value = "dcgan")]
     model: String,
-    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan)
+    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan; lsgan for cyclegan)
     #[arg(long)]
     loss: Option<String>,
     /// mnist5k (embedded), mnist5k-32 (padded to 32x32), fashion (Debian's dataset-fashion-mnist), fashion-32, stacked-mnist, mnist:<images idx file>, folder:<dir>, pairs:<dir> (A|B pictures in <dir>/train/), unpaired:<dir> (<dir>/trainA/, trainB/), ring or grid
@@ -193,13 +193,13 @@ struct TrainArgs {
     /// ProGAN: the batch at each resolution from 4x4 up, comma-separated (e.g. 64,64,32,16; default: --batch at all)
     #[arg(long, default_value = "")]
     level_batches: String,
-    /// ProGAN and StyleGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after (default 64); pix2pix: maps of the U-Net's outer level and the PatchGAN's first layer (default 16; the paper: 64)
+    /// ProGAN and StyleGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after (default 64); pix2pix: maps of the U-Net's outer level and the PatchGAN's first layer (default 16; the paper: 64); cyclegan: maps of the ResNet generators' first layer and the PatchGANs' (default 16; the paper: 64)
     #[arg(long)]
     features: Option<usize>,
     /// pix2pix: weight of the L1 distance to the target in G's loss (the paper's lambda)
     #[arg(long, default_value_t = 100.0, allow_hyphen_values = true)]
     l1_weight: f32,
-    /// pix2pix: side of the patch each PatchGAN logit sees: 1 (PixelGAN), 16, 34 or 70 (the paper's)
+    /// pix2pix and cyclegan: side of the patch each PatchGAN logit sees: 1 (PixelGAN), 16, 34 or 70 (the paper's)
     #[arg(long, default_value_t = 70)]
     patch: usize,
     /// pix2pix: the generator, unet (the paper's) or resnet (CycleGAN's ResNet blocks)
@@ -214,6 +214,16 @@ struct TrainArgs {
     /// StyleGAN: fraction of batches drawn with two w's and a random crossover layer (the paper: 0.9)
     #[arg(long, default_value_t = 0.9)]
     style_mixing: f32,
+    /// cyclegan: weight of the cycle-consistency L1 terms (the paper's lambda)
+    #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
+    cycle_weight: f32,
+    /// cyclegan: weight of the identity L1 terms (the paper's 0.5 lambda)
+    #[arg(long, default_value_t = 5.0, allow_hyphen_values = true)]
+    identity_weight: f32,
+    /// Learning-rate schedule: constant, or linear-decay:START (constant until step START, then linearly to 0;
+    /// linear-decay alone: from half the run) (default: constant; linear-decay for cyclegan)
+    #[arg(long)]
+    lr_schedule: Option<String>,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, default_value_t = 10)]
@@ -459,9 +469,13 @@ fn main_job_args() -> TrainArgs {
 }
 
 impl TrainArgs {
-    /// The loss given, or the model's own: WGAN-GP for ProGAN, the non-saturating loss otherwise.
+    /// The loss given, or the model's own: WGAN-GP for ProGAN, LSGAN for CycleGAN, the non-saturating loss otherwise.
     fn loss(&self) -> String {
-        let own = if self.model == "progan" { "wgan-gp" } else { "ns" };
+        let own = match self.model.as_str() {
+            "progan" => "wgan-gp",
+            "cyclegan" => "lsgan",
+            _ => "ns",
+        };
         self.loss.clone().unwrap_or_else(|| own.to_string())
     }
 
@@ -503,6 +517,9 @@ impl TrainArgs {
             mapping_layers: self.mapping_layers,
             mapping_width: self.mapping_width,
             style_mixing: self.style_mixing,
+            cycle_weight: self.cycle_weight,
+            identity_weight: self.identity_weight,
+            lr_schedule: self.lr_schedule.clone().unwrap_or(paper.lr_schedule.clone()),
             seed: self.seed,
             log_every: self.log_every,
             sample_every: self.sample_every,

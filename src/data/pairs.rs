@@ -55,6 +55,14 @@ fn load_same_size(dir: &Path) -> Result<(Vec<Vec<f32>>, usize, usize), DataError
     Ok((images, height, width))
 }
 
+/// The pictures of one folder, in file-name order, as [N, C, H, W] in [-1, 1]
+/// (no shuffle, no flips: CycleGAN's held-out sets).
+pub fn load_pictures(dir: &Path) -> Result<Tensor, DataError> {
+    let (pictures, height, width) = load_same_size(dir)?;
+    let count = pictures.len();
+    Ok(Tensor::from_vec(pictures.concat(), &[count, CHANNELS, height, width]))
+}
+
 /// One A|B picture [C, H, 2H] as the pair [2C, H, H]: the left half of every
 /// row (A) in the first C channels, the right half (B) in the last C.
 fn split_halves(chw: &[f32], width: usize) -> Vec<f32> {

@@ -7,6 +7,7 @@ use super::fgan::Divergence;
 use super::losses::Objective;
 use super::nets::encoder::EncoderKind;
 use super::prior::Prior;
+use crate::optim::LrSchedule;
 use std::collections::BTreeMap;
 use std::fmt::{Display, Write};
 use std::path::PathBuf;
@@ -22,7 +23,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan` or `pix2pix` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan`, `pix2pix` or `cyclegan` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -77,7 +78,7 @@ pub struct TrainConfig {
     pub features: usize,
     /// pix2pix: the weight lambda of the L1 distance to the target in G's loss.
     pub l1_weight: f32,
-    /// pix2pix: the side of the patch each logit of the PatchGAN sees (1, 16, 34 or 70).
+    /// pix2pix and CycleGAN: the side of the patch each logit of the PatchGAN sees (1, 16, 34 or 70).
     pub patch: usize,
     /// pix2pix: the generator, `unet` (the paper's) or `resnet` (CycleGAN's ResNet-block net).
     pub generator: String,
@@ -87,6 +88,12 @@ pub struct TrainConfig {
     pub mapping_width: usize,
     /// StyleGAN: the fraction of batches drawn with two w's and a crossover layer (the paper: 0.9).
     pub style_mixing: f32,
+    /// CycleGAN: the weight lambda of the cycle-consistency L1 terms.
+    pub cycle_weight: f32,
+    /// CycleGAN: the weight of the identity L1 terms (the paper's 0.5 lambda).
+    pub identity_weight: f32,
+    /// The learning-rate schedule (see `optim::LrSchedule`): `constant` or `linear-decay[:START]`.
+    pub lr_schedule: String,
     pub seed: u64,
     /// Every how many steps to read the losses back and log them.
     pub log_every: usize,
@@ -132,6 +139,9 @@ impl Default for TrainConfig {
             mapping_layers: 8,
             mapping_width: 128,
             style_mixing: 0.9,
+            cycle_weight: 10.0,
+            identity_weight: 5.0,
+            lr_schedule: "constant".into(),
             seed: 0,
             log_every: 10,
             sample_every: 100,
@@ -186,8 +196,11 @@ impl TrainConfig {
     /// pix2pix's: Isola et al.'s Adam(2e-4, 0.5, 0.999) and lambda = 100
     /// (`for_loss`'s defaults), with 16 maps at the outermost level where
     /// the paper has 64, since a step with 64 is 16 times the work and too
-    /// slow on a CPU adapter (`--features 64` gives the paper's nets).
-    /// StyleGAN's (its official FFHQ config at low resolution): the same Adam
+    /// slow on a CPU adapter (`--features 64` gives the paper's nets); and
+    /// CycleGAN's (Zhu et al.): the LSGAN objective, Adam(2e-4, 0.5, 0.999),
+    /// the rate constant for the first half of the run and decaying linearly
+    /// to 0 over the second, and 16 maps for the same reason as pix2pix; and
+    /// StyleGAN's (its official FFHQ config at low resolution): ProGAN's Adam
     /// and EMA with R1 at gamma = 10.
     pub fn for_model(model: &str, loss: &str, dataset: &str) -> TrainConfig {
         let base = TrainConfig { model: model.into(), ..TrainConfig::for_loss(loss, dataset) };
@@ -204,6 +217,7 @@ impl TrainConfig {
                 r1_gamma: 10.0,
                 ..base
             },
+            "cyclegan" => TrainConfig { features: 16, lr_schedule: "linear-decay".into(), ..base },
             _ => base,
         }
     }
@@ -238,6 +252,8 @@ impl TrainConfig {
             ("r1", self.r1_gamma),
             ("instance_noise", self.instance_noise),
             ("l1_weight", self.l1_weight),
+            ("cycle_weight", self.cycle_weight),
+            ("identity_weight", self.identity_weight),
         ];
         for (name, value) in weights {
             if !(value.is_finite() && value >= 0.0) {
@@ -275,6 +291,7 @@ impl TrainConfig {
             return Err(format!("style_mixing = {}: it is a fraction of batches, in [0, 1]", self.style_mixing));
         }
         Prior::parse(&self.prior)?;
+        LrSchedule::parse(&self.lr_schedule)?;
         EncoderKind::parse(&self.encoder)?;
         if self.encoder != "deterministic" && self.model != "bigan" {
             return Err(format!("--encoder {} is a BiGAN option: use it with --model bigan", self.encoder));
@@ -302,6 +319,7 @@ impl TrainConfig {
             "bigan" | "veegan" | "stylegan" => "ns",
             "progan" => "wgan-gp",
             "pix2pix" => "ns",
+            "cyclegan" => "lsgan",
             _ => return Ok(()),
         };
         let own_critic_steps = ["progan", "stylegan"].contains(&self.model.as_str());
@@ -328,21 +346,28 @@ impl TrainConfig {
     /// EMA: its pictures and its L1 score show the trained generator.
     fn validate_pix2pix_options(&self) -> Result<(), String> {
         let pix2pix = self.model == "pix2pix";
-        if !pix2pix && (self.l1_weight != 100.0 || self.patch != 70 || self.generator != "unet") {
+        let cyclegan = self.model == "cyclegan";
+        if !pix2pix && (self.l1_weight != 100.0 || self.generator != "unet") {
+            return Err("--l1-weight and --generator are pix2pix options: use them with --model pix2pix".into());
+        }
+        if !(pix2pix || cyclegan) && self.patch != 70 {
+            return Err("--patch is a pix2pix and cyclegan option: use it with one of those models".into());
+        }
+        if !cyclegan && (self.cycle_weight != 10.0 || self.identity_weight != 5.0) {
             return Err(
-                "--l1-weight, --patch and --generator are pix2pix options: use them with --model pix2pix".into()
+                "--cycle-weight and --identity-weight are cyclegan options: use them with --model cyclegan".into()
             );
         }
         if !["unet", "resnet"].contains(&self.generator.as_str()) {
             return Err(format!("unknown generator {:?}: use unet (the paper's) or resnet", self.generator));
         }
-        if pix2pix && !super::nets::patchgan::RECEPTIVE_FIELDS.contains(&self.patch) {
+        if (pix2pix || cyclegan) && !super::nets::patchgan::RECEPTIVE_FIELDS.contains(&self.patch) {
             return Err(format!("patch = {}: the PatchGAN sees 1, 16, 34 or 70 pixels (70: the paper's)", self.patch));
         }
-        if pix2pix && self.ema != 0.0 {
+        if (pix2pix || cyclegan) && self.ema != 0.0 {
             return Err(format!(
-                "ema = {}: pix2pix shows and scores its trained generator (the paper keeps no average); leave --ema out",
-                self.ema
+                "ema = {}: {} shows and scores its trained generators (the paper keeps no average); leave --ema out",
+                self.ema, self.model
             ));
         }
         Ok(())
@@ -445,6 +470,9 @@ impl TrainConfig {
             ("mapping_layers", self.mapping_layers.to_string()),
             ("mapping_width", self.mapping_width.to_string()),
             ("style_mixing", self.style_mixing.to_string()),
+            ("cycle_weight", self.cycle_weight.to_string()),
+            ("identity_weight", self.identity_weight.to_string()),
+            ("lr_schedule", self.lr_schedule.clone()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
             ("sample_every", self.sample_every.to_string()),
@@ -502,6 +530,9 @@ impl TrainConfig {
                 "mapping_layers" => config.mapping_layers = parse(key, value)?,
                 "mapping_width" => config.mapping_width = parse(key, value)?,
                 "style_mixing" => config.style_mixing = parse(key, value)?,
+                "cycle_weight" => config.cycle_weight = parse(key, value)?,
+                "identity_weight" => config.identity_weight = parse(key, value)?,
+                "lr_schedule" => config.lr_schedule = value.into(),
                 _ => return Err(format!("unknown config key {key:?}")),
             }
         }

@@ -6,6 +6,7 @@ pub mod families;
 pub mod family;
 pub mod fgan;
 pub mod growth;
+pub mod image_pool;
 pub mod losses;
 pub mod models;
 pub mod nets;

@@ -25,7 +25,7 @@ use crate::metrics::classifier::weights_path;
 use crate::metrics::modes::{evaluate_modes, ModeReport};
 use crate::metrics::report::{scoring_dataset, Evaluator};
 use crate::nn::Module;
-use crate::optim::Ema;
+use crate::optim::{Ema, LrSchedule};
 use crate::viz::{grid, plot};
 use crate::{no_grad, Tensor};
 use rand::{Rng, SeedableRng};
@@ -158,6 +158,8 @@ pub struct Trainer {
     rng: ChaCha12Rng,
     /// The latent prior the pictures and evaluations sample.
     prior: Prior,
+    /// The learning-rate schedule applied to every optimiser before each step.
+    schedule: LrSchedule,
     /// Steps completed.
     pub step: usize,
     pub history: Vec<LogRow>,
@@ -261,6 +263,7 @@ impl Trainer {
         // The fixed latents are the first draws of the run's stream.
         let mut rng = ChaCha12Rng::seed_from_u64(config.seed);
         let prior = Prior::parse(&config.prior).map_err(TrainError::Config)?;
+        let schedule = LrSchedule::parse(&config.lr_schedule).map_err(TrainError::Config)?;
         let fixed_z = prior.sample(GRID_SAMPLES, family.sampler().latent_dim(), &mut rng);
         let fixed_labels =
             family.sampler().classes().map(|classes| (0..GRID_SAMPLES).map(|i| (i / 8) % classes).collect());
@@ -271,6 +274,7 @@ impl Trainer {
             shape,
             rng,
             prior,
+            schedule,
             step: 0,
             history: Vec::new(),
             fixed_z,
@@ -352,6 +356,11 @@ impl Trainer {
 
     /// One training step of the family; returns its named losses, still on the GPU.
     pub fn step(&mut self) -> Vec<(&'static str, Tensor)> {
+        // A constant schedule leaves the rates alone (and so any set by `set_learning_rates`).
+        if self.schedule != LrSchedule::Constant {
+            let factor = self.schedule.factor(self.step, self.config.steps);
+            self.set_learning_rates(self.config.lr_d * factor, self.config.lr_g * factor);
+        }
         let mut ctx =
             StepContext { step: self.step, total_steps: self.config.steps, data: &mut self.data, rng: &mut self.rng };
         let losses = self.family.step(&mut ctx);
@@ -414,6 +423,11 @@ impl Trainer {
             self.family.optimizers().into_iter().flat_map(|(_, optimizer)| optimizer.parameters()).collect();
         let sums: Vec<Tensor> = no_grad(|| parameters.iter().map(|p| p.sum_all().reshape(&[1])).collect());
         Tensor::concat(&sums.iter().collect::<Vec<_>>(), 0).to_vec().iter().all(|v| v.is_finite())
+    }
+
+    /// Every optimiser's side and current learning rate.
+    pub fn learning_rates(&mut self) -> Vec<(Player, f32)> {
+        self.family.optimizers().into_iter().map(|(player, optimizer)| (player, optimizer.learning_rate())).collect()
     }
 
     /// Changes the players' learning rates for the following steps (schedules).

@@ -1,4 +1,4 @@
-//! Optimisers, weight clipping and weight averaging.
+//! Optimisers, learning-rate schedules, weight clipping and weight averaging.
 //!
 //! Each optimiser keeps, for every parameter, state tensors of the same shape
 //! (momentum, running averages), and each `step` is ONE fused kernel per
@@ -19,12 +19,14 @@ mod ema;
 mod inplace;
 mod kernel;
 mod rmsprop;
+mod schedule;
 mod sgd;
 mod unrolled;
 
 pub use adam::Adam;
 pub use ema::Ema;
 pub use rmsprop::RmsProp;
+pub use schedule::LrSchedule;
 pub use sgd::Sgd;
 pub use unrolled::UnrolledOptimizer;
 

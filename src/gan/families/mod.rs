@@ -2,6 +2,7 @@
 //! code. A new family is a file here and a line in `build` and `sampler`.
 
 pub mod bigan;
+pub mod cyclegan;
 pub mod joint;
 pub mod pair;
 pub mod pix2pix;
@@ -17,7 +18,7 @@ use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
 /// Every `--model` name.
-pub const NAMES: [&str; 8] = ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan", "pix2pix"];
+pub const NAMES: [&str; 9] = ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan", "pix2pix", "cyclegan"];
 
 /// What a family is built for: the shape of one example and its classes.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +36,7 @@ pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>,
         "progan" => Ok(Box::new(progan::Progan::new(config, shape)?)),
         "pix2pix" => Ok(Box::new(pix2pix::Pix2pix::new(config, shape)?)),
         "stylegan" => Ok(Box::new(stylegan::Stylegan::new(config, shape)?)),
+        "cyclegan" => Ok(Box::new(cyclegan::CycleGan::new(config, shape)?)),
         other => Err(unknown(other)),
     }
 }
@@ -49,6 +51,7 @@ pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sample
         "progan" => progan::Progan::model(config, shape),
         "pix2pix" => pix2pix::Pix2pix::model(config, shape),
         "stylegan" => stylegan::Stylegan::model(config, shape),
+        "cyclegan" => cyclegan::CycleGan::model(config, shape),
         other => Err(unknown(other)),
     }
 }

@@ -98,7 +98,7 @@ impl Pix2pix {
         let generator = Pix2pix::build_generator(config, shape)?;
         let [channels, height, _] = half_shape(shape)?;
         let rng = &mut StdRng::seed_from_u64(config.seed ^ 0xD15C);
-        let discriminator = PatchGan::new(channels, config.patch, config.features, rng)?;
+        let discriminator = PatchGan::new(2 * channels, config.patch, config.features, rng)?;
         if discriminator.output_side(height).is_none() {
             return Err(format!(
                 "--patch {}: that PatchGAN's layers need pictures larger than {height}x{height}; use --patch 16 or 1",

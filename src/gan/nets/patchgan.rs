@@ -1,6 +1,6 @@
 //! pix2pix's PatchGAN discriminator (Isola et al. 2017, section 3.2.2): a
 //! fully convolutional net on the pair (input, output) joined along the
-//! channels, whose every output pixel is one real/fake logit for the patch
+//! channels (CycleGAN's: on one picture), whose every output pixel is one real/fake logit for the patch
 //! of the pair it sees. Its receptive field sets the scale of the structure
 //! D judges; the L1 term takes care of the low frequencies, so D only needs
 //! local texture and sharpness.
@@ -47,10 +47,10 @@ pub struct PatchGan {
 }
 
 impl PatchGan {
-    /// A PatchGAN on pairs of pictures with `channels` channels each (so
-    /// 2 * channels in all), seeing `field` x `field` patches (one of
+    /// A PatchGAN on inputs of `input_channels` channels (pix2pix: a pair of
+    /// pictures joined, 2C; CycleGAN: one picture, C), seeing `field` x `field` patches (one of
     /// `RECEPTIVE_FIELDS`), with `base` maps in its first layer.
-    pub fn new(channels: usize, field: usize, base: usize, rng: &mut impl Rng) -> Result<PatchGan, String> {
+    pub fn new(input_channels: usize, field: usize, base: usize, rng: &mut impl Rng) -> Result<PatchGan, String> {
         let Some(strided) = RECEPTIVE_FIELDS.iter().position(|&f| f == field) else {
             return Err(format!("--patch {field}: the PatchGAN sees 1, 16, 34 or 70 pixels (the paper's default)"));
         };
@@ -61,9 +61,9 @@ impl PatchGan {
             0 => vec![pixel; 3],
             n => [vec![halving; n], vec![keeping; 2]].concat(),
         };
-        // Maps into each layer and out of the last: 2C, base, 2 base, ... (at most 8 base), then one logit.
+        // Maps into each layer and out of the last: the input's, base, 2 base, ... (at most 8 base), then one logit.
         let hidden = (0..layers.len() - 1).map(|i| base << i.min(3));
-        let widths: Vec<usize> = std::iter::once(2 * channels).chain(hidden).chain([1]).collect();
+        let widths: Vec<usize> = std::iter::once(input_channels).chain(hidden).chain([1]).collect();
         let mut net = Sequential::new();
         for (i, layer) in layers.iter().enumerate() {
             net = net.push(conv(widths[i], widths[i + 1], layer.kernel, layer.stride, layer.padding, rng));
@@ -77,9 +77,9 @@ impl PatchGan {
         Ok(PatchGan { net, layers })
     }
 
-    /// Logits [N, 1, h, w], one per patch, of pairs [N, 2C, H, W].
-    pub fn forward(&self, pair: &Tensor) -> Tensor {
-        self.net.forward(pair)
+    /// Logits [N, 1, h, w], one per patch, of inputs [N, input_channels, H, W].
+    pub fn forward(&self, input: &Tensor) -> Tensor {
+        self.net.forward(input)
     }
 
     /// The convolutions, input side first.
