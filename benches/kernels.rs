@@ -14,6 +14,5 @@ fn main() {
         peaks.bytes_per_second / 1e9
     );
     print!("{}", bench::table(&bench::kernels(), &peaks));
-    let (first, mean) = bench::dcgan28_step(5);
-    println!("\ndcgan28 training step (batch 64): first {first:.2} s, then {mean:.2} s per step");
+    println!("\n{}", bench::dcgan28_step(5));
 }

@@ -260,9 +260,19 @@ fn batch_norms() -> Vec<Measurement> {
         .collect()
 }
 
-/// Time of the first dcgan28 training step (pipeline compilation included)
-/// and the mean of the next `steps`, on the embedded MNIST subset.
-pub fn dcgan28_step(steps: usize) -> (f64, f64) {
+/// What one dcgan28 training step costs.
+pub struct StepCost {
+    /// Seconds of the first step (pipeline compilation included).
+    pub first_seconds: f64,
+    /// Mean seconds of the steps after it.
+    pub mean_seconds: f64,
+    /// The most device bytes tensors used at once during those steps.
+    pub peak_bytes: u64,
+}
+
+/// The first dcgan28 training step and the next `steps`, on the embedded
+/// MNIST subset: their times and the step's peak device memory.
+pub fn dcgan28_step(steps: usize) -> StepCost {
     let out = std::env::temp_dir().join(format!("ganforge-bench-{}", std::process::id()));
     let config = TrainConfig { steps: steps + 1, out: out.clone(), ..TrainConfig::default() };
     let mut trainer = Trainer::new(config).expect("the embedded dataset opens");
@@ -272,10 +282,24 @@ pub fn dcgan28_step(steps: usize) -> (f64, f64) {
         device().synchronize();
         start.elapsed().as_secs_f64()
     };
-    let first = timed_step(&mut trainer);
-    let mean = (0..steps).map(|_| timed_step(&mut trainer)).sum::<f64>() / steps.max(1) as f64;
+    let first_seconds = timed_step(&mut trainer);
+    device().reset_memory_peak();
+    let mean_seconds = (0..steps).map(|_| timed_step(&mut trainer)).sum::<f64>() / steps.max(1) as f64;
+    let peak_bytes = device().memory().peak_in_use;
     let _ = std::fs::remove_dir_all(out);
-    (first, mean)
+    StepCost { first_seconds, mean_seconds, peak_bytes }
+}
+
+impl std::fmt::Display for StepCost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "dcgan28 training step (batch 64): first {:.2} s, then {:.2} s per step, peak {:.1} MB of tensors on the device",
+            self.first_seconds,
+            self.mean_seconds,
+            self.peak_bytes as f64 / 1e6
+        )
+    }
 }
 
 /// A table: time, rate, and fraction of the measured peak.
@@ -298,7 +322,7 @@ pub fn table(measurements: &[Measurement], peaks: &Peaks) -> String {
 }
 
 /// The same as JSON, for tracking results over time.
-pub fn json(adapter: &str, measurements: &[Measurement], peaks: &Peaks, step: Option<(f64, f64)>) -> String {
+pub fn json(adapter: &str, measurements: &[Measurement], peaks: &Peaks, step: Option<StepCost>) -> String {
     let rows: Vec<String> = measurements
         .iter()
         .map(|m| {
@@ -306,7 +330,10 @@ pub fn json(adapter: &str, measurements: &[Measurement], peaks: &Peaks, step: Op
         })
         .collect();
     let step = match step {
-        Some((first, mean)) => format!(r#","dcgan28_step":{{"first_seconds":{first:e},"mean_seconds":{mean:e}}}"#),
+        Some(step) => format!(
+            r#","dcgan28_step":{{"first_seconds":{:e},"mean_seconds":{:e},"peak_bytes":{}}}"#,
+            step.first_seconds, step.mean_seconds, step.peak_bytes
+        ),
         None => String::new(),
     };
     format!(

@@ -1342,8 +1342,8 @@ fn bench(args: BenchArgs) -> Result<(), String> {
         peaks.bytes_per_second / 1e9
     );
     print!("{}", bench::table(&kernels, &peaks));
-    if let Some((first, mean)) = step {
-        println!("\ndcgan28 training step (batch 64): first {first:.2} s, then {mean:.2} s per step");
+    if let Some(step) = step {
+        println!("\n{step}");
     }
     if let Some(profiler) = gpu.profiler() {
         print_profile(profiler, &peaks, &std::env::temp_dir().join("ganforge-bench-trace.json"))?;
