@@ -29,7 +29,9 @@ struct Params {
     c_col: u32,
 }
 
-@group(0) @binding(0) var<storage, read> p: Params;
+@group(0) @binding(0) var<storage, read> params: Params;
+// A private copy, made once at entry (see gemm.wgsl's header).
+var<private> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
@@ -58,6 +60,7 @@ fn main(
     @builtin(local_invocation_id) local: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
+    p = params;
     accumulate(wid.z, wid.xy, p.k, local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
 }
