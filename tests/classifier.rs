@@ -9,7 +9,7 @@ use ganforge::data::stacked_mnist::StackedMnist;
 use ganforge::metrics::classifier::{default_weights_path, Classifier};
 use ganforge::metrics::digits::mnist5k_split;
 use ganforge::metrics::reference::{cache_path, Reference};
-use ganforge::metrics::report::Evaluator;
+use ganforge::metrics::report::{padding_of, Evaluator};
 use ganforge::metrics::stacked_mnist::stacked_mnist_modes;
 use ganforge::metrics::training::{accuracy, save_trained, train, Recipe};
 use ganforge::metrics::EvalError;
@@ -176,4 +176,20 @@ fn the_committed_reference_is_the_embedding_of_the_split_and_follows_the_weights
     // ...and read back the next time.
     let again = Reference::load_or_embed(&classifier, &weights, &split).unwrap();
     assert_eq!(again.train.features, rebuilt.train.features);
+}
+
+#[test]
+fn padded_digits_are_scored_on_their_original_pixels() {
+    // A model of mnist5k-32 draws 32x32 images; the classifier crops the
+    // 2-pixel border that padding added, so the padded real digits embed
+    // exactly as the originals. A crop off by one pixel changes the features.
+    let classifier = committed();
+    let digits = mnist5k_split().unwrap().held_out.select(&[0, 1, 2]);
+    let original = classifier.embed(&digits.to_tensor()).unwrap().features;
+    let padded = digits.to_padded_tensor(padding_of("mnist5k-32"));
+    assert_eq!(padded.shape(), [3, 1, 32, 32]);
+    assert_eq!(classifier.embed(&padded).unwrap().features, original);
+    let shifted = padded.pad(&[(0, 0), (0, 0), (1, 0), (0, 1)], -1.0).narrow(2, 0, 32).narrow(3, 1, 33);
+    assert_ne!(classifier.embed(&shifted).unwrap().features, original);
+    assert_eq!(padding_of("mnist5k"), 0);
 }

@@ -18,7 +18,7 @@ use ganforge::gan::trainer::{
 };
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::metrics::classifier::{weights_path, Classifier};
-use ganforge::metrics::report::{scoring_dataset, Evaluator};
+use ganforge::metrics::report::{padding_of, scoring_dataset, Evaluator};
 use ganforge::nn::Module;
 use ganforge::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -864,7 +864,8 @@ fn probe(args: ProbeArgs) -> Result<(), String> {
     let encode = |family: &dyn ganforge::gan::family::Family, digits: &Tensor| {
         ganforge::no_grad(|| family.encode(digits)).ok_or_else(no_encoder)
     };
-    let held_out = split.held_out.to_tensor();
+    let border = padding_of(&config.dataset);
+    let held_out = split.held_out.to_padded_tensor(border);
     let settings = ProbeSettings { steps: args.steps, ..Default::default() };
     println!(
         "linear probe: softmax regression on standardised features, accuracy on {} held-out digits",
@@ -899,7 +900,7 @@ fn probe(args: ProbeArgs) -> Result<(), String> {
                 })
                 .collect();
             let train = split.train.select(&chosen);
-            let train_features = features(&train.to_tensor())?;
+            let train_features = features(&train.to_padded_tensor(border))?;
             let accuracy = linear_probe(
                 &Labelled { features: &train_features, labels: &train.labels },
                 &Labelled { features: &test_features, labels: &split.held_out.labels },
@@ -947,7 +948,7 @@ fn inversion_targets(
     let chosen: Vec<usize> = order.iter().take(args.n).map(|&(_, _, i)| i).collect();
     let digits = held_out.select(&chosen);
     let names = chosen.iter().zip(&digits.labels).map(|(i, label)| format!("held-out {i} (label {label})")).collect();
-    Ok((digits.to_tensor(), names))
+    Ok((digits.to_padded_tensor(padding_of(dataset)), names))
 }
 
 /// pairs.png (target, reconstruction, side by side, 8 pairs a row), worst.png
@@ -1499,7 +1500,7 @@ fn eval(args: EvalArgs) -> Result<(), String> {
                 let Some(scoring) = scoring_dataset(&config.dataset) else {
                     return Err(format!(
                         "{} was trained on --dataset {}, which no shipped classifier scores \
-                         (eval scores mnist5k, MNIST files, fashion and stacked-mnist models)",
+                         (eval scores mnist5k, MNIST files, fashion, their 32x32 paddings and stacked-mnist models)",
                         checkpoint.display(),
                         config.dataset
                     ));

@@ -15,6 +15,7 @@
 //! 96.6% held-out accuracy; these reach 97.5%. Images go through in batches of a
 //! few hundred with gradients off, and each batch is read back once.
 
+use super::digits::SIDE;
 use super::EvalError;
 use crate::checkpoint::{Loader, Saver};
 use crate::nn::{Conv2d, Flatten, Layer, Linear, Module, Relu, Sequential};
@@ -94,15 +95,24 @@ impl Classifier {
     }
 
     /// Features and class probabilities of images [N, 1, 28, 28] in [-1, 1],
-    /// classified in batches with gradients off.
+    /// classified in batches with gradients off. Images [N, 1, 32, 32] (a
+    /// model of `mnist5k-32` or `fashion-32`, whose images are the 28x28 ones
+    /// with a 2-pixel border of background) are scored on their central 28x28:
+    /// what the model drew where the real images have content.
     pub fn embed(&self, images: &Tensor) -> Result<Embedding, EvalError> {
         check_images(images)?;
         let n = images.shape()[0];
+        let border = (images.shape()[3] - SIDE) / 2;
         let mut features = Vec::with_capacity(n * FEATURES);
         let mut logits = Vec::with_capacity(n * CLASSES);
         crate::no_grad(|| {
             for start in (0..n).step_by(EVAL_BATCH) {
-                let batch = images.narrow(0, start, (start + EVAL_BATCH).min(n));
+                let batch = images.slice(&[
+                    (start, (start + EVAL_BATCH).min(n)),
+                    (0, 1),
+                    (border, border + SIDE),
+                    (border, border + SIDE),
+                ]);
                 let (f, l) = self.forward(&batch);
                 features.extend(f.to_vec().into_iter().map(f64::from));
                 logits.extend(l.to_vec().into_iter().map(f64::from));
@@ -137,12 +147,14 @@ impl Classifier {
     }
 }
 
-/// Refuses anything but a batch of single-channel 28x28 images.
+/// Refuses anything but a batch of single-channel 28x28 images, or 32x32
+/// ones padded from them (see `Classifier::embed`).
 pub fn check_images(images: &Tensor) -> Result<(), EvalError> {
     match images.shape() {
-        &[n, 1, 28, 28] if n > 0 => Ok(()),
+        &[n, 1, 28, 28] | &[n, 1, 32, 32] if n > 0 => Ok(()),
         shape => Err(EvalError::InvalidInput(format!(
-            "the classifier takes images [N, 1, 28, 28] with N >= 1 (values in [-1, 1]), got shape {shape:?}"
+            "the classifier takes images [N, 1, 28, 28] (or [N, 1, 32, 32] padded from them) with N >= 1 \
+             (values in [-1, 1]), got shape {shape:?}"
         ))),
     }
 }

@@ -45,6 +45,12 @@ impl Digits {
         Tensor::from_slice(&self.pixels, &[self.len(), 1, SIDE, SIDE])
     }
 
+    /// The images framed by `border` pixels of background (-1) on every
+    /// side, as in the padded datasets (see `report::padding_of`).
+    pub fn to_padded_tensor(&self, border: usize) -> Tensor {
+        self.to_tensor().pad(&[(0, 0), (0, 0), (border, border), (border, border)], -1.0)
+    }
+
     /// The images and labels at `indices`, in that order.
     pub fn select(&self, indices: &[usize]) -> Digits {
         Digits {

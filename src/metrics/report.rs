@@ -26,15 +26,27 @@ const IS_SPLITS: usize = 10;
 pub const MIN_IMAGES: usize = 20;
 
 /// The classifier's dataset that scores a model trained on `dataset` (a
-/// `--dataset` value): mnist5k for MNIST digits, fashion for Fashion-MNIST,
+/// `--dataset` value): mnist5k for MNIST digits, fashion for Fashion-MNIST
+/// (both also padded to 32x32: the classifier crops the border back off),
 /// None for data no shipped classifier knows (2D points, image folders,
 /// Stacked MNIST, which has its own mode count).
 pub fn scoring_dataset(dataset: &str) -> Option<&'static str> {
     match dataset {
-        "mnist5k" => Some("mnist5k"),
-        "fashion" => Some("fashion"),
+        "mnist5k" | "mnist5k-32" => Some("mnist5k"),
+        "fashion" | "fashion-32" => Some("fashion"),
         _ if dataset.starts_with("mnist:") => Some("mnist5k"),
         _ => None,
+    }
+}
+
+/// The border of background around the classifier's 28x28 images in the
+/// run's data: 2 for the sets padded to 32x32, else 0. Real digits shown to
+/// a model of such data (probing its encoder, inverting its generator) are
+/// padded by it.
+pub fn padding_of(dataset: &str) -> usize {
+    match dataset {
+        "mnist5k-32" | "fashion-32" => 2,
+        _ => 0,
     }
 }
 
