@@ -524,9 +524,11 @@ impl TrainArgs {
             log_every: self.log_every,
             sample_every: self.sample_every,
             checkpoint_every: self.checkpoint_every,
+            // Scored by default where the data's classifier is at hand (Fashion-MNIST's
+            // is trained by the user: without it a run trains and says how to score it).
             eval_every: self.eval_every.unwrap_or_else(|| match scoring_dataset(&self.dataset) {
-                Some(_) => (steps / 4).max(1),
-                None => 0,
+                Some(scoring) if weights_path(scoring).exists() => (steps / 4).max(1),
+                _ => 0,
             }),
             out: self.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/{}-{dataset_name}", self.model))),
             ..paper
