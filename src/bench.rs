@@ -10,13 +10,16 @@
 //!
 //! The GEMM sweep (`ganforge bench --sweep gemm`) times every blocking of the
 //! tiled core (`ops/gemm.rs`) on each GEMM of the dcgan28 step, and sets the
-//! blocking `Blocking::for_problem` picks beside the fastest.
+//! blocking `Blocking::for_problem` picks beside the fastest; the tune
+//! (`ganforge bench --tune`) keeps the fastest per shape class in the
+//! adapter's tile cache (`ops/tiles.rs`).
 
 use crate::gan::{TrainConfig, Trainer};
 pub use crate::gpu::Peaks;
 use crate::gpu::{device, Params, Storage, PEAK};
 use crate::ops::conv::{conv2d_blocked, conv2d_weight_blocked, conv_transpose2d_blocked, Conv2dOptions};
 use crate::ops::gemm::Blocking;
+use crate::ops::tiles::{ShapeClass, TileTable};
 use crate::{enable_grad, grad, no_grad, Tensor};
 use std::fmt::Write;
 use std::time::Instant;
@@ -428,4 +431,54 @@ pub fn sweep_table(case: &GemmCase, timings: &[(Blocking, f64)], peaks: &Peaks) 
         }
     }
     text
+}
+
+/// What `ganforge bench --tune` measured: the table it chose and, per shape
+/// class, the GEMMs that decided it.
+pub struct Tuning {
+    pub table: TileTable,
+    pub report: String,
+}
+
+/// The tile table measured on this adapter: for each shape class, the
+/// blocking with the least total time over the dcgan28 GEMMs of that class
+/// (`reps` calls each after a warm-up); a class no such GEMM falls in keeps
+/// the built-in entry. Compiles one pipeline per blocking and kernel: minutes
+/// on a CPU adapter, seconds on a GPU.
+pub fn tune(reps: usize) -> Tuning {
+    let built_in = TileTable::built_in(&device().info);
+    let cases = no_grad(dcgan28_gemms);
+    let blockings = sweep_blockings();
+    let mut table = built_in;
+    let mut report = String::new();
+    for class in ShapeClass::ALL {
+        let members: Vec<&GemmCase> = cases.iter().filter(|c| ShapeClass::of(c.m, c.n) == class).collect();
+        if members.is_empty() {
+            let _ = writeln!(
+                report,
+                "{:<14} no dcgan28 GEMM: built-in {}",
+                class.name(),
+                blocking_label(built_in.for_class(class))
+            );
+            continue;
+        }
+        let totals: Vec<(Blocking, f64)> = blockings
+            .iter()
+            .map(|&b| (b, members.iter().map(|case| no_grad(|| time(reps, || (case.run)(Some(b))))).sum()))
+            .collect();
+        let Some(&(best, best_seconds)) = totals.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else { continue };
+        let previous = totals.iter().find(|t| t.0 == built_in.for_class(class)).map_or(f64::NAN, |t| t.1);
+        let _ = writeln!(
+            report,
+            "{:<14} {} GEMMs: {} {:.1} ms in all (built-in {}: {:.2}x that)",
+            class.name(),
+            members.len(),
+            blocking_label(best),
+            best_seconds * 1e3,
+            blocking_label(built_in.for_class(class)),
+            previous / best_seconds
+        );
+        table = table.with(class, best);
+    }
+    Tuning { table, report }
 }

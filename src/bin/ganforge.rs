@@ -110,6 +110,11 @@ struct BenchArgs {
     /// blocking of the tiled GEMM core on the dcgan28 GEMM shapes
     #[arg(long, value_enum)]
     sweep: Option<Sweep>,
+    /// Measure the fastest GEMM blocking per shape class on this adapter and
+    /// keep it in the user's cache folder, where every later run reads it
+    /// (minutes on a CPU adapter; delete the file to return to the built-in table)
+    #[arg(long, conflicts_with = "sweep")]
+    tune: bool,
 }
 
 /// The variant sweeps of `ganforge bench --sweep`.
@@ -1319,6 +1324,15 @@ fn bench(args: BenchArgs) -> Result<(), String> {
     use ganforge::bench;
     let gpu = ganforge::gpu::try_device().map_err(|e| e.to_string())?;
     let peaks = bench::peaks();
+    if args.tune {
+        println!("adapter: {} ({:?}, {:?})", gpu.info.name, gpu.info.backend, gpu.info.device_type);
+        println!("timing every blocking on the dcgan28 GEMMs of each shape class (2 calls each after a warm-up)...");
+        let tuning = bench::tune(2);
+        print!("{}", tuning.report);
+        let path = ganforge::ops::tile_cache::write(&gpu.info, &tuning.table)?;
+        println!("tile table written to {} (later runs on this adapter use it)", path.display());
+        return Ok(());
+    }
     if let Some(Sweep::Gemm) = args.sweep {
         println!("adapter: {} ({:?}, {:?})", gpu.info.name, gpu.info.backend, gpu.info.device_type);
         println!(
@@ -1396,6 +1410,11 @@ fn info() -> Result<(), String> {
     println!("  max_storage_buffers_per_shader_stage  {}", limits.max_storage_buffers_per_shader_stage);
     println!("features:");
     println!("  timestamp queries: {}", gpu.features.contains(wgpu::Features::TIMESTAMP_QUERY));
+    let tiles = ganforge::ops::tiles::active();
+    println!("GEMM tiles ({}):", tiles.source);
+    for class in ganforge::ops::tiles::ShapeClass::ALL {
+        println!("  {:<14} {}", class.name(), ganforge::bench::blocking_label(tiles.table.for_class(class)));
+    }
     Ok(())
 }
 

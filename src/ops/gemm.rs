@@ -2,6 +2,7 @@
 //! matmul and the convolutions share: how a workgroup's tile of C is divided
 //! among its invocations, and which blocking suits a problem on this device.
 
+use super::tiles;
 use crate::gpu::device;
 
 /// How the tiled core of `gemm.wgsl` shares a tile of C among the invocations
@@ -29,25 +30,11 @@ impl Blocking {
     pub const ALL: [Blocking; 5] = [Self::GPU, Self::CPU, Self::SMALL, Self::THIN_GPU, Self::THIN_CPU];
 
     // ANCHOR: blocking
-    /// The blocking for an M x N product on this device. M of at most 4 gets
-    /// the thin tile. A 128-wide tile would waste half its work or more along
-    /// a side of at most 64: GPUs then take the 64 x 64 tile; CPU adapters keep
-    /// 16 x 16 values per invocation (their speed comes from that) and halve
-    /// the invocations along the short side, unless both sides are short.
+    /// The blocking for an M x N product on this device: its shape class's
+    /// entry in this adapter's tile table (`tiles`: the cached row measured
+    /// by `ganforge bench --tune`, else the built-in row for its kind).
     pub fn for_problem(m: usize, n: usize) -> Blocking {
-        let cpu = device().info.device_type == wgpu::DeviceType::Cpu;
-        let short = |size: usize| size <= 64;
-        match (m, cpu) {
-            (..=4, true) => Blocking::THIN_CPU,
-            (..=4, false) => Blocking::THIN_GPU,
-            _ if short(m) && short(n) => Blocking::SMALL,
-            (_, true) => {
-                let side = |size: usize| if short(size) { 4 } else { 8 };
-                Blocking { invocations: (side(n), side(m)), ..Blocking::CPU }
-            }
-            _ if short(m) || short(n) => Blocking::SMALL,
-            (_, false) => Blocking::GPU,
-        }
+        tiles::active().table.for_shape(m, n)
     }
     // ANCHOR_END: blocking
 

@@ -16,6 +16,8 @@ pub mod norm;
 pub mod reduce;
 pub mod resample;
 pub mod shape;
+pub mod tile_cache;
+pub mod tiles;
 pub mod unary;
 
 use crate::gpu::MAX_RANK;

@@ -1,0 +1,152 @@
+//! Which blocking of the GEMM core each shape of product gets on this
+//! adapter: a small table, one row per class of adapter, and a row measured
+//! on this very adapter by `ganforge bench --tune` when one is cached.
+//!
+//! Products fall into five classes by their M x N (K does not change which
+//! tile wastes least): at most 4 rows, both sides short (at most 64), only
+//! the rows short, only the columns short, neither. A 128-wide tile wastes
+//! half its work or more along a side of at most 64, hence the split at 64.
+//!
+//! The built-in rows:
+//! - CPU adapters (lavapipe, SwiftShader), measured here by `ganforge bench
+//!   --sweep gemm`: 16 x 16 values per invocation, because their speed comes
+//!   from one invocation filling the SIMD lanes with a long unrolled block;
+//!   along a short side they halve the invocations instead of the values.
+//! - GPUs: the conventional 128 x 128 tile of 16 x 16 invocations holding 8 x 8
+//!   values each, and 64 x 64 tiles for short sides. Not yet measured on
+//!   hardware: `ganforge bench --tune` replaces it with a measured row.
+//!
+//! The table never tunes by itself: on a CPU adapter the sweep compiles a
+//! pipeline per blocking and kernel, which takes minutes, and a first
+//! training step must not wait for that. A user runs the tune once; later
+//! runs read its row from the cache (see `tile_cache`).
+
+use super::gemm::Blocking;
+use super::tile_cache;
+use crate::gpu::device;
+use std::sync::OnceLock;
+
+/// The classes of M x N products that may want different blockings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShapeClass {
+    /// At most 4 rows (a product with few columns runs transposed).
+    Thin,
+    /// Rows and columns both at most 64.
+    BothShort,
+    /// Rows at most 64, columns more.
+    ShortRows,
+    /// Columns at most 64, rows more.
+    ShortColumns,
+    /// Both sides longer than 64.
+    Large,
+}
+
+impl ShapeClass {
+    pub const ALL: [ShapeClass; 5] =
+        [ShapeClass::Thin, ShapeClass::BothShort, ShapeClass::ShortRows, ShapeClass::ShortColumns, ShapeClass::Large];
+
+    /// The class of an M x N product.
+    pub fn of(m: usize, n: usize) -> ShapeClass {
+        let short = |size: usize| size <= 64;
+        match (m, short(m), short(n)) {
+            (..=4, _, _) => ShapeClass::Thin,
+            (_, true, true) => ShapeClass::BothShort,
+            (_, true, false) => ShapeClass::ShortRows,
+            (_, false, true) => ShapeClass::ShortColumns,
+            (_, false, false) => ShapeClass::Large,
+        }
+    }
+
+    /// The class's name in the cache file and the tune's report.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShapeClass::Thin => "thin",
+            ShapeClass::BothShort => "both-short",
+            ShapeClass::ShortRows => "short-rows",
+            ShapeClass::ShortColumns => "short-columns",
+            ShapeClass::Large => "large",
+        }
+    }
+
+    fn index(self) -> usize {
+        ShapeClass::ALL.iter().position(|&c| c == self).expect("every class is in ALL")
+    }
+}
+
+/// One blocking per shape class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TileTable {
+    /// Indexed like `ShapeClass::ALL`.
+    pub blockings: [Blocking; 5],
+}
+
+impl TileTable {
+    /// CPU adapters (see the header).
+    pub const CPU: TileTable = TileTable {
+        blockings: [
+            Blocking::THIN_CPU,
+            Blocking::SMALL,
+            Blocking { invocations: (8, 4), ..Blocking::CPU },
+            Blocking { invocations: (4, 8), ..Blocking::CPU },
+            Blocking::CPU,
+        ],
+    };
+    /// GPUs (see the header).
+    pub const GPU: TileTable =
+        TileTable { blockings: [Blocking::THIN_GPU, Blocking::SMALL, Blocking::SMALL, Blocking::SMALL, Blocking::GPU] };
+
+    /// The built-in row for an adapter: keyed by its device type (the only
+    /// key measurements so far distinguish).
+    pub fn built_in(info: &wgpu::AdapterInfo) -> TileTable {
+        match info.device_type {
+            wgpu::DeviceType::Cpu => TileTable::CPU,
+            _ => TileTable::GPU,
+        }
+    }
+
+    /// The blocking for an M x N product.
+    pub fn for_shape(&self, m: usize, n: usize) -> Blocking {
+        self.blockings[ShapeClass::of(m, n).index()]
+    }
+
+    /// The blocking for every product of `class`.
+    pub fn for_class(&self, class: ShapeClass) -> Blocking {
+        self.blockings[class.index()]
+    }
+
+    /// This table with `class` taking `blocking`.
+    pub fn with(mut self, class: ShapeClass, blocking: Blocking) -> TileTable {
+        self.blockings[class.index()] = blocking;
+        self
+    }
+}
+
+/// The table this process uses and where it came from.
+pub struct ActiveTable {
+    pub table: TileTable,
+    /// "built-in CPU row", or the cache file it was read from.
+    pub source: String,
+}
+
+/// The table for this process's adapter, chosen once: the cached row that
+/// `ganforge bench --tune` measured on it, else the built-in row. A cache
+/// that cannot be used is reported once on stderr and skipped: a stale cache
+/// must never stop a run.
+pub fn active() -> &'static ActiveTable {
+    static ACTIVE: OnceLock<ActiveTable> = OnceLock::new();
+    ACTIVE.get_or_init(|| {
+        let info = &device().info;
+        let built_in = || {
+            let kind = if TileTable::built_in(info) == TileTable::CPU { "CPU" } else { "GPU" };
+            ActiveTable { table: TileTable::built_in(info), source: format!("built-in {kind} row") }
+        };
+        match tile_cache::read(info) {
+            Ok(Some((table, path))) => ActiveTable { table, source: path.display().to_string() },
+            Ok(None) => built_in(),
+            Err(why) => {
+                eprintln!("warning: {why}; using the built-in tiles");
+                built_in()
+            }
+        }
+    })
+}
