@@ -263,9 +263,11 @@ fn batch_norms() -> Vec<Measurement> {
         .collect()
 }
 
-/// What one dcgan28 training step costs.
+/// What one training step costs.
 pub struct StepCost {
-    /// Seconds of the first step (pipeline compilation included).
+    /// The step's name, e.g. "dcgan28 (batch 64)".
+    pub name: String,
+    /// Seconds of the first timed step (pipeline compilation included).
     pub first_seconds: f64,
     /// Mean seconds of the steps after it.
     pub mean_seconds: f64,
@@ -273,31 +275,92 @@ pub struct StepCost {
     pub peak_bytes: u64,
 }
 
-/// The first dcgan28 training step and the next `steps`, on the embedded
-/// MNIST subset: their times and the step's peak device memory.
-pub fn dcgan28_step(steps: usize) -> StepCost {
+/// A family's training step as the bench times it: the README's command for
+/// the family on the embedded data, after `warmup` untimed steps (in which
+/// ProGAN grows to its full 32x32 networks, one step per phase).
+pub struct StepBench {
+    pub name: String,
+    pub config: TrainConfig,
+    pub warmup: usize,
+}
+
+/// The step benchmarks of `ganforge bench --families`: dcgan28 first, then
+/// ProGAN and StyleGAN at 32x32, pix2pix and CycleGAN on the committed emoji.
+pub fn family_steps() -> Vec<StepBench> {
+    let emoji = |kind: &str| format!("{kind}:{}/data/emoji32/{kind}", env!("CARGO_MANIFEST_DIR"));
+    let bench = |name: &str, config: TrainConfig, warmup: usize| StepBench {
+        name: format!("{name} (batch {})", config.batch),
+        config,
+        warmup,
+    };
+    vec![
+        bench("dcgan28", TrainConfig::default(), 0),
+        // Seven phases of one step each (4x4; 8x8 fading, stable; ...; 32x32 fading).
+        bench(
+            "progan 32x32",
+            TrainConfig { batch: 16, phase_images: 16, ..TrainConfig::for_model("progan", "wgan-gp", "mnist5k-32") },
+            7,
+        ),
+        bench(
+            "stylegan 32x32",
+            TrainConfig {
+                batch: 8,
+                features: 16,
+                mapping_width: 64,
+                ..TrainConfig::for_model("stylegan", "ns", "mnist5k-32")
+            },
+            0,
+        ),
+        bench(
+            "pix2pix emoji32",
+            TrainConfig { patch: 16, ..TrainConfig::for_model("pix2pix", "ns", &emoji("pairs")) },
+            0,
+        ),
+        bench(
+            "cyclegan emoji32",
+            TrainConfig { batch: 1, features: 8, ..TrainConfig::for_model("cyclegan", "lsgan", &emoji("unpaired")) },
+            0,
+        ),
+    ]
+}
+
+/// The step of `bench` after its warm-up, and the next `steps`: their times
+/// and the step's peak device memory.
+pub fn training_step(bench: StepBench, steps: usize) -> Result<StepCost, String> {
     let out = std::env::temp_dir().join(format!("ganforge-bench-{}", std::process::id()));
-    let config = TrainConfig { steps: steps + 1, out: out.clone(), ..TrainConfig::default() };
-    let mut trainer = Trainer::new(config).expect("the embedded dataset opens");
+    let total = bench.warmup + steps + 1;
+    let config = TrainConfig { steps: total, eval_every: 0, out: out.clone(), ..bench.config };
+    let mut trainer = Trainer::new(config).map_err(|e| format!("{}: {e}", bench.name))?;
     let timed_step = |trainer: &mut Trainer| {
         let start = Instant::now();
         drop(trainer.step());
         device().synchronize();
         start.elapsed().as_secs_f64()
     };
+    for _ in 0..bench.warmup {
+        timed_step(&mut trainer);
+    }
     let first_seconds = timed_step(&mut trainer);
     device().reset_memory_peak();
     let mean_seconds = (0..steps).map(|_| timed_step(&mut trainer)).sum::<f64>() / steps.max(1) as f64;
     let peak_bytes = device().memory().peak_in_use;
     let _ = std::fs::remove_dir_all(out);
-    StepCost { first_seconds, mean_seconds, peak_bytes }
+    Ok(StepCost { name: bench.name, first_seconds, mean_seconds, peak_bytes })
+}
+
+/// The first dcgan28 training step and the next `steps`, on the embedded
+/// MNIST subset: their times and the step's peak device memory.
+pub fn dcgan28_step(steps: usize) -> StepCost {
+    let dcgan = family_steps().swap_remove(0);
+    training_step(dcgan, steps).expect("the embedded dataset opens")
 }
 
 impl std::fmt::Display for StepCost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "dcgan28 training step (batch 64): first {:.2} s, then {:.2} s per step, peak {:.1} MB of tensors on the device",
+            "{} training step: first {:.2} s, then {:.2} s per step, peak {:.1} MB of tensors on the device",
+            self.name,
             self.first_seconds,
             self.mean_seconds,
             self.peak_bytes as f64 / 1e6

@@ -115,6 +115,10 @@ struct BenchArgs {
     /// (minutes on a CPU adapter; delete the file to return to the built-in table)
     #[arg(long, conflicts_with = "sweep")]
     tune: bool,
+    /// After the kernels, time a training step of each family (dcgan28,
+    /// ProGAN and StyleGAN at 32x32, pix2pix, CycleGAN) with its peak device memory
+    #[arg(long, conflicts_with_all = ["sweep", "tune", "json"])]
+    families: bool,
 }
 
 /// The variant sweeps of `ganforge bench --sweep`.
@@ -1361,6 +1365,11 @@ fn bench(args: BenchArgs) -> Result<(), String> {
     print!("{}", bench::table(&kernels, &peaks));
     if let Some(step) = step {
         println!("\n{step}");
+    }
+    if args.families {
+        for family in bench::family_steps().into_iter().skip(1) {
+            println!("{}", bench::training_step(family, args.steps.max(1))?);
+        }
     }
     if let Some(profiler) = gpu.profiler() {
         print_profile(profiler, &peaks, &std::env::temp_dir().join("ganforge-bench-trace.json"))?;
