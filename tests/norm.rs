@@ -53,7 +53,18 @@ fn batch_norm_train_1d_and_2d_match_the_reference() {
     // (BatchNorm2d); values offset from zero so a missing mean subtraction shows.
     // The last two have more than 256 values per channel, so every thread of
     // the statistics kernel loops more than once.
-    for (shape, seed) in [(vec![5usize, 3], 1u64), (vec![3, 5, 3, 7], 2), (vec![300, 2], 3), (vec![3, 5, 9, 11], 4)] {
+    // The statistics kernel's threads step through a channel 256 values at a
+    // time, which is 256 rows of S = 1, 12 rows of S = 21 and 4 more, 2 rows
+    // of S = 99 and 58 more, and less than one row of S = 289: a step may
+    // stay in a row, cross into the next, or skip rows.
+    let shapes = [
+        (vec![5usize, 3], 1u64),
+        (vec![3, 5, 3, 7], 2),
+        (vec![300, 2], 3),
+        (vec![3, 5, 9, 11], 4),
+        (vec![2, 3, 17, 17], 5),
+    ];
+    for (shape, seed) in shapes {
         let (channels, rest) = (shape[1], shape[2..].iter().product::<usize>());
         let x = tensor(&shape, 1.0, 4.0, seed);
         let weight = tensor(&[channels], 0.5, 1.5, seed + 10);
@@ -231,7 +242,9 @@ fn batch_norm_gradients() {
 /// without affine parameters.
 #[test]
 fn batch_norm_fused_and_composed_gradients_agree() {
-    for (shape, affine) in [([3usize, 4, 9, 11], true), ([6, 5, 1, 1], false)] {
+    for (shape, affine) in
+        [([3usize, 4, 9, 11], true), ([6, 5, 1, 1], false), ([2, 3, 17, 17], true), ([300, 2, 1, 1], true)]
+    {
         let x = tensor(&shape, -2.0, 3.0, 50).requires_grad_();
         let w = tensor(&[shape[1]], 0.5, 1.5, 51).requires_grad_();
         let b = tensor(&[shape[1]], -1.0, 1.0, 52).requires_grad_();

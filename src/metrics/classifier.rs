@@ -15,7 +15,7 @@
 //! 96.6% held-out accuracy; these reach 97.5%. Images go through in batches of a
 //! few hundred with gradients off, and each batch is read back once.
 
-use super::digits::SIDE;
+use super::digits::{Digits, SIDE};
 use super::EvalError;
 use crate::checkpoint::{Loader, Saver};
 use crate::nn::{Conv2d, Flatten, Layer, Linear, Module, Relu, Sequential};
@@ -103,17 +103,27 @@ impl Classifier {
         check_images(images)?;
         let n = images.shape()[0];
         let border = (images.shape()[3] - SIDE) / 2;
+        let crop = |start: usize, end: usize| {
+            images.slice(&[(start, end), (0, 1), (border, border + SIDE), (border, border + SIDE)])
+        };
+        Ok(self.embed_batches(n, crop))
+    }
+
+    /// `embed` for real images still on the CPU, uploaded one batch at a
+    /// time: Fashion-MNIST's 60,000 training images (188 MB) are more than
+    /// one storage binding may hold on many adapters.
+    pub fn embed_digits(&self, digits: &Digits) -> Embedding {
+        self.embed_batches(digits.len(), |start, end| digits.select(&(start..end).collect::<Vec<_>>()).to_tensor())
+    }
+
+    /// The embedding of `n` images that `batch(start, end)` hands over as
+    /// [end - start, 1, 28, 28] tensors, EVAL_BATCH at a time.
+    fn embed_batches(&self, n: usize, batch: impl Fn(usize, usize) -> Tensor) -> Embedding {
         let mut features = Vec::with_capacity(n * FEATURES);
         let mut logits = Vec::with_capacity(n * CLASSES);
         crate::no_grad(|| {
             for start in (0..n).step_by(EVAL_BATCH) {
-                let batch = images.slice(&[
-                    (start, (start + EVAL_BATCH).min(n)),
-                    (0, 1),
-                    (border, border + SIDE),
-                    (border, border + SIDE),
-                ]);
-                let (f, l) = self.forward(&batch);
+                let (f, l) = self.forward(&batch(start, (start + EVAL_BATCH).min(n)));
                 features.extend(f.to_vec().into_iter().map(f64::from));
                 logits.extend(l.to_vec().into_iter().map(f64::from));
             }
@@ -125,7 +135,7 @@ impl Classifier {
             let total = row.sum();
             row /= total;
         }
-        Ok(Embedding { features: DMatrix::from_row_slice(n, FEATURES, &features), probabilities })
+        Embedding { features: DMatrix::from_row_slice(n, FEATURES, &features), probabilities }
     }
 
     /// Writes the weights (atomically) with free-form notes in the metadata.

@@ -52,8 +52,8 @@ impl Reference {
             return Ok(reference);
         }
         let reference = Reference {
-            train: classifier.embed(&split.train.to_tensor())?,
-            held_out: classifier.embed(&split.held_out.to_tensor())?,
+            train: classifier.embed_digits(&split.train),
+            held_out: classifier.embed_digits(&split.held_out),
         };
         let _ = reference.write(&path, &fingerprint);
         Ok(reference)

@@ -126,10 +126,10 @@ fn shifted(batch: &Digits, max_shift: usize, rng: &mut StdRng) -> Tensor {
 }
 
 /// The fraction of `digits` whose most probable class is their label.
-pub fn accuracy(classifier: &Classifier, digits: &Digits) -> Result<f64, EvalError> {
-    let predicted = classifier.embed(&digits.to_tensor())?.predicted_classes();
+pub fn accuracy(classifier: &Classifier, digits: &Digits) -> f64 {
+    let predicted = classifier.embed_digits(digits).predicted_classes();
     let correct = predicted.iter().zip(&digits.labels).filter(|(p, l)| p == l).count();
-    Ok(correct as f64 / digits.len() as f64)
+    correct as f64 / digits.len() as f64
 }
 
 /// Measures the held-out accuracy, then saves the weights with notes saying
@@ -142,7 +142,7 @@ pub fn save_trained(
     dataset: &str,
     path: &Path,
 ) -> Result<String, EvalError> {
-    let held_out = accuracy(classifier, &split.held_out)?;
+    let held_out = accuracy(classifier, &split.held_out);
     let notes = BTreeMap::from([
         ("dataset".to_string(), dataset.to_string()),
         ("split".to_string(), format!("{} train / {} held out", split.train.len(), split.held_out.len())),
