@@ -8,6 +8,7 @@ pub mod pair;
 pub mod pix2pix;
 pub mod progan;
 pub mod stylegan;
+pub mod unpaired;
 pub mod unrolled;
 pub mod veegan;
 
