@@ -27,7 +27,7 @@
 use crate::checkpoint::{Loader, Saver};
 use crate::gan::config::TrainConfig;
 use crate::gan::families::pix2pix::halves;
-use crate::gan::families::unpaired::{picture_shape, HeldOut, Translations, PICTURE_COLUMNS};
+use crate::gan::families::unpaired::{critics, picture_shape, HeldOut, Translations, PICTURE_COLUMNS};
 use crate::gan::families::{minimise, optimizer, DataShape};
 use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
 use crate::gan::image_pool::{ImagePool, POOL_SIZE};
@@ -67,17 +67,8 @@ pub struct CycleGan {
 impl CycleGan {
     pub fn new(config: &TrainConfig, shape: &DataShape) -> Result<CycleGan, String> {
         let picture = picture_shape(config, shape)?;
-        let [channels, height, _] = picture;
         let (g, f) = CycleGan::generators(config, picture)?;
-        let rng = &mut StdRng::seed_from_u64(config.seed ^ 0xD15C);
-        let d_a = PatchGan::new(channels, config.patch, config.features, rng)?;
-        let d_b = PatchGan::new(channels, config.patch, config.features, rng)?;
-        if d_a.output_side(height).is_none() {
-            return Err(format!(
-                "--patch {}: that PatchGAN's layers need pictures larger than {height}x{height}; use --patch 16 or 1",
-                config.patch
-            ));
-        }
+        let (d_a, d_b) = critics(config, picture)?;
         let dir = config.dataset.trim_start_matches("unpaired:");
         let held_out = HeldOut::open(Path::new(dir), picture)?;
         let both = |x: &dyn Module, y: &dyn Module| [x.parameters(), y.parameters()].concat();

@@ -14,7 +14,10 @@ use crate::data::{folder, pairs};
 use crate::gan::config::TrainConfig;
 use crate::gan::families::pix2pix::side_by_side;
 use crate::gan::families::DataShape;
+use crate::gan::nets::patchgan::PatchGan;
 use crate::{no_grad, Tensor};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 use std::path::Path;
 
 /// Held-out pictures of each set in the picture.
@@ -55,6 +58,21 @@ pub fn picture_shape(config: &TrainConfig, shape: &DataShape) -> Result<[usize; 
             config.model, config.dataset
         )),
     }
+}
+
+/// The two PatchGAN critics, D_A and D_B, on pictures of shape `picture`
+/// (`--patch`, `--features`), initialised from the config's seed.
+pub fn critics(config: &TrainConfig, [channels, height, _]: [usize; 3]) -> Result<(PatchGan, PatchGan), String> {
+    let rng = &mut StdRng::seed_from_u64(config.seed ^ 0xD15C);
+    let d_a = PatchGan::new(channels, config.patch, config.features, rng)?;
+    let d_b = PatchGan::new(channels, config.patch, config.features, rng)?;
+    if d_a.output_side(height).is_none() {
+        return Err(format!(
+            "--patch {}: that PatchGAN's layers need pictures larger than {height}x{height}; use --patch 16 or 1",
+            config.patch
+        ));
+    }
+    Ok((d_a, d_b))
 }
 
 /// Sum of |x - y| over every value, [1].

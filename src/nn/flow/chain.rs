@@ -65,17 +65,11 @@ impl Flow {
 
     /// z = f(x) and log |det df/dx| of each example, [N].
     pub fn forward(&self, x: &Tensor) -> (Tensor, Tensor) {
-        let mut log_det: Option<Tensor> = None;
-        let mut y = x.clone();
-        for layer in &self.layers {
+        let start = (x.clone(), Tensor::zeros(&[x.shape()[0]]));
+        self.layers.iter().fold(start, |(y, log_det), layer| {
             let (next, layer_log_det) = layer.forward(&y);
-            log_det = Some(match log_det {
-                Some(total) => total.add(&layer_log_det),
-                None => layer_log_det,
-            });
-            y = next;
-        }
-        (y, log_det.unwrap_or_else(|| Tensor::zeros(&[x.shape()[0]])))
+            (next, log_det.add(&layer_log_det))
+        })
     }
 
     /// x = f^-1(z).
