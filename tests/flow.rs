@@ -9,6 +9,7 @@
 mod common;
 
 use common::{fresh_temp_dir, ganforge, tensor, tiny_run};
+use ganforge::gan::families::alignflow::FlowPair;
 use ganforge::gradcheck::{gradcheck_with, Tolerance};
 use ganforge::nn::flow::{
     nll_nats, standard_normal_log_density, ActNorm, AffineCoupling, ChannelPermutation, Flow, FlowLayer, Squeeze,
@@ -239,7 +240,7 @@ fn cli_trains_two_steps_and_the_translations_are_cycle_consistent() {
 
     let (ok, text) = ganforge(&["train", "--model", "alignflow", "--dataset", "ring", "--steps", "1"]);
     assert!(!ok && text.contains("alignflow learns from two unpaired sets"), "{text}");
-    let (ok, text) = ganforge(&["train", "--model", "cyclegan", "--mle-weight", "1", "--steps", "1"]);
+    let (ok, text) = ganforge(&["train", "--model", "cyclegan", "--shared-start", "--steps", "1"]);
     assert!(!ok && text.contains("--model alignflow"), "{text}");
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -264,4 +265,16 @@ fn resumed_run_repeats_the_uninterrupted_one_without_restarting_actnorm() {
     let resumed = std::fs::read_to_string(dir.join("split/log.csv")).unwrap();
     assert_eq!(resumed, whole, "the resumed run's log differs from the uninterrupted one's");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn flows_with_a_shared_start_translate_as_the_identity_and_independent_ones_do_not() {
+    let a = tensor(&[2, 3, 8, 8], -1.0, 1.0, 16);
+    let shared = FlowPair::new([3, 8, 8], 4, 3, true).unwrap();
+    perturb(&shared.a, 17);
+    perturb(&shared.b, 17);
+    let error = max_abs_diff(&shared.a_to_b(&a), &a);
+    assert!(error < 1e-4, "the same flow there and back is off by {error}");
+    let independent = FlowPair::new([3, 8, 8], 4, 3, false).unwrap();
+    assert!(max_abs_diff(&independent.a_to_b(&a), &a) > 0.1, "two random flows should scramble");
 }

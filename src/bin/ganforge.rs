@@ -223,6 +223,10 @@ struct TrainArgs {
     /// alignflow: weight lambda_mle of the flows' negative log-likelihood in nats per picture (the reference code's run: 1e-4)
     #[arg(long, default_value_t = 1e-4, allow_hyphen_values = true)]
     mle_weight: f32,
+    /// alignflow: start both flows from the same weights, so the translations start as the identity (the reference code
+    /// starts them independently)
+    #[arg(long)]
+    shared_start: bool,
     /// Learning-rate schedule: constant, or linear-decay:START (constant until step START, then linearly to 0;
     /// linear-decay alone: from half the run) (default: constant; linear-decay for cyclegan and alignflow)
     #[arg(long)]
@@ -523,6 +527,7 @@ impl TrainArgs {
             cycle_weight: self.cycle_weight,
             identity_weight: self.identity_weight,
             mle_weight: self.mle_weight,
+            shared_start: self.shared_start,
             lr_schedule: self.lr_schedule.clone().unwrap_or(paper.lr_schedule.clone()),
             seed: self.seed,
             log_every: self.log_every,

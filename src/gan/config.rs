@@ -94,6 +94,10 @@ pub struct TrainConfig {
     pub identity_weight: f32,
     /// AlignFlow: the weight lambda_mle of the negative log-likelihood (nats per picture) of both domains.
     pub mle_weight: f32,
+    /// AlignFlow: start both flows from the same weights, so that the
+    /// translations start as the identity (up to actnorm's per-domain start);
+    /// the reference code starts them independently.
+    pub shared_start: bool,
     /// The learning-rate schedule (see `optim::LrSchedule`): `constant` or `linear-decay[:START]`.
     pub lr_schedule: String,
     pub seed: u64,
@@ -144,6 +148,7 @@ impl Default for TrainConfig {
             cycle_weight: 10.0,
             identity_weight: 5.0,
             mle_weight: 1e-4,
+            shared_start: false,
             lr_schedule: "constant".into(),
             seed: 0,
             log_every: 10,
@@ -366,8 +371,8 @@ impl TrainConfig {
                 "--cycle-weight and --identity-weight are cyclegan options: use them with --model cyclegan".into()
             );
         }
-        if !alignflow && self.mle_weight != 1e-4 {
-            return Err("--mle-weight is an alignflow option: use it with --model alignflow".into());
+        if !alignflow && (self.mle_weight != 1e-4 || self.shared_start) {
+            return Err("--mle-weight and --shared-start are alignflow options: use them with --model alignflow".into());
         }
         if !["unet", "resnet"].contains(&self.generator.as_str()) {
             return Err(format!("unknown generator {:?}: use unet (the paper's) or resnet", self.generator));
@@ -484,6 +489,7 @@ impl TrainConfig {
             ("cycle_weight", self.cycle_weight.to_string()),
             ("identity_weight", self.identity_weight.to_string()),
             ("mle_weight", self.mle_weight.to_string()),
+            ("shared_start", self.shared_start.to_string()),
             ("lr_schedule", self.lr_schedule.clone()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
@@ -545,6 +551,7 @@ impl TrainConfig {
                 "cycle_weight" => config.cycle_weight = parse(key, value)?,
                 "identity_weight" => config.identity_weight = parse(key, value)?,
                 "mle_weight" => config.mle_weight = parse(key, value)?,
+                "shared_start" => config.shared_start = parse(key, value)?,
                 "lr_schedule" => config.lr_schedule = value.into(),
                 _ => return Err(format!("unknown config key {key:?}")),
             }

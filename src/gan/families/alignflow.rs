@@ -27,7 +27,9 @@
 //!
 //! The flows: 2 scales of 4 steps (actnorm, a fixed channel permutation, an
 //! affine coupling whose conv net has `--features` maps), the reference
-//! code's size for Flow2Flow. Their output is not squashed into [-1, 1] (the
+//! code's size for Flow2Flow. They start from independent random weights,
+//! as the reference code's, or from the same weights (`--shared-start`), so
+//! that the translations start as the identity up to actnorm's per-domain start. Their output is not squashed into [-1, 1] (the
 //! reference code ends with a tanh, which would break the exact inverse):
 //! translations are clamped to the pixel range where they are shown or
 //! compared with pictures, and the cycle errors are measured on the
@@ -75,13 +77,17 @@ pub struct FlowPair {
 }
 
 impl FlowPair {
-    /// Two flows on pictures of shape `picture`, with coupling nets of `hidden` maps, from `seed`.
-    pub fn new(picture: [usize; 3], hidden: usize, seed: u64) -> Result<FlowPair, String> {
+    /// Two flows on pictures of shape `picture`, with coupling nets of
+    /// `hidden` maps, from `seed`: both from the same weights when `shared_start`.
+    pub fn new(picture: [usize; 3], hidden: usize, seed: u64, shared_start: bool) -> Result<FlowPair, String> {
         let rng = &mut StdRng::seed_from_u64(seed);
-        Ok(FlowPair {
-            a: Flow::new(picture, SCALES, COUPLINGS, hidden, rng)?,
-            b: Flow::new(picture, SCALES, COUPLINGS, hidden, rng)?,
-        })
+        let a = Flow::new(picture, SCALES, COUPLINGS, hidden, rng)?;
+        let b = if shared_start {
+            Flow::new(picture, SCALES, COUPLINGS, hidden, &mut StdRng::seed_from_u64(seed))?
+        } else {
+            Flow::new(picture, SCALES, COUPLINGS, hidden, rng)?
+        };
+        Ok(FlowPair { a, b })
     }
 
     /// G_B^-1(G_A(a)), unclamped.
@@ -140,7 +146,7 @@ pub struct AlignFlow {
 impl AlignFlow {
     pub fn new(config: &TrainConfig, shape: &DataShape) -> Result<AlignFlow, String> {
         let picture = picture_shape(config, shape)?;
-        let flows = FlowPair::new(picture, config.features, config.seed)?;
+        let flows = FlowPair::new(picture, config.features, config.seed, config.shared_start)?;
         let (d_a, d_b) = critics(config, picture)?;
         let dir = config.dataset.trim_start_matches("unpaired:");
         let held_out = HeldOut::open(Path::new(dir), picture)?;
@@ -161,7 +167,8 @@ impl AlignFlow {
 
     /// The two flows alone (what sampling from a checkpoint loads).
     pub fn model(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sampler>, String> {
-        Ok(Box::new(FlowPair::new(picture_shape(config, shape)?, config.features, config.seed)?))
+        let picture = picture_shape(config, shape)?;
+        Ok(Box::new(FlowPair::new(picture, config.features, config.seed, config.shared_start)?))
     }
 
     /// Both translations of held-out pictures and their round trips, without gradients.
