@@ -130,10 +130,10 @@ enum Sweep {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4), stylegan (a mapping network and styles), pix2pix (image-to-image, with --dataset pairs:<dir>) or cyclegan (unpaired, with --dataset unpaired:<dir>)
+    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4), stylegan (a mapping network and styles), pix2pix (image-to-image, with --dataset pairs:<dir>), cyclegan (unpaired, with --dataset unpaired:<dir>) or alignflow (unpaired, two normalizing flows sharing a latent space)
     #[arg(long, default_value = "dcgan")]
     model: String,
-    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan; lsgan for cyclegan)
+    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan; lsgan for cyclegan and alignflow)
     #[arg(long)]
     loss: Option<String>,
     /// mnist5k (embedded), mnist5k-32 (padded to 32x32), fashion (Debian's dataset-fashion-mnist), fashion-32, stacked-mnist, mnist:<images idx file>, folder:<dir>, pairs:<dir> (A|B pictures in <dir>/train/), unpaired:<dir> (<dir>/trainA/, trainB/), ring or grid
@@ -202,13 +202,13 @@ struct TrainArgs {
     /// ProGAN: the batch at each resolution from 4x4 up, comma-separated (e.g. 64,64,32,16; default: --batch at all)
     #[arg(long, default_value = "")]
     level_batches: String,
-    /// ProGAN and StyleGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after (default 64); pix2pix: maps of the U-Net's outer level and the PatchGAN's first layer (default 16; the paper: 64); cyclegan: maps of the ResNet generators' first layer and the PatchGANs' (default 16; the paper: 64)
+    /// ProGAN and StyleGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after (default 64); pix2pix: maps of the U-Net's outer level and the PatchGAN's first layer (default 16; the paper: 64); cyclegan: maps of the ResNet generators' first layer and the PatchGANs' (default 16; the paper: 64); alignflow: maps of the coupling layers' nets and the PatchGANs' first layer (default 32, the reference code's)
     #[arg(long)]
     features: Option<usize>,
     /// pix2pix: weight of the L1 distance to the target in G's loss (the paper's lambda)
     #[arg(long, default_value_t = 100.0, allow_hyphen_values = true)]
     l1_weight: f32,
-    /// pix2pix and cyclegan: side of the patch each PatchGAN logit sees: 1 (PixelGAN), 16, 34 or 70 (the paper's)
+    /// pix2pix, cyclegan and alignflow: side of the patch each PatchGAN logit sees: 1 (PixelGAN), 16, 34 or 70 (the paper's)
     #[arg(long, default_value_t = 70)]
     patch: usize,
     /// pix2pix: the generator, unet (the paper's) or resnet (CycleGAN's ResNet blocks)
@@ -229,8 +229,15 @@ struct TrainArgs {
     /// cyclegan: weight of the identity L1 terms (the paper's 0.5 lambda)
     #[arg(long, default_value_t = 5.0, allow_hyphen_values = true)]
     identity_weight: f32,
+    /// alignflow: weight lambda_mle of the flows' negative log-likelihood in nats per picture (the reference code's run: 1e-4)
+    #[arg(long, default_value_t = 1e-4, allow_hyphen_values = true)]
+    mle_weight: f32,
+    /// alignflow: start both flows from the same weights, so the translations start as the identity (the reference code
+    /// starts them independently)
+    #[arg(long)]
+    shared_start: bool,
     /// Learning-rate schedule: constant, or linear-decay:START (constant until step START, then linearly to 0;
-    /// linear-decay alone: from half the run) (default: constant; linear-decay for cyclegan)
+    /// linear-decay alone: from half the run) (default: constant; linear-decay for cyclegan and alignflow)
     #[arg(long)]
     lr_schedule: Option<String>,
     #[arg(long, default_value_t = 0)]
@@ -482,7 +489,7 @@ impl TrainArgs {
     fn loss(&self) -> String {
         let own = match self.model.as_str() {
             "progan" => "wgan-gp",
-            "cyclegan" => "lsgan",
+            "cyclegan" | "alignflow" => "lsgan",
             _ => "ns",
         };
         self.loss.clone().unwrap_or_else(|| own.to_string())
@@ -528,6 +535,8 @@ impl TrainArgs {
             style_mixing: self.style_mixing,
             cycle_weight: self.cycle_weight,
             identity_weight: self.identity_weight,
+            mle_weight: self.mle_weight,
+            shared_start: self.shared_start,
             lr_schedule: self.lr_schedule.clone().unwrap_or(paper.lr_schedule.clone()),
             seed: self.seed,
             log_every: self.log_every,
@@ -628,7 +637,7 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
         config.out.display()
     );
     for (name, value) in trainer.family().held_out_scores() {
-        println!("{name}: {value:.4}");
+        println!("{name}: {}", score_text(value));
     }
     if config.dataset == "stacked-mnist" {
         let prior = Prior::parse(&config.prior)?;
@@ -1503,9 +1512,19 @@ fn classifier(args: ClassifierArgs) -> Result<(), String> {
 fn held_out_eval(checkpoint: &Path) -> Result<(), String> {
     let (family, _) = load_family(checkpoint).map_err(|e| e.to_string())?;
     for (name, value) in family.held_out_scores() {
-        println!("{name}: {value:.4}");
+        println!("{name}: {}", score_text(value));
     }
     Ok(())
+}
+
+/// A held-out score as printed: four decimals, or three significant digits
+/// below 0.001 (AlignFlow's cycle errors, about 1e-6, would print as 0.0000).
+fn score_text(value: f32) -> String {
+    if value != 0.0 && value.abs() < 1e-3 {
+        format!("{value:.2e}")
+    } else {
+        format!("{value:.4}")
+    }
 }
 
 fn eval(args: EvalArgs) -> Result<(), String> {

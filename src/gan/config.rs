@@ -23,7 +23,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan`, `pix2pix` or `cyclegan` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan`, `pix2pix`, `cyclegan` or `alignflow` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -92,6 +92,12 @@ pub struct TrainConfig {
     pub cycle_weight: f32,
     /// CycleGAN: the weight of the identity L1 terms (the paper's 0.5 lambda).
     pub identity_weight: f32,
+    /// AlignFlow: the weight lambda_mle of the negative log-likelihood (nats per picture) of both domains.
+    pub mle_weight: f32,
+    /// AlignFlow: start both flows from the same weights, so that the
+    /// translations start as the identity (up to actnorm's per-domain start);
+    /// the reference code starts them independently.
+    pub shared_start: bool,
     /// The learning-rate schedule (see `optim::LrSchedule`): `constant` or `linear-decay[:START]`.
     pub lr_schedule: String,
     pub seed: u64,
@@ -141,6 +147,8 @@ impl Default for TrainConfig {
             style_mixing: 0.9,
             cycle_weight: 10.0,
             identity_weight: 5.0,
+            mle_weight: 1e-4,
+            shared_start: false,
             lr_schedule: "constant".into(),
             seed: 0,
             log_every: 10,
@@ -200,6 +208,8 @@ impl TrainConfig {
     /// CycleGAN's (Zhu et al.): the LSGAN objective, Adam(2e-4, 0.5, 0.999),
     /// the rate constant for the first half of the run and decaying linearly
     /// to 0 over the second, and 16 maps for the same reason as pix2pix; and
+    /// AlignFlow's (the reference code's Flow2Flow run): CycleGAN's, with 32
+    /// maps in the coupling nets and the PatchGANs' first layer; and
     /// StyleGAN's (its official FFHQ config at low resolution): ProGAN's Adam
     /// and EMA with R1 at gamma = 10.
     pub fn for_model(model: &str, loss: &str, dataset: &str) -> TrainConfig {
@@ -218,6 +228,7 @@ impl TrainConfig {
                 ..base
             },
             "cyclegan" => TrainConfig { features: 16, lr_schedule: "linear-decay".into(), ..base },
+            "alignflow" => TrainConfig { features: 32, lr_schedule: "linear-decay".into(), ..base },
             _ => base,
         }
     }
@@ -254,6 +265,7 @@ impl TrainConfig {
             ("l1_weight", self.l1_weight),
             ("cycle_weight", self.cycle_weight),
             ("identity_weight", self.identity_weight),
+            ("mle_weight", self.mle_weight),
         ];
         for (name, value) in weights {
             if !(value.is_finite() && value >= 0.0) {
@@ -319,7 +331,7 @@ impl TrainConfig {
             "bigan" | "veegan" | "stylegan" => "ns",
             "progan" => "wgan-gp",
             "pix2pix" => "ns",
-            "cyclegan" => "lsgan",
+            "cyclegan" | "alignflow" => "lsgan",
             _ => return Ok(()),
         };
         let own_critic_steps = ["progan", "stylegan"].contains(&self.model.as_str());
@@ -347,24 +359,28 @@ impl TrainConfig {
     fn validate_pix2pix_options(&self) -> Result<(), String> {
         let pix2pix = self.model == "pix2pix";
         let cyclegan = self.model == "cyclegan";
+        let alignflow = self.model == "alignflow";
         if !pix2pix && (self.l1_weight != 100.0 || self.generator != "unet") {
             return Err("--l1-weight and --generator are pix2pix options: use them with --model pix2pix".into());
         }
-        if !(pix2pix || cyclegan) && self.patch != 70 {
-            return Err("--patch is a pix2pix and cyclegan option: use it with one of those models".into());
+        if !(pix2pix || cyclegan || alignflow) && self.patch != 70 {
+            return Err("--patch is a pix2pix, cyclegan and alignflow option: use it with one of those models".into());
         }
         if !cyclegan && (self.cycle_weight != 10.0 || self.identity_weight != 5.0) {
             return Err(
                 "--cycle-weight and --identity-weight are cyclegan options: use them with --model cyclegan".into()
             );
         }
+        if !alignflow && (self.mle_weight != 1e-4 || self.shared_start) {
+            return Err("--mle-weight and --shared-start are alignflow options: use them with --model alignflow".into());
+        }
         if !["unet", "resnet"].contains(&self.generator.as_str()) {
             return Err(format!("unknown generator {:?}: use unet (the paper's) or resnet", self.generator));
         }
-        if (pix2pix || cyclegan) && !super::nets::patchgan::RECEPTIVE_FIELDS.contains(&self.patch) {
+        if (pix2pix || cyclegan || alignflow) && !super::nets::patchgan::RECEPTIVE_FIELDS.contains(&self.patch) {
             return Err(format!("patch = {}: the PatchGAN sees 1, 16, 34 or 70 pixels (70: the paper's)", self.patch));
         }
-        if (pix2pix || cyclegan) && self.ema != 0.0 {
+        if (pix2pix || cyclegan || alignflow) && self.ema != 0.0 {
             return Err(format!(
                 "ema = {}: {} shows and scores its trained generators (the paper keeps no average); leave --ema out",
                 self.ema, self.model
@@ -472,6 +488,8 @@ impl TrainConfig {
             ("style_mixing", self.style_mixing.to_string()),
             ("cycle_weight", self.cycle_weight.to_string()),
             ("identity_weight", self.identity_weight.to_string()),
+            ("mle_weight", self.mle_weight.to_string()),
+            ("shared_start", self.shared_start.to_string()),
             ("lr_schedule", self.lr_schedule.clone()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
@@ -532,6 +550,8 @@ impl TrainConfig {
                 "style_mixing" => config.style_mixing = parse(key, value)?,
                 "cycle_weight" => config.cycle_weight = parse(key, value)?,
                 "identity_weight" => config.identity_weight = parse(key, value)?,
+                "mle_weight" => config.mle_weight = parse(key, value)?,
+                "shared_start" => config.shared_start = parse(key, value)?,
                 "lr_schedule" => config.lr_schedule = value.into(),
                 _ => return Err(format!("unknown config key {key:?}")),
             }

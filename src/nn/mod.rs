@@ -11,6 +11,7 @@ mod conv;
 mod dropout;
 mod embedding;
 mod equalized;
+pub mod flow;
 pub mod init;
 mod instance_norm;
 mod layer_norm;

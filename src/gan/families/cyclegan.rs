@@ -20,17 +20,14 @@
 //! both), then D_A and D_B together on real pictures against generated ones
 //! drawn through each side's history pool (`image_pool.rs`).
 //!
-//! Pictures: 8 held-out A pictures as rows a | G(a) | F(G(a)), then 8 B
-//! pictures as b | F(b) | G(F(b)), two a row. Scores, on the held-out sets
-//! (`testA/`, `testB/`; the training sets where there are none): both cycle
-//! errors, and, where the two sets hold the same file names (the same emoji
-//! drawn in two styles), the L1 distance of G(a) to the true b and of F(b)
-//! to the true a, beside the distance of a to b itself (translating nothing).
+//! Pictures and scores on held-out pictures are those of `unpaired.rs`
+//! (rows a | G(a) | F(G(a)) and b | F(b) | G(F(b)); cycle errors and the L1
+//! distances to the true counterparts), shared with AlignFlow.
 
 use crate::checkpoint::{Loader, Saver};
-use crate::data::{folder, pairs};
 use crate::gan::config::TrainConfig;
-use crate::gan::families::pix2pix::{halves, side_by_side};
+use crate::gan::families::pix2pix::halves;
+use crate::gan::families::unpaired::{critics, picture_shape, HeldOut, Translations, PICTURE_COLUMNS};
 use crate::gan::families::{minimise, optimizer, DataShape};
 use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
 use crate::gan::image_pool::{ImagePool, POOL_SIZE};
@@ -41,17 +38,10 @@ use crate::gan::nets::Translator;
 use crate::gan::trainer::sample_eval;
 use crate::nn::Module;
 use crate::optim::Optimizer;
-use crate::{no_grad, Tensor};
+use crate::Tensor;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::path::Path;
-
-/// Held-out pictures of each set in the picture.
-const PICTURE_ROWS: usize = 8;
-/// Two examples of three pictures a row.
-const PICTURE_COLUMNS: usize = 6;
-/// Pictures translated at once when scoring.
-const SCORE_CHUNK: usize = 64;
 
 pub struct CycleGan {
     /// G: A -> B.
@@ -74,82 +64,11 @@ pub struct CycleGan {
     held_out: HeldOut,
 }
 
-/// The held-out pictures [N, C, H, W] of both sets, in file-name order.
-struct HeldOut {
-    a: Tensor,
-    b: Tensor,
-    /// "test", or "train" where the layout has no test sets.
-    split: &'static str,
-    /// Whether a's and b's files have the same names, one for one: then b[i] is a[i]'s true counterpart.
-    matched: bool,
-}
-
-impl HeldOut {
-    /// The held-out sets of `dir`, which must hold pictures of the training shape `picture`.
-    fn open(dir: &Path, picture: [usize; 3]) -> Result<HeldOut, String> {
-        let split = if dir.join("testA").is_dir() && dir.join("testB").is_dir() { "test" } else { "train" };
-        let (dir_a, dir_b) = (dir.join(format!("{split}A")), dir.join(format!("{split}B")));
-        let names = |d: &Path| -> Result<Vec<_>, String> {
-            let files = folder::list_images(d).map_err(|e| e.to_string())?;
-            Ok(files.iter().map(|f| f.file_name().map(|n| n.to_os_string())).collect())
-        };
-        let matched = names(&dir_a)? == names(&dir_b)?;
-        let a = pairs::load_pictures(&dir_a).map_err(|e| e.to_string())?;
-        let b = pairs::load_pictures(&dir_b).map_err(|e| e.to_string())?;
-        for (set, pictures) in [(&dir_a, &a), (&dir_b, &b)] {
-            if pictures.shape()[1..] != picture {
-                return Err(format!(
-                    "the pictures in {} have shape {:?}, the training pictures {picture:?}: both must have one size",
-                    set.display(),
-                    &pictures.shape()[1..]
-                ));
-            }
-        }
-        Ok(HeldOut { a, b, split, matched })
-    }
-}
-
-/// The translations the picture and the scores need, without gradients.
-struct Translations {
-    g_a: Tensor,
-    f_g_a: Tensor,
-    f_b: Tensor,
-    g_f_b: Tensor,
-}
-
-/// Sum of |x - y| over every value, [1].
-fn l1_sum(x: &Tensor, y: &Tensor) -> Tensor {
-    x.sub(y).abs().sum_all().reshape(&[1])
-}
-
-/// The picture shape [C, H, W] of one set of the unpaired batches [2C, H, W].
-fn picture_shape(config: &TrainConfig, shape: &DataShape) -> Result<[usize; 3], String> {
-    match shape.item_shape[..] {
-        [channels, height, width] if channels % 2 == 0 && config.dataset.starts_with("unpaired:") => {
-            Ok([channels / 2, height, width])
-        }
-        _ => Err(format!(
-            "cyclegan learns from two unpaired sets of pictures: use --dataset unpaired:<dir> (with <dir>/trainA/ \
-             and <dir>/trainB/), not {}",
-            config.dataset
-        )),
-    }
-}
-
 impl CycleGan {
     pub fn new(config: &TrainConfig, shape: &DataShape) -> Result<CycleGan, String> {
         let picture = picture_shape(config, shape)?;
-        let [channels, height, _] = picture;
         let (g, f) = CycleGan::generators(config, picture)?;
-        let rng = &mut StdRng::seed_from_u64(config.seed ^ 0xD15C);
-        let d_a = PatchGan::new(channels, config.patch, config.features, rng)?;
-        let d_b = PatchGan::new(channels, config.patch, config.features, rng)?;
-        if d_a.output_side(height).is_none() {
-            return Err(format!(
-                "--patch {}: that PatchGAN's layers need pictures larger than {height}x{height}; use --patch 16 or 1",
-                config.patch
-            ));
-        }
+        let (d_a, d_b) = critics(config, picture)?;
         let dir = config.dataset.trim_start_matches("unpaired:");
         let held_out = HeldOut::open(Path::new(dir), picture)?;
         let both = |x: &dyn Module, y: &dyn Module| [x.parameters(), y.parameters()].concat();
@@ -265,54 +184,11 @@ impl Family for CycleGan {
 
     /// Held-out a | G(a) | F(G(a)) rows, then b | F(b) | G(F(b)) rows.
     fn picture(&self) -> Option<(Tensor, usize)> {
-        let spread = |set: &Tensor| {
-            let count = set.shape()[0];
-            let shown = PICTURE_ROWS.min(count);
-            let rows: Vec<Tensor> = (0..shown).map(|i| i * count / shown).map(|i| set.narrow(0, i, i + 1)).collect();
-            Tensor::concat(&rows.iter().collect::<Vec<_>>(), 0)
-        };
-        let (a, b) = (spread(&self.held_out.a), spread(&self.held_out.b));
-        let t = self.translate(&a, &b);
-        let rows = [side_by_side(&[&a, &t.g_a, &t.f_g_a]), side_by_side(&[&b, &t.f_b, &t.g_f_b])];
-        Some((Tensor::concat(&[&rows[0], &rows[1]], 0), PICTURE_COLUMNS))
+        Some((self.held_out.picture(|a, b| self.translate(a, b)), PICTURE_COLUMNS))
     }
 
     /// Mean absolute errors per value (pixels in [-1, 1]) over the held-out sets.
     fn held_out_scores(&self) -> Vec<(String, f32)> {
-        let HeldOut { a: set_a, b: set_b, split, matched } = &self.held_out;
-        let (count_a, count_b) = (set_a.shape()[0], set_b.shape()[0]);
-        // Per chunk: cycle A, cycle B, and where matched |G(a) - b|, |F(b) - a|, |a - b|.
-        let sums: Vec<Tensor> = (0..count_a.max(count_b))
-            .step_by(SCORE_CHUNK)
-            .map(|start| {
-                let a = set_a.narrow(0, start.min(count_a), (start + SCORE_CHUNK).min(count_a));
-                let b = set_b.narrow(0, start.min(count_b), (start + SCORE_CHUNK).min(count_b));
-                let t = self.translate(&a, &b);
-                no_grad(|| {
-                    let mut terms = vec![l1_sum(&t.f_g_a, &a), l1_sum(&t.g_f_b, &b)];
-                    if *matched {
-                        terms.extend([l1_sum(&t.g_a, &b), l1_sum(&t.f_b, &a), l1_sum(&a, &b)]);
-                    }
-                    Tensor::concat(&terms.iter().collect::<Vec<_>>(), 0)
-                })
-            })
-            .collect();
-        let terms = if *matched { 5 } else { 2 };
-        let all = Tensor::concat(&sums.iter().collect::<Vec<_>>(), 0).to_vec(); // one readback
-        let totals: Vec<f32> = (0..terms).map(|t| all.iter().skip(t).step_by(terms).sum()).collect();
-        let per_picture: usize = set_a.shape()[1..].iter().product();
-        let (values_a, values_b) = ((count_a * per_picture) as f32, (count_b * per_picture) as f32);
-        let mut scores = vec![
-            (format!("cycle L1 |F(G(a)) - a| on the {count_a} {split}A pictures"), totals[0] / values_a),
-            (format!("cycle L1 |G(F(b)) - b| on the {count_b} {split}B pictures"), totals[1] / values_b),
-        ];
-        if *matched {
-            scores.extend([
-                (format!("L1 |G(a) - b| to the true counterpart ({split}, {count_a} pairs)"), totals[2] / values_a),
-                (format!("L1 |F(b) - a| to the true counterpart ({split}, {count_a} pairs)"), totals[3] / values_a),
-                (format!("L1 |a - b| (no translation, {split})"), totals[4] / values_a),
-            ]);
-        }
-        scores
+        self.held_out.scores(|a, b| self.translate(a, b))
     }
 }

@@ -1,6 +1,7 @@
 //! The registry of families: the one place that maps a `--model` name to its
 //! code. A new family is a file here and a line in `build` and `sampler`.
 
+pub mod alignflow;
 pub mod bigan;
 pub mod cyclegan;
 pub mod joint;
@@ -8,6 +9,7 @@ pub mod pair;
 pub mod pix2pix;
 pub mod progan;
 pub mod stylegan;
+pub mod unpaired;
 pub mod unrolled;
 pub mod veegan;
 
@@ -18,7 +20,8 @@ use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
 /// Every `--model` name.
-pub const NAMES: [&str; 9] = ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan", "pix2pix", "cyclegan"];
+pub const NAMES: [&str; 10] =
+    ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan", "pix2pix", "cyclegan", "alignflow"];
 
 /// What a family is built for: the shape of one example and its classes.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +40,7 @@ pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>,
         "pix2pix" => Ok(Box::new(pix2pix::Pix2pix::new(config, shape)?)),
         "stylegan" => Ok(Box::new(stylegan::Stylegan::new(config, shape)?)),
         "cyclegan" => Ok(Box::new(cyclegan::CycleGan::new(config, shape)?)),
+        "alignflow" => Ok(Box::new(alignflow::AlignFlow::new(config, shape)?)),
         other => Err(unknown(other)),
     }
 }
@@ -52,6 +56,7 @@ pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sample
         "pix2pix" => pix2pix::Pix2pix::model(config, shape),
         "stylegan" => stylegan::Stylegan::model(config, shape),
         "cyclegan" => cyclegan::CycleGan::model(config, shape),
+        "alignflow" => alignflow::AlignFlow::model(config, shape),
         other => Err(unknown(other)),
     }
 }

@@ -1,0 +1,160 @@
+//! What the unpaired translation families (CycleGAN, AlignFlow) share: the
+//! picture shape of one set of the `unpaired:DIR` batches, the held-out
+//! pictures of both sets, and how a pair of translations A -> B and B -> A is
+//! shown and scored on them.
+//!
+//! Picture: 8 held-out A pictures as rows a | G(a) | F(G(a)), then 8 B
+//! pictures as b | F(b) | G(F(b)), two a row. Scores, on the held-out sets
+//! (`testA/`, `testB/`; the training sets where there are none): both cycle
+//! errors, and, where the two sets hold the same file names (the same emoji
+//! drawn in two styles), the L1 distance of G(a) to the true b and of F(b)
+//! to the true a, beside the distance of a to b itself (translating nothing).
+
+use crate::data::{folder, pairs};
+use crate::gan::config::TrainConfig;
+use crate::gan::families::pix2pix::side_by_side;
+use crate::gan::families::DataShape;
+use crate::gan::nets::patchgan::PatchGan;
+use crate::{no_grad, Tensor};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::path::Path;
+
+/// Held-out pictures of each set in the picture.
+const PICTURE_ROWS: usize = 8;
+/// Two examples of three pictures a row.
+pub const PICTURE_COLUMNS: usize = 6;
+/// Pictures translated at once when scoring.
+const SCORE_CHUNK: usize = 64;
+
+/// The translations the picture and the scores need, without gradients:
+/// G: A -> B and F: B -> A.
+pub struct Translations {
+    pub g_a: Tensor,
+    pub f_g_a: Tensor,
+    pub f_b: Tensor,
+    pub g_f_b: Tensor,
+}
+
+/// The held-out pictures [N, C, H, W] of both sets, in file-name order.
+pub struct HeldOut {
+    pub a: Tensor,
+    pub b: Tensor,
+    /// "test", or "train" where the layout has no test sets.
+    pub split: &'static str,
+    /// Whether a's and b's files have the same names, one for one: then b[i] is a[i]'s true counterpart.
+    pub matched: bool,
+}
+
+/// The picture shape [C, H, W] of one set of the unpaired batches [2C, H, W].
+pub fn picture_shape(config: &TrainConfig, shape: &DataShape) -> Result<[usize; 3], String> {
+    match shape.item_shape[..] {
+        [channels, height, width] if channels % 2 == 0 && config.dataset.starts_with("unpaired:") => {
+            Ok([channels / 2, height, width])
+        }
+        _ => Err(format!(
+            "{} learns from two unpaired sets of pictures: use --dataset unpaired:<dir> (with <dir>/trainA/ \
+             and <dir>/trainB/), not {}",
+            config.model, config.dataset
+        )),
+    }
+}
+
+/// The two PatchGAN critics, D_A and D_B, on pictures of shape `picture`
+/// (`--patch`, `--features`), initialised from the config's seed.
+pub fn critics(config: &TrainConfig, [channels, height, _]: [usize; 3]) -> Result<(PatchGan, PatchGan), String> {
+    let rng = &mut StdRng::seed_from_u64(config.seed ^ 0xD15C);
+    let d_a = PatchGan::new(channels, config.patch, config.features, rng)?;
+    let d_b = PatchGan::new(channels, config.patch, config.features, rng)?;
+    if d_a.output_side(height).is_none() {
+        return Err(format!(
+            "--patch {}: that PatchGAN's layers need pictures larger than {height}x{height}; use --patch 16 or 1",
+            config.patch
+        ));
+    }
+    Ok((d_a, d_b))
+}
+
+/// Sum of |x - y| over every value, [1].
+fn l1_sum(x: &Tensor, y: &Tensor) -> Tensor {
+    x.sub(y).abs().sum_all().reshape(&[1])
+}
+
+impl HeldOut {
+    /// The held-out sets of `dir`, which must hold pictures of the training shape `picture`.
+    pub fn open(dir: &Path, picture: [usize; 3]) -> Result<HeldOut, String> {
+        let split = if dir.join("testA").is_dir() && dir.join("testB").is_dir() { "test" } else { "train" };
+        let (dir_a, dir_b) = (dir.join(format!("{split}A")), dir.join(format!("{split}B")));
+        let names = |d: &Path| -> Result<Vec<_>, String> {
+            let files = folder::list_images(d).map_err(|e| e.to_string())?;
+            Ok(files.iter().map(|f| f.file_name().map(|n| n.to_os_string())).collect())
+        };
+        let matched = names(&dir_a)? == names(&dir_b)?;
+        let a = pairs::load_pictures(&dir_a).map_err(|e| e.to_string())?;
+        let b = pairs::load_pictures(&dir_b).map_err(|e| e.to_string())?;
+        for (set, pictures) in [(&dir_a, &a), (&dir_b, &b)] {
+            if pictures.shape()[1..] != picture {
+                return Err(format!(
+                    "the pictures in {} have shape {:?}, the training pictures {picture:?}: both must have one size",
+                    set.display(),
+                    &pictures.shape()[1..]
+                ));
+            }
+        }
+        Ok(HeldOut { a, b, split, matched })
+    }
+
+    /// Rows a | G(a) | F(G(a)) of 8 held-out A pictures spread over the set,
+    /// then b | F(b) | G(F(b)) of 8 B pictures, [96, C, H, W] (`PICTURE_COLUMNS` a row).
+    pub fn picture(&self, translate: impl Fn(&Tensor, &Tensor) -> Translations) -> Tensor {
+        let spread = |set: &Tensor| {
+            let count = set.shape()[0];
+            let shown = PICTURE_ROWS.min(count);
+            let rows: Vec<Tensor> = (0..shown).map(|i| i * count / shown).map(|i| set.narrow(0, i, i + 1)).collect();
+            Tensor::concat(&rows.iter().collect::<Vec<_>>(), 0)
+        };
+        let (a, b) = (spread(&self.a), spread(&self.b));
+        let t = translate(&a, &b);
+        let rows = [side_by_side(&[&a, &t.g_a, &t.f_g_a]), side_by_side(&[&b, &t.f_b, &t.g_f_b])];
+        Tensor::concat(&[&rows[0], &rows[1]], 0)
+    }
+
+    /// Mean absolute errors per value (pixels in [-1, 1]) over the held-out sets.
+    pub fn scores(&self, translate: impl Fn(&Tensor, &Tensor) -> Translations) -> Vec<(String, f32)> {
+        let HeldOut { a: set_a, b: set_b, split, matched } = self;
+        let (count_a, count_b) = (set_a.shape()[0], set_b.shape()[0]);
+        // Per chunk: cycle A, cycle B, and where matched |G(a) - b|, |F(b) - a|, |a - b|.
+        let sums: Vec<Tensor> = (0..count_a.max(count_b))
+            .step_by(SCORE_CHUNK)
+            .map(|start| {
+                let a = set_a.narrow(0, start.min(count_a), (start + SCORE_CHUNK).min(count_a));
+                let b = set_b.narrow(0, start.min(count_b), (start + SCORE_CHUNK).min(count_b));
+                let t = translate(&a, &b);
+                no_grad(|| {
+                    let mut terms = vec![l1_sum(&t.f_g_a, &a), l1_sum(&t.g_f_b, &b)];
+                    if *matched {
+                        terms.extend([l1_sum(&t.g_a, &b), l1_sum(&t.f_b, &a), l1_sum(&a, &b)]);
+                    }
+                    Tensor::concat(&terms.iter().collect::<Vec<_>>(), 0)
+                })
+            })
+            .collect();
+        let terms = if *matched { 5 } else { 2 };
+        let all = Tensor::concat(&sums.iter().collect::<Vec<_>>(), 0).to_vec(); // one readback
+        let totals: Vec<f32> = (0..terms).map(|t| all.iter().skip(t).step_by(terms).sum()).collect();
+        let per_picture: usize = set_a.shape()[1..].iter().product();
+        let (values_a, values_b) = ((count_a * per_picture) as f32, (count_b * per_picture) as f32);
+        let mut scores = vec![
+            (format!("cycle L1 |F(G(a)) - a| on the {count_a} {split}A pictures"), totals[0] / values_a),
+            (format!("cycle L1 |G(F(b)) - b| on the {count_b} {split}B pictures"), totals[1] / values_b),
+        ];
+        if *matched {
+            scores.extend([
+                (format!("L1 |G(a) - b| to the true counterpart ({split}, {count_a} pairs)"), totals[2] / values_a),
+                (format!("L1 |F(b) - a| to the true counterpart ({split}, {count_a} pairs)"), totals[3] / values_a),
+                (format!("L1 |a - b| (no translation, {split})"), totals[4] / values_a),
+            ]);
+        }
+        scores
+    }
+}
