@@ -46,7 +46,7 @@ fn the_mapping_and_synthesis_networks_give_the_shapes_of_w_and_of_images() {
     assert_eq!(generator.map(&z).shape(), [3, 6]);
     assert_eq!(generator.generate(&z, None).shape(), [3, 1, 8, 8]);
     let large = StyleShape { image_size: 32, channels: 3, features: 8, width: 4, mapping_layers: 1 };
-    let large = StyleGenerator::new(large, 1);
+    let large: StyleGenerator = StyleGenerator::new(large, 1);
     assert_eq!(large.layer_count(), 8);
     assert_eq!(large.generate(&Tensor::randn(&[2, 4], 1), None).shape(), [2, 3, 32, 32]);
     let names: Vec<(&str, Vec<usize>)> =

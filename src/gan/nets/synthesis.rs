@@ -25,8 +25,10 @@
 //! Widths follow ProGAN's nets (`progressive::width`).
 
 use super::progressive::width;
+use super::style::{StyleShape, Synthesis};
 use crate::nn::{AdaIN, EqualizedConv2d, EqualizedLinear, Layer, Module, NoiseInjection};
 use crate::Tensor;
+use rand::rngs::StdRng;
 use rand::Rng;
 
 const SLOPE: f32 = 0.2;
@@ -119,11 +121,6 @@ impl SynthesisNetwork {
         }
     }
 
-    /// The number of style layers: two per resolution, each taking its own w.
-    pub fn layer_count(&self) -> usize {
-        self.layers.len()
-    }
-
     pub fn layers(&self) -> &[StyleLayer] {
         &self.layers
     }
@@ -132,26 +129,28 @@ impl SynthesisNetwork {
     pub fn layer_resolution(index: usize) -> usize {
         4 << (index / 2)
     }
+}
 
-    /// One w [N, W] per layer to images [N, C, S, S]; `noise` gives every
-    /// layer's noise images [N, 1, r, r] (else each layer draws its own).
-    pub fn forward(&self, ws: &[Tensor], noise: Option<&[Tensor]>) -> Tensor {
-        assert_eq!(
-            ws.len(),
-            self.layers.len(),
-            "synthesis: one w per style layer ({}), got {}",
-            self.layers.len(),
-            ws.len()
-        );
-        if let Some(noise) = noise {
-            assert_eq!(
-                noise.len(),
-                ws.len(),
-                "synthesis: one noise image batch per layer ({}), got {}",
-                ws.len(),
-                noise.len()
-            );
-        }
+/// Checks that `ws` (and `noise`, when given) hold one entry per style layer.
+pub fn check_layer_inputs(layers: usize, ws: &[Tensor], noise: Option<&[Tensor]>) {
+    assert_eq!(ws.len(), layers, "synthesis: one w per style layer ({layers}), got {}", ws.len());
+    if let Some(noise) = noise {
+        assert_eq!(noise.len(), layers, "synthesis: one noise image batch per layer ({layers}), got {}", noise.len());
+    }
+}
+
+impl Synthesis for SynthesisNetwork {
+    fn new(shape: StyleShape, noise_seed: u64, rng: &mut StdRng) -> SynthesisNetwork {
+        SynthesisNetwork::new(shape.image_size, shape.channels, shape.features, shape.width, noise_seed, rng)
+    }
+
+    /// Two per resolution, each taking its own w.
+    fn layer_count(&self) -> usize {
+        self.layers.len()
+    }
+
+    fn forward(&self, ws: &[Tensor], noise: Option<&[Tensor]>) -> Tensor {
+        check_layer_inputs(self.layers.len(), ws, noise);
         let n = ws[0].shape()[0];
         let c = self.constant.shape()[1];
         let mut x = crate::nn::resolve(&self.constant).expand(&[n, c, 4, 4]);
