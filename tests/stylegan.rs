@@ -210,6 +210,8 @@ fn the_command_line_trains_stylegan_and_draws_its_pictures() {
     let (ok, text) = ganforge(&[&args[..], &[pictures.as_str()]].concat());
     assert!(ok && text.contains("psi 0.5"), "{text}");
     assert!(dir.join("truncated.png").exists() && dir.join("pictures/noise.png").exists());
+    let (ok, text) = ganforge(&["sample", "--checkpoint", &checkpoint, "--feature-magnitudes"]);
+    assert!(ok && text.contains("before AdaIN") && text.lines().count() == 2 + 8, "{text}");
 
     let (ok, text) = ganforge(&["train", "--model", "dcgan", "--style-mixing", "0.5", "--out", &folder]);
     assert!(!ok && text.contains("--style-mixing is an option of the stylegan model"), "{text}");

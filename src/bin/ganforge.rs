@@ -277,6 +277,9 @@ struct SampleArgs {
     /// StyleGAN: also write the style-mixing, truncation, noise and Z/W interpolation pictures into this folder
     #[arg(long)]
     style_pictures: Option<PathBuf>,
+    /// StyleGAN and StyleGAN2: print the droplet check instead, how peaked each layer's feature maps are (StyleGAN2: with and without demodulation; StyleGAN: before AdaIN)
+    #[arg(long)]
+    feature_magnitudes: bool,
 }
 
 #[derive(Args)]
@@ -655,9 +658,8 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
 /// StyleGAN2's droplet check: the feature maps' peak-to-mean magnitude per
 /// layer with and without demodulation, printed and written as CSV into `folder`.
 fn write_feature_magnitudes(generator: &Stylegan2Generator, seed: u64, folder: &Path) -> Result<(), String> {
-    use ganforge::explore::droplets::{feature_magnitudes, magnitude_table};
-    let rows = feature_magnitudes(generator, seed);
-    let (text, csv) = magnitude_table(&rows);
+    use ganforge::explore::droplets::{feature_magnitudes, magnitude_table, STYLEGAN2_GROUPS};
+    let (text, csv) = magnitude_table(&STYLEGAN2_GROUPS, &feature_magnitudes(generator, seed));
     print!("{text}");
     let path = folder.join("feature_magnitudes.csv");
     std::fs::write(&path, csv).map_err(|e| format!("could not write {}: {e}", path.display()))
@@ -738,6 +740,9 @@ fn sample(args: SampleArgs) -> Result<(), String> {
         return Err("--n 0: draw at least one sample".into());
     }
     ganforge::viz::picture_format(&args.out).map_err(|e| e.to_string())?;
+    if args.feature_magnitudes {
+        return print_feature_magnitudes(&args);
+    }
     if args.truncation.is_some() || args.style_pictures.is_some() {
         return sample_styles(&args);
     }
@@ -801,6 +806,27 @@ fn refuse_translator(model: &dyn Sampler, command: &str) -> Result<(), String> {
         )),
         None => Ok(()),
     }
+}
+
+/// `sample --feature-magnitudes`: the droplet check's table for a StyleGAN or StyleGAN2 checkpoint.
+fn print_feature_magnitudes(args: &SampleArgs) -> Result<(), String> {
+    use ganforge::explore::droplets::{adain_feature_magnitudes, feature_magnitudes, magnitude_table};
+    use ganforge::explore::droplets::{STYLEGAN2_GROUPS, STYLEGAN_GROUPS};
+    let weights = generator_weights(args.no_ema);
+    let refused = |e: String| format!("--feature-magnitudes is a StyleGAN and StyleGAN2 option: {e}");
+    let (trained, _) = checkpoint_shape(&args.checkpoint).map_err(|e| refused(e.to_string()))?;
+    let (text, _) = match trained.model.as_str() {
+        "stylegan2" => {
+            let generator = Stylegan2::load_generator(&args.checkpoint, weights).map_err(refused)?;
+            magnitude_table(&STYLEGAN2_GROUPS, &feature_magnitudes(&generator, args.seed))
+        }
+        _ => {
+            let generator = Stylegan::load_generator(&args.checkpoint, weights).map_err(refused)?;
+            magnitude_table(&STYLEGAN_GROUPS, &adain_feature_magnitudes(&generator, args.seed))
+        }
+    };
+    print!("{text}");
+    Ok(())
 }
 
 /// `sample` with StyleGAN's options: truncated samples, and with

@@ -45,10 +45,11 @@ pub struct StyleLayer {
 }
 
 impl StyleLayer {
-    /// x [N, C_in, r, r] (r / 2 with `upsample`) and this layer's w [N, W] to
-    /// [N, C, r, r]; the noise images [N, 1, r, r] are drawn from the layer's
-    /// seed stream unless given.
-    pub fn forward(&self, x: &Tensor, w: &Tensor, noise: Option<&Tensor>) -> Tensor {
+    /// The layer up to AdaIN: x [N, C_in, r, r] (r / 2 with `upsample`) to
+    /// [N, C, r, r], convolved, with noise (the images [N, 1, r, r] drawn
+    /// from the layer's seed stream unless given) and leaky ReLU. These
+    /// unnormalised maps are where StyleGAN's droplets show.
+    pub fn unnormalised(&self, x: &Tensor, noise: Option<&Tensor>) -> Tensor {
         let x = if self.upsample { x.upsample_nearest2d(2) } else { x.clone() };
         let x = match &self.conv {
             Some(conv) => conv.forward(&x),
@@ -58,9 +59,14 @@ impl StyleLayer {
             Some(noise) => self.noise.forward_with_noise(&x, noise),
             None => self.noise.forward(&x),
         };
+        x.leaky_relu(SLOPE)
+    }
+
+    /// AdaIN of the unnormalised maps with the style of this layer's w [N, W].
+    pub fn stylise(&self, x: &Tensor, w: &Tensor) -> Tensor {
         let style = self.style.forward(w); // [N, 2C]
         let c = self.channels;
-        AdaIN.forward(&x.leaky_relu(SLOPE), &style.narrow(1, 0, c).add_scalar(1.0), &style.narrow(1, c, 2 * c))
+        AdaIN.forward(x, &style.narrow(1, 0, c).add_scalar(1.0), &style.narrow(1, c, 2 * c))
     }
 
     /// The learned per-channel noise scales [C].
@@ -129,6 +135,22 @@ impl SynthesisNetwork {
     pub fn layer_resolution(index: usize) -> usize {
         4 << (index / 2)
     }
+
+    /// The forward pass (see `Synthesis::forward`), keeping every layer's
+    /// unnormalised maps: (those maps, the images).
+    pub fn draw(&self, ws: &[Tensor], noise: Option<&[Tensor]>) -> (Vec<Tensor>, Tensor) {
+        check_layer_inputs(self.layers.len(), ws, noise);
+        let n = ws[0].shape()[0];
+        let c = self.constant.shape()[1];
+        let mut x = crate::nn::resolve(&self.constant).expand(&[n, c, 4, 4]);
+        let mut features = Vec::new();
+        for (index, (layer, w)) in self.layers.iter().zip(ws).enumerate() {
+            let unnormalised = layer.unnormalised(&x, noise.map(|noise| &noise[index]));
+            x = layer.stylise(&unnormalised, w);
+            features.push(unnormalised);
+        }
+        (features, self.to_rgb.forward(&x))
+    }
 }
 
 /// Checks that `ws` (and `noise`, when given) hold one entry per style layer.
@@ -150,14 +172,7 @@ impl Synthesis for SynthesisNetwork {
     }
 
     fn forward(&self, ws: &[Tensor], noise: Option<&[Tensor]>) -> Tensor {
-        check_layer_inputs(self.layers.len(), ws, noise);
-        let n = ws[0].shape()[0];
-        let c = self.constant.shape()[1];
-        let mut x = crate::nn::resolve(&self.constant).expand(&[n, c, 4, 4]);
-        for (index, (layer, w)) in self.layers.iter().zip(ws).enumerate() {
-            x = layer.forward(&x, w, noise.map(|noise| &noise[index]));
-        }
-        self.to_rgb.forward(&x)
+        self.draw(ws, noise).1
     }
 }
 
