@@ -46,7 +46,7 @@ fn the_mapping_and_synthesis_networks_give_the_shapes_of_w_and_of_images() {
     assert_eq!(generator.map(&z).shape(), [3, 6]);
     assert_eq!(generator.generate(&z, None).shape(), [3, 1, 8, 8]);
     let large = StyleShape { image_size: 32, channels: 3, features: 8, width: 4, mapping_layers: 1 };
-    let large = StyleGenerator::new(large, 1);
+    let large: StyleGenerator = StyleGenerator::new(large, 1);
     assert_eq!(large.layer_count(), 8);
     assert_eq!(large.generate(&Tensor::randn(&[2, 4], 1), None).shape(), [2, 3, 32, 32]);
     let names: Vec<(&str, Vec<usize>)> =
@@ -210,6 +210,8 @@ fn the_command_line_trains_stylegan_and_draws_its_pictures() {
     let (ok, text) = ganforge(&[&args[..], &[pictures.as_str()]].concat());
     assert!(ok && text.contains("psi 0.5"), "{text}");
     assert!(dir.join("truncated.png").exists() && dir.join("pictures/noise.png").exists());
+    let (ok, text) = ganforge(&["sample", "--checkpoint", &checkpoint, "--feature-magnitudes"]);
+    assert!(ok && text.contains("before AdaIN") && text.lines().count() == 2 + 8, "{text}");
 
     let (ok, text) = ganforge(&["train", "--model", "dcgan", "--style-mixing", "0.5", "--out", &folder]);
     assert!(!ok && text.contains("--style-mixing is an option of the stylegan model"), "{text}");

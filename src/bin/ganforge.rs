@@ -9,12 +9,13 @@ use ganforge::explore::concepts::{Concept, ConceptKind, PIXELS, SIDE};
 use ganforge::explore::dissection::Dissection;
 use ganforge::explore::inversion::Inversion;
 use ganforge::gan::families::stylegan::Stylegan;
+use ganforge::gan::families::stylegan2::{Stylegan2, Stylegan2Generator};
 use ganforge::gan::family::Sampler;
-use ganforge::gan::nets::style::StyleGenerator;
+use ganforge::gan::nets::style::{StyleGenerator, Synthesis};
 use ganforge::gan::prior::Prior;
 use ganforge::gan::trainer::{
-    initial_family, load_family, load_sampler, sample_eval, sample_many, save_images, GeneratorWeights, LogRow,
-    ResumeChanges,
+    checkpoint_shape, initial_family, load_family, load_sampler, sample_eval, sample_many, save_images,
+    GeneratorWeights, LogRow, ResumeChanges,
 };
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::metrics::classifier::{weights_path, Classifier};
@@ -130,7 +131,7 @@ enum Sweep {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4), stylegan (a mapping network and styles), pix2pix (image-to-image, with --dataset pairs:<dir>), cyclegan (unpaired, with --dataset unpaired:<dir>) or alignflow (unpaired, two normalizing flows sharing a latent space)
+    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4), stylegan (a mapping network and styles), stylegan2 (modulated convolutions, skip G, residual D), pix2pix (image-to-image, with --dataset pairs:<dir>), cyclegan (unpaired, with --dataset unpaired:<dir>) or alignflow (unpaired, two normalizing flows sharing a latent space)
     #[arg(long, default_value = "dcgan")]
     model: String,
     /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan; lsgan for cyclegan and alignflow)
@@ -172,7 +173,7 @@ struct TrainArgs {
     /// WGAN-GP's penalty weight (default: 10; 0.1 on the 2D ring and grid)
     #[arg(long, allow_hyphen_values = true)]
     gp_lambda: Option<f32>,
-    /// R1 penalty weight gamma (0: off) (default: 0; 10 for stylegan)
+    /// R1 penalty weight gamma (0: off) (default: 0; 10 for stylegan and stylegan2, applied every 16th D step there)
     #[arg(long, allow_hyphen_values = true)]
     r1: Option<f32>,
     /// One-sided label smoothing: the real label (e.g. 0.9)
@@ -223,6 +224,9 @@ struct TrainArgs {
     /// StyleGAN: fraction of batches drawn with two w's and a random crossover layer (the paper: 0.9)
     #[arg(long, default_value_t = 0.9)]
     style_mixing: f32,
+    /// StyleGAN2: weight of the path-length penalty, applied every 4th generator step (0: off) (default: 2, the paper's)
+    #[arg(long, allow_hyphen_values = true)]
+    path_length_weight: Option<f32>,
     /// cyclegan: weight of the cycle-consistency L1 terms (the paper's lambda)
     #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
     cycle_weight: f32,
@@ -289,6 +293,9 @@ struct SampleArgs {
     /// StyleGAN: also write the style-mixing, truncation, noise and Z/W interpolation pictures into this folder
     #[arg(long)]
     style_pictures: Option<PathBuf>,
+    /// StyleGAN and StyleGAN2: print the droplet check instead, how peaked each layer's feature maps are (StyleGAN2: with and without demodulation; StyleGAN: before AdaIN)
+    #[arg(long)]
+    feature_magnitudes: bool,
 }
 
 #[derive(Args)]
@@ -533,6 +540,7 @@ impl TrainArgs {
             mapping_layers: self.mapping_layers,
             mapping_width: self.mapping_width,
             style_mixing: self.style_mixing,
+            path_length_weight: self.path_length_weight.unwrap_or(paper.path_length_weight),
             cycle_weight: self.cycle_weight,
             identity_weight: self.identity_weight,
             mle_weight: self.mle_weight,
@@ -648,16 +656,42 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
     } else if let Some(scoring) = scoring_dataset(&config.dataset) {
         score_images(&trainer, scoring, &config.out)?;
     }
-    if config.model == "stylegan" {
-        let checkpoint = config.out.join("checkpoint.safetensors");
-        let generator = Stylegan::load_generator(&checkpoint, GeneratorWeights::Averaged)?;
-        write_style_pictures(&generator, 1.0, config.seed, &config.out.join("style"))?;
+    let checkpoint = config.out.join("checkpoint.safetensors");
+    let folder = config.out.join("style");
+    match config.model.as_str() {
+        "stylegan" => write_style_pictures(
+            &Stylegan::load_generator(&checkpoint, GeneratorWeights::Averaged)?,
+            1.0,
+            config.seed,
+            &folder,
+        )?,
+        "stylegan2" => {
+            let generator = Stylegan2::load_generator(&checkpoint, GeneratorWeights::Averaged)?;
+            write_style_pictures(&generator, 1.0, config.seed, &folder)?;
+            write_feature_magnitudes(&generator, config.seed, &folder)?;
+        }
+        _ => {}
     }
     Ok(())
 }
 
+/// StyleGAN2's droplet check: the feature maps' peak-to-mean magnitude per
+/// layer with and without demodulation, printed and written as CSV into `folder`.
+fn write_feature_magnitudes(generator: &Stylegan2Generator, seed: u64, folder: &Path) -> Result<(), String> {
+    use ganforge::explore::droplets::{feature_magnitudes, magnitude_table, STYLEGAN2_GROUPS};
+    let (text, csv) = magnitude_table(&STYLEGAN2_GROUPS, &feature_magnitudes(generator, seed));
+    print!("{text}");
+    let path = folder.join("feature_magnitudes.csv");
+    std::fs::write(&path, csv).map_err(|e| format!("could not write {}: {e}", path.display()))
+}
+
 /// StyleGAN's four pictures into `folder`, and what they measured.
-fn write_style_pictures(generator: &StyleGenerator, psi: f32, seed: u64, folder: &Path) -> Result<(), String> {
+fn write_style_pictures<S: Synthesis>(
+    generator: &StyleGenerator<S>,
+    psi: f32,
+    seed: u64,
+    folder: &Path,
+) -> Result<(), String> {
     let pictures = ganforge::explore::style::write_style_pictures(generator, psi, seed, folder)?;
     let names: Vec<String> = pictures.files.iter().map(|f| f.display().to_string()).collect();
     println!("style pictures: {}", names.join(", "));
@@ -726,6 +760,9 @@ fn sample(args: SampleArgs) -> Result<(), String> {
         return Err("--n 0: draw at least one sample".into());
     }
     ganforge::viz::picture_format(&args.out).map_err(|e| e.to_string())?;
+    if args.feature_magnitudes {
+        return print_feature_magnitudes(&args);
+    }
     if args.truncation.is_some() || args.style_pictures.is_some() {
         return sample_styles(&args);
     }
@@ -791,6 +828,27 @@ fn refuse_translator(model: &dyn Sampler, command: &str) -> Result<(), String> {
     }
 }
 
+/// `sample --feature-magnitudes`: the droplet check's table for a StyleGAN or StyleGAN2 checkpoint.
+fn print_feature_magnitudes(args: &SampleArgs) -> Result<(), String> {
+    use ganforge::explore::droplets::{adain_feature_magnitudes, feature_magnitudes, magnitude_table};
+    use ganforge::explore::droplets::{STYLEGAN2_GROUPS, STYLEGAN_GROUPS};
+    let weights = generator_weights(args.no_ema);
+    let refused = |e: String| format!("--feature-magnitudes is a StyleGAN and StyleGAN2 option: {e}");
+    let (trained, _) = checkpoint_shape(&args.checkpoint).map_err(|e| refused(e.to_string()))?;
+    let (text, _) = match trained.model.as_str() {
+        "stylegan2" => {
+            let generator = Stylegan2::load_generator(&args.checkpoint, weights).map_err(refused)?;
+            magnitude_table(&STYLEGAN2_GROUPS, &feature_magnitudes(&generator, args.seed))
+        }
+        _ => {
+            let generator = Stylegan::load_generator(&args.checkpoint, weights).map_err(refused)?;
+            magnitude_table(&STYLEGAN_GROUPS, &adain_feature_magnitudes(&generator, args.seed))
+        }
+    };
+    print!("{text}");
+    Ok(())
+}
+
 /// `sample` with StyleGAN's options: truncated samples, and with
 /// --style-pictures its four pictures at the same psi.
 fn sample_styles(args: &SampleArgs) -> Result<(), String> {
@@ -800,15 +858,27 @@ fn sample_styles(args: &SampleArgs) -> Result<(), String> {
             "--truncation {psi}: give a finite psi (1: none, 0: the mean image; the paper shows -1 to 1)"
         ));
     }
-    let generator = Stylegan::load_generator(&args.checkpoint, generator_weights(args.no_ema))
-        .map_err(|e| format!("--truncation and --style-pictures are StyleGAN options: {e}"))?;
+    let weights = generator_weights(args.no_ema);
+    let refused = |e: String| format!("--truncation and --style-pictures are StyleGAN and StyleGAN2 options: {e}");
+    let (trained, _) = checkpoint_shape(&args.checkpoint).map_err(|e| refused(e.to_string()))?;
+    match trained.model.as_str() {
+        "stylegan2" => {
+            let generator = Stylegan2::load_generator(&args.checkpoint, weights).map_err(refused)?;
+            sample_truncated(&generator, psi, args)
+        }
+        _ => sample_truncated(&Stylegan::load_generator(&args.checkpoint, weights).map_err(refused)?, psi, args),
+    }
+}
+
+/// Truncated samples of a style generator, and with --style-pictures its four pictures.
+fn sample_truncated<S: Synthesis>(generator: &StyleGenerator<S>, psi: f32, args: &SampleArgs) -> Result<(), String> {
     let z = Tensor::randn(&[args.n, generator.latent_dim()], args.seed);
     generator.eval();
     let samples = ganforge::no_grad(|| generator.generate_truncated(&z, psi));
     save_images(&samples, 8, &args.out).map_err(|e| e.to_string())?;
     println!("wrote {} samples at psi {psi} to {}", args.n, args.out.display());
     if let Some(folder) = &args.style_pictures {
-        write_style_pictures(&generator, psi, args.seed, folder)?;
+        write_style_pictures(generator, psi, args.seed, folder)?;
     }
     Ok(())
 }

@@ -10,9 +10,12 @@
 //!   shift, zoom, brighten or thicken, and how far along it they follow.
 //! - [`style`]: StyleGAN's pictures: style mixing, truncation, noise, and
 //!   interpolation in Z beside W.
+//! - [`droplets`]: StyleGAN2's check that demodulation keeps the feature
+//!   maps free of isolated spikes (the "droplets").
 
 pub mod concepts;
 pub mod dissection;
+pub mod droplets;
 pub mod inversion;
 pub mod probe;
 pub mod steering;

@@ -16,7 +16,7 @@
 //! for every sample), so what changes across a picture is the styles alone.
 
 use crate::gan::family::Sampler;
-use crate::gan::nets::style::{repeated, StyleGenerator};
+use crate::gan::nets::style::{repeated, StyleGenerator, Synthesis};
 use crate::gan::nets::synthesis::SynthesisNetwork;
 use crate::nn::Module;
 use crate::viz::grid::grid_to_rgb;
@@ -54,7 +54,7 @@ pub fn bands(layers: usize) -> [(&'static str, std::ops::Range<usize>); 3] {
 }
 
 /// One noise image per layer, the same for all `n` samples (from `seed`).
-pub fn fixed_noise(generator: &StyleGenerator, n: usize, seed: u64) -> Vec<Tensor> {
+pub fn fixed_noise<S: Synthesis>(generator: &StyleGenerator<S>, n: usize, seed: u64) -> Vec<Tensor> {
     (0..generator.layer_count())
         .map(|i| {
             let side = SynthesisNetwork::layer_resolution(i);
@@ -66,8 +66,8 @@ pub fn fixed_noise(generator: &StyleGenerator, n: usize, seed: u64) -> Vec<Tenso
 /// Writes style_mixing.png, truncation.png, noise.png and
 /// interpolation_z_w.png into `folder`; latents from `seed`, w truncated by
 /// `psi` (1: not at all) in every picture but the truncation strip.
-pub fn write_style_pictures(
-    generator: &StyleGenerator,
+pub fn write_style_pictures<S: Synthesis>(
+    generator: &StyleGenerator<S>,
     psi: f32,
     seed: u64,
     folder: &Path,
@@ -108,7 +108,12 @@ fn strip(images: &Tensor) -> Result<RgbImage, String> {
 
 /// The style-mixing figure: a row of the column sources B, then per band
 /// a row per source A: A itself, then A with that band's styles from each B.
-fn mixing_figure(generator: &StyleGenerator, rows: &Tensor, columns: &Tensor, seed: u64) -> Result<RgbImage, String> {
+fn mixing_figure<S: Synthesis>(
+    generator: &StyleGenerator<S>,
+    rows: &Tensor,
+    columns: &Tensor,
+    seed: u64,
+) -> Result<RgbImage, String> {
     let layers = generator.layer_count();
     let (r, c) = (rows.shape()[0], columns.shape()[0]);
     let sources_b = generator.synthesize(&repeated(columns, layers), Some(&fixed_noise(generator, c, seed)));
@@ -130,7 +135,7 @@ fn mixing_figure(generator: &StyleGenerator, rows: &Tensor, columns: &Tensor, se
 }
 
 /// Each row a latent, psi from -1 to 1 across.
-fn truncation_strip(generator: &StyleGenerator, z: &Tensor, seed: u64) -> Result<RgbImage, String> {
+fn truncation_strip<S: Synthesis>(generator: &StyleGenerator<S>, z: &Tensor, seed: u64) -> Result<RgbImage, String> {
     let w = generator.map(z);
     let noise = fixed_noise(generator, TRUNCATIONS.len(), seed);
     let rows = (0..z.shape()[0])
@@ -149,7 +154,7 @@ fn truncation_strip(generator: &StyleGenerator, z: &Tensor, seed: u64) -> Result
 
 /// Each row one w: several noise draws, then the per-pixel standard
 /// deviation over `NOISE_DRAWS` draws (scaled so the row's largest is white).
-fn noise_picture(generator: &StyleGenerator, w: &Tensor) -> (Result<RgbImage, String>, f32) {
+fn noise_picture<S: Synthesis>(generator: &StyleGenerator<S>, w: &Tensor) -> (Result<RgbImage, String>, f32) {
     let mut rows = Vec::new();
     let mut std_sum = 0.0;
     for i in 0..w.shape()[0] {
@@ -171,8 +176,8 @@ fn noise_picture(generator: &StyleGenerator, w: &Tensor) -> (Result<RgbImage, St
 
 /// Per pair of latents a row along the straight line in Z and a row along
 /// the straight line in W between their w's.
-fn interpolation_rows(
-    generator: &StyleGenerator,
+fn interpolation_rows<S: Synthesis>(
+    generator: &StyleGenerator<S>,
     a: &Tensor,
     b: &Tensor,
     psi: f32,

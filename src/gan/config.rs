@@ -23,7 +23,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan`, `pix2pix`, `cyclegan` or `alignflow` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan`, `stylegan2`, `pix2pix`, `cyclegan` or `alignflow` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -88,6 +88,8 @@ pub struct TrainConfig {
     pub mapping_width: usize,
     /// StyleGAN: the fraction of batches drawn with two w's and a crossover layer (the paper: 0.9).
     pub style_mixing: f32,
+    /// StyleGAN2: the weight of the path-length penalty (the paper: 2; 0: off).
+    pub path_length_weight: f32,
     /// CycleGAN: the weight lambda of the cycle-consistency L1 terms.
     pub cycle_weight: f32,
     /// CycleGAN: the weight of the identity L1 terms (the paper's 0.5 lambda).
@@ -145,6 +147,7 @@ impl Default for TrainConfig {
             mapping_layers: 8,
             mapping_width: 128,
             style_mixing: 0.9,
+            path_length_weight: 0.0,
             cycle_weight: 10.0,
             identity_weight: 5.0,
             mle_weight: 1e-4,
@@ -211,7 +214,8 @@ impl TrainConfig {
     /// AlignFlow's (the reference code's Flow2Flow run): CycleGAN's, with 32
     /// maps in the coupling nets and the PatchGANs' first layer; and
     /// StyleGAN's (its official FFHQ config at low resolution): ProGAN's Adam
-    /// and EMA with R1 at gamma = 10.
+    /// and EMA with R1 at gamma = 10; and StyleGAN2's: StyleGAN's with the
+    /// official learning rate 2e-3 and the path-length penalty at weight 2.
     pub fn for_model(model: &str, loss: &str, dataset: &str) -> TrainConfig {
         let base = TrainConfig { model: model.into(), ..TrainConfig::for_loss(loss, dataset) };
         match model {
@@ -226,6 +230,13 @@ impl TrainConfig {
                 ema: 0.999,
                 r1_gamma: 10.0,
                 ..base
+            },
+            "stylegan2" => TrainConfig {
+                model: model.into(),
+                lr_d: 2e-3,
+                lr_g: 2e-3,
+                path_length_weight: 2.0,
+                ..TrainConfig::for_model("stylegan", loss, dataset)
             },
             "cyclegan" => TrainConfig { features: 16, lr_schedule: "linear-decay".into(), ..base },
             "alignflow" => TrainConfig { features: 32, lr_schedule: "linear-decay".into(), ..base },
@@ -299,6 +310,9 @@ impl TrainConfig {
         if !["adam", "rmsprop", "sgd"].contains(&self.optimizer.as_str()) {
             return Err(format!("unknown optimizer {:?}: use adam, rmsprop or sgd", self.optimizer));
         }
+        if !(self.path_length_weight.is_finite() && self.path_length_weight >= 0.0) {
+            return Err(format!("path_length_weight = {}: give a weight of 0 or more", self.path_length_weight));
+        }
         if !(0.0..=1.0).contains(&self.style_mixing) {
             return Err(format!("style_mixing = {}: it is a fraction of batches, in [0, 1]", self.style_mixing));
         }
@@ -324,24 +338,28 @@ impl TrainConfig {
             ("--mapping-width", self.mapping_width != defaults.mapping_width),
             ("--style-mixing", self.style_mixing != defaults.style_mixing),
         ];
-        if let Some((flag, _)) = style_knobs.iter().find(|(_, given)| *given && self.model != "stylegan") {
-            return Err(format!("{flag} is an option of the stylegan model"));
+        let style_model = ["stylegan", "stylegan2"].contains(&self.model.as_str());
+        if let Some((flag, _)) = style_knobs.iter().find(|(_, given)| *given && !style_model) {
+            return Err(format!("{flag} is an option of the stylegan model and of stylegan2"));
+        }
+        if self.path_length_weight != defaults.path_length_weight && self.model != "stylegan2" {
+            return Err("--path-length-weight is an option of the stylegan2 model".into());
         }
         let own_loss = match self.model.as_str() {
-            "bigan" | "veegan" | "stylegan" => "ns",
+            "bigan" | "veegan" | "stylegan" | "stylegan2" => "ns",
             "progan" => "wgan-gp",
             "pix2pix" => "ns",
             "cyclegan" | "alignflow" => "lsgan",
             _ => return Ok(()),
         };
-        let own_critic_steps = ["progan", "stylegan"].contains(&self.model.as_str());
+        let own_critic_steps = ["progan", "stylegan", "stylegan2"].contains(&self.model.as_str());
         let set = [
             ("--loss", self.loss != own_loss),
             ("--k", self.d_steps != 1 && !own_critic_steps),
             ("--pack", self.pack != 1),
             ("--unroll", self.unroll != 0),
             ("--feature-matching", self.feature_matching),
-            ("--r1", self.r1_gamma != 0.0 && self.model != "stylegan"),
+            ("--r1", self.r1_gamma != 0.0 && !style_model),
             ("--real-label", self.real_label != 1.0),
             ("--instance-noise", self.instance_noise != 0.0),
         ];
@@ -486,6 +504,7 @@ impl TrainConfig {
             ("mapping_layers", self.mapping_layers.to_string()),
             ("mapping_width", self.mapping_width.to_string()),
             ("style_mixing", self.style_mixing.to_string()),
+            ("path_length_weight", self.path_length_weight.to_string()),
             ("cycle_weight", self.cycle_weight.to_string()),
             ("identity_weight", self.identity_weight.to_string()),
             ("mle_weight", self.mle_weight.to_string()),
@@ -548,6 +567,7 @@ impl TrainConfig {
                 "mapping_layers" => config.mapping_layers = parse(key, value)?,
                 "mapping_width" => config.mapping_width = parse(key, value)?,
                 "style_mixing" => config.style_mixing = parse(key, value)?,
+                "path_length_weight" => config.path_length_weight = parse(key, value)?,
                 "cycle_weight" => config.cycle_weight = parse(key, value)?,
                 "identity_weight" => config.identity_weight = parse(key, value)?,
                 "mle_weight" => config.mle_weight = parse(key, value)?,

@@ -3,8 +3,11 @@
 //! The gradient penalties differentiate the discriminator's output with
 //! respect to its input with `create_graph`, so the penalty's own gradient
 //! with respect to D's weights flows through that gradient (second order).
+//! StyleGAN2's path-length penalty does the same to the generator, with
+//! respect to its intermediate latent w.
 
-use crate::{grad, Tensor};
+use crate::nn::Module;
+use crate::{grad, no_grad, Tensor};
 use rand::Rng;
 
 // ANCHOR: input_gradient
@@ -59,6 +62,66 @@ pub fn gradient_penalty(
 /// regulariser is (gamma / 2) times this.
 pub fn r1_penalty(critic: impl Fn(&Tensor) -> Tensor, real: &Tensor) -> Tensor {
     input_gradient_sq_norms(critic, real).mean_all()
+}
+
+// ANCHOR: path_lengths
+/// StyleGAN2's path lengths (Karras et al., 2020): for images G(w) [N, C,
+/// H, W] of latents w [N, W] (a tensor in the graph, e.g. the mapping
+/// network's output), |J_w^T y| per sample, with J_w the Jacobian of the
+/// image with respect to w and y ~ N(0, I) / sqrt(H W) an image of noise.
+/// J^T y is the gradient of sum(G(w) * y) with respect to w, taken with
+/// `create_graph` so that a penalty on these lengths trains G (second
+/// order). The 1 / sqrt(H W) makes the lengths independent of the image
+/// size. Returns [N].
+pub fn path_lengths(synthesize: impl Fn(&Tensor) -> Tensor, w: &Tensor, rng: &mut impl Rng) -> Tensor {
+    let images = synthesize(w);
+    let pixels: usize = images.shape()[2..].iter().product();
+    let y = Tensor::randn_from(images.shape(), rng).mul_scalar(1.0 / (pixels as f32).sqrt());
+    let jt_y = grad(&[&images.mul(&y).sum_all()], &[w], true).remove(0);
+    jt_y.mul(&jt_y).sum(&[1], false).add_scalar(1e-12).sqrt()
+}
+// ANCHOR_END: path_lengths
+
+/// Decay of the path-length target a (the official code's `pl_decay`).
+pub const PATH_LENGTH_DECAY: f32 = 0.01;
+
+/// The target a of the path-length penalty: a moving average of the path
+/// lengths seen, a buffer so checkpoints carry it; it starts at 0.
+pub struct PathLengthTarget {
+    mean: Tensor, // [1]
+}
+
+impl PathLengthTarget {
+    pub fn new() -> PathLengthTarget {
+        PathLengthTarget { mean: Tensor::zeros(&[1]) }
+    }
+
+    /// The target a [1].
+    pub fn mean(&self) -> &Tensor {
+        &self.mean
+    }
+
+    // ANCHOR: path_length_penalty
+    /// Moves a towards the batch's mean length by `PATH_LENGTH_DECAY`, then
+    /// returns E[(|J^T y| - a)^2] over the batch's `lengths` [N], as the
+    /// official code does (the updated a, held constant).
+    pub fn penalty(&self, lengths: &Tensor) -> Tensor {
+        no_grad(|| self.mean.lerp_(&lengths.detach().mean(&[0], true), PATH_LENGTH_DECAY));
+        lengths.sub(&self.mean).powf(2.0).mean_all()
+    }
+    // ANCHOR_END: path_length_penalty
+}
+
+impl Default for PathLengthTarget {
+    fn default() -> Self {
+        PathLengthTarget::new()
+    }
+}
+
+impl Module for PathLengthTarget {
+    fn own_buffers(&self) -> Vec<(String, Tensor)> {
+        vec![("mean".into(), self.mean.clone())]
+    }
 }
 
 /// Instance noise (Sønderby et al., Arjovsky & Bottou): x + sigma * N(0, 1).

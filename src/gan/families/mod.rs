@@ -9,6 +9,7 @@ pub mod pair;
 pub mod pix2pix;
 pub mod progan;
 pub mod stylegan;
+pub mod stylegan2;
 pub mod unpaired;
 pub mod unrolled;
 pub mod veegan;
@@ -20,8 +21,8 @@ use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
 /// Every `--model` name.
-pub const NAMES: [&str; 10] =
-    ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan", "pix2pix", "cyclegan", "alignflow"];
+pub const NAMES: [&str; 11] =
+    ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan", "stylegan2", "pix2pix", "cyclegan", "alignflow"];
 
 /// What a family is built for: the shape of one example and its classes.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +40,7 @@ pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>,
         "progan" => Ok(Box::new(progan::Progan::new(config, shape)?)),
         "pix2pix" => Ok(Box::new(pix2pix::Pix2pix::new(config, shape)?)),
         "stylegan" => Ok(Box::new(stylegan::Stylegan::new(config, shape)?)),
+        "stylegan2" => Ok(Box::new(stylegan2::Stylegan2::new(config, shape)?)),
         "cyclegan" => Ok(Box::new(cyclegan::CycleGan::new(config, shape)?)),
         "alignflow" => Ok(Box::new(alignflow::AlignFlow::new(config, shape)?)),
         other => Err(unknown(other)),
@@ -55,6 +57,7 @@ pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sample
         "progan" => progan::Progan::model(config, shape),
         "pix2pix" => pix2pix::Pix2pix::model(config, shape),
         "stylegan" => stylegan::Stylegan::model(config, shape),
+        "stylegan2" => stylegan2::Stylegan2::model(config, shape),
         "cyclegan" => cyclegan::CycleGan::model(config, shape),
         "alignflow" => alignflow::AlignFlow::model(config, shape),
         other => Err(unknown(other)),

@@ -23,7 +23,8 @@ use crate::gan::families::{minimise, optimizer, DataShape};
 use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::nets::progressive::{level_of, ProgressiveDiscriminator, Stage};
-use crate::gan::nets::style::{mixed, repeated, StyleGenerator, StyleShape};
+use crate::gan::nets::style::{mixed, repeated, StyleGenerator, StyleShape, Synthesis};
+use crate::gan::nets::synthesis::SynthesisNetwork;
 use crate::gan::penalties::r1_penalty;
 use crate::gan::prior::Prior;
 use crate::gan::trainer::{checkpoint_shape, load_generator_weights, GeneratorWeights};
@@ -49,14 +50,16 @@ pub struct Stylegan {
     style_mixing: f32,
 }
 
-/// The generator's sizes for data of `shape`, or an error that says how to get square images.
-fn style_shape(config: &TrainConfig, shape: &DataShape) -> Result<StyleShape, String> {
+/// The generator's sizes for data of `shape`, or an error that says how to
+/// get square images (shared with StyleGAN2).
+pub(crate) fn style_shape(config: &TrainConfig, shape: &DataShape) -> Result<StyleShape, String> {
+    let model = &config.model;
     let &[channels, height, width] = shape.item_shape.as_slice() else {
-        return Err(format!("stylegan draws images; the data's examples have shape {:?}", shape.item_shape));
+        return Err(format!("{model} draws images; the data's examples have shape {:?}", shape.item_shape));
     };
     if height != width || level_of(height).is_none() {
         return Err(format!(
-            "stylegan builds up from a 4x4 constant by doublings, so it needs square images of side 4, 8, 16, 32, \
+            "{model} builds up from a 4x4 constant by doublings, so it needs square images of side 4, 8, 16, 32, \
              ...; the data's are {height}x{width} (for MNIST use --dataset mnist5k-32 or fashion-32, padded to 32x32)"
         ));
     }
@@ -67,6 +70,46 @@ fn style_shape(config: &TrainConfig, shape: &DataShape) -> Result<StyleShape, St
         width: config.mapping_width,
         mapping_layers: config.mapping_layers,
     })
+}
+
+/// The style generator of kind `S` a `model` checkpoint holds (its moving
+/// average unless `weights` says otherwise), for the pictures and
+/// truncation that need more than `Sampler`; an error for other models' checkpoints.
+pub(crate) fn load_style_generator<S: Synthesis>(
+    checkpoint: &Path,
+    model: &str,
+    weights: GeneratorWeights,
+) -> Result<StyleGenerator<S>, String> {
+    let (config, shape) = checkpoint_shape(checkpoint).map_err(|e| e.to_string())?;
+    if config.model != model {
+        return Err(format!("{} holds a {} run, not a {model} one", checkpoint.display(), config.model));
+    }
+    let generator = StyleGenerator::new(style_shape(&config, &shape)?, config.seed);
+    load_generator_weights(checkpoint, &config, &generator, weights).map_err(|e| e.to_string())?;
+    Ok(generator)
+}
+
+/// A batch's latents mapped to w, and the w of every style layer: with
+/// probability `style_mixing` a second latent's w from a crossover layer
+/// on, else the first w everywhere.
+pub(crate) fn draw_styles<S: Synthesis>(
+    generator: &StyleGenerator<S>,
+    prior: &Prior,
+    batch: usize,
+    style_mixing: f32,
+    rng: &mut ChaCha12Rng,
+) -> (Tensor, Vec<Tensor>) {
+    let layers = generator.layer_count();
+    let latent = generator.latent_dim();
+    let w = generator.map(&prior.sample(batch, latent, rng));
+    if rng.random::<f32>() < style_mixing {
+        let second = generator.map(&prior.sample(batch, latent, rng));
+        let crossover = rng.random_range(1..layers);
+        let ws = mixed(&w, &second, crossover, layers);
+        return (w, ws);
+    }
+    let ws = repeated(&w, layers);
+    (w, ws)
 }
 
 impl Stylegan {
@@ -92,37 +135,16 @@ impl Stylegan {
 
     /// The generator alone (what sampling from a checkpoint needs).
     pub fn model(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sampler>, String> {
-        Ok(Box::new(StyleGenerator::new(style_shape(config, shape)?, config.seed)))
+        Ok(Box::new(StyleGenerator::<SynthesisNetwork>::new(style_shape(config, shape)?, config.seed)))
     }
 
-    /// The style generator a StyleGAN checkpoint holds (its moving average
-    /// unless `weights` says otherwise), for the pictures and truncation
-    /// that need more than `Sampler`; an error for other models' checkpoints.
+    /// The style generator a StyleGAN checkpoint holds (see `load_style_generator`).
     pub fn load_generator(checkpoint: &Path, weights: GeneratorWeights) -> Result<StyleGenerator, String> {
-        let (config, shape) = checkpoint_shape(checkpoint).map_err(|e| e.to_string())?;
-        if config.model != "stylegan" {
-            return Err(format!("{} holds a {} run, not a stylegan one", checkpoint.display(), config.model));
-        }
-        let generator = StyleGenerator::new(style_shape(&config, &shape)?, config.seed);
-        load_generator_weights(checkpoint, &config, &generator, weights).map_err(|e| e.to_string())?;
-        Ok(generator)
+        load_style_generator(checkpoint, "stylegan", weights)
     }
 
-    /// A batch's latents mapped to w, and the w of every style layer: with
-    /// probability `style_mixing` a second latent's w from a crossover layer
-    /// on, else the first w everywhere.
     fn styles(&self, rng: &mut ChaCha12Rng) -> (Tensor, Vec<Tensor>) {
-        let layers = self.generator.layer_count();
-        let latent = self.generator.latent_dim();
-        let w = self.generator.map(&self.prior.sample(self.batch, latent, rng));
-        if rng.random::<f32>() < self.style_mixing {
-            let second = self.generator.map(&self.prior.sample(self.batch, latent, rng));
-            let crossover = rng.random_range(1..layers);
-            let ws = mixed(&w, &second, crossover, layers);
-            return (w, ws);
-        }
-        let ws = repeated(&w, layers);
-        (w, ws)
+        draw_styles(&self.generator, &self.prior, self.batch, self.style_mixing, rng)
     }
 
     fn critic(&self, x: &Tensor) -> Tensor {

@@ -3,7 +3,8 @@
 //! pairs with one discriminator; all three are multilayer perceptrons here,
 //! over flattened pixels for images. ProGAN's growing nets and StyleGAN's
 //! mapping and synthesis networks, and StyleGAN2's modulated convolution,
-//! live here too, as do pix2pix's U-Net generator and PatchGAN discriminator
+//! skip synthesis network and residual discriminator (`skip.rs`,
+//! `residual.rs`) live here too, as do pix2pix's U-Net generator and PatchGAN discriminator
 //! (`unet.rs`, `patchgan.rs`) and the ResNet-block generator it can use
 //! instead (`resnet.rs`).
 
@@ -14,7 +15,9 @@ pub mod mapping;
 pub mod modulated;
 pub mod patchgan;
 pub mod progressive;
+pub mod residual;
 pub mod resnet;
+pub mod skip;
 pub mod style;
 pub mod synthesis;
 pub mod unet;

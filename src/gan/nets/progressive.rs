@@ -184,6 +184,26 @@ impl Sampler for ProgressiveGenerator {
     }
 }
 
+/// The discriminator's last block at 4x4 (ProGAN's, and StyleGAN2's after
+/// its residual blocks): over `features` maps and the minibatch standard
+/// deviation's channel beside them, a 3x3 convolution, a dense layer and a
+/// dense layer to one score.
+pub fn judge(features: usize, rng: &mut impl Rng) -> Sequential {
+    conv_layers(Sequential::new(), features + 1, features, false, rng)
+        .push(Flatten)
+        .push(EqualizedLinear::new(features * 16, features, rng))
+        .push(LeakyRelu(SLOPE))
+        .push(EqualizedLinear::new(features, 1, rng))
+}
+
+/// Scores [N] from 4x4 features [N, C, 4, 4]: the minibatch standard
+/// deviation appended (groups of up to 4 that divide N), then `judge`.
+pub fn judged(judge: &Sequential, features: &Tensor) -> Tensor {
+    let n = features.shape()[0];
+    let group = (1..=STDDEV_GROUP.min(n)).rev().find(|g| n.is_multiple_of(*g)).unwrap_or(1);
+    judge.forward(&features.minibatch_stddev_groups(group)).reshape(&[n])
+}
+
 pub struct ProgressiveDiscriminator {
     from_rgb: Vec<Sequential>,
     /// blocks[l] turns level l's features into level l - 1's (blocks[0]: 4x4 features into the score).
@@ -200,14 +220,7 @@ impl ProgressiveDiscriminator {
                     .push(LeakyRelu(SLOPE))
             })
             .collect();
-        let last = width(features, 0);
-        // The minibatch standard deviation's channel comes in beside the features.
-        let judge = conv_layers(Sequential::new(), last + 1, last, false, rng)
-            .push(Flatten)
-            .push(EqualizedLinear::new(last * 16, last, rng))
-            .push(LeakyRelu(SLOPE))
-            .push(EqualizedLinear::new(last, 1, rng));
-        let mut blocks = vec![judge];
+        let mut blocks = vec![judge(width(features, 0), rng)];
         for level in 1..=top {
             let (input, output) = (width(features, level), width(features, level - 1));
             let block = conv_layers(Sequential::new(), input, input, false, rng);
@@ -231,9 +244,7 @@ impl ProgressiveDiscriminator {
         for block in self.blocks[1..level.max(1)].iter().rev() {
             features = block.forward(&features);
         }
-        let n = x.shape()[0];
-        let group = (1..=STDDEV_GROUP.min(n)).rev().find(|g| n.is_multiple_of(*g)).unwrap_or(1);
-        self.blocks[0].forward(&features.minibatch_stddev_groups(group)).reshape(&[n])
+        judged(&self.blocks[0], &features)
     }
     // ANCHOR_END: discriminator_forward
 }

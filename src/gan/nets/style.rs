@@ -1,7 +1,10 @@
 //! StyleGAN's generator (Karras, Laine and Aila, 2019): the mapping network
-//! z -> w (`mapping.rs`) feeding one w per layer of the synthesis network
-//! (`synthesis.rs`), and the tracked mean of w that the truncation trick
-//! pulls towards.
+//! z -> w (`mapping.rs`) feeding one w per layer of a synthesis network, and
+//! the tracked mean of w that the truncation trick pulls towards. The
+//! synthesis network is StyleGAN's AdaIN network (`synthesis.rs`, the
+//! default) or StyleGAN2's skip network of modulated convolutions
+//! (`skip.rs`): both are [`Synthesis`], so mapping, mixing, truncation and
+//! w_avg are this one file's for both.
 //!
 //! - Style mixing: layers before a crossover take w1, the rest w2
 //!   ([`mixed`]), so no layer can count on its neighbours' styles agreeing
@@ -22,6 +25,20 @@ use crate::{no_grad, Tensor};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+/// A synthesis network the style generator can drive: one w per style
+/// layer to images. Both kinds have two style layers per resolution from
+/// 4x4 up, layer i drawing at side `SynthesisNetwork::layer_resolution(i)`,
+/// and take noise images [N, 1, r, r] per layer in that order.
+pub trait Synthesis: Module + Sized {
+    /// The network for `shape`; the noise of layer i follows from the seed `noise_seed + i`.
+    fn new(shape: StyleShape, noise_seed: u64, rng: &mut StdRng) -> Self;
+    /// One w [N, W] per layer to images [N, C, S, S]; `noise` gives every
+    /// layer's noise images (else each layer draws its own).
+    fn forward(&self, ws: &[Tensor], noise: Option<&[Tensor]>) -> Tensor;
+    /// The number of style layers (of w's a forward pass takes).
+    fn layer_count(&self) -> usize;
+}
+
 /// Decay of the moving average of w (the official code's `dlatent_avg_beta`).
 pub const W_AVG_DECAY: f32 = 0.995;
 
@@ -38,20 +55,19 @@ pub struct StyleShape {
     pub mapping_layers: usize,
 }
 
-pub struct StyleGenerator {
+pub struct StyleGenerator<S: Synthesis = SynthesisNetwork> {
     mapping: MappingNetwork,
-    synthesis: SynthesisNetwork,
+    synthesis: S,
     w_avg: Tensor, // [width], a buffer; starts at 0
     width: usize,
 }
 
-impl StyleGenerator {
+impl<S: Synthesis> StyleGenerator<S> {
     /// Weights from `seed`; the noise layers' seed streams from it too.
-    pub fn new(shape: StyleShape, seed: u64) -> StyleGenerator {
+    pub fn new(shape: StyleShape, seed: u64) -> StyleGenerator<S> {
         let rng = &mut StdRng::seed_from_u64(seed);
         let mapping = MappingNetwork::new(shape.width, shape.mapping_layers, rng);
-        let synthesis =
-            SynthesisNetwork::new(shape.image_size, shape.channels, shape.features, shape.width, seed ^ 0x4015E, rng);
+        let synthesis = S::new(shape, seed ^ 0x4015E, rng);
         StyleGenerator { mapping, synthesis, w_avg: Tensor::zeros(&[shape.width]), width: shape.width }
     }
 
@@ -66,7 +82,7 @@ impl StyleGenerator {
         self.synthesis.forward(ws, noise)
     }
 
-    pub fn synthesis(&self) -> &SynthesisNetwork {
+    pub fn synthesis(&self) -> &S {
         &self.synthesis
     }
 
@@ -110,7 +126,7 @@ pub fn mixed(w1: &Tensor, w2: &Tensor, crossover: usize, layers: usize) -> Vec<T
 }
 // ANCHOR_END: mixing
 
-impl Module for StyleGenerator {
+impl<S: Synthesis> Module for StyleGenerator<S> {
     fn own_buffers(&self) -> Vec<(String, Tensor)> {
         vec![("w_avg".into(), self.w_avg.clone())]
     }
@@ -120,7 +136,7 @@ impl Module for StyleGenerator {
     }
 }
 
-impl Sampler for StyleGenerator {
+impl<S: Synthesis> Sampler for StyleGenerator<S> {
     fn generator(&self) -> &dyn Module {
         self
     }

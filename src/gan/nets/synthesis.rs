@@ -25,8 +25,10 @@
 //! Widths follow ProGAN's nets (`progressive::width`).
 
 use super::progressive::width;
+use super::style::{StyleShape, Synthesis};
 use crate::nn::{AdaIN, EqualizedConv2d, EqualizedLinear, Layer, Module, NoiseInjection};
 use crate::Tensor;
+use rand::rngs::StdRng;
 use rand::Rng;
 
 const SLOPE: f32 = 0.2;
@@ -43,10 +45,11 @@ pub struct StyleLayer {
 }
 
 impl StyleLayer {
-    /// x [N, C_in, r, r] (r / 2 with `upsample`) and this layer's w [N, W] to
-    /// [N, C, r, r]; the noise images [N, 1, r, r] are drawn from the layer's
-    /// seed stream unless given.
-    pub fn forward(&self, x: &Tensor, w: &Tensor, noise: Option<&Tensor>) -> Tensor {
+    /// The layer up to AdaIN: x [N, C_in, r, r] (r / 2 with `upsample`) to
+    /// [N, C, r, r], convolved, with noise (the images [N, 1, r, r] drawn
+    /// from the layer's seed stream unless given) and leaky ReLU. These
+    /// unnormalised maps are where StyleGAN's droplets show.
+    pub fn unnormalised(&self, x: &Tensor, noise: Option<&Tensor>) -> Tensor {
         let x = if self.upsample { x.upsample_nearest2d(2) } else { x.clone() };
         let x = match &self.conv {
             Some(conv) => conv.forward(&x),
@@ -56,9 +59,14 @@ impl StyleLayer {
             Some(noise) => self.noise.forward_with_noise(&x, noise),
             None => self.noise.forward(&x),
         };
+        x.leaky_relu(SLOPE)
+    }
+
+    /// AdaIN of the unnormalised maps with the style of this layer's w [N, W].
+    pub fn stylise(&self, x: &Tensor, w: &Tensor) -> Tensor {
         let style = self.style.forward(w); // [N, 2C]
         let c = self.channels;
-        AdaIN.forward(&x.leaky_relu(SLOPE), &style.narrow(1, 0, c).add_scalar(1.0), &style.narrow(1, c, 2 * c))
+        AdaIN.forward(x, &style.narrow(1, 0, c).add_scalar(1.0), &style.narrow(1, c, 2 * c))
     }
 
     /// The learned per-channel noise scales [C].
@@ -119,11 +127,6 @@ impl SynthesisNetwork {
         }
     }
 
-    /// The number of style layers: two per resolution, each taking its own w.
-    pub fn layer_count(&self) -> usize {
-        self.layers.len()
-    }
-
     pub fn layers(&self) -> &[StyleLayer] {
         &self.layers
     }
@@ -133,32 +136,43 @@ impl SynthesisNetwork {
         4 << (index / 2)
     }
 
-    /// One w [N, W] per layer to images [N, C, S, S]; `noise` gives every
-    /// layer's noise images [N, 1, r, r] (else each layer draws its own).
-    pub fn forward(&self, ws: &[Tensor], noise: Option<&[Tensor]>) -> Tensor {
-        assert_eq!(
-            ws.len(),
-            self.layers.len(),
-            "synthesis: one w per style layer ({}), got {}",
-            self.layers.len(),
-            ws.len()
-        );
-        if let Some(noise) = noise {
-            assert_eq!(
-                noise.len(),
-                ws.len(),
-                "synthesis: one noise image batch per layer ({}), got {}",
-                ws.len(),
-                noise.len()
-            );
-        }
+    /// The forward pass (see `Synthesis::forward`), keeping every layer's
+    /// unnormalised maps: (those maps, the images).
+    pub fn draw(&self, ws: &[Tensor], noise: Option<&[Tensor]>) -> (Vec<Tensor>, Tensor) {
+        check_layer_inputs(self.layers.len(), ws, noise);
         let n = ws[0].shape()[0];
         let c = self.constant.shape()[1];
         let mut x = crate::nn::resolve(&self.constant).expand(&[n, c, 4, 4]);
+        let mut features = Vec::new();
         for (index, (layer, w)) in self.layers.iter().zip(ws).enumerate() {
-            x = layer.forward(&x, w, noise.map(|noise| &noise[index]));
+            let unnormalised = layer.unnormalised(&x, noise.map(|noise| &noise[index]));
+            x = layer.stylise(&unnormalised, w);
+            features.push(unnormalised);
         }
-        self.to_rgb.forward(&x)
+        (features, self.to_rgb.forward(&x))
+    }
+}
+
+/// Checks that `ws` (and `noise`, when given) hold one entry per style layer.
+pub fn check_layer_inputs(layers: usize, ws: &[Tensor], noise: Option<&[Tensor]>) {
+    assert_eq!(ws.len(), layers, "synthesis: one w per style layer ({layers}), got {}", ws.len());
+    if let Some(noise) = noise {
+        assert_eq!(noise.len(), layers, "synthesis: one noise image batch per layer ({layers}), got {}", noise.len());
+    }
+}
+
+impl Synthesis for SynthesisNetwork {
+    fn new(shape: StyleShape, noise_seed: u64, rng: &mut StdRng) -> SynthesisNetwork {
+        SynthesisNetwork::new(shape.image_size, shape.channels, shape.features, shape.width, noise_seed, rng)
+    }
+
+    /// Two per resolution, each taking its own w.
+    fn layer_count(&self) -> usize {
+        self.layers.len()
+    }
+
+    fn forward(&self, ws: &[Tensor], noise: Option<&[Tensor]>) -> Tensor {
+        self.draw(ws, noise).1
     }
 }
 
