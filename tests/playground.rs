@@ -165,10 +165,13 @@ fn tail(log: &str) -> String {
 
 /// The same session natively: its losses per step.
 fn native_losses(s: &Settings) -> Vec<(usize, f32, f32)> {
+    let started = Instant::now();
     let mut session = Session::new(s).expect("the test's settings are valid");
     session.step(STEPS);
     let view = session.view(ViewRequest { generated: 8, critic_side: 2, manifold_side: 2 });
-    pollster::block_on(view.read()).losses
+    let losses = pollster::block_on(view.read()).losses;
+    println!("native: {:.1} steps/s", STEPS as f64 / started.elapsed().as_secs_f64());
+    losses
 }
 
 #[test]

@@ -36,37 +36,11 @@ pub async fn open_gpu() -> Result<String, JsError> {
     Ok(name.to_string())
 }
 
-/// The library's defaults for an objective (what `ganforge train --model mlp
-/// --dataset ring --loss <loss>` would use).
+/// The library's number of D steps per G step for `loss` (what `ganforge
+/// train --model mlp --dataset ring --loss <loss>` uses: 5 for WGAN-GP, else 1).
 #[wasm_bindgen]
-#[derive(Clone, Copy)]
-pub struct Defaults {
-    pub lr_g: f32,
-    pub lr_d: f32,
-    pub d_steps: usize,
-    pub batch: usize,
-    pub g_width: usize,
-    pub g_layers: usize,
-}
-
-/// The defaults for `loss`.
-#[wasm_bindgen]
-pub fn defaults(loss: &str) -> Defaults {
-    let settings = Settings::defaults(loss);
-    Defaults {
-        lr_g: settings.lr_g,
-        lr_d: settings.lr_d,
-        d_steps: settings.d_steps,
-        batch: settings.batch,
-        g_width: settings.size.g_width,
-        g_layers: settings.size.g_layers,
-    }
-}
-
-/// The grid `session::square_grid` lays out, for the page to draw over.
-#[wasm_bindgen]
-pub fn square_grid(side: usize, half_width: f32) -> Vec<f32> {
-    session::square_grid(side, half_width)
+pub fn default_d_steps(loss: &str) -> usize {
+    Settings::defaults(loss).d_steps
 }
 
 /// A 2D GAN in training.

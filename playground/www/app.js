@@ -12,7 +12,7 @@
 // state (losses, mode metric at the first and last view, console errors,
 // steps/s) to /report as "key values" lines.
 
-import init, { open_gpu, defaults, square_grid, Playground } from "./pkg/ganforge_playground.js";
+import init, { open_gpu, default_d_steps, Playground } from "./pkg/ganforge_playground.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -63,6 +63,8 @@ function setting(id) { return Number($(id).value); }
 function dataChoice() { return document.querySelector("input[name=data]:checked").value; }
 
 function rebuild() {
+  // wasm objects are freed by hand: the old session's GPU buffers go back to the pool.
+  if (pg) pg.free();
   try {
     pg = new Playground(dataChoice(), new Float32Array(drawn.flat()), $("loss").value,
       setting("g_width"), setting("g_layers"), setting("d_width"), setting("d_layers"),
@@ -206,6 +208,7 @@ async function loop(adapter) {
       }
       const view = await pg.view(VIEW.generated, VIEW.critic_side, VIEW.manifold_side);
       show(view);
+      view.free();
       const seconds = (performance.now() - rate.since) / 1000;
       if (seconds > 1) { rate.perSecond = rate.steps / seconds; rate = { steps: 0, since: performance.now(), perSecond: rate.perSecond }; }
       $("status").textContent = `${adapter} | step ${pg.steps()} | ${rate.perSecond.toFixed(1)} steps/s`;
@@ -261,7 +264,7 @@ async function main() {
     $(id).addEventListener("change", rebuild);
   }
   for (const radio of document.querySelectorAll("input[name=data]")) radio.addEventListener("change", rebuild);
-  $("loss").addEventListener("change", () => { $("d_steps").value = defaults($("loss").value).d_steps; rebuild(); });
+  $("loss").addEventListener("change", () => { $("d_steps").value = default_d_steps($("loss").value); rebuild(); });
   $("play").addEventListener("click", () => { playing = !playing; $("play").textContent = playing ? "pause" : "play"; });
   $("step").addEventListener("click", () => pg && pg.step(1));
   $("reset").addEventListener("click", rebuild);
