@@ -61,6 +61,10 @@ fn main(
     @builtin(local_invocation_index) lid: u32,
 ) {
     p = params;
-    accumulate(wid.z, wid.xy, p.k, local.xy, lid);
+    // The loop bound comes from the binding, not the private copy: the loop
+    // holds barriers, and WebGPU's compilers (Chrome's Tint) accept a barrier
+    // only under a bound every invocation provably shares, which a read-only
+    // binding is and a private variable is not.
+    accumulate(wid.z, wid.xy, params.k, local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
 }

@@ -29,7 +29,9 @@ override OP: u32;
 var<workgroup> partial: array<f32, 256>;
 
 // The largest finite f32: the identity of max (WGSL has no infinity literal).
-const LOWEST: f32 = -3.4028235e38;
+// Written in hex, exactly: Chrome's WGSL compiler refuses the decimal -3.4028235e38,
+// which lies just beyond the largest f32 before rounding.
+const LOWEST: f32 = -0x1.fffffep+127f;
 
 fn identity(op: u32) -> f32 {
     return select(0.0, LOWEST, op == 1u);

@@ -12,7 +12,8 @@
 //! - `checkpoint`: atomic safetensors checkpoints of modules and optimisers;
 //! - `data`, `metrics`, `viz`: datasets, evaluation and pictures (CPU side);
 //! - `gan`: objectives, penalties, models, the trainer;
-//! - `explore`: looking inside a trained generator (inversion).
+//! - `explore`: looking inside a trained generator (inversion);
+//! - `serve`: the tiny static web server of the browser playground.
 
 pub mod autograd;
 pub mod bench;
@@ -26,6 +27,7 @@ pub mod metrics;
 pub mod nn;
 pub mod ops;
 pub mod optim;
+pub mod serve;
 pub mod tensor;
 pub mod viz;
 

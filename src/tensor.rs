@@ -173,6 +173,12 @@ impl Tensor {
         self.0.storage.read()
     }
 
+    /// Copies the values to the CPU without blocking: what a web page must use,
+    /// since it cannot wait for the GPU (natively it waits like `to_vec`).
+    pub async fn to_vec_async(&self) -> Vec<f32> {
+        self.0.storage.read_async().await
+    }
+
     /// The value of a one-element tensor.
     pub fn item(&self) -> f32 {
         assert_eq!(self.numel(), 1, "item() needs a tensor with one element, got shape {:?}", self.shape());

@@ -61,6 +61,8 @@ enum Command {
     Dissect(DissectArgs),
     /// Learn a latent direction that shifts, zooms, brightens or thickens the digits (GAN steering).
     Steer(SteerArgs),
+    /// Serve the browser GAN Playground (built by playground/build.sh) on 127.0.0.1.
+    Playground(PlaygroundArgs),
     /// Render datasets from installed npm packages into the standard folder layouts.
     #[command(subcommand)]
     Data(DataCommand),
@@ -369,6 +371,16 @@ struct DissectArgs {
 }
 
 #[derive(Args)]
+struct PlaygroundArgs {
+    /// Port on 127.0.0.1
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// The page's folder (default: playground/www of the source tree this binary was built from)
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct SteerArgs {
     /// The run whose generator is steered
     #[arg(long)]
@@ -447,6 +459,7 @@ fn main() -> ExitCode {
         Some(Command::Probe(args)) => probe(args),
         Some(Command::Dissect(args)) => dissect(args),
         Some(Command::Steer(args)) => steer(args),
+        Some(Command::Playground(args)) => playground(args),
         Some(Command::Data(command)) => data(command),
         None => {
             println!(
@@ -1308,6 +1321,20 @@ fn ablation_picture(
 
 /// Columns of the strips: four alphas either side of 0.
 const STRIP_COLUMNS: usize = 9;
+
+fn playground(args: PlaygroundArgs) -> Result<(), String> {
+    let dir = args.dir.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("playground/www"));
+    if !dir.join("pkg/ganforge_playground_bg.wasm").is_file() {
+        return Err(format!(
+            "{} holds no built page (pkg/ganforge_playground_bg.wasm): build it first with playground/build.sh",
+            dir.display()
+        ));
+    }
+    let listener = std::net::TcpListener::bind(("127.0.0.1", args.port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}; choose another --port", args.port))?;
+    println!("the GAN Playground: open http://127.0.0.1:{}/ in a browser with WebGPU (Ctrl-C stops)", args.port);
+    ganforge::serve::serve(&listener, &dir, |_, _| ganforge::serve::Next::Serve).map_err(|e| e.to_string())
+}
 
 fn steer(args: SteerArgs) -> Result<(), String> {
     use ganforge::explore::steering::{self, Edit, SteeringSettings};

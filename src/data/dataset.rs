@@ -167,6 +167,13 @@ pub struct MixtureData {
     rng: StdRng,
 }
 
+impl MixtureData {
+    /// Points of `mixture` (called `name`), drawn from a generator seeded with `seed`.
+    pub fn new(name: &'static str, mixture: Mixture, seed: u64) -> MixtureData {
+        MixtureData { mixture, name, rng: StdRng::seed_from_u64(seed) }
+    }
+}
+
 impl Dataset for MixtureData {
     fn describe(&self) -> String {
         format!("{} ({} Gaussians, std {})", self.name, self.mixture.means.len(), self.mixture.std)
@@ -275,7 +282,7 @@ pub fn fashion_mnist(dir: &Path, part: &str, seed: u64) -> Result<InMemory, Data
 /// `fashion-32` are the first two padded to 32x32 with background. Image folders are loaded at
 /// `image_size` with `channels` channels.
 pub fn open(spec: &str, image_size: u32, channels: usize, seed: u64) -> Result<Box<dyn Dataset>, DataError> {
-    let mixture = |name, mixture| Box::new(MixtureData { mixture, name, rng: StdRng::seed_from_u64(seed) });
+    let mixture = |name, mixture| Box::new(MixtureData::new(name, mixture, seed));
     Ok(match spec {
         "mnist5k" => Box::new(mnist5k(seed)?),
         "mnist5k-32" => Box::new(mnist5k(seed)?.padded(2)),

@@ -59,6 +59,12 @@ impl Mixture {
             .collect()
     }
 
+    /// Half the side of a square view centred on the origin that shows every
+    /// mean with a margin (what the scatter plots draw).
+    pub fn view_half_width(&self) -> f32 {
+        self.means.iter().map(|m| m[0].abs().max(m[1].abs())).fold(0.0, f32::max) * 1.5
+    }
+
     /// The probability density of the mixture at (x, y).
     ///
     /// For shading a picture, divide by the density at one of the means,

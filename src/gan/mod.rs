@@ -13,6 +13,7 @@ pub mod nets;
 pub mod pack;
 pub mod penalties;
 pub mod prior;
+pub mod session;
 pub mod trainer;
 
 pub use config::TrainConfig;

@@ -532,8 +532,7 @@ impl Trainer {
             sample_eval(self.sampling_model(), &z, None).to_vec().chunks(2).map(|p| [p[0], p[1]]).collect();
         let real = mixture.sample(EVAL_POINTS, &mut self.picture_rng(self.step, PictureDraw::RealPoints));
         let report = evaluate_modes(&fake, mixture);
-        let half_width = mixture.means.iter().map(|m| m[0].abs().max(m[1].abs())).fold(0.0, f32::max) * 1.5;
-        let bounds = plot::Bounds::square(half_width);
+        let bounds = plot::Bounds::square(mixture.view_half_width());
         let field = self.critic_field(bounds);
         let at = |x: f32, y: f32| field.as_ref().map_or(0.5, |f| f.at(x, y));
         let contour = field.as_ref().map(|_| &at as &dyn Fn(f32, f32) -> f32);

@@ -66,8 +66,12 @@ fn preference(kind: wgpu::DeviceType) -> u8 {
     }
 }
 
-/// The backends to search: `GANFORGE_BACKEND` if set, else every native one.
+/// The backends to search: `GANFORGE_BACKEND` if set, else every native one
+/// (on the web: the browser's WebGPU, and no environment to read).
 pub fn backends_from_env() -> wgpu::Backends {
+    if cfg!(target_arch = "wasm32") {
+        return wgpu::Backends::BROWSER_WEBGPU;
+    }
     match std::env::var("GANFORGE_BACKEND") {
         Ok(list) => wgpu::Backends::from_comma_list(&list),
         Err(_) => wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12,
@@ -75,9 +79,9 @@ pub fn backends_from_env() -> wgpu::Backends {
 }
 
 /// Picks the adapter to use, honouring `GANFORGE_ADAPTER`.
-pub fn choose_adapter(instance: &wgpu::Instance, backends: wgpu::Backends) -> Result<wgpu::Adapter, GpuError> {
+pub async fn choose_adapter(instance: &wgpu::Instance, backends: wgpu::Backends) -> Result<wgpu::Adapter, GpuError> {
     let wanted = std::env::var("GANFORGE_ADAPTER").ok();
-    let mut adapters = pollster::block_on(instance.enumerate_adapters(backends));
+    let mut adapters = instance.enumerate_adapters(backends).await;
     let seen: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
     if let Some(name) = &wanted {
         let needle = name.to_lowercase();

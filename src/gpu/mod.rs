@@ -22,6 +22,7 @@ mod params;
 mod pipelines;
 mod pool;
 pub mod profile;
+mod readback;
 mod shaders;
 mod storage;
 
@@ -77,28 +78,55 @@ pub fn device() -> &'static Device {
 }
 
 /// The process-wide device, or the reason it could not be opened.
+/// On the web it must have been opened first by [`open_device`], since opening
+/// it there means awaiting the browser.
 pub fn try_device() -> Result<&'static Device, &'static GpuError> {
-    DEVICE.get_or_init(Device::open).as_ref()
+    #[cfg(not(target_arch = "wasm32"))]
+    let opened = DEVICE.get_or_init(Device::open);
+    #[cfg(target_arch = "wasm32")]
+    let opened = DEVICE
+        .get()
+        .expect("on the web the GPU opens asynchronously: await ganforge::gpu::open_device() before using tensors");
+    opened.as_ref()
+}
+
+/// Opens the process-wide device without blocking (the web's way; native code
+/// may use it too). Later calls return the device the first one opened.
+pub async fn open_device() -> Result<&'static Device, &'static GpuError> {
+    if let Some(opened) = DEVICE.get() {
+        return opened.as_ref();
+    }
+    let opened = Device::open_async().await;
+    DEVICE.get_or_init(|| opened).as_ref()
 }
 
 impl Device {
-    /// Opens the preferred adapter (see `adapter.rs`) with all of its limits.
+    /// Opens the preferred adapter (see `adapter.rs`) with all of its limits,
+    /// blocking until it is ready.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn open() -> Result<Device, GpuError> {
+        pollster::block_on(Device::open_async())
+    }
+
+    /// Opens the preferred adapter (see `adapter.rs`) with all of its limits.
+    pub async fn open_async() -> Result<Device, GpuError> {
         let profile_mode = profile::Mode::from_env().map_err(GpuError::Profile)?;
         let backends = adapter::backends_from_env();
         let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
         descriptor.backends = backends;
         let instance = wgpu::Instance::new(descriptor);
-        let adapter = adapter::choose_adapter(&instance, backends)?;
+        let adapter = adapter::choose_adapter(&instance, backends).await?;
         let limits = adapter.limits();
         let features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("ganforge"),
-            required_features: features,
-            required_limits: limits.clone(),
-            ..Default::default()
-        }))
-        .map_err(|e| GpuError::DeviceRequest(e.to_string()))?;
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("ganforge"),
+                required_features: features,
+                required_limits: limits.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| GpuError::DeviceRequest(e.to_string()))?;
         let slot = 256.max(limits.min_storage_buffer_offset_alignment as u64);
         let arena = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("parameter arena"),
@@ -235,8 +263,27 @@ impl Device {
     }
 
     // ANCHOR: read
-    /// Submits everything recorded, then copies `bytes` bytes of `source` back.
+    /// Submits everything recorded, then copies `bytes` bytes of `source` back,
+    /// waiting for the GPU.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn read(&self, source: &wgpu::Buffer, bytes: u64) -> Vec<u8> {
+        pollster::block_on(self.read_async(source, bytes))
+    }
+
+    /// A web page cannot block on the GPU: a blocking read is an error there.
+    #[cfg(target_arch = "wasm32")]
+    pub fn read(&self, _source: &wgpu::Buffer, bytes: u64) -> Vec<u8> {
+        panic!(
+            "reading {bytes} bytes back would block on the GPU, which a web page cannot do: \
+             use the async read (Tensor::to_vec_async) instead"
+        )
+    }
+
+    /// Submits everything recorded, then copies `bytes` bytes of `source` back
+    /// once the GPU has computed them. On the web the browser completes the
+    /// copy while the page goes on; natively wgpu only reports it from inside
+    /// `poll`, so there this waits for the GPU before returning.
+    pub async fn read_async(&self, source: &wgpu::Buffer, bytes: u64) -> Vec<u8> {
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
             size: bytes,
@@ -249,12 +296,10 @@ impl Device {
             self.submit(&mut batch);
         }
         let slice = staging.slice(..);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |result| {
-            let _ = sender.send(result);
-        });
+        let mapped = readback::Mapped::request(&slice);
+        #[cfg(not(target_arch = "wasm32"))]
         self.device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
-        receiver.recv().expect("map callback ran").expect("mapping the readback buffer failed");
+        mapped.await.expect("mapping the readback buffer failed");
         let data = slice.get_mapped_range().expect("readback buffer is mapped").to_vec();
         staging.unmap();
         data

@@ -45,6 +45,15 @@ impl Storage {
         let bytes = device().read(self.buffer(), bytes_of(self.len));
         bytemuck::pod_collect_to_vec(&bytes)
     }
+
+    /// Copies the values back to the CPU without blocking (see `Device::read_async`).
+    pub async fn read_async(&self) -> Vec<f32> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        let bytes = device().read_async(self.buffer(), bytes_of(self.len)).await;
+        bytemuck::pod_collect_to_vec(&bytes)
+    }
 }
 
 /// Bytes of `len` f32 values (at least 4: wgpu buffers cannot be empty).

@@ -30,7 +30,12 @@ pub struct Pair {
 
 impl Pair {
     pub fn new(config: &TrainConfig, shape: &DataShape) -> Result<Pair, String> {
-        let model = Pair::networks(config, shape)?;
+        Pair::with_model(config, Pair::networks(config, shape)?)
+    }
+
+    /// The family around networks built elsewhere (the playground's perceptrons
+    /// of the user's chosen size).
+    pub fn with_model(config: &TrainConfig, model: Box<dyn GanModel>) -> Result<Pair, String> {
         let opt_d = optimizer(config, model.discriminator().parameters(), config.lr_d);
         let opt_g = optimizer(config, model.generator().parameters(), config.lr_g);
         Ok(Pair {
@@ -58,6 +63,14 @@ impl Pair {
     pub fn critic_norm(config: &TrainConfig) -> Result<CriticNorm, String> {
         let penalised = config.objective()? == Objective::WassersteinGp || config.r1_gamma > 0.0;
         Ok(if penalised { CriticNorm::Layer } else { CriticNorm::Batch })
+    }
+
+    /// Where G's loss pushes each of the generated `points` [N, 2]: minus its
+    /// gradient with respect to them, [N, 2] (the arrows of GAN Lab's view).
+    pub fn generator_push(&self, points: &Tensor) -> Tensor {
+        let points = points.detach().requires_grad_();
+        let loss = self.objective.g_loss(&self.model.discriminate(&points, None));
+        crate::grad(&[&loss], &[&points], false).remove(0).neg()
     }
 
     fn random_labels(&self, n: usize, rng: &mut impl Rng) -> Option<Vec<usize>> {

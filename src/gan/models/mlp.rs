@@ -16,28 +16,53 @@ pub struct Mlp {
     item_shape: Vec<usize>,
 }
 
+/// The widths and depths of the two perceptrons.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MlpSize {
+    /// Size of z.
+    pub latent: usize,
+    /// Units of each hidden layer of G, and how many hidden layers it has.
+    pub g_width: usize,
+    pub g_layers: usize,
+    /// The same for D.
+    pub d_width: usize,
+    pub d_layers: usize,
+}
+
+impl MlpSize {
+    /// The standard size for data of `item_shape`: two hidden layers each, of
+    /// 128 units and z of size 2 for 2D points, of 512 units and z of size 64 for images.
+    pub fn standard(item_shape: &[usize]) -> MlpSize {
+        let (latent, width) = if item_shape == [2] { (2, 128) } else { (64, 512) };
+        MlpSize { latent, g_width: width, g_layers: 2, d_width: width, d_layers: 2 }
+    }
+}
+
 impl Mlp {
-    /// Hidden layers of 128 units for 2D points, 512 for images; the critic
-    /// takes packs of `pack` samples (PacGAN; 1: one sample).
+    /// The standard size (see [`MlpSize::standard`]); the critic takes packs
+    /// of `pack` samples (PacGAN; 1: one sample).
     pub fn new(item_shape: &[usize], pack: usize, rng: &mut impl Rng) -> Mlp {
+        Mlp::sized(item_shape, MlpSize::standard(item_shape), pack, rng)
+    }
+
+    /// Perceptrons of the given size (at least one hidden layer each).
+    pub fn sized(item_shape: &[usize], size: MlpSize, pack: usize, rng: &mut impl Rng) -> Mlp {
         let out: usize = item_shape.iter().product();
         let points = item_shape == [2];
-        let (latent, hidden) = if points { (2, 128) } else { (64, 512) };
-        let mut generator = Sequential::new()
-            .push(Linear::new(latent, hidden, rng))
-            .push(Relu)
-            .push(Linear::new(hidden, hidden, rng))
-            .push(Relu)
-            .push(Linear::new(hidden, out, rng));
+        let MlpSize { latent, g_width, g_layers, d_width, d_layers } = size;
+        let mut generator = Sequential::new().push(Linear::new(latent, g_width, rng)).push(Relu);
+        for _ in 1..g_layers {
+            generator = generator.push(Linear::new(g_width, g_width, rng)).push(Relu);
+        }
+        generator = generator.push(Linear::new(g_width, out, rng));
         if !points {
             generator = generator.push(Tanh);
         }
-        let features = Sequential::new()
-            .push(Linear::new(out * pack, hidden, rng))
-            .push(LeakyRelu(0.2))
-            .push(Linear::new(hidden, hidden, rng))
-            .push(LeakyRelu(0.2));
-        let head = Sequential::new().push(Linear::new(hidden, 1, rng));
+        let mut features = Sequential::new().push(Linear::new(out * pack, d_width, rng)).push(LeakyRelu(0.2));
+        for _ in 1..d_layers {
+            features = features.push(Linear::new(d_width, d_width, rng)).push(LeakyRelu(0.2));
+        }
+        let head = Sequential::new().push(Linear::new(d_width, 1, rng));
         let discriminator = SplitCritic { features, head };
         Mlp { generator, discriminator, latent, item_shape: item_shape.to_vec() }
     }
