@@ -23,7 +23,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan`, `pix2pix` or `cyclegan` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan`, `pix2pix`, `cyclegan` or `spade` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -92,6 +92,8 @@ pub struct TrainConfig {
     pub cycle_weight: f32,
     /// CycleGAN: the weight of the identity L1 terms (the paper's 0.5 lambda).
     pub identity_weight: f32,
+    /// SPADE: the weight of the feature-matching loss on D's hidden layers in G's loss (the paper: 10).
+    pub fm_weight: f32,
     /// The learning-rate schedule (see `optim::LrSchedule`): `constant` or `linear-decay[:START]`.
     pub lr_schedule: String,
     pub seed: u64,
@@ -141,6 +143,7 @@ impl Default for TrainConfig {
             style_mixing: 0.9,
             cycle_weight: 10.0,
             identity_weight: 5.0,
+            fm_weight: 10.0,
             lr_schedule: "constant".into(),
             seed: 0,
             log_every: 10,
@@ -201,7 +204,9 @@ impl TrainConfig {
     /// the rate constant for the first half of the run and decaying linearly
     /// to 0 over the second, and 16 maps for the same reason as pix2pix; and
     /// StyleGAN's (its official FFHQ config at low resolution): ProGAN's Adam
-    /// and EMA with R1 at gamma = 10.
+    /// and EMA with R1 at gamma = 10; and SPADE's (Park et al.): the hinge
+    /// loss with the two time-scale rates 1e-4 for G and 4e-4 for D, Adam's
+    /// betas (0, 0.999), and 16 maps for the same reason as pix2pix.
     pub fn for_model(model: &str, loss: &str, dataset: &str) -> TrainConfig {
         let base = TrainConfig { model: model.into(), ..TrainConfig::for_loss(loss, dataset) };
         match model {
@@ -218,6 +223,7 @@ impl TrainConfig {
                 ..base
             },
             "cyclegan" => TrainConfig { features: 16, lr_schedule: "linear-decay".into(), ..base },
+            "spade" => TrainConfig { lr_d: 4e-4, lr_g: 1e-4, beta1: 0.0, beta2: 0.999, features: 16, ..base },
             _ => base,
         }
     }
@@ -254,6 +260,7 @@ impl TrainConfig {
             ("l1_weight", self.l1_weight),
             ("cycle_weight", self.cycle_weight),
             ("identity_weight", self.identity_weight),
+            ("fm_weight", self.fm_weight),
         ];
         for (name, value) in weights {
             if !(value.is_finite() && value >= 0.0) {
@@ -320,6 +327,7 @@ impl TrainConfig {
             "progan" => "wgan-gp",
             "pix2pix" => "ns",
             "cyclegan" => "lsgan",
+            "spade" => "hinge",
             _ => return Ok(()),
         };
         let own_critic_steps = ["progan", "stylegan"].contains(&self.model.as_str());
@@ -352,6 +360,9 @@ impl TrainConfig {
         }
         if !(pix2pix || cyclegan) && self.patch != 70 {
             return Err("--patch is a pix2pix and cyclegan option: use it with one of those models".into());
+        }
+        if self.model != "spade" && self.fm_weight != 10.0 {
+            return Err("--fm-weight is a spade option: use it with --model spade".into());
         }
         if !cyclegan && (self.cycle_weight != 10.0 || self.identity_weight != 5.0) {
             return Err(
@@ -472,6 +483,7 @@ impl TrainConfig {
             ("style_mixing", self.style_mixing.to_string()),
             ("cycle_weight", self.cycle_weight.to_string()),
             ("identity_weight", self.identity_weight.to_string()),
+            ("fm_weight", self.fm_weight.to_string()),
             ("lr_schedule", self.lr_schedule.clone()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
@@ -532,6 +544,7 @@ impl TrainConfig {
                 "style_mixing" => config.style_mixing = parse(key, value)?,
                 "cycle_weight" => config.cycle_weight = parse(key, value)?,
                 "identity_weight" => config.identity_weight = parse(key, value)?,
+                "fm_weight" => config.fm_weight = parse(key, value)?,
                 "lr_schedule" => config.lr_schedule = value.into(),
                 _ => return Err(format!("unknown config key {key:?}")),
             }

@@ -7,6 +7,7 @@ pub mod joint;
 pub mod pair;
 pub mod pix2pix;
 pub mod progan;
+pub mod spade;
 pub mod stylegan;
 pub mod unrolled;
 pub mod veegan;
@@ -18,7 +19,8 @@ use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
 /// Every `--model` name.
-pub const NAMES: [&str; 9] = ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan", "pix2pix", "cyclegan"];
+pub const NAMES: [&str; 10] =
+    ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan", "pix2pix", "cyclegan", "spade"];
 
 /// What a family is built for: the shape of one example and its classes.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +39,7 @@ pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>,
         "pix2pix" => Ok(Box::new(pix2pix::Pix2pix::new(config, shape)?)),
         "stylegan" => Ok(Box::new(stylegan::Stylegan::new(config, shape)?)),
         "cyclegan" => Ok(Box::new(cyclegan::CycleGan::new(config, shape)?)),
+        "spade" => Ok(Box::new(spade::Spade::new(config, shape)?)),
         other => Err(unknown(other)),
     }
 }
@@ -52,6 +55,7 @@ pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sample
         "pix2pix" => pix2pix::Pix2pix::model(config, shape),
         "stylegan" => stylegan::Stylegan::model(config, shape),
         "cyclegan" => cyclegan::CycleGan::model(config, shape),
+        "spade" => spade::Spade::model(config, shape),
         other => Err(unknown(other)),
     }
 }

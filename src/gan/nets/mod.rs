@@ -5,16 +5,20 @@
 //! mapping and synthesis networks, and StyleGAN2's modulated convolution,
 //! live here too, as do pix2pix's U-Net generator and PatchGAN discriminator
 //! (`unet.rs`, `patchgan.rs`) and the ResNet-block generator it can use
-//! instead (`resnet.rs`).
+//! instead (`resnet.rs`), and SPADE's generator of residual blocks with
+//! spatially-adaptive normalisation and its multi-scale discriminator
+//! (`spade_generator.rs`, `multiscale.rs`).
 
 pub mod encoder;
 pub mod generator;
 pub mod joint;
 pub mod mapping;
 pub mod modulated;
+pub mod multiscale;
 pub mod patchgan;
 pub mod progressive;
 pub mod resnet;
+pub mod spade_generator;
 pub mod style;
 pub mod synthesis;
 pub mod unet;
