@@ -46,6 +46,7 @@ impl Spade {
         }
     }
 
+    // ANCHOR: spade_forward
     /// x [N, C, H, W] and label maps [N, K, H0, W0] (H0, W0 multiples of H,
     /// W) -> [N, C, H, W].
     pub fn forward(&self, x: &Tensor, labels: &Tensor) -> Tensor {
@@ -58,6 +59,7 @@ impl Spade {
         let (gamma, beta) = self.modulation(labels, [x.shape()[2], x.shape()[3]]);
         self.norm.forward(x).mul(&gamma.add_scalar(1.0)).add(&beta)
     }
+    // ANCHOR_END: spade_forward
 
     /// gamma and beta [N, C, height, width] of label maps [N, K, H0, W0].
     pub fn modulation(&self, labels: &Tensor, [height, width]: [usize; 2]) -> (Tensor, Tensor) {
