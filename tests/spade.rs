@@ -212,8 +212,8 @@ fn data_dicebear_renders_label_and_image_side_by_side_in_the_palette() {
 #[test]
 fn two_steps_train_on_the_committed_avatars_and_report_the_held_out_scores() {
     let dir = fresh_temp_dir("spade-run");
-    let (folder, checkpoint) =
-        tiny_run(&dir, "spade", "spade", &["--dataset", "pairs:data/avatars32", "--sample-every", "2"]);
+    let extra = ["--dataset", "pairs:data/avatars32", "--sample-every", "2", "--features", "4"];
+    let (folder, checkpoint) = tiny_run(&dir, "spade", "spade", &extra);
     let log = std::fs::read_to_string(format!("{folder}/log.csv")).unwrap();
     let header = log.lines().next().unwrap();
     for column in ["d_loss", "g_hinge", "feature_matching"] {
@@ -227,6 +227,10 @@ fn two_steps_train_on_the_committed_avatars_and_report_the_held_out_scores() {
     let (ok, text) =
         ganforge(&["sample", "--checkpoint", &checkpoint, "--input", "data/avatars32/test", "--n", "4", "--out", &out]);
     assert!(ok && Path::new(&out).exists(), "{text}");
+    let (ok, text) = ganforge(&["eval", "--checkpoint", &checkpoint]);
+    for score in ["background kept white", "part colour gap", "spread of part colours", "change when z is redrawn"] {
+        assert!(ok && text.contains(score), "no {score:?} in:\n{text}");
+    }
 }
 
 #[test]

@@ -1375,18 +1375,18 @@ fn data(command: DataCommand) -> Result<(), String> {
     let start = Instant::now();
     let (summary, out) = match &command {
         DataCommand::Openmoji { openmoji, render } => {
-            (write_pairs(openmoji, &render.out, options(render), &mut progress), &render.out)
+            (write_pairs(openmoji, &render.out, options(render), &mut progress).map(|s| s.to_string()), &render.out)
         }
         DataCommand::OpenmojiTwemoji { openmoji, twemoji, render } => {
-            (write_unpaired(openmoji, twemoji, &render.out, options(render), &mut progress), &render.out)
+            let summary = write_unpaired(openmoji, twemoji, &render.out, options(render), &mut progress);
+            (summary.map(|s| s.to_string()), &render.out)
         }
         DataCommand::Dicebear { svgs, render } => {
             let written = ganforge::data::avatars::write_pairs(svgs, &render.out, options(render), &mut progress);
-            bar.finish_and_clear();
-            let written = written.map_err(|e| e.to_string())?;
-            let counts: Vec<String> = written.iter().map(|(folder, count)| format!("{folder} {count}")).collect();
-            println!("{}: {}; {:.1} s", render.out.display(), counts.join(", "), start.elapsed().as_secs_f64());
-            return Ok(());
+            let counts = |written: Vec<(&str, usize)>| {
+                written.iter().map(|(folder, count)| format!("{folder} {count}")).collect::<Vec<_>>().join(", ")
+            };
+            (written.map(counts), &render.out)
         }
     };
     bar.finish_and_clear();

@@ -169,15 +169,26 @@ impl Spade {
     }
 }
 
-/// The mean over scales of `per_scale` of each scale's outputs.
-fn mean_over_scales(outputs: &[Vec<Tensor>], per_scale: impl Fn(&[Tensor]) -> Tensor) -> Tensor {
-    let terms: Vec<Tensor> = outputs.iter().map(|layers| per_scale(layers)).collect();
-    terms.iter().skip(1).fold(terms[0].clone(), |sum, t| sum.add(t)).div_scalar(terms.len() as f32)
+/// The sum of scalar tensors.
+fn sum(terms: &[Tensor]) -> Tensor {
+    terms.iter().skip(1).fold(terms[0].clone(), |sum, t| sum.add(t))
+}
+
+/// The mean of scalar tensors (one term per discriminator scale).
+fn mean(terms: &[Tensor]) -> Tensor {
+    sum(terms).div_scalar(terms.len() as f32)
 }
 
 /// The logits: the last layer's output.
 fn logits(layers: &[Tensor]) -> &Tensor {
     layers.last().expect("a PatchGAN has layers")
+}
+
+/// pix2pixHD's feature matching at one scale: the mean |fake - real| of
+/// every hidden layer (all but the logits), summed over the layers.
+fn feature_distance(fake: &[Tensor], real: &[Tensor]) -> Tensor {
+    let hidden = fake.len() - 1;
+    sum(&(0..hidden).map(|l| fake[l].sub(&real[l]).abs().mean_all()).collect::<Vec<_>>())
 }
 
 impl Family for Spade {
@@ -193,20 +204,16 @@ impl Family for Spade {
         let fake = self.generator.forward(&z, &labels);
 
         let (on_real, on_fake) = (self.judge(&labels, &real), self.judge(&labels, &fake.detach()));
-        let pairs_of_scales: Vec<Vec<Tensor>> =
-            on_real.iter().zip(&on_fake).map(|(r, f)| vec![logits(r).clone(), logits(f).clone()]).collect();
-        let d_loss = mean_over_scales(&pairs_of_scales, |rf| hinge.d_loss(&rf[0], &rf[1]));
+        let d_terms: Vec<Tensor> =
+            on_real.iter().zip(&on_fake).map(|(r, f)| hinge.d_loss(logits(r), logits(f))).collect();
+        let d_loss = mean(&d_terms);
         minimise(self.opt_d.as_mut(), &d_loss);
 
         let on_fake = self.judge(&labels, &fake);
-        let on_real = no_grad(|| self.judge(&labels, &real));
-        let g_hinge = mean_over_scales(&on_fake, |layers| hinge.g_loss(logits(layers)));
-        let matched: Vec<Vec<Tensor>> = on_fake.into_iter().zip(on_real).map(|(f, r)| [f, r].concat()).collect();
-        let feature_matching = mean_over_scales(&matched, |fr| {
-            let hidden = fr.len() / 2 - 1; // every layer but the logits
-            let distances: Vec<Tensor> = (0..hidden).map(|l| fr[l].sub(&fr[l + hidden + 1]).abs().mean_all()).collect();
-            distances.iter().skip(1).fold(distances[0].clone(), |sum, d| sum.add(d))
-        });
+        let on_real = no_grad(|| self.judge(&labels, &real)); // targets for feature matching
+        let g_hinge = mean(&on_fake.iter().map(|layers| hinge.g_loss(logits(layers))).collect::<Vec<_>>());
+        let distances: Vec<Tensor> = on_fake.iter().zip(&on_real).map(|(f, r)| feature_distance(f, r)).collect();
+        let feature_matching = mean(&distances);
         minimise(self.opt_g.as_mut(), &g_hinge.add(&feature_matching.mul_scalar(self.fm_weight)));
         vec![("d_loss", d_loss), ("g_hinge", g_hinge), ("feature_matching", feature_matching)]
     }
