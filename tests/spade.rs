@@ -8,6 +8,7 @@ mod common;
 use common::{assert_close, fresh_temp_dir, ganforge, tiny_run};
 use ganforge::data::avatars::{nearest_class, one_hot, CLASSES, MATCH_DISTANCE, PARTS};
 use ganforge::data::byte_to_signed_unit;
+use ganforge::gan::nets::multiscale::MultiscaleDiscriminator;
 use ganforge::gan::nets::spade_generator::{SpadeGenerator, LATENT};
 use ganforge::gradcheck::gradcheck;
 use ganforge::nn::{nearest_downsample, with_substitutes, BatchNorm, Layer, Module, Spade};
@@ -150,6 +151,18 @@ fn the_generator_makes_pictures_of_the_label_maps_size_and_refuses_other_sides()
         };
         assert!(message.contains("power of two") && message.contains(&format!("{side}x{side}")), "{message}");
     }
+}
+
+#[test]
+fn the_discriminator_judges_the_full_and_the_half_size_and_returns_every_layer() {
+    let discriminator = MultiscaleDiscriminator::new(13, 2, 2, &mut StdRng::seed_from_u64(14));
+    let outputs = discriminator.forward(&common::tensor(&[1, 13, 32, 32], -1.0, 1.0, 15));
+    let shapes: Vec<Vec<Vec<usize>>> =
+        outputs.iter().map(|layers| layers.iter().map(|t| t.shape().to_vec()).collect()).collect();
+    // Kernel 4: strides 2, 2 (padding 1) halve the side, strides 1 shrink it by one.
+    let full = vec![vec![1, 2, 16, 16], vec![1, 4, 8, 8], vec![1, 8, 7, 7], vec![1, 1, 6, 6]];
+    let half = vec![vec![1, 2, 8, 8], vec![1, 4, 4, 4], vec![1, 8, 3, 3], vec![1, 1, 2, 2]];
+    assert_eq!(shapes, vec![full, half]);
 }
 
 /// A tiny avatar pair: the image a red square on white at (x, y), 4 of 16

@@ -75,12 +75,6 @@ impl MultiscaleDiscriminator {
         MultiscaleDiscriminator { scales: (0..scales).map(|_| PatchFeatures::new(input_channels, base, rng)).collect() }
     }
 
-    /// The smallest side of input the coarsest scale can judge: each scale
-    /// halves it, and its PatchGAN needs 12 pixels (12 -> 6 -> 3 -> 2 -> 1).
-    pub fn smallest_side(&self) -> usize {
-        12 << (self.scales.len() - 1)
-    }
-
     /// Per scale, finest first, the output of every layer of inputs [N, C, H, W].
     pub fn forward(&self, input: &Tensor) -> Vec<Vec<Tensor>> {
         let mut scaled = input.clone();
