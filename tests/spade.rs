@@ -1,7 +1,8 @@
 //! SPADE: the layer against a hand composition of the same ops, the label map
 //! acting only through gamma and beta, its gradients, the nearest resize and
-//! the palette one-hot against plain-Rust references, the generator's shapes,
-//! `ganforge data dicebear` on a tiny fixture, and two-step command-line runs.
+//! the palette one-hot against plain-Rust references, the generator's and the
+//! two-scale discriminator's shapes, `ganforge data dicebear` on a tiny
+//! fixture, and two-step command-line runs.
 
 mod common;
 
