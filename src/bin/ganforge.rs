@@ -86,6 +86,13 @@ enum DataCommand {
         #[command(flatten)]
         render: RenderArgs,
     },
+    /// DiceBear avatars beside their part label maps, for SPADE: OUT/{train,test}/NAME.png, labels|avatar
+    Dicebear {
+        /// The folder of NAME.image.svg and NAME.labels.svg files written by tools/dicebear/make_avatars.mjs
+        svgs: PathBuf,
+        #[command(flatten)]
+        render: RenderArgs,
+    },
 }
 
 #[derive(Args)]
@@ -96,7 +103,7 @@ struct RenderArgs {
     /// Output folder (new or empty)
     #[arg(long)]
     out: PathBuf,
-    /// Keep one emoji in this many, chosen by hash (1: all; the committed data/emoji32 subset: 6)
+    /// Keep one emoji (or avatar) in this many, chosen by hash (1: all; the committed data/emoji32 subset: 6)
     #[arg(long, default_value_t = 1)]
     keep_one_in: u64,
 }
@@ -133,10 +140,10 @@ enum Sweep {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4), stylegan (a mapping network and styles), stylegan2 (modulated convolutions, skip G, residual D), pix2pix (image-to-image, with --dataset pairs:<dir>), cyclegan (unpaired, with --dataset unpaired:<dir>) or alignflow (unpaired, two normalizing flows sharing a latent space)
+    /// mlp, dcgan, cgan, bigan (BiGAN/ALI: an encoder and a joint D), veegan (a reconstructor and a joint D), progan (nets growing from 4x4), stylegan (a mapping network and styles), stylegan2 (modulated convolutions, skip G, residual D), pix2pix (image-to-image, with --dataset pairs:<dir>), cyclegan (unpaired, with --dataset unpaired:<dir>), alignflow (unpaired, two normalizing flows sharing a latent space) or spade (label maps to pictures, with --dataset pairs:<dir> from `ganforge data dicebear`)
     #[arg(long, default_value = "dcgan")]
     model: String,
-    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan; lsgan for cyclegan and alignflow)
+    /// minimax, ns, wgan, wgan-gp, lsgan, hinge, or f:<divergence> (tv, kl, reverse-kl, pearson, neyman, hellinger, jeffrey, js, gan, alpha=<a>, js-weighted=<pi>) (default: ns; wgan-gp for progan; lsgan for cyclegan and alignflow; hinge for spade)
     #[arg(long)]
     loss: Option<String>,
     /// mnist5k (embedded), mnist5k-32 (padded to 32x32), fashion (Debian's dataset-fashion-mnist), fashion-32, stacked-mnist, mnist:<images idx file>, folder:<dir>, pairs:<dir> (A|B pictures in <dir>/train/), unpaired:<dir> (<dir>/trainA/, trainB/), ring or grid
@@ -205,7 +212,7 @@ struct TrainArgs {
     /// ProGAN: the batch at each resolution from 4x4 up, comma-separated (e.g. 64,64,32,16; default: --batch at all)
     #[arg(long, default_value = "")]
     level_batches: String,
-    /// ProGAN and StyleGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after (default 64); pix2pix: maps of the U-Net's outer level and the PatchGAN's first layer (default 16; the paper: 64); cyclegan: maps of the ResNet generators' first layer and the PatchGANs' (default 16; the paper: 64); alignflow: maps of the coupling layers' nets and the PatchGANs' first layer (default 32, the reference code's)
+    /// ProGAN and StyleGAN: feature maps of both nets at 4x4 and 8x8, halved per doubling after (default 64); pix2pix: maps of the U-Net's outer level and the PatchGAN's first layer (default 16; the paper: 64); cyclegan: maps of the ResNet generators' first layer and the PatchGANs' (default 16; the paper: 64); alignflow: maps of the coupling layers' nets and the PatchGANs' first layer (default 32, the reference code's); spade: maps of the generator's last block and of the discriminators' first layers (default 16; the paper: 64)
     #[arg(long)]
     features: Option<usize>,
     /// pix2pix: weight of the L1 distance to the target in G's loss (the paper's lambda)
@@ -242,6 +249,9 @@ struct TrainArgs {
     /// starts them independently)
     #[arg(long)]
     shared_start: bool,
+    /// spade: weight of the feature-matching loss on the discriminators' hidden layers (the paper's lambda)
+    #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
+    fm_weight: f32,
     /// Learning-rate schedule: constant, or linear-decay:START (constant until step START, then linearly to 0;
     /// linear-decay alone: from half the run) (default: constant; linear-decay for cyclegan and alignflow)
     #[arg(long)]
@@ -510,6 +520,7 @@ impl TrainArgs {
         let own = match self.model.as_str() {
             "progan" => "wgan-gp",
             "cyclegan" | "alignflow" => "lsgan",
+            "spade" => "hinge",
             _ => "ns",
         };
         self.loss.clone().unwrap_or_else(|| own.to_string())
@@ -558,6 +569,7 @@ impl TrainArgs {
             identity_weight: self.identity_weight,
             mle_weight: self.mle_weight,
             shared_start: self.shared_start,
+            fm_weight: self.fm_weight,
             lr_schedule: self.lr_schedule.clone().unwrap_or(paper.lr_schedule.clone()),
             seed: self.seed,
             log_every: self.log_every,
@@ -1486,7 +1498,7 @@ fn bench(args: BenchArgs) -> Result<(), String> {
 /// `ganforge data`: renders a set with a progress bar, then prints its summary.
 fn data(command: DataCommand) -> Result<(), String> {
     use ganforge::data::emoji::{write_pairs, write_unpaired, RenderOptions};
-    let bar = progress_bar(0, "emoji");
+    let bar = progress_bar(0, "pictures");
     let mut progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
@@ -1495,10 +1507,18 @@ fn data(command: DataCommand) -> Result<(), String> {
     let start = Instant::now();
     let (summary, out) = match &command {
         DataCommand::Openmoji { openmoji, render } => {
-            (write_pairs(openmoji, &render.out, options(render), &mut progress), &render.out)
+            (write_pairs(openmoji, &render.out, options(render), &mut progress).map(|s| s.to_string()), &render.out)
         }
         DataCommand::OpenmojiTwemoji { openmoji, twemoji, render } => {
-            (write_unpaired(openmoji, twemoji, &render.out, options(render), &mut progress), &render.out)
+            let summary = write_unpaired(openmoji, twemoji, &render.out, options(render), &mut progress);
+            (summary.map(|s| s.to_string()), &render.out)
+        }
+        DataCommand::Dicebear { svgs, render } => {
+            let written = ganforge::data::avatars::write_pairs(svgs, &render.out, options(render), &mut progress);
+            let counts = |written: Vec<(&str, usize)>| {
+                written.iter().map(|(folder, count)| format!("{folder} {count}")).collect::<Vec<_>>().join(", ")
+            };
+            (written.map(counts), &render.out)
         }
     };
     bar.finish_and_clear();

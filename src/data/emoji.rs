@@ -223,7 +223,7 @@ fn by_key(svgs: Svgs, summary: &mut Summary) -> BTreeMap<String, Vec<u8>> {
 
 /// Refuses a nonsense size or share, and an output folder that already holds
 /// files (a second render into it would mix two sets).
-fn check_options(options: RenderOptions, out: &Path) -> Result<(), DataError> {
+pub(super) fn check_options(options: RenderOptions, out: &Path) -> Result<(), DataError> {
     check_size(options.size).map_err(DataError::InvalidArgument)?;
     if options.keep_one_in == 0 {
         return Err(DataError::InvalidArgument(

@@ -11,11 +11,13 @@
 //! - [`render`]: one SVG rendered as a square RGB picture on white.
 //! - [`emoji`]: OpenMoji and Twemoji rendered into pix2pix's and CycleGAN's
 //!   folder layouts.
+//! - [`avatars`]: DiceBear avatars beside their part label maps (SPADE).
 //!
 //! Everything that can go wrong while reading or writing files is a
 //! [`DataError`], whose message names the file, says what was wrong and what
 //! to do about it.
 
+pub mod avatars;
 pub mod batches;
 pub mod dataset;
 pub mod emoji;

@@ -23,7 +23,7 @@ where
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan`, `stylegan2`, `pix2pix`, `cyclegan` or `alignflow` (see `families::NAMES`).
+    /// The family and its networks: `mlp`, `dcgan`, `cgan`, `bigan`, `veegan`, `progan`, `stylegan`, `stylegan2`, `pix2pix`, `cyclegan`, `alignflow` or `spade` (see `families::NAMES`).
     pub model: String,
     /// The `--loss` name (see `Objective::parse`).
     pub loss: String,
@@ -100,6 +100,8 @@ pub struct TrainConfig {
     /// translations start as the identity (up to actnorm's per-domain start);
     /// the reference code starts them independently.
     pub shared_start: bool,
+    /// SPADE: the weight of the feature-matching loss on D's hidden layers in G's loss (the paper: 10).
+    pub fm_weight: f32,
     /// The learning-rate schedule (see `optim::LrSchedule`): `constant` or `linear-decay[:START]`.
     pub lr_schedule: String,
     pub seed: u64,
@@ -152,6 +154,7 @@ impl Default for TrainConfig {
             identity_weight: 5.0,
             mle_weight: 1e-4,
             shared_start: false,
+            fm_weight: 10.0,
             lr_schedule: "constant".into(),
             seed: 0,
             log_every: 10,
@@ -215,7 +218,9 @@ impl TrainConfig {
     /// maps in the coupling nets and the PatchGANs' first layer; and
     /// StyleGAN's (its official FFHQ config at low resolution): ProGAN's Adam
     /// and EMA with R1 at gamma = 10; and StyleGAN2's: StyleGAN's with the
-    /// official learning rate 2e-3 and the path-length penalty at weight 2.
+    /// official learning rate 2e-3 and the path-length penalty at weight 2; and SPADE's (Park et al.): the hinge
+    /// loss with the two time-scale rates 1e-4 for G and 4e-4 for D, Adam's
+    /// betas (0, 0.999), and 16 maps for the same reason as pix2pix.
     pub fn for_model(model: &str, loss: &str, dataset: &str) -> TrainConfig {
         let base = TrainConfig { model: model.into(), ..TrainConfig::for_loss(loss, dataset) };
         match model {
@@ -240,6 +245,7 @@ impl TrainConfig {
             },
             "cyclegan" => TrainConfig { features: 16, lr_schedule: "linear-decay".into(), ..base },
             "alignflow" => TrainConfig { features: 32, lr_schedule: "linear-decay".into(), ..base },
+            "spade" => TrainConfig { lr_d: 4e-4, lr_g: 1e-4, beta1: 0.0, beta2: 0.999, features: 16, ..base },
             _ => base,
         }
     }
@@ -277,6 +283,7 @@ impl TrainConfig {
             ("cycle_weight", self.cycle_weight),
             ("identity_weight", self.identity_weight),
             ("mle_weight", self.mle_weight),
+            ("fm_weight", self.fm_weight),
         ];
         for (name, value) in weights {
             if !(value.is_finite() && value >= 0.0) {
@@ -350,6 +357,7 @@ impl TrainConfig {
             "progan" => "wgan-gp",
             "pix2pix" => "ns",
             "cyclegan" | "alignflow" => "lsgan",
+            "spade" => "hinge",
             _ => return Ok(()),
         };
         let own_critic_steps = ["progan", "stylegan", "stylegan2"].contains(&self.model.as_str());
@@ -383,6 +391,9 @@ impl TrainConfig {
         }
         if !(pix2pix || cyclegan || alignflow) && self.patch != 70 {
             return Err("--patch is a pix2pix, cyclegan and alignflow option: use it with one of those models".into());
+        }
+        if self.model != "spade" && self.fm_weight != 10.0 {
+            return Err("--fm-weight is a spade option: use it with --model spade".into());
         }
         if !cyclegan && (self.cycle_weight != 10.0 || self.identity_weight != 5.0) {
             return Err(
@@ -509,6 +520,7 @@ impl TrainConfig {
             ("identity_weight", self.identity_weight.to_string()),
             ("mle_weight", self.mle_weight.to_string()),
             ("shared_start", self.shared_start.to_string()),
+            ("fm_weight", self.fm_weight.to_string()),
             ("lr_schedule", self.lr_schedule.clone()),
             ("seed", self.seed.to_string()),
             ("log_every", self.log_every.to_string()),
@@ -572,6 +584,7 @@ impl TrainConfig {
                 "identity_weight" => config.identity_weight = parse(key, value)?,
                 "mle_weight" => config.mle_weight = parse(key, value)?,
                 "shared_start" => config.shared_start = parse(key, value)?,
+                "fm_weight" => config.fm_weight = parse(key, value)?,
                 "lr_schedule" => config.lr_schedule = value.into(),
                 _ => return Err(format!("unknown config key {key:?}")),
             }

@@ -4,16 +4,20 @@
 //! averages are used instead. `BatchNorm2d` works on [N, C, H, W],
 //! `BatchNorm1d` on [N, C]; both are this one struct (the op handles either).
 //!
+//! `BatchNorm::without_affine` leaves out the learned scale and shift: the
+//! parameter-free normalisation that SPADE (`spade.rs`) modulates instead.
+//!
 //! The running statistics are buffers (saved in checkpoints, not trained);
 //! they are updated in place so the tensors a checkpoint holds stay the same.
 
+use super::module::present_named;
 use super::{resolve, Layer, Module, TrainingFlag};
 use crate::ops::batch_norm::RunningStats;
 use crate::tensor::Tensor;
 
 pub struct BatchNorm {
-    weight: Tensor, // [C], starts at 1
-    bias: Tensor,   // [C], starts at 0
+    weight: Option<Tensor>, // [C], starts at 1
+    bias: Option<Tensor>,   // [C], starts at 0
     running: RunningStats,
     momentum: f32,
     eps: f32,
@@ -28,8 +32,17 @@ impl BatchNorm {
     /// PyTorch's defaults: affine, momentum 0.1, eps 1e-5.
     pub fn new(channels: usize) -> BatchNorm {
         BatchNorm {
-            weight: Tensor::ones(&[channels]).requires_grad_(),
-            bias: Tensor::zeros(&[channels]).requires_grad_(),
+            weight: Some(Tensor::ones(&[channels]).requires_grad_()),
+            bias: Some(Tensor::zeros(&[channels]).requires_grad_()),
+            ..BatchNorm::without_affine(channels)
+        }
+    }
+
+    /// Normalisation only, no learned scale and shift (PyTorch's `affine=False`).
+    pub fn without_affine(channels: usize) -> BatchNorm {
+        BatchNorm {
+            weight: None,
+            bias: None,
             running: RunningStats::new(channels),
             momentum: 0.1,
             eps: 1e-5,
@@ -37,8 +50,9 @@ impl BatchNorm {
         }
     }
 
-    pub fn weight(&self) -> &Tensor {
-        &self.weight
+    /// The learned scale, None without an affine.
+    pub fn weight(&self) -> Option<&Tensor> {
+        self.weight.as_ref()
     }
 
     pub fn running_stats(&self) -> &RunningStats {
@@ -48,7 +62,7 @@ impl BatchNorm {
 
 impl Module for BatchNorm {
     fn own_parameters(&self) -> Vec<(String, Tensor)> {
-        vec![("weight".into(), self.weight.clone()), ("bias".into(), self.bias.clone())]
+        present_named(&[("weight", self.weight.as_ref()), ("bias", self.bias.as_ref())])
     }
 
     fn own_buffers(&self) -> Vec<(String, Tensor)> {
@@ -62,11 +76,11 @@ impl Module for BatchNorm {
 
 impl Layer for BatchNorm {
     fn forward(&self, x: &Tensor) -> Tensor {
-        let (weight, bias) = (resolve(&self.weight), resolve(&self.bias));
+        let (weight, bias) = (self.weight.as_ref().map(resolve), self.bias.as_ref().map(resolve));
         if !self.training.get() {
-            return x.batch_norm_eval(&self.running, Some(&weight), Some(&bias), self.eps);
+            return x.batch_norm_eval(&self.running, weight.as_ref(), bias.as_ref(), self.eps);
         }
-        let (y, batch) = x.batch_norm_train(Some(&weight), Some(&bias), self.eps);
+        let (y, batch) = x.batch_norm_train(weight.as_ref(), bias.as_ref(), self.eps);
         let updated = self.running.update(&batch, self.momentum);
         self.running.mean.assign_(&updated.mean);
         self.running.var.assign_(&updated.var);

@@ -24,6 +24,7 @@ mod resample;
 mod reshape;
 mod seed_stream;
 mod sequential;
+mod spade;
 mod spectral_norm;
 mod substitution;
 
@@ -44,5 +45,6 @@ pub use resample::{AvgPool2d, ReflectionPad2d, Upsample};
 pub use reshape::{Flatten, Reshape};
 pub use seed_stream::SeedStream;
 pub use sequential::Sequential;
+pub use spade::{nearest_downsample, Spade};
 pub use spectral_norm::{spectral_normalize, spectral_sigma, SpectralNorm};
 pub use substitution::{resolve, with_substitutes};

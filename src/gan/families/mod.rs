@@ -8,6 +8,7 @@ pub mod joint;
 pub mod pair;
 pub mod pix2pix;
 pub mod progan;
+pub mod spade;
 pub mod stylegan;
 pub mod stylegan2;
 pub mod unpaired;
@@ -21,8 +22,20 @@ use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
 /// Every `--model` name.
-pub const NAMES: [&str; 11] =
-    ["mlp", "dcgan", "cgan", "bigan", "veegan", "progan", "stylegan", "stylegan2", "pix2pix", "cyclegan", "alignflow"];
+pub const NAMES: [&str; 12] = [
+    "mlp",
+    "dcgan",
+    "cgan",
+    "bigan",
+    "veegan",
+    "progan",
+    "stylegan",
+    "stylegan2",
+    "pix2pix",
+    "cyclegan",
+    "alignflow",
+    "spade",
+];
 
 /// What a family is built for: the shape of one example and its classes.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +56,7 @@ pub fn build(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Family>,
         "stylegan2" => Ok(Box::new(stylegan2::Stylegan2::new(config, shape)?)),
         "cyclegan" => Ok(Box::new(cyclegan::CycleGan::new(config, shape)?)),
         "alignflow" => Ok(Box::new(alignflow::AlignFlow::new(config, shape)?)),
+        "spade" => Ok(Box::new(spade::Spade::new(config, shape)?)),
         other => Err(unknown(other)),
     }
 }
@@ -60,6 +74,7 @@ pub fn sampler(config: &TrainConfig, shape: &DataShape) -> Result<Box<dyn Sample
         "stylegan2" => stylegan2::Stylegan2::model(config, shape),
         "cyclegan" => cyclegan::CycleGan::model(config, shape),
         "alignflow" => alignflow::AlignFlow::model(config, shape),
+        "spade" => spade::Spade::model(config, shape),
         other => Err(unknown(other)),
     }
 }

@@ -117,7 +117,7 @@ pub fn conv_t(
 /// Batch norm with DCGAN's N(1, 0.02) scales.
 pub fn batch_norm(channels: usize, rng: &mut impl Rng) -> BatchNorm2d {
     let layer = BatchNorm2d::new(channels);
-    normal_(layer.weight(), 1.0, 0.02, rng);
+    normal_(layer.weight().expect("BatchNorm2d::new has a learned scale"), 1.0, 0.02, rng);
     layer
 }
 

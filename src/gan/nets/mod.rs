@@ -6,18 +6,22 @@
 //! skip synthesis network and residual discriminator (`skip.rs`,
 //! `residual.rs`) live here too, as do pix2pix's U-Net generator and PatchGAN discriminator
 //! (`unet.rs`, `patchgan.rs`) and the ResNet-block generator it can use
-//! instead (`resnet.rs`).
+//! instead (`resnet.rs`), and SPADE's generator of residual blocks with
+//! spatially-adaptive normalisation and its multi-scale discriminator
+//! (`spade_generator.rs`, `multiscale.rs`).
 
 pub mod encoder;
 pub mod generator;
 pub mod joint;
 pub mod mapping;
 pub mod modulated;
+pub mod multiscale;
 pub mod patchgan;
 pub mod progressive;
 pub mod residual;
 pub mod resnet;
 pub mod skip;
+pub mod spade_generator;
 pub mod style;
 pub mod synthesis;
 pub mod unet;
