@@ -137,8 +137,9 @@ pub fn active() -> &'static ActiveTable {
     ACTIVE.get_or_init(|| {
         let info = &device().info;
         let built_in = || {
-            let kind = if TileTable::built_in(info) == TileTable::CPU { "CPU" } else { "GPU" };
-            ActiveTable { table: TileTable::built_in(info), source: format!("built-in {kind} row") }
+            let table = TileTable::built_in(info);
+            let kind = if table == TileTable::CPU { "CPU" } else { "GPU" };
+            ActiveTable { table, source: format!("built-in {kind} row") }
         };
         match tile_cache::read(info) {
             Ok(Some((table, path))) => ActiveTable { table, source: path.display().to_string() },
