@@ -79,33 +79,38 @@ fn restore_module_counters(module: &(impl Module + ?Sized), values: &[u64]) {
     }
 }
 
-/// A part of a checkpoint being loaded: an object restored through `&mut`, or
-/// a module, whose tensors and seed streams are restored in place through `&`
+/// One named part of a checkpoint: an object saved and restored through its
+/// [`Stateful`] impl (`&mut`, since restoring its counters changes it), or a
+/// module, whose tensors and seed streams are restored in place through `&`
 /// (so a model handed out as `&dyn Module` can be loaded).
-enum Target<'a> {
+pub enum Part<'a> {
     State(&'a mut dyn Stateful),
     Module(&'a dyn Module),
 }
 
-impl Target<'_> {
+/// Everything an object checkpoints, each part under its name: one list that
+/// both saving and loading walk, so the two cannot disagree.
+pub type Parts<'a> = Vec<(&'a str, Part<'a>)>;
+
+impl Part<'_> {
     fn state_tensors(&self) -> Vec<(String, Tensor)> {
         match self {
-            Target::State(state) => state.state_tensors(),
-            Target::Module(module) => module_tensors(*module),
+            Part::State(state) => state.state_tensors(),
+            Part::Module(module) => module_tensors(*module),
         }
     }
 
     fn state_counters(&self) -> Vec<(String, u64)> {
         match self {
-            Target::State(state) => state.state_counters(),
-            Target::Module(module) => module_counters(*module),
+            Part::State(state) => state.state_counters(),
+            Part::Module(module) => module_counters(*module),
         }
     }
 
     fn restore_counters(self, values: &[u64]) {
         match self {
-            Target::State(state) => state.restore_counters(values),
-            Target::Module(module) => restore_module_counters(module, values),
+            Part::State(state) => state.restore_counters(values),
+            Part::Module(module) => restore_module_counters(module, values),
         }
     }
 }
@@ -228,6 +233,14 @@ impl Saver {
         self
     }
 
+    /// Adds every part of a list (a family's networks and optimisers).
+    pub fn parts(mut self, parts: Parts) -> Saver {
+        for (name, part) in parts {
+            self.parts.push((name.to_string(), part.state_tensors(), part.state_counters()));
+        }
+        self
+    }
+
     /// Adds a metadata entry (text; numbers are written in decimal).
     pub fn meta(mut self, key: &str, value: impl ToString) -> Saver {
         assert!(!key.starts_with(RESERVED), "metadata keys starting with `{RESERVED}` are reserved");
@@ -308,7 +321,7 @@ fn sync_directory(_dir: &Path) -> io::Result<()> {
 /// file not named here are ignored (load only a generator to sample from it).
 #[derive(Default)]
 pub struct Loader<'a> {
-    parts: Vec<(String, Target<'a>)>,
+    parts: Vec<(String, Part<'a>)>,
 }
 
 impl<'a> Loader<'a> {
@@ -318,13 +331,19 @@ impl<'a> Loader<'a> {
 
     /// Restores an object's state from the entries "{name}.*".
     pub fn part(mut self, name: &str, state: &'a mut dyn Stateful) -> Loader<'a> {
-        self.parts.push((name.to_string(), Target::State(state)));
+        self.parts.push((name.to_string(), Part::State(state)));
         self
     }
 
     /// Restores a module's state (see `Saver::module`) in place.
     pub fn module(mut self, name: &str, module: &'a dyn Module) -> Loader<'a> {
-        self.parts.push((name.to_string(), Target::Module(module)));
+        self.parts.push((name.to_string(), Part::Module(module)));
+        self
+    }
+
+    /// Restores every part of a list (a family's networks and optimisers).
+    pub fn parts(mut self, parts: Parts<'a>) -> Loader<'a> {
+        self.parts.extend(parts.into_iter().map(|(name, part)| (name.to_string(), part)));
         self
     }
 

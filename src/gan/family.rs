@@ -17,7 +17,7 @@
 //!   name "generator" (what `ganforge sample` loads);
 //! - shows its generator as a [`Sampler`] for pictures, evaluation and sampling.
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::{Part, Parts};
 use crate::data::dataset::{Batch, Dataset};
 use crate::nn::{Module, Sequential};
 use crate::optim::Optimizer;
@@ -87,11 +87,10 @@ pub trait Family {
     /// Every optimiser with the side it trains (learning rates, the finite-weights check).
     fn optimizers(&mut self) -> Vec<(Player, &mut dyn Optimizer)>;
 
-    /// Adds every network and optimiser to a checkpoint; the generator's part is "generator".
-    fn save_parts(&self, saver: Saver) -> Saver;
-
-    /// The same parts, to be restored.
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a>;
+    /// Every network and optimiser it checkpoints, by part name; the
+    /// generator's part is "generator". Saving and loading both walk this one
+    /// list, so what is saved is what is restored.
+    fn parts(&mut self) -> Parts<'_>;
 
     /// The family's learned inverse map x -> z (BiGAN's encoder, VEEGAN's
     /// reconstructor) on samples [N, ...], where inversion can start; None for
@@ -122,6 +121,22 @@ pub trait Family {
     }
 }
 // ANCHOR_END: family
+
+/// The parts of a game of one generator and one discriminator, each with its
+/// optimiser, under the names every such family uses.
+pub fn duel_parts<'a>(
+    generator: &'a dyn Module,
+    discriminator: &'a dyn Module,
+    opt_g: &'a mut dyn Optimizer,
+    opt_d: &'a mut dyn Optimizer,
+) -> Parts<'a> {
+    vec![
+        ("generator", Part::Module(generator)),
+        ("discriminator", Part::Module(discriminator)),
+        ("opt_g", Part::State(opt_g)),
+        ("opt_d", Part::State(opt_d)),
+    ]
+}
 
 /// The dataset as a family draws from it, remembering how many batches of
 /// which size were drawn, so that a resumed run can replay the draws.

@@ -601,10 +601,9 @@ impl Trainer {
 
     /// Writes the family's parts, the EMA, the step, the run's random streams
     /// and the config, atomically.
-    pub fn save_checkpoint(&self, path: &Path) -> Result<(), TrainError> {
-        let mut saver = self
-            .family
-            .save_parts(Saver::new())
+    pub fn save_checkpoint(&mut self, path: &Path) -> Result<(), TrainError> {
+        let mut saver = Saver::new()
+            .parts(self.family.parts())
             .meta("step", self.step)
             .meta("config", self.config.to_text())
             .meta("rng_word_pos", self.rng.get_word_pos())
@@ -618,7 +617,7 @@ impl Trainer {
     }
 
     fn load_checkpoint(&mut self, path: &Path) -> Result<(), TrainError> {
-        let mut loader = self.family.load_parts(Loader::new());
+        let mut loader = Loader::new().parts(self.family.parts());
         if let Some((ema, _)) = &mut self.ema {
             loader = loader.part("ema", ema);
         }
@@ -689,7 +688,7 @@ pub fn load_generator_weights(
 /// encoder).
 pub fn load_family(checkpoint: &Path) -> Result<(Box<dyn Family>, TrainConfig), TrainError> {
     let (mut family, config) = initial_family(checkpoint)?;
-    family.load_parts(Loader::new()).load(checkpoint)?;
+    Loader::new().parts(family.parts()).load(checkpoint)?;
     Ok((family, config))
 }
 

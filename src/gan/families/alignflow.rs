@@ -42,7 +42,7 @@
 //! `unpaired.rs` (the cycle errors should be about 1e-6) and the bits per
 //! dimension of each held-out set.
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::{Part, Parts};
 use crate::gan::config::TrainConfig;
 use crate::gan::families::pix2pix::halves;
 use crate::gan::families::unpaired::{critics, picture_shape, HeldOut, Translations, PICTURE_COLUMNS};
@@ -232,26 +232,16 @@ impl Family for AlignFlow {
         vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
     }
 
-    fn save_parts(&self, saver: Saver) -> Saver {
-        saver
-            .module("generator", &self.flows)
-            .module("discriminator_a", &self.d_a)
-            .module("discriminator_b", &self.d_b)
-            .part("opt_g", self.opt_g.as_ref())
-            .part("opt_d", self.opt_d.as_ref())
-            .part("pool_a", &self.pool_a)
-            .part("pool_b", &self.pool_b)
-    }
-
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        loader
-            .module("generator", &self.flows)
-            .module("discriminator_a", &self.d_a)
-            .module("discriminator_b", &self.d_b)
-            .part("opt_g", self.opt_g.as_mut())
-            .part("opt_d", self.opt_d.as_mut())
-            .part("pool_a", &mut self.pool_a)
-            .part("pool_b", &mut self.pool_b)
+    fn parts(&mut self) -> Parts<'_> {
+        vec![
+            ("generator", Part::Module(&self.flows)),
+            ("discriminator_a", Part::Module(&self.d_a)),
+            ("discriminator_b", Part::Module(&self.d_b)),
+            ("opt_g", Part::State(self.opt_g.as_mut())),
+            ("opt_d", Part::State(self.opt_d.as_mut())),
+            ("pool_a", Part::State(&mut self.pool_a)),
+            ("pool_b", Part::State(&mut self.pool_b)),
+        ]
     }
 
     /// Held-out a | G(a) | F(G(a)) and b | F(b) | G(F(b)) rows, then a row

@@ -10,7 +10,7 @@
 //! has 2 values (ALI's mixture experiment), on images 64; every net is a
 //! perceptron with two hidden layers (`nets/`).
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::Parts;
 use crate::gan::config::TrainConfig;
 use crate::gan::families::joint::JointPlayers;
 use crate::gan::families::{minimise, DataShape};
@@ -73,12 +73,8 @@ impl Family for Bigan {
         self.players.optimizers()
     }
 
-    fn save_parts(&self, saver: Saver) -> Saver {
-        self.players.save_parts(saver)
-    }
-
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        self.players.load_parts(loader)
+    fn parts(&mut self) -> Parts<'_> {
+        self.players.parts()
     }
 
     fn critic_on(&self, points: &Tensor) -> Option<Tensor> {

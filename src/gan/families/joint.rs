@@ -5,7 +5,7 @@
 //! nets from the seed, the optimisers, the checkpoint parts, and the picture
 //! of D under the 2D scatter plots.
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::{Part, Parts};
 use crate::gan::config::TrainConfig;
 use crate::gan::families::{optimizer, DataShape};
 use crate::gan::family::{Player, Sampler};
@@ -78,22 +78,14 @@ impl JointPlayers {
         vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
     }
 
-    pub fn save_parts(&self, saver: Saver) -> Saver {
-        saver
-            .module("generator", self.generator.generator())
-            .module(self.encoder_part, &self.encoder)
-            .module("discriminator", &self.critic)
-            .part("opt_g", self.opt_g.as_ref())
-            .part("opt_d", self.opt_d.as_ref())
-    }
-
-    pub fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        loader
-            .module("generator", self.generator.generator())
-            .module(self.encoder_part, &self.encoder)
-            .module("discriminator", &self.critic)
-            .part("opt_g", self.opt_g.as_mut())
-            .part("opt_d", self.opt_d.as_mut())
+    pub fn parts(&mut self) -> Parts<'_> {
+        vec![
+            ("generator", Part::Module(self.generator.generator())),
+            (self.encoder_part, Part::Module(&self.encoder)),
+            ("discriminator", Part::Module(&self.critic)),
+            ("opt_g", Part::State(self.opt_g.as_mut())),
+            ("opt_d", Part::State(self.opt_d.as_mut())),
+        ]
     }
 
     /// How real D finds each point paired with its own code, sigmoid(D(x,

@@ -6,10 +6,10 @@
 //! critic. The MLP, DCGAN and conditional GAN are this family with different
 //! networks (`models/`).
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::Parts;
 use crate::gan::config::TrainConfig;
 use crate::gan::families::{minimise, optimizer, unrolled, DataShape};
-use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
+use crate::gan::family::{duel_parts, Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::models::{self, CriticNorm, GanModel};
 use crate::gan::pack::pack;
@@ -165,20 +165,8 @@ impl Family for Pair {
         vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
     }
 
-    fn save_parts(&self, saver: Saver) -> Saver {
-        saver
-            .module("generator", self.model.generator())
-            .module("discriminator", self.model.discriminator())
-            .part("opt_g", self.opt_g.as_ref())
-            .part("opt_d", self.opt_d.as_ref())
-    }
-
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        loader
-            .module("generator", self.model.generator())
-            .module("discriminator", self.model.discriminator())
-            .part("opt_g", self.opt_g.as_mut())
-            .part("opt_d", self.opt_d.as_mut())
+    fn parts(&mut self) -> Parts<'_> {
+        duel_parts(self.model.generator(), self.model.discriminator(), self.opt_g.as_mut(), self.opt_d.as_mut())
     }
 
     /// A logistic D's probability sigmoid(logit); any other critic's score

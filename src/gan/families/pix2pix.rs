@@ -22,12 +22,12 @@
 //! generator in evaluation mode (batch norm's running statistics; the
 //! paper uses the test batch's own) with its test-time dropout masks.
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::Parts;
 use crate::data::dataset::{Dataset, InMemory};
 use crate::data::pairs;
 use crate::gan::config::TrainConfig;
 use crate::gan::families::{minimise, optimizer, DataShape};
-use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
+use crate::gan::family::{duel_parts, Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::nets::patchgan::PatchGan;
 use crate::gan::nets::resnet::ResnetGenerator;
@@ -193,20 +193,8 @@ impl Family for Pix2pix {
         vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
     }
 
-    fn save_parts(&self, saver: Saver) -> Saver {
-        saver
-            .module("generator", self.generator.generator())
-            .module("discriminator", &self.discriminator)
-            .part("opt_g", self.opt_g.as_ref())
-            .part("opt_d", self.opt_d.as_ref())
-    }
-
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        loader
-            .module("generator", self.generator.generator())
-            .module("discriminator", &self.discriminator)
-            .part("opt_g", self.opt_g.as_mut())
-            .part("opt_d", self.opt_d.as_mut())
+    fn parts(&mut self) -> Parts<'_> {
+        duel_parts(self.generator.generator(), &self.discriminator, self.opt_g.as_mut(), self.opt_d.as_mut())
     }
 
     /// Held-out pairs spread over the split, as rows input | output | target.

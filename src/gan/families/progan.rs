@@ -16,10 +16,10 @@
 //! phase begins; here each parameter's Adam state starts when its block first
 //! trains and carries on.
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::Parts;
 use crate::gan::config::TrainConfig;
 use crate::gan::families::{minimise, optimizer, DataShape};
-use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
+use crate::gan::family::{duel_parts, Family, Losses, Player, Sampler, StepContext};
 use crate::gan::growth::GrowthSchedule;
 use crate::gan::nets::progressive::{level_of, real_at, ProgressiveDiscriminator, ProgressiveGenerator, Stage};
 use crate::gan::penalties::gradient_penalty;
@@ -158,19 +158,7 @@ impl Family for Progan {
         vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
     }
 
-    fn save_parts(&self, saver: Saver) -> Saver {
-        saver
-            .module("generator", &self.generator)
-            .module("discriminator", &self.discriminator)
-            .part("opt_g", self.opt_g.as_ref())
-            .part("opt_d", self.opt_d.as_ref())
-    }
-
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        loader
-            .module("generator", &self.generator)
-            .module("discriminator", &self.discriminator)
-            .part("opt_g", self.opt_g.as_mut())
-            .part("opt_d", self.opt_d.as_mut())
+    fn parts(&mut self) -> Parts<'_> {
+        duel_parts(&self.generator, &self.discriminator, self.opt_g.as_mut(), self.opt_d.as_mut())
     }
 }

@@ -27,14 +27,14 @@
 //! row, then one label map with 5 latents: label map | 5 outputs.
 //! Scores on the held-out split (test/): see `held_out_scores`.
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::Parts;
 use crate::data::avatars::{nearest_class, one_hot, CLASSES, PARTS};
 use crate::data::dataset::{Dataset, InMemory};
 use crate::data::pairs;
 use crate::gan::config::TrainConfig;
 use crate::gan::families::pix2pix::{halves, side_by_side};
 use crate::gan::families::{minimise, optimizer, DataShape};
-use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
+use crate::gan::family::{duel_parts, Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::nets::multiscale::MultiscaleDiscriminator;
 use crate::gan::nets::spade_generator::{SpadeGenerator, LATENT};
@@ -227,20 +227,8 @@ impl Family for Spade {
         vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
     }
 
-    fn save_parts(&self, saver: Saver) -> Saver {
-        saver
-            .module("generator", &self.generator)
-            .module("discriminator", &self.discriminator)
-            .part("opt_g", self.opt_g.as_ref())
-            .part("opt_d", self.opt_d.as_ref())
-    }
-
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        loader
-            .module("generator", &self.generator)
-            .module("discriminator", &self.discriminator)
-            .part("opt_g", self.opt_g.as_mut())
-            .part("opt_d", self.opt_d.as_mut())
+    fn parts(&mut self) -> Parts<'_> {
+        duel_parts(&self.generator, &self.discriminator, self.opt_g.as_mut(), self.opt_d.as_mut())
     }
 
     /// Held-out label maps as rows label | output | real, then one label map

@@ -17,10 +17,10 @@
 //! - After every generator step the tracked mean of w moves towards the
 //!   batch's mean w (the first latent's, unmixed).
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::Parts;
 use crate::gan::config::TrainConfig;
 use crate::gan::families::{minimise, optimizer, DataShape};
-use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
+use crate::gan::family::{duel_parts, Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::nets::progressive::{level_of, ProgressiveDiscriminator, Stage};
 use crate::gan::nets::style::{mixed, repeated, StyleGenerator, StyleShape, Synthesis};
@@ -198,19 +198,7 @@ impl Family for Stylegan {
         vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
     }
 
-    fn save_parts(&self, saver: Saver) -> Saver {
-        saver
-            .module("generator", &self.generator)
-            .module("discriminator", &self.discriminator)
-            .part("opt_g", self.opt_g.as_ref())
-            .part("opt_d", self.opt_d.as_ref())
-    }
-
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        loader
-            .module("generator", &self.generator)
-            .module("discriminator", &self.discriminator)
-            .part("opt_g", self.opt_g.as_mut())
-            .part("opt_d", self.opt_d.as_mut())
+    fn parts(&mut self) -> Parts<'_> {
+        duel_parts(&self.generator, &self.discriminator, self.opt_g.as_mut(), self.opt_d.as_mut())
     }
 }

@@ -27,10 +27,10 @@
 //!   definition), where the official code differentiates each layer's w.
 
 use super::stylegan::{draw_styles, load_style_generator, style_shape};
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::{Part, Parts};
 use crate::gan::config::TrainConfig;
 use crate::gan::families::{minimise, optimizer, DataShape};
-use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
+use crate::gan::family::{duel_parts, Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::nets::residual::ResidualDiscriminator;
 use crate::gan::nets::skip::SkipSynthesis;
@@ -175,21 +175,9 @@ impl Family for Stylegan2 {
         vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
     }
 
-    fn save_parts(&self, saver: Saver) -> Saver {
-        saver
-            .module("generator", &self.generator)
-            .module("discriminator", &self.discriminator)
-            .module("path_length", &self.path_length)
-            .part("opt_g", self.opt_g.as_ref())
-            .part("opt_d", self.opt_d.as_ref())
-    }
-
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        loader
-            .module("generator", &self.generator)
-            .module("discriminator", &self.discriminator)
-            .module("path_length", &self.path_length)
-            .part("opt_g", self.opt_g.as_mut())
-            .part("opt_d", self.opt_d.as_mut())
+    fn parts(&mut self) -> Parts<'_> {
+        let mut parts = duel_parts(&self.generator, &self.discriminator, self.opt_g.as_mut(), self.opt_d.as_mut());
+        parts.push(("path_length", Part::Module(&self.path_length)));
+        parts
     }
 }

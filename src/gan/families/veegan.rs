@@ -30,7 +30,7 @@
 //! - F's unit-variance Gaussian: F is deterministic, and that Gaussian's
 //!   log-likelihood contributes only the l2 term.
 
-use crate::checkpoint::{Loader, Saver};
+use crate::checkpoint::Parts;
 use crate::gan::config::TrainConfig;
 use crate::gan::families::joint::JointPlayers;
 use crate::gan::families::{minimise, DataShape};
@@ -99,12 +99,8 @@ impl Family for Veegan {
         self.players.optimizers()
     }
 
-    fn save_parts(&self, saver: Saver) -> Saver {
-        self.players.save_parts(saver)
-    }
-
-    fn load_parts<'a>(&'a mut self, loader: Loader<'a>) -> Loader<'a> {
-        self.players.load_parts(loader)
+    fn parts(&mut self) -> Parts<'_> {
+        self.players.parts()
     }
 
     fn critic_on(&self, points: &Tensor) -> Option<Tensor> {
