@@ -45,12 +45,9 @@
 use crate::checkpoint::{Part, Parts};
 use crate::gan::config::TrainConfig;
 use crate::gan::families::pix2pix::halves;
-use crate::gan::families::unpaired::{critics, picture_shape, HeldOut, Translations, PICTURE_COLUMNS};
+use crate::gan::families::unpaired::{picture_shape, Critics, HeldOut, Translations, PICTURE_COLUMNS};
 use crate::gan::families::{minimise, optimizer, DataShape};
 use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
-use crate::gan::image_pool::{ImagePool, POOL_SIZE};
-use crate::gan::losses::Objective;
-use crate::gan::nets::patchgan::PatchGan;
 use crate::nn::flow::{bits_per_dim, dequantize, nll_nats, Flow};
 use crate::nn::Module;
 use crate::optim::Optimizer;
@@ -128,16 +125,10 @@ impl Sampler for FlowPair {
 
 pub struct AlignFlow {
     flows: FlowPair,
-    /// Judges A pictures (real a against G_A^-1(G_B(b))).
-    d_a: PatchGan,
-    /// Judges B pictures (real b against G_B^-1(G_A(a))).
-    d_b: PatchGan,
-    /// One Adam over both flows, one over both discriminators.
+    /// D_A (real a against G_A^-1(G_B(b))) and D_B (real b against G_B^-1(G_A(a))).
+    critics: Critics,
+    /// One Adam over both flows.
     opt_g: Box<dyn Optimizer>,
-    opt_d: Box<dyn Optimizer>,
-    /// Earlier translations to A shown to D_A, and to B shown to D_B.
-    pool_a: ImagePool,
-    pool_b: ImagePool,
     batch: usize,
     mle_weight: f32,
     held_out: HeldOut,
@@ -147,18 +138,13 @@ impl AlignFlow {
     pub fn new(config: &TrainConfig, shape: &DataShape) -> Result<AlignFlow, String> {
         let picture = picture_shape(config, shape)?;
         let flows = FlowPair::new(picture, config.features, config.seed, config.shared_start)?;
-        let (d_a, d_b) = critics(config, picture)?;
+        let critics = Critics::new(config, picture)?;
         let dir = config.dataset.trim_start_matches("unpaired:");
         let held_out = HeldOut::open(Path::new(dir), picture)?;
-        let both = |x: &dyn Module, y: &dyn Module| [x.parameters(), y.parameters()].concat();
         Ok(AlignFlow {
             opt_g: optimizer(config, flows.parameters(), config.lr_g),
-            opt_d: optimizer(config, both(&d_a, &d_b), config.lr_d),
             flows,
-            d_a,
-            d_b,
-            pool_a: ImagePool::new(POOL_SIZE, picture),
-            pool_b: ImagePool::new(POOL_SIZE, picture),
+            critics,
             batch: config.batch,
             mle_weight: config.mle_weight,
             held_out,
@@ -197,7 +183,6 @@ impl Family for AlignFlow {
     /// One update of D_A and D_B on real pictures against pooled
     /// translations, then one of both flows (adversarial + lambda_mle * NLL).
     fn step(&mut self, ctx: &mut StepContext) -> Losses {
-        let lsgan = Objective::LeastSquares;
         let (a, b) = halves(&ctx.data.next_batch(self.batch).x); // unpaired: A's draw, then B's
         if ctx.step == 0 {
             self.flows.a.initialize(&a);
@@ -207,15 +192,8 @@ impl Family for AlignFlow {
         let (z_b, log_det_b) = self.flows.b.forward(&dequantize(&b, ctx.rng));
         let (a_to_b, b_to_a) = (self.flows.b.inverse(&z_a), self.flows.a.inverse(&z_b));
 
-        let pooled_b_to_a = self.pool_a.query(&b_to_a.detach(), ctx.rng);
-        let pooled_a_to_b = self.pool_b.query(&a_to_b.detach(), ctx.rng);
-        let d_a = lsgan.d_loss(&self.d_a.forward(&a), &self.d_a.forward(&pooled_b_to_a));
-        let d_b = lsgan.d_loss(&self.d_b.forward(&b), &self.d_b.forward(&pooled_a_to_b));
-        minimise(self.opt_d.as_mut(), &d_a.add(&d_b));
-
-        // The reference code's mean squared error to 1, twice `g_loss` (which halves it as LSGAN's paper).
-        let g_gan = lsgan.g_loss(&self.d_b.forward(&a_to_b)).add(&lsgan.g_loss(&self.d_a.forward(&b_to_a)));
-        let g_gan = g_gan.mul_scalar(2.0);
+        let [d_a, d_b] = self.critics.step(&a, &b, &a_to_b, &b_to_a, ctx.rng);
+        let g_gan = self.critics.g_loss(&a_to_b, &b_to_a);
         let (nll_a, nll_b) = (nll_nats(&z_a, &log_det_a), nll_nats(&z_b, &log_det_b));
         minimise(self.opt_g.as_mut(), &g_gan.add(&nll_a.add(&nll_b).mul_scalar(self.mle_weight)));
         let dims = a.numel() / a.shape()[0];
@@ -229,19 +207,14 @@ impl Family for AlignFlow {
     }
 
     fn optimizers(&mut self) -> Vec<(Player, &mut dyn Optimizer)> {
-        vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
+        vec![(Player::Discriminator, self.critics.optimizer()), (Player::Generator, self.opt_g.as_mut())]
     }
 
     fn parts(&mut self) -> Parts<'_> {
-        vec![
-            ("generator", Part::Module(&self.flows)),
-            ("discriminator_a", Part::Module(&self.d_a)),
-            ("discriminator_b", Part::Module(&self.d_b)),
-            ("opt_g", Part::State(self.opt_g.as_mut())),
-            ("opt_d", Part::State(self.opt_d.as_mut())),
-            ("pool_a", Part::State(&mut self.pool_a)),
-            ("pool_b", Part::State(&mut self.pool_b)),
-        ]
+        let mut parts = self.critics.parts();
+        parts.push(("generator", Part::Module(&self.flows)));
+        parts.push(("opt_g", Part::State(self.opt_g.as_mut())));
+        parts
     }
 
     /// Held-out a | G(a) | F(G(a)) and b | F(b) | G(F(b)) rows, then a row

@@ -27,12 +27,9 @@
 use crate::checkpoint::{Part, Parts};
 use crate::gan::config::TrainConfig;
 use crate::gan::families::pix2pix::halves;
-use crate::gan::families::unpaired::{critics, picture_shape, HeldOut, Translations, PICTURE_COLUMNS};
+use crate::gan::families::unpaired::{picture_shape, Critics, HeldOut, Translations, PICTURE_COLUMNS};
 use crate::gan::families::{minimise, optimizer, DataShape};
 use crate::gan::family::{Family, Losses, Player, Sampler, StepContext};
-use crate::gan::image_pool::{ImagePool, POOL_SIZE};
-use crate::gan::losses::Objective;
-use crate::gan::nets::patchgan::PatchGan;
 use crate::gan::nets::resnet::ResnetGenerator;
 use crate::gan::nets::Translator;
 use crate::gan::trainer::sample_eval;
@@ -48,16 +45,10 @@ pub struct CycleGan {
     g: ResnetGenerator,
     /// F: B -> A.
     f: ResnetGenerator,
-    /// Judges A pictures (real a against F(b)).
-    d_a: PatchGan,
-    /// Judges B pictures (real b against G(a)).
-    d_b: PatchGan,
-    /// One Adam over G and F, one over D_A and D_B, as the reference code.
+    /// D_A (real a against F(b)) and D_B (real b against G(a)).
+    critics: Critics,
+    /// One Adam over G and F, as the reference code.
     opt_g: Box<dyn Optimizer>,
-    opt_d: Box<dyn Optimizer>,
-    /// Earlier F(b) shown to D_A, and earlier G(a) shown to D_B.
-    pool_a: ImagePool,
-    pool_b: ImagePool,
     batch: usize,
     cycle_weight: f32,
     identity_weight: f32,
@@ -68,19 +59,14 @@ impl CycleGan {
     pub fn new(config: &TrainConfig, shape: &DataShape) -> Result<CycleGan, String> {
         let picture = picture_shape(config, shape)?;
         let (g, f) = CycleGan::generators(config, picture)?;
-        let (d_a, d_b) = critics(config, picture)?;
+        let critics = Critics::new(config, picture)?;
         let dir = config.dataset.trim_start_matches("unpaired:");
         let held_out = HeldOut::open(Path::new(dir), picture)?;
-        let both = |x: &dyn Module, y: &dyn Module| [x.parameters(), y.parameters()].concat();
         Ok(CycleGan {
-            opt_g: optimizer(config, both(&g, &f), config.lr_g),
-            opt_d: optimizer(config, both(&d_a, &d_b), config.lr_d),
+            opt_g: optimizer(config, [g.parameters(), f.parameters()].concat(), config.lr_g),
             g,
             f,
-            d_a,
-            d_b,
-            pool_a: ImagePool::new(POOL_SIZE, picture),
-            pool_b: ImagePool::new(POOL_SIZE, picture),
+            critics,
             batch: config.batch,
             cycle_weight: config.cycle_weight,
             identity_weight: config.identity_weight,
@@ -131,21 +117,14 @@ impl Family for CycleGan {
     /// One update of G and F (adversarial + cycle + identity), then one of
     /// D_A and D_B on real pictures against pooled generated ones.
     fn step(&mut self, ctx: &mut StepContext) -> Losses {
-        let lsgan = Objective::LeastSquares;
         let (a, b) = halves(&ctx.data.next_batch(self.batch).x); // unpaired: A's draw, then B's
         let (g_a, f_b) = (self.g.forward(&a), self.f.forward(&b));
         let cycle = CycleGan::cycle_loss(&a, &self.f.forward(&g_a), &b, &self.g.forward(&f_b));
         let identity = CycleGan::identity_loss(&a, &self.f.forward(&a), &b, &self.g.forward(&b));
-        // The reference code's mean squared error to 1, twice `g_loss` (which halves it as LSGAN's paper).
-        let g_gan = lsgan.g_loss(&self.d_b.forward(&g_a)).add(&lsgan.g_loss(&self.d_a.forward(&f_b))).mul_scalar(2.0);
+        let g_gan = self.critics.g_loss(&g_a, &f_b);
         let g_total = g_gan.add(&cycle.mul_scalar(self.cycle_weight)).add(&identity.mul_scalar(self.identity_weight));
         minimise(self.opt_g.as_mut(), &g_total);
-
-        let pooled_f_b = self.pool_a.query(&f_b, ctx.rng);
-        let pooled_g_a = self.pool_b.query(&g_a, ctx.rng);
-        let d_a = lsgan.d_loss(&self.d_a.forward(&a), &self.d_a.forward(&pooled_f_b));
-        let d_b = lsgan.d_loss(&self.d_b.forward(&b), &self.d_b.forward(&pooled_g_a));
-        minimise(self.opt_d.as_mut(), &d_a.add(&d_b));
+        let [d_a, d_b] = self.critics.step(&a, &b, &g_a, &f_b, ctx.rng);
         vec![("d_a", d_a), ("d_b", d_b), ("g_gan", g_gan), ("cycle", cycle), ("identity", identity)]
     }
     // ANCHOR_END: cyclegan_step
@@ -155,20 +134,15 @@ impl Family for CycleGan {
     }
 
     fn optimizers(&mut self) -> Vec<(Player, &mut dyn Optimizer)> {
-        vec![(Player::Discriminator, self.opt_d.as_mut()), (Player::Generator, self.opt_g.as_mut())]
+        vec![(Player::Discriminator, self.critics.optimizer()), (Player::Generator, self.opt_g.as_mut())]
     }
 
     fn parts(&mut self) -> Parts<'_> {
-        vec![
-            ("generator", Part::Module(&self.g)),
-            ("inverse_generator", Part::Module(&self.f)),
-            ("discriminator_a", Part::Module(&self.d_a)),
-            ("discriminator_b", Part::Module(&self.d_b)),
-            ("opt_g", Part::State(self.opt_g.as_mut())),
-            ("opt_d", Part::State(self.opt_d.as_mut())),
-            ("pool_a", Part::State(&mut self.pool_a)),
-            ("pool_b", Part::State(&mut self.pool_b)),
-        ]
+        let mut parts = self.critics.parts();
+        parts.push(("generator", Part::Module(&self.g)));
+        parts.push(("inverse_generator", Part::Module(&self.f)));
+        parts.push(("opt_g", Part::State(self.opt_g.as_mut())));
+        parts
     }
 
     /// Held-out a | G(a) | F(G(a)) rows, then b | F(b) | G(F(b)) rows.

@@ -1,7 +1,7 @@
 //! What the unpaired translation families (CycleGAN, AlignFlow) share: the
-//! picture shape of one set of the `unpaired:DIR` batches, the held-out
-//! pictures of both sets, and how a pair of translations A -> B and B -> A is
-//! shown and scored on them.
+//! picture shape of one set of the `unpaired:DIR` batches, the two critics
+//! and their training, the held-out pictures of both sets, and how a pair of
+//! translations A -> B and B -> A is shown and scored on them.
 //!
 //! Picture: 8 held-out A pictures as rows a | G(a) | F(G(a)), then 8 B
 //! pictures as b | F(b) | G(F(b)), two a row. Scores, on the held-out sets
@@ -10,14 +10,19 @@
 //! drawn in two styles), the L1 distance of G(a) to the true b and of F(b)
 //! to the true a, beside the distance of a to b itself (translating nothing).
 
+use crate::checkpoint::{Part, Parts};
 use crate::data::{folder, pairs};
 use crate::gan::config::TrainConfig;
 use crate::gan::families::pix2pix::side_by_side;
-use crate::gan::families::DataShape;
+use crate::gan::families::{minimise, optimizer, DataShape};
+use crate::gan::image_pool::{ImagePool, POOL_SIZE};
+use crate::gan::losses::Objective;
 use crate::gan::nets::patchgan::PatchGan;
+use crate::nn::Module;
+use crate::optim::Optimizer;
 use crate::{no_grad, Tensor};
 use rand::rngs::StdRng;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use std::path::Path;
 
 /// Held-out pictures of each set in the picture.
@@ -60,19 +65,87 @@ pub fn picture_shape(config: &TrainConfig, shape: &DataShape) -> Result<[usize; 
     }
 }
 
-/// The two PatchGAN critics, D_A and D_B, on pictures of shape `picture`
-/// (`--patch`, `--features`), initialised from the config's seed.
-pub fn critics(config: &TrainConfig, [channels, height, _]: [usize; 3]) -> Result<(PatchGan, PatchGan), String> {
-    let rng = &mut StdRng::seed_from_u64(config.seed ^ 0xD15C);
-    let d_a = PatchGan::new(channels, config.patch, config.features, rng)?;
-    let d_b = PatchGan::new(channels, config.patch, config.features, rng)?;
-    if d_a.output_side(height).is_none() {
-        return Err(format!(
-            "--patch {}: that PatchGAN's layers need pictures larger than {height}x{height}; use --patch 16 or 1",
-            config.patch
-        ));
+/// The adversarial half of an unpaired translation: D_A judges A pictures
+/// (real a against translations into A) and D_B judges B pictures, both
+/// PatchGANs trained by one Adam, as in the reference code, on real pictures
+/// against earlier translations drawn through each side's history pool
+/// (`image_pool.rs`). The objective is LSGAN's (Mao et al.), as CycleGAN's.
+pub struct Critics {
+    d_a: PatchGan,
+    d_b: PatchGan,
+    opt: Box<dyn Optimizer>,
+    /// Earlier translations into A shown to D_A, and into B shown to D_B.
+    pool_a: ImagePool,
+    pool_b: ImagePool,
+}
+
+impl Critics {
+    /// Critics on pictures of shape `picture` (`--patch`, `--features`),
+    /// initialised from the config's seed.
+    pub fn new(config: &TrainConfig, picture: [usize; 3]) -> Result<Critics, String> {
+        let [channels, height, _] = picture;
+        let rng = &mut StdRng::seed_from_u64(config.seed ^ 0xD15C);
+        let d_a = PatchGan::new(channels, config.patch, config.features, rng)?;
+        let d_b = PatchGan::new(channels, config.patch, config.features, rng)?;
+        if d_a.output_side(height).is_none() {
+            return Err(format!(
+                "--patch {}: that PatchGAN's layers need pictures larger than {height}x{height}; use --patch 16 or 1",
+                config.patch
+            ));
+        }
+        Ok(Critics {
+            opt: optimizer(config, [d_a.parameters(), d_b.parameters()].concat(), config.lr_d),
+            d_a,
+            d_b,
+            pool_a: ImagePool::new(POOL_SIZE, picture),
+            pool_b: ImagePool::new(POOL_SIZE, picture),
+        })
     }
-    Ok((d_a, d_b))
+
+    // ANCHOR: critics_losses
+    /// The translators' adversarial loss: the mean squared error to 1 of each
+    /// critic on the translations into its set, summed. As in the reference
+    /// code, that is twice LSGAN's `g_loss`, which halves it as the paper does.
+    pub fn g_loss(&self, a_to_b: &Tensor, b_to_a: &Tensor) -> Tensor {
+        let lsgan = Objective::LeastSquares;
+        lsgan.g_loss(&self.d_b.forward(a_to_b)).add(&lsgan.g_loss(&self.d_a.forward(b_to_a))).mul_scalar(2.0)
+    }
+
+    /// One update of both critics: real pictures a and b against the pooled
+    /// translations into their sets. Returns D_A's and D_B's losses.
+    pub fn step(
+        &mut self,
+        a: &Tensor,
+        b: &Tensor,
+        a_to_b: &Tensor,
+        b_to_a: &Tensor,
+        rng: &mut impl Rng,
+    ) -> [Tensor; 2] {
+        let lsgan = Objective::LeastSquares;
+        let pooled_b_to_a = self.pool_a.query(b_to_a, rng);
+        let pooled_a_to_b = self.pool_b.query(a_to_b, rng);
+        let d_a = lsgan.d_loss(&self.d_a.forward(a), &self.d_a.forward(&pooled_b_to_a));
+        let d_b = lsgan.d_loss(&self.d_b.forward(b), &self.d_b.forward(&pooled_a_to_b));
+        minimise(self.opt.as_mut(), &d_a.add(&d_b));
+        [d_a, d_b]
+    }
+    // ANCHOR_END: critics_losses
+
+    /// The optimiser of both critics.
+    pub fn optimizer(&mut self) -> &mut dyn Optimizer {
+        self.opt.as_mut()
+    }
+
+    /// D_A, D_B, their optimiser and their pools, as checkpoint parts.
+    pub fn parts(&mut self) -> Parts<'_> {
+        vec![
+            ("discriminator_a", Part::Module(&self.d_a)),
+            ("discriminator_b", Part::Module(&self.d_b)),
+            ("opt_d", Part::State(self.opt.as_mut())),
+            ("pool_a", Part::State(&mut self.pool_a)),
+            ("pool_b", Part::State(&mut self.pool_b)),
+        ]
+    }
 }
 
 /// Sum of |x - y| over every value, [1].
