@@ -168,6 +168,10 @@ fn cases() -> Vec<Case> {
         ([2, 1, 28, 28], 64, (4, 4), options(2, (1, 1), 1, 1), true),
         // more than one 128-wide tile each way
         ([2, 8, 12, 12], 130, (3, 3), options(1, (1, 1), 1, 1), false),
+        // one output channel (the direct one-row path), 75 positions: not a multiple of 4
+        ([3, 5, 9, 11], 1, (3, 2), options(2, (1, 2), 1, 1), true),
+        // depthwise and dilated: one output channel per group
+        ([2, 3, 7, 6], 3, (3, 3), options(1, (1, 1), 2, 3), false),
     ]
 }
 
@@ -221,6 +225,10 @@ fn transposed_cases() -> Vec<TransposedCase> {
         ([2, 3, 4, 4], 2, (1, 2), options(3, (0, 0), 1, 1), (1, 2), true),
         // the dcgan28 generator's last layer at batch 2
         ([2, 64, 14, 14], 1, (4, 4), options(2, (1, 1), 1, 1), (0, 0), true),
+        // one output channel, stride 3 and dilation 2: phases of 0, 1 and 2 taps on the direct path
+        ([1, 5, 4, 5], 1, (3, 4), Conv2dOptions { stride: (3, 2), ..options(1, (2, 1), 2, 1) }, (2, 1), false),
+        // one output channel per group of two
+        ([2, 4, 3, 5], 2, (3, 3), options(2, (1, 1), 1, 2), (1, 1), true),
     ]
 }
 

@@ -191,14 +191,23 @@ impl ConvGemm {
         let mut params = sizes.into_iter().fold(Params::new(), Params::size);
         params = pairs.flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
         params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
-        let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
-        device().dispatch_with_work(
-            CONV.kernel_for("main", blocking.op(self.gather as u32)),
-            &params,
-            &[a.buffer(), image.buffer(), result.buffer()],
-            blocking.grid(self.m, self.n, g),
-            Some(Work::gemm(self.m, self.n, self.k, g)),
-        );
+        let (kernel, grid) = if self.m == 1 && blocking.is_none() && !matches!(self.gather, Gather::Conv2dWeight) {
+            // One row: the direct path, 4 positions per invocation, 64 invocations per workgroup.
+            let grid = [self.n.div_ceil(256), 1, g];
+            let max = device().limits.max_compute_workgroups_per_dimension as usize;
+            assert!(
+                grid.iter().all(|&w| w <= max),
+                "convolution of image {:?} into {:?} needs {grid:?} workgroups; this GPU allows {max} per dimension",
+                self.image,
+                self.out
+            );
+            (CONV.kernel_for("one_row", self.gather as u32), grid.map(|w| w as u32))
+        } else {
+            let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
+            (CONV.kernel_for("main", blocking.op(self.gather as u32)), blocking.grid(self.m, self.n, g))
+        };
+        let buffers = [a.buffer(), image.buffer(), result.buffer()];
+        device().dispatch_with_work(kernel, &params, &buffers, grid, Some(Work::gemm(self.m, self.n, self.k, g)));
     }
 }
 
