@@ -46,6 +46,7 @@ function record(n) {
   pending += n;
 }
 
+// Draws a view; returns how many steps' results it brought.
 function show(view) {
   const steps = view.loss_steps(), d = view.d_losses(), g = view.g_losses();
   for (let i = 0; i < steps.length; i++) losses.push([steps[i], d[i], g[i]]);
@@ -61,6 +62,7 @@ function show(view) {
   c.imageSmoothingEnabled = false;
   c.drawImage(scratch, 0, 0, canvas.width, canvas.height);
   drawLosses($("digits-loss"), losses);
+  return steps.length;
 }
 
 async function loop(adapter) {
@@ -73,14 +75,16 @@ async function loop(adapter) {
         trainingStarted ??= performance.now();
         record(perFrame);
       }
-      rate.add(training ? perFrame : 0);
+      // Steps count when their results arrive: a step takes many frames on a slow GPU.
+      let done = 0;
       if (pending > 0) {
         pending = 0;
         const view = await digits.view();
-        show(view);
+        done = show(view);
         view.free();
       }
-      $("status").textContent = `${adapter} | step ${digits.steps()} | ${rate.perSecond.toFixed(2)} steps/s`;
+      rate.add(done);
+      $("status").textContent = `${adapter} | step ${digits.steps()} | ${rate.describe(playing, 2)}`;
       progress($("status").textContent);
       if (autotest && digits.steps() >= autotest) { await sendReport(adapter); return; }
     }
@@ -106,6 +110,7 @@ export function startDigits(adapter) {
   for (const id of ["digits_lr_g", "digits_lr_d", "digits_batch", "digits_seed"]) $(id).addEventListener("change", rebuild);
   $("digits_play").addEventListener("click", () => {
     playing = !playing;
+    rate = new StepRate();
     $("digits_play").textContent = playing ? "pause" : "play";
   });
   $("digits_step").addEventListener("click", () => record(1));

@@ -57,14 +57,17 @@ export function thinned(losses) {
   return losses.length > 4000 ? losses.filter((_, i) => i % 2 === 0) : losses;
 }
 
-// Steps per second, measured over about a second at a time.
+// Steps per second, measured over windows of at least a second and at least
+// one step (a DCGAN step on a software GPU takes many seconds).
 export class StepRate {
   constructor() { this.steps = 0; this.since = performance.now(); this.perSecond = 0; }
   add(steps) {
     this.steps += steps;
     const seconds = (performance.now() - this.since) / 1000;
-    if (seconds > 1) { this.perSecond = this.steps / seconds; this.steps = 0; this.since = performance.now(); }
+    if (seconds > 1 && this.steps > 0) { this.perSecond = this.steps / seconds; this.steps = 0; this.since = performance.now(); }
   }
+  // The status line's rate: "paused" when not training.
+  describe(playing, decimals) { return playing ? `${this.perSecond.toFixed(decimals)} steps/s` : "paused"; }
 }
 
 // Autotest: tells the server how far the page is, at most every 5 s.

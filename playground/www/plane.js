@@ -193,7 +193,7 @@ async function loop(adapter) {
       const view = await pg.view(VIEW.generated, VIEW.critic_side, VIEW.manifold_side);
       show(view);
       view.free();
-      $("status").textContent = `${adapter} | step ${pg.steps()} | ${rate.perSecond.toFixed(1)} steps/s`;
+      $("status").textContent = `${adapter} | step ${pg.steps()} | ${rate.describe(playing, 1)}`;
       progress($("status").textContent);
       if (autotest && pg.steps() >= autotest) { await sendReport(adapter); return; }
     }
@@ -221,7 +221,11 @@ export function startPlane(adapter) {
   }
   for (const radio of document.querySelectorAll("input[name=data]")) radio.addEventListener("change", rebuild);
   $("loss").addEventListener("change", () => { $("d_steps").value = default_d_steps($("loss").value); rebuild(); });
-  $("play").addEventListener("click", () => { playing = !playing; $("play").textContent = playing ? "pause" : "play"; });
+  $("play").addEventListener("click", () => {
+    playing = !playing;
+    rate = new StepRate();
+    $("play").textContent = playing ? "pause" : "play";
+  });
   $("step").addEventListener("click", () => pg && pg.step(1));
   $("reset").addEventListener("click", rebuild);
   $("clear").addEventListener("click", () => { drawn = []; rebuild(); });
