@@ -1,7 +1,8 @@
-//! The GAN Playground's engine side: `ganforge::gan::session` made callable
-//! from the page's JavaScript through wasm-bindgen. Nothing is trained here
-//! that the library does not train natively; this file only converts
-//! arguments and results between Rust and JavaScript.
+//! The GAN Playground's engine side: `ganforge::gan::session` (the 2D mode;
+//! the MNIST mode is in `digits.rs`) made callable from the page's JavaScript
+//! through wasm-bindgen. Nothing is trained here that the library does not
+//! train natively; these files only convert arguments and results between
+//! Rust and JavaScript.
 //!
 //! The page opens the GPU once (`open_gpu`, awaited), builds a `Playground`,
 //! then in each animation frame records a few steps (`step` returns at once)
@@ -11,6 +12,8 @@
 use ganforge::gan::models::mlp::MlpSize;
 use ganforge::gan::session::{self, Points, Session, Settings, ViewRequest};
 use wasm_bindgen::prelude::*;
+
+mod digits;
 
 /// Sends Rust panics to the browser console (the page and its test watch it).
 #[wasm_bindgen(start)]

@@ -2,11 +2,13 @@
 //! It only uses tensors, ops and nn modules, never the GPU directly.
 
 pub mod config;
+pub mod digits_session;
 pub mod families;
 pub mod family;
 pub mod fgan;
 pub mod growth;
 pub mod image_pool;
+pub mod live_run;
 pub mod losses;
 pub mod models;
 pub mod nets;

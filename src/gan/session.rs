@@ -5,15 +5,17 @@
 //! `data::mixtures` as the data stream, the perceptrons of `models::mlp` (of
 //! any width and depth), Goodfellow et al.'s step of `families::pair` with any
 //! objective of `losses.rs`, and the mode report of `metrics::modes`. What it
-//! adds is the split a page needs: `step` only records GPU work and returns,
-//! and everything the page draws is gathered by `view` into one tensor and
-//! read back by awaiting [`PendingView::read`], while training goes on.
+//! adds is the split a page needs: `step` only records GPU work and returns
+//! (`live_run.rs`), and everything the page draws is gathered by `view` into
+//! one tensor and read back by awaiting [`PendingView::read`], while training
+//! goes on.
 
 use crate::data::dataset::MixtureData;
 use crate::data::mixtures::Mixture;
 use crate::gan::config::TrainConfig;
 use crate::gan::families::pair::Pair;
-use crate::gan::family::{DataStream, Family, StepContext};
+use crate::gan::family::{DataStream, Family};
+use crate::gan::live_run::{loss_rows, LiveRun};
 use crate::gan::models::mlp::{Mlp, MlpSize};
 use crate::gan::prior::Prior;
 use crate::metrics::modes::{evaluate_modes, ModeReport};
@@ -107,19 +109,12 @@ pub struct ViewRequest {
 
 /// A 2D GAN in training.
 pub struct Session {
-    family: Pair,
-    data: DataStream,
-    /// The run's random stream: every step's latents and noise.
-    rng: ChaCha12Rng,
+    run: LiveRun,
     mixture: Mixture,
     /// The same latents for every view, so the points move as G learns.
     view_z: Tensor,
     /// Real points to draw, sampled once.
     real: Vec<[f32; 2]>,
-    /// Steps completed.
-    step: usize,
-    /// Each step's losses [2] (D, G), still on the GPU, until a view collects them.
-    unread_losses: Vec<Tensor>,
 }
 
 impl Session {
@@ -153,33 +148,18 @@ impl Session {
         let view_rng = &mut ChaCha12Rng::seed_from_u64(settings.seed ^ 0x5EED_71E7);
         let view_z = Prior::parse(&config.prior)?.sample(Session::VIEW_POINTS, latent, view_rng);
         let real = mixture.sample(Session::VIEW_POINTS, view_rng);
-        Ok(Session {
-            family,
-            data,
-            rng: ChaCha12Rng::seed_from_u64(settings.seed),
-            mixture,
-            view_z,
-            real,
-            step: 0,
-            unread_losses: Vec::new(),
-        })
+        let run = LiveRun::new(family, data, ChaCha12Rng::seed_from_u64(settings.seed));
+        Ok(Session { run, mixture, view_z, real })
     }
 
     /// Records `n` training steps on the GPU and returns without waiting for them.
     pub fn step(&mut self, n: usize) {
-        for _ in 0..n {
-            let mut ctx =
-                StepContext { step: self.step, total_steps: usize::MAX, data: &mut self.data, rng: &mut self.rng };
-            let losses = self.family.step(&mut ctx);
-            let scalars: Vec<Tensor> = losses.iter().map(|(_, loss)| loss.reshape(&[1])).collect();
-            self.unread_losses.push(Tensor::concat(&scalars.iter().collect::<Vec<_>>(), 0));
-            self.step += 1;
-        }
+        self.run.step(n);
     }
 
     /// Steps completed.
     pub fn steps(&self) -> usize {
-        self.step
+        self.run.steps()
     }
 
     /// The mixture imitated.
@@ -207,21 +187,22 @@ impl Session {
         };
         let generated_count = request.generated;
         let z = self.view_z.narrow(0, 0, generated_count);
-        let generator = self.family.sampler();
+        let family = self.run.family();
+        let generator = family.sampler();
         let generated = no_grad(|| generator.generate(&z, None));
-        let push = self.family.generator_push(&generated);
+        let push = family.generator_push(&generated);
         let h = self.half_width();
         let critic_points = Tensor::from_vec(square_grid(request.critic_side, h), &[request.critic_side.pow(2), 2]);
-        let critic = no_grad(|| self.family.critic_on(&critic_points)).expect("an unpacked critic scores points");
+        let critic = no_grad(|| family.critic_on(&critic_points)).expect("an unpacked critic scores points");
         let manifold_z = Tensor::from_vec(square_grid(request.manifold_side, 2.0), &[request.manifold_side.pow(2), 2]);
         let manifold = no_grad(|| generator.generate(&manifold_z, None));
-        let losses = std::mem::take(&mut self.unread_losses);
+        let (first_step, losses) = self.run.take_losses();
         let mut parts = vec![generated.flatten(0), push.flatten(0), critic.flatten(0), manifold.flatten(0)];
         parts.extend(losses.iter().cloned());
         let all = Tensor::concat(&parts.iter().collect::<Vec<_>>(), 0);
         PendingView {
             all,
-            first_step: self.step - losses.len(),
+            first_step,
             generated: generated_count,
             critic_side: request.critic_side,
             manifold_side: request.manifold_side,
@@ -272,7 +253,7 @@ impl PendingView {
         let (push, rest) = rest.split_at(2 * self.generated);
         let (critic, rest) = rest.split_at(self.critic_side.pow(2));
         let (manifold, rest) = rest.split_at(2 * self.manifold_side.pow(2));
-        let losses = rest.chunks(2).enumerate().map(|(i, pair)| (self.first_step + i + 1, pair[0], pair[1])).collect();
+        let losses = loss_rows(self.first_step, rest);
         let points: Vec<[f32; 2]> = generated.chunks(2).map(|p| [p[0], p[1]]).collect();
         View {
             modes: evaluate_modes(&points, &self.mixture),
