@@ -120,7 +120,7 @@ impl Classifier {
     pub fn check_images(&self, images: &Tensor) -> Result<(), EvalError> {
         let [channels, height, width] = self.input;
         let even_border =
-            |h: usize, w: usize| h >= height && w >= width && h - height == w - width && (h - height) % 2 == 0;
+            |h: usize, w: usize| h >= height && w >= width && h - height == w - width && (h - height).is_multiple_of(2);
         match *images.shape() {
             [n, c, h, w] if n > 0 && c == channels && even_border(h, w) => Ok(()),
             ref shape => Err(EvalError::InvalidInput(format!(

@@ -39,7 +39,7 @@ impl Digits {
     }
 
     /// Labelled 28x28 digits on black.
-    pub fn digits(pixels: Vec<f32>, labels: Vec<usize>) -> Digits {
+    pub fn grayscale_28(pixels: Vec<f32>, labels: Vec<usize>) -> Digits {
         Digits { pixels, labels, shape: [1, SIDE, SIDE], background: -1.0 }
     }
 
@@ -86,7 +86,7 @@ pub struct Split {
 pub fn mnist5k_split() -> Result<Split, EvalError> {
     let data = mnist5k(0)?;
     let labels = data.labels().expect("the embedded mnist5k has labels").to_vec();
-    let all = Digits::digits(data.values().to_vec(), labels);
+    let all = Digits::grayscale_28(data.values().to_vec(), labels);
     let mut seen = [0usize; 10];
     let (mut train, mut held_out) = (Vec::new(), Vec::new());
     for (i, &label) in all.labels.iter().enumerate() {
@@ -111,7 +111,7 @@ pub fn fashion_split(dir: &Path) -> Result<Split, EvalError> {
         if data.item_shape() != [1, SIDE, SIDE] {
             return Err(EvalError::InvalidInput(format!("{}: {stem}-images are not 28x28 images", dir.display())));
         }
-        Ok(Digits::digits(data.values().to_vec(), labels.to_vec()))
+        Ok(Digits::grayscale_28(data.values().to_vec(), labels.to_vec()))
     };
     Ok(Split { train: part("train")?, held_out: part("t10k")? })
 }
