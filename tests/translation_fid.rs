@@ -1,13 +1,16 @@
 //! FID of image-to-image translations (`metrics/translation.rs`): the
 //! classifier as a 3-channel feature net at an awkward size against a
 //! plain-Rust forward, its file rebuilding its shape, FID of a set against
-//! itself and against a shifted set, and `ganforge eval` of a tiny pix2pix
-//! checkpoint scoring FID with the committed emoji feature net.
+//! itself and against a shifted set, the emoji labels read from OpenMoji's
+//! data file under both naming styles, the classifier command's errors, and
+//! `ganforge eval` of a tiny pix2pix checkpoint scoring FID with the
+//! committed emoji feature net.
 
 mod common;
 
-use common::{fresh_temp_dir, ganforge, tiny_run};
+use common::{fresh_temp_dir, ganforge, tiny_run, write_tgz};
 use ganforge::metrics::classifier::{Classifier, FEATURES};
+use ganforge::metrics::colour_sets::{emoji_groups, EMOJI_GROUPS};
 use ganforge::metrics::translation::{FeatureNet, Translation};
 use ganforge::nn::Module;
 use ganforge::Tensor;
@@ -106,6 +109,40 @@ fn fid_of_a_set_to_itself_is_zero_and_to_a_shifted_set_is_not() {
 
     let too_few = Translation { outputs: set.narrow(0, 0, 1), ..translation };
     assert!(net.scores(&too_few).unwrap_err().contains("at least 2 pictures"));
+}
+
+#[test]
+fn emoji_groups_come_from_openmoji_data_under_both_naming_styles_and_bad_input_is_refused() {
+    let dir = fresh_temp_dir("translation-fid-groups");
+    let tarball = dir.join("openmoji.tgz");
+    // Columns as in openmoji.csv; a later column may hold quoted commas.
+    let csv = "emoji,hexcode,group,subgroups,annotation\n\
+               😀,1F600,smileys-emotion,face-smiling,\"grinning, face\"\n\
+               #️⃣,0023-FE0F-20E3,symbols,keycap,keycap\n\
+               🍔,1F354,food-drink,food-prepared,hamburger\n";
+    write_tgz(&tarball, &[("package/data/openmoji.csv", csv.as_bytes())]);
+    let groups = emoji_groups(&tarball).unwrap();
+    let group = |key: &str| EMOJI_GROUPS[groups[key]];
+    // Keys as Twemoji names its files: lower case, no FE0F.
+    assert_eq!((group("1f600"), group("23-20e3"), group("1f354")), ("smileys-emotion", "symbols", "food-drink"));
+    assert_eq!(groups.len(), 3);
+
+    let no_data = dir.join("no-data.tgz");
+    write_tgz(&no_data, &[("package/color/svg/1F600.svg", b"<svg/>")]);
+    let error = emoji_groups(&no_data).unwrap_err().to_string();
+    assert!(error.contains("package/data/openmoji.csv") && error.contains("npm pack openmoji@17.0.0"), "{error}");
+
+    let folder = dir.display().to_string();
+    for (args, expected) in [
+        (vec!["classifier", "--dataset", "emoji"], "--data DIR"),
+        (vec!["classifier", "--dataset", "emoji", "--data", &folder], "--openmoji"),
+        (vec!["classifier", "--dataset", "avatars", "--data", &folder], "train"),
+        (vec!["classifier", "--dataset", "digits", "--data", &folder], "use emoji or avatars"),
+    ] {
+        let (ok, text) = ganforge(&args);
+        assert!(!ok && text.contains(expected) && text.trim().lines().count() == 1, "{args:?}: {text}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
