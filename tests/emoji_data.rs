@@ -4,9 +4,7 @@
 
 mod common;
 
-use common::{fresh_temp_dir, ganforge};
-use flate2::write::GzEncoder;
-use flate2::Compression;
+use common::{fresh_temp_dir, ganforge, write_tgz};
 use ganforge::data::emoji::{
     code_point_key, is_skin_tone_variant, percentile, write_pairs, write_unpaired, RenderOptions, Summary,
 };
@@ -21,19 +19,6 @@ fn square_svg(colour: &str) -> Vec<u8> {
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect x="2" y="2" width="5.5" height="5.5" fill="{colour}"/></svg>"#
     )
     .into_bytes()
-}
-
-/// Writes a gzip-compressed tar archive holding `files` (path, bytes) at `path`.
-fn write_tgz(path: &Path, files: &[(&str, &[u8])]) {
-    let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
-    for (name, bytes) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder.append_data(&mut header, name, *bytes).unwrap();
-    }
-    std::fs::write(path, builder.into_inner().unwrap().finish().unwrap()).unwrap();
 }
 
 /// Every file under `root`, as paths relative to it, e.g. `train/1F600.png`.

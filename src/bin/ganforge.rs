@@ -1555,9 +1555,17 @@ fn info() -> Result<(), String> {
 
 #[derive(Args)]
 struct ClassifierArgs {
-    /// mnist5k (the embedded digits, split 4,000 / 1,000) or fashion (Fashion-MNIST's 60k / 10k)
+    /// mnist5k (the embedded digits, split 4,000 / 1,000), fashion (Fashion-MNIST's 60k / 10k),
+    /// or the colour sets' feature nets: emoji (by OpenMoji group) or avatars (by optional parts)
     #[arg(long, default_value = "mnist5k")]
     dataset: String,
+    /// emoji, avatars: the rendered set (emoji: the folder with pairs/ and unpaired/ of
+    /// `ganforge data`; avatars: the one with train/ and test/ of `ganforge data dicebear`)
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// emoji: the OpenMoji npm tarball (`npm pack openmoji@17.0.0`), whose data file gives the groups
+    #[arg(long)]
+    openmoji: Option<PathBuf>,
     /// Where to write the weights (default: data/classifier-<dataset>.safetensors)
     #[arg(long)]
     out: Option<PathBuf>,
@@ -1596,7 +1604,14 @@ struct EvalArgs {
 
 fn classifier(args: ClassifierArgs) -> Result<(), String> {
     use ganforge::metrics::training::{train, Recipe};
-    let split = ganforge::metrics::digits::split(&args.dataset).map_err(|e| e.to_string())?;
+    let split = match &args.data {
+        Some(dir) => ganforge::metrics::colour_sets::colour_split(&args.dataset, dir, args.openmoji.as_deref()),
+        None if ["emoji", "avatars"].contains(&args.dataset.as_str()) => {
+            return Err(format!("--dataset {}: give the rendered set with --data DIR", args.dataset))
+        }
+        None => ganforge::metrics::digits::split(&args.dataset),
+    }
+    .map_err(|e| e.to_string())?;
     let mut recipe = Recipe::default();
     recipe.epochs = args.epochs.unwrap_or(recipe.epochs);
     let out = args.out.unwrap_or_else(|| weights_path(&args.dataset));
@@ -1620,6 +1635,11 @@ fn classifier(args: ClassifierArgs) -> Result<(), String> {
     let report = ganforge::metrics::training::save_trained(&classifier, &split, &recipe, &args.dataset, &out)
         .map_err(|e| e.to_string())?;
     println!("{report}");
+    // The reference embedding, cached beside the weights (as `eval` caches the digits').
+    let reference =
+        ganforge::metrics::reference::Reference::load_or_embed(&classifier, &out, &split).map_err(|e| e.to_string())?;
+    let floor = ganforge::metrics::fid::fid(&reference.train.features, &reference.held_out.features);
+    println!("FID of the held-out images to the training images: {floor:.3}");
     println!("done in {:.1} s; weights: {}", start.elapsed().as_secs_f64(), out.display());
     Ok(())
 }

@@ -94,6 +94,15 @@ pub fn load_pairs(dir: &Path, seed: u64) -> Result<InMemory, DataError> {
     Ok(InMemory::new(format!("pairs:{}", dir.display()), values, None, shape, seed))
 }
 
+/// Every A|B picture of `dir` as one tensor of pairs [N, 2C, H, H], in
+/// file-name order (no shuffle, no flips: held-out sets, scores).
+pub fn load_pair_tensor(dir: &Path) -> Result<Tensor, DataError> {
+    let pairs = load_pairs(dir, 0)?;
+    let mut shape = vec![pairs.len()];
+    shape.extend_from_slice(pairs.item_shape());
+    Ok(Tensor::from_slice(pairs.values(), &shape))
+}
+
 /// The folder a layout trains on: `DIR/train` when it exists, else `DIR` itself.
 pub fn training_split(dir: &Path) -> PathBuf {
     let train = dir.join("train");

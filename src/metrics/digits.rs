@@ -1,6 +1,6 @@
-//! Labelled 28x28 grayscale images on the CPU, and the fixed split of the
-//! embedded MNIST subset that the classifier learns from and the metrics
-//! compare against.
+//! Labelled images on the CPU (28x28 grayscale digits, or the colour
+//! pictures of `colour_sets.rs`), and the fixed split of the embedded MNIST
+//! subset that the classifier learns from and the metrics compare against.
 //!
 //! The split: of the 500 digits of each class in mnist5k, the first 400 (in
 //! file order) are for training and the last 100 are held out, giving 4,000
@@ -14,16 +14,19 @@ use std::path::Path;
 
 /// Side of a digit image.
 pub const SIDE: usize = 28;
-/// Values in one [1, 28, 28] image.
-pub const PIXELS: usize = SIDE * SIDE;
 /// Digits of each class in the training part of the mnist5k split.
 pub const TRAIN_PER_CLASS: usize = 400;
 
-/// Images [N, 1, 28, 28] in [-1, 1] and their class labels.
+/// Images [N, C, H, W] in [-1, 1] and their class labels.
 #[derive(Clone)]
 pub struct Digits {
     pub pixels: Vec<f32>,
     pub labels: Vec<usize>,
+    /// [C, H, W] of one image: [1, 28, 28] for digits.
+    pub shape: [usize; 3],
+    /// The value around the drawing (-1, black, for digits; 1 for pictures
+    /// on white), which fills what a shift uncovers when training.
+    pub background: f32,
 }
 
 impl Digits {
@@ -35,14 +38,26 @@ impl Digits {
         self.labels.is_empty()
     }
 
-    /// One image's pixels.
-    pub fn image(&self, index: usize) -> &[f32] {
-        &self.pixels[index * PIXELS..(index + 1) * PIXELS]
+    /// Labelled 28x28 digits on black.
+    pub fn grayscale_28(pixels: Vec<f32>, labels: Vec<usize>) -> Digits {
+        Digits { pixels, labels, shape: [1, SIDE, SIDE], background: -1.0 }
     }
 
-    /// All images as one tensor [N, 1, 28, 28].
+    /// Values in one image.
+    pub fn image_len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// One image's pixels.
+    pub fn image(&self, index: usize) -> &[f32] {
+        let len = self.image_len();
+        &self.pixels[index * len..(index + 1) * len]
+    }
+
+    /// All images as one tensor [N, C, H, W].
     pub fn to_tensor(&self) -> Tensor {
-        Tensor::from_slice(&self.pixels, &[self.len(), 1, SIDE, SIDE])
+        let [c, h, w] = self.shape;
+        Tensor::from_slice(&self.pixels, &[self.len(), c, h, w])
     }
 
     /// The images framed by `border` pixels of background (-1) on every
@@ -56,6 +71,7 @@ impl Digits {
         Digits {
             pixels: indices.iter().flat_map(|&i| self.image(i).iter().copied()).collect(),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            ..*self
         }
     }
 }
@@ -70,7 +86,7 @@ pub struct Split {
 pub fn mnist5k_split() -> Result<Split, EvalError> {
     let data = mnist5k(0)?;
     let labels = data.labels().expect("the embedded mnist5k has labels").to_vec();
-    let all = Digits { pixels: data.values().to_vec(), labels };
+    let all = Digits::grayscale_28(data.values().to_vec(), labels);
     let mut seen = [0usize; 10];
     let (mut train, mut held_out) = (Vec::new(), Vec::new());
     for (i, &label) in all.labels.iter().enumerate() {
@@ -95,7 +111,7 @@ pub fn fashion_split(dir: &Path) -> Result<Split, EvalError> {
         if data.item_shape() != [1, SIDE, SIDE] {
             return Err(EvalError::InvalidInput(format!("{}: {stem}-images are not 28x28 images", dir.display())));
         }
-        Ok(Digits { pixels: data.values().to_vec(), labels: labels.to_vec() })
+        Ok(Digits::grayscale_28(data.values().to_vec(), labels.to_vec()))
     };
     Ok(Split { train: part("train")?, held_out: part("t10k")? })
 }

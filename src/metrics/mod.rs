@@ -16,10 +16,14 @@
 //! - [`label_accuracy`]: does a conditional generator draw the class it is asked for;
 //! - [`stacked_mnist`]: the 1,000-mode count of VEEGAN and PacGAN;
 //! - [`reference`]: the real images' embedding, cached beside the weights;
-//! - [`report`]: all of them on one generator's images, as a table and JSON.
+//! - [`report`]: all of them on one generator's images, as a table and JSON;
+//! - [`translation`]: FID of image-to-image translations against their
+//!   held-out targets, in the features of a net trained on the colour sets
+//!   of [`colour_sets`] (the same classifier with three input channels).
 
 pub mod class_coverage;
 pub mod classifier;
+pub mod colour_sets;
 pub mod digits;
 pub mod fid;
 pub mod inception_score;
@@ -31,6 +35,7 @@ pub mod reference;
 pub mod report;
 pub mod stacked_mnist;
 pub mod training;
+pub mod translation;
 
 use crate::checkpoint::CheckpointError;
 use crate::data::DataError;

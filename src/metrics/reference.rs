@@ -12,7 +12,7 @@
 //! a fingerprint of the weights it was made with; when the weights change
 //! (a retrained classifier), the reference is embedded again and rewritten.
 
-use super::classifier::{Classifier, Embedding, CLASSES, FEATURES};
+use super::classifier::{Classifier, Embedding, FEATURES};
 use super::digits::Split;
 use super::EvalError;
 use crate::checkpoint::{fnv1a64, Loader, Saver, Stateful};
@@ -48,7 +48,7 @@ impl Reference {
         })?;
         let fingerprint = format!("{:016x}", fnv1a64(&bytes));
         let path = cache_path(weights);
-        if let Some(reference) = Reference::read(&path, &fingerprint, split) {
+        if let Some(reference) = Reference::read(&path, &fingerprint, split, classifier.classes()) {
             return Ok(reference);
         }
         let reference = Reference {
@@ -61,9 +61,9 @@ impl Reference {
 
     /// The cache at `path`, if it exists, is intact, matches the split's sizes
     /// and was made with the weights of this fingerprint.
-    fn read(path: &Path, fingerprint: &str, split: &Split) -> Option<Reference> {
-        let mut train = EmbeddingState::zeros(split.train.len());
-        let mut held_out = EmbeddingState::zeros(split.held_out.len());
+    fn read(path: &Path, fingerprint: &str, split: &Split, classes: usize) -> Option<Reference> {
+        let mut train = EmbeddingState::zeros(split.train.len(), classes);
+        let mut held_out = EmbeddingState::zeros(split.held_out.len(), classes);
         let metadata = Loader::new().part("train", &mut train).part("held_out", &mut held_out).load(path).ok()?;
         (metadata.get(WEIGHTS_KEY).map(String::as_str) == Some(fingerprint))
             .then(|| Reference { train: train.to_embedding(), held_out: held_out.to_embedding() })
@@ -87,8 +87,8 @@ struct EmbeddingState {
 }
 
 impl EmbeddingState {
-    fn zeros(rows: usize) -> EmbeddingState {
-        EmbeddingState { features: Tensor::zeros(&[rows, FEATURES]), probabilities: Tensor::zeros(&[rows, CLASSES]) }
+    fn zeros(rows: usize, classes: usize) -> EmbeddingState {
+        EmbeddingState { features: Tensor::zeros(&[rows, FEATURES]), probabilities: Tensor::zeros(&[rows, classes]) }
     }
 
     fn of(embedding: &Embedding) -> EmbeddingState {

@@ -4,13 +4,14 @@
 //! Adam (lr 2e-3, a tenth of it for the last third of the 12 epochs) on the mean cross-entropy of the logits, mini-batches of 64
 //! from a seeded shuffle, and light augmentation: every training image is
 //! shifted by up to 2 pixels in each direction (a translation the digit's
-//! class does not depend on; the uncovered border gets the background value
-//! -1). The augmentation, the shuffle and the initialisation all draw from
+//! class does not depend on; the uncovered border gets the background value,
+//! -1 for digits, 1 for the colour pictures on white). The same recipe
+//! trains the feature nets of the colour sets (`colour_sets.rs`). The augmentation, the shuffle and the initialisation all draw from
 //! generators seeded by the recipe, and the GPU kernels sum in a fixed order,
 //! so two runs give bit-identical weights.
 
 use super::classifier::Classifier;
-use super::digits::{Digits, Split, PIXELS, SIDE};
+use super::digits::{Digits, Split};
 use super::EvalError;
 use crate::data::batches::BatchSampler;
 use crate::nn::Module;
@@ -82,7 +83,7 @@ pub fn train(
             recipe.batch
         )));
     }
-    let classifier = Classifier::new(recipe.seed);
+    let classifier = Classifier::new(train.shape, classes(train), recipe.seed);
     let mut optimizer = Adam::new(classifier.parameters(), recipe.learning_rate);
     let mut sampler = BatchSampler::new(train.len(), recipe.batch, recipe.seed);
     let mut shifts = StdRng::seed_from_u64(recipe.seed ^ 0x5817F7);
@@ -104,25 +105,33 @@ pub fn train(
     Ok(classifier)
 }
 
-/// The images of `batch` as [N, 1, 28, 28], each moved by a random (dx, dy)
-/// in [-max_shift, max_shift]^2.
+/// The classes a classifier of `digits` predicts: 0 up to the largest label.
+fn classes(digits: &Digits) -> usize {
+    digits.labels.iter().max().map_or(0, |&label| label + 1)
+}
+
+/// The images of `batch` as [N, C, H, W], each moved by a random (dx, dy)
+/// in [-max_shift, max_shift]^2 (all channels alike).
 fn shifted(batch: &Digits, max_shift: usize, rng: &mut StdRng) -> Tensor {
-    let (side, max_shift) = (SIDE as i64, max_shift as i64);
-    let mut pixels = vec![-1.0; batch.pixels.len()];
-    for (i, out) in pixels.chunks_exact_mut(PIXELS).enumerate() {
+    let [channels, height, width] = batch.shape;
+    let (h, w, max_shift) = (height as i64, width as i64, max_shift as i64);
+    let mut pixels = vec![batch.background; batch.pixels.len()];
+    for (i, out) in pixels.chunks_exact_mut(batch.image_len()).enumerate() {
         let dx = rng.random_range(-max_shift..=max_shift);
         let dy = rng.random_range(-max_shift..=max_shift);
         let image = batch.image(i);
-        for y in 0..side {
-            for x in 0..side {
-                let (sx, sy) = (x - dx, y - dy);
-                if (0..side).contains(&sx) && (0..side).contains(&sy) {
-                    out[(y * side + x) as usize] = image[(sy * side + sx) as usize];
+        for (out, image) in out.chunks_exact_mut(height * width).zip(image.chunks_exact(height * width)) {
+            for y in 0..h {
+                for x in 0..w {
+                    let (sx, sy) = (x - dx, y - dy);
+                    if (0..w).contains(&sx) && (0..h).contains(&sy) {
+                        out[(y * w + x) as usize] = image[(sy * w + sx) as usize];
+                    }
                 }
             }
         }
     }
-    Tensor::from_vec(pixels, &[batch.len(), 1, SIDE, SIDE])
+    Tensor::from_vec(pixels, &[batch.len(), channels, height, width])
 }
 
 /// The fraction of `digits` whose most probable class is their label.

@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests: seeded inputs, a closeness check,
-//! and running the `ganforge` binary.
+//! running the `ganforge` binary, and tiny npm tarballs.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::Tensor;
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -113,4 +115,17 @@ pub fn tiny_run(dir: &Path, name: &str, model: &str, extra: &[&str]) -> (String,
     assert!(ok, "the {model} run failed:\n{text}");
     let checkpoint = format!("{folder}/checkpoint.safetensors");
     (folder, checkpoint)
+}
+
+/// Writes a gzip-compressed tar archive holding `files` (path, bytes) at `path`.
+pub fn write_tgz(path: &Path, files: &[(&str, &[u8])]) {
+    let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, name, *bytes).unwrap();
+    }
+    std::fs::write(path, builder.into_inner().unwrap().finish().unwrap()).unwrap();
 }

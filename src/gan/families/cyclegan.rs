@@ -21,8 +21,9 @@
 //! drawn through each side's history pool (`image_pool.rs`).
 //!
 //! Pictures and scores on held-out pictures are those of `unpaired.rs`
-//! (rows a | G(a) | F(G(a)) and b | F(b) | G(F(b)); cycle errors and the L1
-//! distances to the true counterparts), shared with AlignFlow.
+//! (rows a | G(a) | F(G(a)) and b | F(b) | G(F(b)); cycle errors, the L1
+//! distances to the true counterparts and the FIDs of both translations),
+//! shared with AlignFlow.
 
 use crate::checkpoint::{Part, Parts};
 use crate::gan::config::TrainConfig;

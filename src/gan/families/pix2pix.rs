@@ -17,8 +17,9 @@
 //! held-out pairs spread evenly over the split (whose files are sorted by
 //! name, so neighbours tend to be alike), as rows input | output | target,
 //! two pairs a row; the same inputs at every step, so the pictures show
-//! progress. The score is
-//! the L1 distance of G(A) to B over the held-out split. Both use the
+//! progress. The scores are
+//! the L1 distance of G(A) to B over the held-out split and the FID of G(A)
+//! to B with the emoji feature net, beside its floors (`metrics/translation.rs`). Both use the
 //! generator in evaluation mode (batch norm's running statistics; the
 //! paper uses the test batch's own) with its test-time dropout masks.
 
@@ -34,12 +35,13 @@ use crate::gan::nets::resnet::ResnetGenerator;
 use crate::gan::nets::unet::UNet;
 use crate::gan::nets::Translator;
 use crate::gan::trainer::sample_eval;
+use crate::metrics::translation::{fid_scores, in_chunks, pair_targets, Translation};
 use crate::nn::Module;
 use crate::optim::Optimizer;
 use crate::{no_grad, Tensor};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Held-out pairs in the picture: 8 rows of two (input | output | target) each.
 const PICTURE_PAIRS: usize = 16;
@@ -57,6 +59,8 @@ pub struct Pix2pix {
     /// The pairs pictures and scores use, and the name of their split.
     held_out: InMemory,
     split: &'static str,
+    /// The data's folder (the FID's floor reads its training targets).
+    dir: PathBuf,
 }
 
 /// The input and target halves [N, C, H, W] of pairs [N, 2C, H, W].
@@ -124,6 +128,7 @@ impl Pix2pix {
             l1_weight: config.l1_weight,
             held_out,
             split,
+            dir: PathBuf::from(dir),
         })
     }
 
@@ -206,19 +211,19 @@ impl Family for Pix2pix {
         Some((side_by_side(&[&input, &output, &target]), PICTURE_COLUMNS))
     }
 
-    /// Mean |G(A) - B| over every value of the held-out pairs (pixels in [-1, 1]).
+    /// Mean |G(A) - B| over every value of the held-out pairs (pixels in
+    /// [-1, 1]), and the FID of G(A) to B with its floors (emoji feature net).
     fn held_out_scores(&self) -> Vec<(String, f32)> {
         let count = self.held_out.len();
-        let sums: Vec<Tensor> = (0..count)
-            .step_by(SCORE_CHUNK)
-            .map(|start| {
-                let (input, target) = halves(&self.held_out_pairs(start..(start + SCORE_CHUNK).min(count)));
-                let output = sample_eval(self.sampler(), &input, None);
-                no_grad(|| output.sub(&target).abs().sum_all().reshape(&[1]))
-            })
-            .collect();
-        let total = Tensor::concat(&sums.iter().collect::<Vec<_>>(), 0).to_vec().iter().sum::<f32>();
-        let values = count * self.held_out.item_shape().iter().product::<usize>() / 2;
-        vec![(format!("L1 on the {count} {} pairs", self.split), total / values as f32)]
+        let (inputs, targets) = halves(&self.held_out_pairs(0..count));
+        let outputs = in_chunks(&inputs, SCORE_CHUNK, |_, input| sample_eval(self.sampler(), input, None));
+        let l1 = no_grad(|| outputs.sub(&targets).abs().mean_all()).item();
+        let mut scores = vec![(format!("L1 on the {count} {} pairs", self.split), l1)];
+        let translation = pair_targets(&pairs::training_split(&self.dir)).map(|training_targets| {
+            let name = format!("G(A) to the {} targets B", self.split);
+            vec![Translation { name, inputs, outputs, held_out_targets: targets, training_targets }]
+        });
+        scores.extend(fid_scores("emoji", translation));
+        scores
     }
 }

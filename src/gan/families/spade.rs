@@ -38,12 +38,13 @@ use crate::gan::family::{duel_parts, Family, Losses, Player, Sampler, StepContex
 use crate::gan::losses::Objective;
 use crate::gan::nets::multiscale::MultiscaleDiscriminator;
 use crate::gan::nets::spade_generator::{SpadeGenerator, LATENT};
+use crate::metrics::translation::{fid_scores, in_chunks, pair_targets, Translation};
 use crate::nn::Module;
 use crate::optim::Optimizer;
 use crate::{no_grad, Tensor};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Held-out label maps in the picture: 4 rows of two (label | output | real).
 const PICTURE_PAIRS: usize = 8;
@@ -68,6 +69,8 @@ pub struct Spade {
     fm_weight: f32,
     held_out: InMemory,
     split: &'static str,
+    /// The data's folder (the FID's floor reads its training avatars).
+    dir: PathBuf,
 }
 
 /// The side of the data's square pictures: pairs [6, side, side].
@@ -133,6 +136,7 @@ impl Spade {
             fm_weight: config.fm_weight,
             held_out,
             split,
+            dir: dir.to_path_buf(),
         })
     }
 
@@ -166,6 +170,23 @@ impl Spade {
         let output = no_grad(|| self.generator.forward(z, &one_hot(label_pictures)));
         self.generator.train();
         output
+    }
+
+    /// The FID of G(z, m) over every held-out label map m (at the fixed
+    /// latents of `SpadeGenerator::sample_latents`) to the real avatars, with
+    /// its floors (`metrics/translation.rs`; the label maps are the inputs).
+    fn held_out_fid(&self) -> Vec<(String, f32)> {
+        let count = self.held_out.len();
+        let (label_pictures, real) = halves(&self.held_out_pairs(0..count));
+        let z = SpadeGenerator::sample_latents(count);
+        let outputs = in_chunks(&label_pictures, SCORED_PAIRS, |start, maps| {
+            self.synthesise(&z.narrow(0, start, start + maps.shape()[0]), maps)
+        });
+        let translation = pair_targets(&pairs::training_split(&self.dir)).map(|training_targets| {
+            let name = format!("G(z, m) to the {} avatars", self.split);
+            vec![Translation { name, inputs: label_pictures, outputs, held_out_targets: real, training_targets }]
+        });
+        fid_scores("avatars", translation)
     }
 }
 
@@ -257,7 +278,10 @@ impl Family for Spade {
     ///   channels and classes), for the outputs and the real pictures: one
     ///   label map has many colourings, and a generator that paints every
     ///   face one colour scores near 0 here;
-    /// - how much redrawing z changes the output: the mean |G(z1, m) - G(z2, m)|.
+    /// - how much redrawing z changes the output: the mean |G(z1, m) - G(z2, m)|;
+    ///
+    /// then, over every held-out pair, the FID of G(z, m) to the real avatars
+    /// with its floors (avatars feature net; `held_out_fid`).
     fn held_out_scores(&self) -> Vec<(String, f32)> {
         let (all, count) = (self.held_out.len(), SCORED_PAIRS.min(self.held_out.len()));
         let (label_pictures, real) = halves(&self.held_out_pairs((0..count).map(|i| i * all / count)));
@@ -269,7 +293,7 @@ impl Family for Spade {
         let (fake, real) =
             (PartColours::of(&output.to_vec(), &classes, plane), PartColours::of(&real.to_vec(), &classes, plane));
         let what = format!("the {count} {} pairs", self.split);
-        vec![
+        let mut scores = vec![
             (
                 format!("background kept white, % ({what}; real: {:.1})", real.white_background()),
                 fake.white_background(),
@@ -280,7 +304,9 @@ impl Family for Spade {
                 fake.spread(),
             ),
             (format!("change when z is redrawn, mean |G(z1, m) - G(z2, m)| in 0..255 ({what})"), z_change),
-        ]
+        ];
+        scores.extend(self.held_out_fid());
+        scores
     }
 }
 

@@ -8,7 +8,9 @@
 //! (`testA/`, `testB/`; the training sets where there are none): both cycle
 //! errors, and, where the two sets hold the same file names (the same emoji
 //! drawn in two styles), the L1 distance of G(a) to the true b and of F(b)
-//! to the true a, beside the distance of a to b itself (translating nothing).
+//! to the true a, beside the distance of a to b itself (translating nothing);
+//! and the FID of G(a) to the B pictures and of F(b) to the A pictures with
+//! the emoji feature net, each beside its floors (`metrics/translation.rs`).
 
 use crate::checkpoint::{Part, Parts};
 use crate::data::{folder, pairs};
@@ -18,12 +20,13 @@ use crate::gan::families::{minimise, optimizer, DataShape};
 use crate::gan::image_pool::{ImagePool, POOL_SIZE};
 use crate::gan::losses::Objective;
 use crate::gan::nets::patchgan::PatchGan;
+use crate::metrics::translation::{fid_scores, Translation};
 use crate::nn::Module;
 use crate::optim::Optimizer;
 use crate::{no_grad, Tensor};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Held-out pictures of each set in the picture.
 const PICTURE_ROWS: usize = 8;
@@ -31,6 +34,8 @@ const PICTURE_ROWS: usize = 8;
 pub const PICTURE_COLUMNS: usize = 6;
 /// Pictures translated at once when scoring.
 const SCORE_CHUNK: usize = 64;
+/// The feature net of the FIDs: the emoji sets' (`metrics/colour_sets.rs`).
+const FEATURE_NET: &str = "emoji";
 
 /// The translations the picture and the scores need, without gradients:
 /// G: A -> B and F: B -> A.
@@ -49,6 +54,8 @@ pub struct HeldOut {
     pub split: &'static str,
     /// Whether a's and b's files have the same names, one for one: then b[i] is a[i]'s true counterpart.
     pub matched: bool,
+    /// The data's folder (the FIDs' floors read `trainA/` and `trainB/`).
+    dir: PathBuf,
 }
 
 /// The picture shape [C, H, W] of one set of the unpaired batches [2C, H, W].
@@ -174,7 +181,7 @@ impl HeldOut {
                 ));
             }
         }
-        Ok(HeldOut { a, b, split, matched })
+        Ok(HeldOut { a, b, split, matched, dir: dir.to_path_buf() })
     }
 
     /// Rows a | G(a) | F(G(a)) of 8 held-out A pictures spread over the set,
@@ -192,9 +199,11 @@ impl HeldOut {
         Tensor::concat(&[&rows[0], &rows[1]], 0)
     }
 
-    /// Mean absolute errors per value (pixels in [-1, 1]) over the held-out sets.
+    /// Mean absolute errors per value (pixels in [-1, 1]) over the held-out
+    /// sets, then the FIDs of both translations with their floors.
     pub fn scores(&self, translate: impl Fn(&Tensor, &Tensor) -> Translations) -> Vec<(String, f32)> {
-        let HeldOut { a: set_a, b: set_b, split, matched } = self;
+        let HeldOut { a: set_a, b: set_b, split, matched, dir } = self;
+        let (mut all_g_a, mut all_f_b) = (Vec::new(), Vec::new());
         let (count_a, count_b) = (set_a.shape()[0], set_b.shape()[0]);
         // Per chunk: cycle A, cycle B, and where matched |G(a) - b|, |F(b) - a|, |a - b|.
         let sums: Vec<Tensor> = (0..count_a.max(count_b))
@@ -203,6 +212,8 @@ impl HeldOut {
                 let a = set_a.narrow(0, start.min(count_a), (start + SCORE_CHUNK).min(count_a));
                 let b = set_b.narrow(0, start.min(count_b), (start + SCORE_CHUNK).min(count_b));
                 let t = translate(&a, &b);
+                all_g_a.push(t.g_a.clone());
+                all_f_b.push(t.f_b.clone());
                 no_grad(|| {
                     let mut terms = vec![l1_sum(&t.f_g_a, &a), l1_sum(&t.g_f_b, &b)];
                     if *matched {
@@ -228,6 +239,29 @@ impl HeldOut {
                 (format!("L1 |a - b| (no translation, {split})"), totals[4] / values_a),
             ]);
         }
+        // Chunks past the end of the smaller set are empty.
+        let joined =
+            |parts: &[Tensor]| Tensor::concat(&parts.iter().filter(|t| t.shape()[0] > 0).collect::<Vec<_>>(), 0);
+        let training = |set: &str| pairs::load_pictures(&dir.join(set)).map_err(|e| e.to_string());
+        let translations = training("trainB").and_then(|train_b| {
+            Ok(vec![
+                Translation {
+                    name: format!("G(a) to {split}B"),
+                    inputs: set_a.clone(),
+                    outputs: joined(&all_g_a),
+                    held_out_targets: set_b.clone(),
+                    training_targets: train_b,
+                },
+                Translation {
+                    name: format!("F(b) to {split}A"),
+                    inputs: set_b.clone(),
+                    outputs: joined(&all_f_b),
+                    held_out_targets: set_a.clone(),
+                    training_targets: training("trainA")?,
+                },
+            ])
+        });
+        scores.extend(fid_scores(FEATURE_NET, translations));
         scores
     }
 }
