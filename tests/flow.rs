@@ -4,7 +4,9 @@
 //! finite-difference Jacobian (a dense LU in plain Rust); the likelihood's
 //! and the inverse's gradients with respect to the parameters pass
 //! finite-difference checks; actnorm's data-dependent start standardises its
-//! batch; and a two-step command-line run on the committed emoji.
+//! batch; a coupling's scale stays within (1/e, 1) however far its net
+//! is pushed, so its inverse stays finite; and a two-step command-line run
+//! on the committed emoji.
 
 mod common;
 
@@ -277,4 +279,27 @@ fn flows_with_a_shared_start_translate_as_the_identity_and_independent_ones_do_n
     assert!(error < 1e-4, "the same flow there and back is off by {error}");
     let independent = FlowPair::new([3, 8, 8], 4, 3, false).unwrap();
     assert!(max_abs_diff(&independent.a_to_b(&a), &a) > 0.1, "two random flows should scramble");
+}
+
+#[test]
+fn a_coupling_scale_stays_within_its_bounds_so_the_inverse_stays_finite() {
+    // Every parameter at -1000: the net's output h (and the shift t) is
+    // -1000 wherever the last convolution's bias dominates, far beyond where
+    // an unbounded scale would reach 0 (and its inverse 1/s infinity).
+    let coupling = AffineCoupling::new(2, 3, &mut StdRng::seed_from_u64(3));
+    for parameter in coupling.parameters() {
+        init::constant_(&parameter, 0.0);
+    }
+    let last_bias = coupling.named_parameters().into_iter().last().expect("the net has parameters").1;
+    init::constant_(&last_bias, -1000.0);
+    let y = Tensor::ones(&[1, 2, 2, 2]);
+    let x = coupling.inverse(&y);
+    let values = x.to_vec();
+    assert!(values.iter().all(|v| v.is_finite()), "the inverse overflowed: {values:?}");
+    // x2 = y2 / s - t with log s at its floor, -1, and t = -1000.
+    let expected = std::f32::consts::E + 1000.0;
+    let x2 = x.narrow(1, 1, 2).to_vec();
+    assert!(x2.iter().all(|v| (v - expected).abs() < 1e-3), "x2 = {x2:?}, expected {expected} everywhere");
+    let (_, log_det) = coupling.forward(&x);
+    assert!((log_det.item() + 4.0).abs() < 1e-4, "log |det J| = {}, expected 4 values at log s = -1", log_det.item());
 }

@@ -1,9 +1,8 @@
-//! The affine coupling layer (RealNVP, Dinh et al. 2017; with Glow's
-//! sigmoid scale). The channels split into two halves, x1 and x2. x1 passes
-//! unchanged; a small conv net reads x1 and gives a shift t and a scale s for
-//! x2:
+//! The affine coupling layer (RealNVP, Dinh et al. 2017). The channels split
+//! into two halves, x1 and x2. x1 passes unchanged; a small conv net reads x1
+//! and gives a shift t and a scale s for x2:
 //!
-//!   y1 = x1,   y2 = (x2 + t(x1)) * s(x1),   s = sigmoid(h + 2).
+//!   y1 = x1,   y2 = (x2 + t(x1)) * s(x1),   log s = -sigmoid(-(h + 2)).
 //!
 //! Inverting needs no inverse of the net, since x1 = y1 is known:
 //! x2 = y2 / s(y1) - t(y1). And the Jacobian is block triangular (y1 does not
@@ -11,12 +10,14 @@
 //! log |det J| = sum of log s over x2's values: the log-determinant costs
 //! one sum, however deep the net is.
 //!
-//! The sigmoid keeps every scale in (0, 1), so no step can blow a value up
-//! (Glow's choice for stability; RealNVP uses exp(tanh)); the + 2 starts the
-//! scales near 0.88. log s = -softplus(-(h + 2)) is computed in that stable form.
-//! The net's last convolution starts at zero (as Glow's), so each coupling
-//! starts as a fixed scaling of x2 by sigmoid(2).
-
+//! The scale is bounded on both sides, s in (1/e, 1): the forward map can
+//! never blow a value up, and neither can the inverse, which AlignFlow runs on
+//! latents of the other domain's flow. Glow's sigmoid(h + 2) bounds only the
+//! forward side; with it the inverse's 1/s grew without limit, and AlignFlow
+//! on the full emoji set diverged to NaN within 120-220 steps. RealNVP bounds
+//! both sides too, with exp of a scaled tanh. The + 2 starts the scales near
+//! 0.89 (Glow's start); the net's last convolution starts at zero (as Glow's),
+//! so each coupling starts as a fixed gentle contraction of x2.
 use super::FlowLayer;
 use crate::nn::{init, Conv2d, Layer, Module, Relu, Sequential};
 use crate::Tensor;
@@ -53,7 +54,7 @@ impl AffineCoupling {
         let h = self.net.forward(x1);
         let transformed = h.shape()[1] / 2;
         let shift = h.narrow(1, 0, transformed);
-        let log_scale = h.narrow(1, transformed, 2 * transformed).affine(-1.0, -2.0).softplus().neg();
+        let log_scale = h.narrow(1, transformed, 2 * transformed).affine(-1.0, -2.0).sigmoid().neg();
         (shift, log_scale)
     }
 }
