@@ -1,5 +1,5 @@
-//! StyleGAN2: the skip generator's image as the sum of its upsampled toRGB
-//! pictures, the residual block against a hand composition, the path-length
+//! StyleGAN2: the skip generator's image as the running sum of its smoothly
+//! upsampled toRGB pictures, the styles' initial spread (the official affine gain), the residual block against a hand composition, the path-length
 //! penalty's gradient by finite differences and its moving target, the
 //! second derivatives of the generator's ops, lazy regularisation (R1 and
 //! the path length measured only on their steps), a resumed run keeping
@@ -32,7 +32,7 @@ fn tiny_generator(size: usize, features: usize) -> Stylegan2Generator {
 
 // ANCHOR: skip_test
 #[test]
-fn the_skip_generators_image_is_the_sum_of_its_upsampled_torgb_pictures() {
+fn the_skip_generators_image_is_the_running_sum_of_its_smoothly_upsampled_torgb_pictures() {
     let generator = tiny_generator(16, 4);
     assert_eq!(generator.layer_count(), 6, "two style layers at each of 4x4, 8x8, 16x16");
     let (n, c) = (2, 2);
@@ -42,23 +42,36 @@ fn the_skip_generators_image_is_the_sum_of_its_upsampled_torgb_pictures() {
     let sides: Vec<usize> = drawn.pictures.iter().map(|p| p.shape()[2]).collect();
     assert_eq!(sides, [4, 8, 16]);
     assert_eq!(drawn.image.shape(), [n, c, 16, 16]);
-    let pictures: Vec<Vec<f32>> = drawn.pictures.iter().map(Tensor::to_vec).collect();
-    let mut want = vec![0.0f64; n * c * 16 * 16];
-    for (index, value) in want.iter_mut().enumerate() {
-        let (plane, y, x) = (index / 256, (index / 16) % 16, index % 16);
-        for (picture, side) in pictures.iter().zip(&sides) {
-            let step = 16 / side;
-            *value += f64::from(picture[(plane * side + y / step) * side + x / step]);
-        }
-    }
+    // The image at each doubling: the sum so far through the [1, 3, 3, 1]
+    // filter (tests/resample.rs checks it against plain Rust), plus this
+    // resolution's picture. Nearest upsampling would fail this.
+    let want = drawn.pictures[1..]
+        .iter()
+        .fold(drawn.pictures[0].clone(), |sum, picture| no_grad(|| sum.upsample_smooth2d().add(picture)));
+    let want: Vec<f64> = want.to_vec().into_iter().map(f64::from).collect();
     common::assert_close(&drawn.image.to_vec(), &want, 1e-5, 1e-5);
     // Every resolution contributes: none of the pictures is zero.
-    assert!(pictures.iter().all(|p| p.iter().any(|v| v.abs() > 1e-4)));
+    assert!(drawn.pictures.iter().all(|p| p.to_vec().iter().any(|v| v.abs() > 1e-4)));
     // The generator's forward pass is that image.
     let image = no_grad(|| generator.synthesize(&ws, Some(&noise)));
     common::assert_close(&image.to_vec(), &want, 1e-5, 1e-5);
 }
 // ANCHOR_END: skip_test
+
+#[test]
+fn styles_start_spread_by_one_around_one_as_the_official_affine_layers() {
+    // 16 styles of w with 64 values: the first layer's affine map has 1,024
+    // weights, enough for the spread to be measured within a few percent.
+    let shape = StyleShape { image_size: 4, channels: 1, features: 16, width: 64, mapping_layers: 1 };
+    let generator = Stylegan2Generator::new(shape, 3);
+    let w = Tensor::randn(&[256, 64], 4); // unit second moment, like w
+    let styles = no_grad(|| generator.synthesis().layers()[0].style(&w)).to_vec();
+    let mean = styles.iter().map(|&s| f64::from(s)).sum::<f64>() / styles.len() as f64;
+    let spread = styles.iter().map(|&s| (f64::from(s) - 1.0).powi(2)).sum::<f64>() / styles.len() as f64;
+    assert!((mean - 1.0).abs() < 0.1, "styles start around 1 (the affine bias 1), got mean {mean}");
+    // Gain 1 / sqrt(fan_in): E[(s - 1)^2] = E[w^2] = 1; He's sqrt(2 / fan_in) would give 2.
+    assert!((0.8..1.25).contains(&spread), "E[(s - 1)^2] should be about 1, got {spread}");
+}
 
 #[test]
 fn a_residual_block_is_its_two_paths_summed_and_scaled_by_one_over_root_two() {
