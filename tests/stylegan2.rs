@@ -1,5 +1,6 @@
 //! StyleGAN2: the skip generator's image as the running sum of its smoothly
-//! upsampled toRGB pictures, the styles' initial spread (the official affine gain), the residual block against a hand composition, the path-length
+//! upsampled toRGB pictures, the styles' initial spread (the official affine gain),
+//! one noise strength per layer, the residual block against a hand composition, the path-length
 //! penalty's gradient by finite differences and its moving target, the
 //! second derivatives of the generator's ops, lazy regularisation (R1 and
 //! the path length measured only on their steps), a resumed run keeping
@@ -8,7 +9,7 @@
 
 mod common;
 
-use common::{check2, fresh_temp_dir, ganforge, tensor, tiny_run};
+use common::{check, check2, fresh_temp_dir, ganforge, tensor, tiny_run};
 use ganforge::explore::droplets::{feature_magnitudes, peakedness};
 use ganforge::explore::style::fixed_noise;
 use ganforge::gan::families::stylegan2::Stylegan2Generator;
@@ -19,7 +20,7 @@ use ganforge::gan::penalties::{path_lengths, PathLengthTarget, PATH_LENGTH_DECAY
 use ganforge::gan::trainer::ResumeChanges;
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::gradcheck::{gradcheck_with, Tolerance};
-use ganforge::nn::{with_substitutes, Module};
+use ganforge::nn::{with_substitutes, Module, NoiseInjection};
 use ganforge::ops::conv::{conv2d, Conv2dOptions};
 use ganforge::{no_grad, Tensor};
 use rand::{rngs::StdRng, SeedableRng};
@@ -71,6 +72,27 @@ fn styles_start_spread_by_one_around_one_as_the_official_affine_layers() {
     assert!((mean - 1.0).abs() < 0.1, "styles start around 1 (the affine bias 1), got mean {mean}");
     // Gain 1 / sqrt(fan_in): E[(s - 1)^2] = E[w^2] = 1; He's sqrt(2 / fan_in) would give 2.
     assert!((0.8..1.25).contains(&spread), "E[(s - 1)^2] should be about 1, got {spread}");
+}
+
+#[test]
+fn every_stylegan2_layer_has_one_noise_strength_that_scales_all_its_channels() {
+    let generator = tiny_generator(8, 4);
+    let strengths: Vec<Vec<usize>> =
+        generator.synthesis().layers().iter().map(|l| l.noise_scale().shape().to_vec()).collect();
+    assert_eq!(strengths, vec![vec![1]; 4], "the official network has one noise strength per layer");
+    // The layer on its own: x + strength * noise on every channel, and the
+    // strength's gradient by finite differences.
+    let layer = NoiseInjection::per_layer(7);
+    let (x, noise) = (tensor(&[2, 3, 2, 3], -1.0, 1.0, 8), tensor(&[2, 1, 2, 3], -1.0, 1.0, 9));
+    layer.weight().write_(&[0.4]);
+    let (xv, nv) = (x.to_vec(), noise.to_vec());
+    let want: Vec<f64> = (0..xv.len()).map(|i| f64::from(xv[i]) + 0.4 * f64::from(nv[(i / 18) * 6 + i % 6])).collect();
+    common::assert_close(&no_grad(|| layer.forward_with_noise(&x, &noise)).to_vec(), &want, 1e-6, 1e-6);
+    let weight = layer.weight().clone();
+    let injected = |t: &[Tensor]| {
+        with_substitutes(std::slice::from_ref(&weight), &t[1..], || layer.forward_with_noise(&t[0], &noise).powf(2.0))
+    };
+    check("per-layer noise injection", injected, &[x, weight.detach()]);
 }
 
 #[test]

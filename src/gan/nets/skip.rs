@@ -13,8 +13,12 @@
 //!    feature maps and so let the generator hide a signal in one strong
 //!    blob (the "droplet") that dominates the statistics; demodulation
 //!    normalises by the weights' expected effect instead;
-//! 3. per-pixel noise (learned per-channel scales starting at 0) and then
-//!    the bias, both after the demodulation, so neither is scaled by it;
+//! 3. per-pixel noise (one learned strength per layer, starting at 0) and
+//!    then the bias, both after the demodulation, so neither is scaled by it.
+//!    StyleGAN's per-channel scales would let the generator line up each
+//!    channel's noise with the toRGB weights that read it: under Adam, whose
+//!    steps have about the same size for every scale, the noise in the image
+//!    would grow about sqrt(C) times faster than with one strength;
 //! 4. leaky ReLU (0.2) times sqrt(2), the official code's gain: demodulated
 //!    weights have unit norm, so without the gain every layer would shrink
 //!    its signal by the activation's loss of variance.
@@ -34,7 +38,7 @@
 //! truncation and the style pictures work unchanged. Differences from the
 //! official code: a second 3x3 convolution at 4x4 (the official network has
 //! one there), toRGB taking its resolution's last w instead of the next
-//! one's, per-channel noise scales instead of one per layer, the filter
+//! one's, the filter
 //! before the 3x3 convolution where the official layer convolves a
 //! zero-interleaved map and filters after.
 
@@ -127,7 +131,7 @@ impl ModulatedLayer {
         self.conv.style(w)
     }
 
-    /// The learned per-channel noise scales [O].
+    /// The learned noise strength [1] of the layer.
     pub fn noise_scale(&self) -> &Tensor {
         self.noise.weight()
     }
@@ -225,7 +229,7 @@ impl Synthesis for SkipSynthesis {
             layers.push(ModulatedLayer {
                 conv: Modulated::new(input, output, 3, shape.width, rng),
                 upsample: index > 0 && index % 2 == 0,
-                noise: NoiseInjection::new(output, noise_seed.wrapping_add(index as u64)),
+                noise: NoiseInjection::per_layer(noise_seed.wrapping_add(index as u64)),
                 bias: Tensor::zeros(&[output]).requires_grad_(),
             });
             if index % 2 == 1 {
