@@ -146,7 +146,8 @@ fn smooth_upsampling_is_the_1_3_3_1_filter_on_each_axis() {
         // Along an axis of n values: output 2i weighs x[i-1] by 1/4 and x[i] by 3/4,
         // output 2i+1 x[i] by 3/4 and x[i+1] by 1/4; x is zero outside [0, n).
         let taps = |out: usize, n: usize| -> Vec<(usize, f64)> {
-            let (i, neighbour) = (out / 2, if out % 2 == 0 { (out / 2).checked_sub(1) } else { Some(out / 2 + 1) });
+            let (i, neighbour) =
+                (out / 2, if out.is_multiple_of(2) { (out / 2).checked_sub(1) } else { Some(out / 2 + 1) });
             let mut taps = vec![(i, 0.75)];
             taps.extend(neighbour.filter(|&j| j < n).map(|j| (j, 0.25)));
             taps
