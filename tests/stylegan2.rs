@@ -260,3 +260,17 @@ fn the_command_line_trains_stylegan2_and_draws_its_pictures_and_droplet_table() 
     let (ok, text) = ganforge(&["train", "--model", "stylegan2", "--path-length-weight", "-1", "--out", &folder]);
     assert!(!ok && text.contains("path_length_weight = -1"), "{text}");
 }
+
+#[test]
+fn stylegan2_trains_on_a_folder_of_colour_pictures_at_32x32() {
+    let dir = fresh_temp_dir("stylegan2-folder");
+    // The committed avatars are 64x32 label|picture pairs: the loader scales
+    // and centre-crops them to 32x32 colour pictures, which is all this needs.
+    let small = ["--dataset", "folder:data/avatars32/train", "--features", "4", "--mapping-width", "8"];
+    let (folder, _) = tiny_run(&dir, "run", "stylegan2", &[&small[..], &["--mapping-layers", "1"]].concat());
+    let mixing = image::open(std::path::Path::new(&folder).join("style/style_mixing.png")).unwrap().to_rgb8();
+    assert!(
+        mixing.pixels().any(|p| p[0] != p[1] || p[1] != p[2]),
+        "the style-mixing figure is grey: no colour reached it"
+    );
+}
