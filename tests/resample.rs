@@ -1,4 +1,4 @@
-//! Resampling ops (`ops/resample.rs`): nearest upsampling, average pooling and
+//! Resampling ops (`ops/resample.rs`): nearest and smoothed upsampling, average pooling and
 //! reflection padding against plain-Rust references, and their gradients.
 mod common;
 use common::*;
@@ -138,7 +138,39 @@ fn check_to_second_order(name: &str, op: impl Fn(&Tensor) -> Tensor, input: Tens
 }
 
 #[test]
+fn smooth_upsampling_is_the_1_3_3_1_filter_on_each_axis() {
+    for shape in [[2usize, 3, 3, 5], [1, 1, 1, 1], [1, 2, 4, 2]] {
+        let x = tensor(&shape, -1.0, 1.0, 2);
+        let xv = x.to_vec();
+        let (h, w) = (shape[2], shape[3]);
+        // Along an axis of n values: output 2i weighs x[i-1] by 1/4 and x[i] by 3/4,
+        // output 2i+1 x[i] by 3/4 and x[i+1] by 1/4; x is zero outside [0, n).
+        let taps = |out: usize, n: usize| -> Vec<(usize, f64)> {
+            let (i, neighbour) =
+                (out / 2, if out.is_multiple_of(2) { (out / 2).checked_sub(1) } else { Some(out / 2 + 1) });
+            let mut taps = vec![(i, 0.75)];
+            taps.extend(neighbour.filter(|&j| j < n).map(|j| (j, 0.25)));
+            taps
+        };
+        let out_shape = [shape[0], shape[1], 2 * h, 2 * w];
+        let want = planes(out_shape, |b, y, c| {
+            let mut sum = 0.0;
+            for (row, wy) in taps(y, h) {
+                for (col, wx) in taps(c, w) {
+                    sum += wy * wx * f64::from(xv[(b * h + row) * w + col]);
+                }
+            }
+            sum
+        });
+        let y = x.upsample_smooth2d();
+        assert_eq!(y.shape(), out_shape);
+        assert_close(&y.to_vec(), &want, 1e-6, 1e-6);
+    }
+}
+
+#[test]
 fn upsample_and_avg_pool_gradients_to_second_order() {
+    check_to_second_order("upsample_smooth2d", |x| x.upsample_smooth2d(), tensor(&[1, 2, 3, 2], -1.0, 1.0, 23));
     check_to_second_order("upsample_nearest2d", |x| x.upsample_nearest2d(2), tensor(&[1, 2, 2, 3], -1.0, 1.0, 20));
     check_to_second_order("avg_pool2d", |x| x.avg_pool2d(3, 2, 1), tensor(&[1, 2, 5, 4], -1.0, 1.0, 21));
     check("avg_pool2d non-overlapping", |x| x[0].avg_pool2d(2, 2, 0), &[tensor(&[1, 1, 5, 3], -1.0, 1.0, 22)]);

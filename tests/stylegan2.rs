@@ -1,5 +1,6 @@
-//! StyleGAN2: the skip generator's image as the sum of its upsampled toRGB
-//! pictures, the residual block against a hand composition, the path-length
+//! StyleGAN2: the skip generator's image as the running sum of its smoothly
+//! upsampled toRGB pictures, the styles' initial spread (the official affine gain),
+//! one noise strength per layer, the residual block against a hand composition, the path-length
 //! penalty's gradient by finite differences and its moving target, the
 //! second derivatives of the generator's ops, lazy regularisation (R1 and
 //! the path length measured only on their steps), a resumed run keeping
@@ -8,7 +9,7 @@
 
 mod common;
 
-use common::{check2, fresh_temp_dir, ganforge, tensor, tiny_run};
+use common::{check, check2, fresh_temp_dir, ganforge, tensor, tiny_run};
 use ganforge::explore::droplets::{feature_magnitudes, peakedness};
 use ganforge::explore::style::fixed_noise;
 use ganforge::gan::families::stylegan2::Stylegan2Generator;
@@ -19,7 +20,7 @@ use ganforge::gan::penalties::{path_lengths, PathLengthTarget, PATH_LENGTH_DECAY
 use ganforge::gan::trainer::ResumeChanges;
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::gradcheck::{gradcheck_with, Tolerance};
-use ganforge::nn::{with_substitutes, Module};
+use ganforge::nn::{with_substitutes, Module, NoiseInjection};
 use ganforge::ops::conv::{conv2d, Conv2dOptions};
 use ganforge::{no_grad, Tensor};
 use rand::{rngs::StdRng, SeedableRng};
@@ -32,7 +33,7 @@ fn tiny_generator(size: usize, features: usize) -> Stylegan2Generator {
 
 // ANCHOR: skip_test
 #[test]
-fn the_skip_generators_image_is_the_sum_of_its_upsampled_torgb_pictures() {
+fn the_skip_generators_image_is_the_running_sum_of_its_smoothly_upsampled_torgb_pictures() {
     let generator = tiny_generator(16, 4);
     assert_eq!(generator.layer_count(), 6, "two style layers at each of 4x4, 8x8, 16x16");
     let (n, c) = (2, 2);
@@ -42,23 +43,57 @@ fn the_skip_generators_image_is_the_sum_of_its_upsampled_torgb_pictures() {
     let sides: Vec<usize> = drawn.pictures.iter().map(|p| p.shape()[2]).collect();
     assert_eq!(sides, [4, 8, 16]);
     assert_eq!(drawn.image.shape(), [n, c, 16, 16]);
-    let pictures: Vec<Vec<f32>> = drawn.pictures.iter().map(Tensor::to_vec).collect();
-    let mut want = vec![0.0f64; n * c * 16 * 16];
-    for (index, value) in want.iter_mut().enumerate() {
-        let (plane, y, x) = (index / 256, (index / 16) % 16, index % 16);
-        for (picture, side) in pictures.iter().zip(&sides) {
-            let step = 16 / side;
-            *value += f64::from(picture[(plane * side + y / step) * side + x / step]);
-        }
-    }
+    // The image at each doubling: the sum so far through the [1, 3, 3, 1]
+    // filter (tests/resample.rs checks it against plain Rust), plus this
+    // resolution's picture. Nearest upsampling would fail this.
+    let want = drawn.pictures[1..]
+        .iter()
+        .fold(drawn.pictures[0].clone(), |sum, picture| no_grad(|| sum.upsample_smooth2d().add(picture)));
+    let want: Vec<f64> = want.to_vec().into_iter().map(f64::from).collect();
     common::assert_close(&drawn.image.to_vec(), &want, 1e-5, 1e-5);
     // Every resolution contributes: none of the pictures is zero.
-    assert!(pictures.iter().all(|p| p.iter().any(|v| v.abs() > 1e-4)));
+    assert!(drawn.pictures.iter().all(|p| p.to_vec().iter().any(|v| v.abs() > 1e-4)));
     // The generator's forward pass is that image.
     let image = no_grad(|| generator.synthesize(&ws, Some(&noise)));
     common::assert_close(&image.to_vec(), &want, 1e-5, 1e-5);
 }
 // ANCHOR_END: skip_test
+
+#[test]
+fn styles_start_spread_by_one_around_one_as_the_official_affine_layers() {
+    // 16 styles of w with 64 values: the first layer's affine map has 1,024
+    // weights, enough for the spread to be measured within a few percent.
+    let shape = StyleShape { image_size: 4, channels: 1, features: 16, width: 64, mapping_layers: 1 };
+    let generator = Stylegan2Generator::new(shape, 3);
+    let w = Tensor::randn(&[256, 64], 4); // unit second moment, like w
+    let styles = no_grad(|| generator.synthesis().layers()[0].style(&w)).to_vec();
+    let mean = styles.iter().map(|&s| f64::from(s)).sum::<f64>() / styles.len() as f64;
+    let spread = styles.iter().map(|&s| (f64::from(s) - 1.0).powi(2)).sum::<f64>() / styles.len() as f64;
+    assert!((mean - 1.0).abs() < 0.1, "styles start around 1 (the affine bias 1), got mean {mean}");
+    // Gain 1 / sqrt(fan_in): E[(s - 1)^2] = E[w^2] = 1; He's sqrt(2 / fan_in) would give 2.
+    assert!((0.8..1.25).contains(&spread), "E[(s - 1)^2] should be about 1, got {spread}");
+}
+
+#[test]
+fn every_stylegan2_layer_has_one_noise_strength_that_scales_all_its_channels() {
+    let generator = tiny_generator(8, 4);
+    let strengths: Vec<Vec<usize>> =
+        generator.synthesis().layers().iter().map(|l| l.noise_scale().shape().to_vec()).collect();
+    assert_eq!(strengths, vec![vec![1]; 4], "the official network has one noise strength per layer");
+    // The layer on its own: x + strength * noise on every channel, and the
+    // strength's gradient by finite differences.
+    let layer = NoiseInjection::per_layer(7);
+    let (x, noise) = (tensor(&[2, 3, 2, 3], -1.0, 1.0, 8), tensor(&[2, 1, 2, 3], -1.0, 1.0, 9));
+    layer.weight().write_(&[0.4]);
+    let (xv, nv) = (x.to_vec(), noise.to_vec());
+    let want: Vec<f64> = (0..xv.len()).map(|i| f64::from(xv[i]) + 0.4 * f64::from(nv[(i / 18) * 6 + i % 6])).collect();
+    common::assert_close(&no_grad(|| layer.forward_with_noise(&x, &noise)).to_vec(), &want, 1e-6, 1e-6);
+    let weight = layer.weight().clone();
+    let injected = |t: &[Tensor]| {
+        with_substitutes(std::slice::from_ref(&weight), &t[1..], || layer.forward_with_noise(&t[0], &noise).powf(2.0))
+    };
+    check("per-layer noise injection", injected, &[x, weight.detach()]);
+}
 
 #[test]
 fn a_residual_block_is_its_two_paths_summed_and_scaled_by_one_over_root_two() {
@@ -224,4 +259,18 @@ fn the_command_line_trains_stylegan2_and_draws_its_pictures_and_droplet_table() 
     assert!(!ok && text.contains("--path-length-weight is an option of the stylegan2 model"), "{text}");
     let (ok, text) = ganforge(&["train", "--model", "stylegan2", "--path-length-weight", "-1", "--out", &folder]);
     assert!(!ok && text.contains("path_length_weight = -1"), "{text}");
+}
+
+#[test]
+fn stylegan2_trains_on_a_folder_of_colour_pictures_at_32x32() {
+    let dir = fresh_temp_dir("stylegan2-folder");
+    // The committed avatars are 64x32 label|picture pairs: the loader scales
+    // and centre-crops them to 32x32 colour pictures, which is all this needs.
+    let small = ["--dataset", "folder:data/avatars32/train", "--features", "4", "--mapping-width", "8"];
+    let (folder, _) = tiny_run(&dir, "run", "stylegan2", &[&small[..], &["--mapping-layers", "1"]].concat());
+    let mixing = image::open(std::path::Path::new(&folder).join("style/style_mixing.png")).unwrap().to_rgb8();
+    assert!(
+        mixing.pixels().any(|p| p[0] != p[1] || p[1] != p[2]),
+        "the style-mixing figure is grey: no colour reached it"
+    );
 }

@@ -5,6 +5,8 @@
 //! the stochastic detail (hair, pores, freckles) that the style need not
 //! encode. The weight starts at zero, as in StyleGAN, so a new layer is the
 //! identity and training decides how much noise each channel takes.
+//! StyleGAN2 has one strength per layer instead (`per_layer`): every
+//! channel takes the noise at the same scale.
 //!
 //! The noise is part of what the generator computes, so it is drawn in
 //! evaluation mode too (StyleGAN's default "random" noise mode; dropping it
@@ -17,7 +19,7 @@ use super::{resolve, Layer, Module, SeedStream};
 use crate::tensor::Tensor;
 
 pub struct NoiseInjection {
-    weight: Tensor, // [C], starts at zeros
+    weight: Tensor, // [C], or [1] for the whole layer; starts at zeros
     seeds: SeedStream,
 }
 
@@ -28,13 +30,24 @@ impl NoiseInjection {
         NoiseInjection { weight: Tensor::zeros(&[channels]).requires_grad_(), seeds: SeedStream::new(seed) }
     }
 
+    /// StyleGAN2's layer: one strength [1] (the official `noise_strength`) for all channels.
+    pub fn per_layer(seed: u64) -> NoiseInjection {
+        NoiseInjection::new(1, seed)
+    }
+
     pub fn weight(&self) -> &Tensor {
         &self.weight
     }
 
-    /// x [N, C, H, W] + weight [C] * noise [N, 1, H, W], with the caller's noise.
+    /// x [N, C, H, W] + weight [C] * noise [N, 1, H, W], with the caller's
+    /// noise; a weight [1] scales every channel's.
     pub fn forward_with_noise(&self, x: &Tensor, noise: &Tensor) -> Tensor {
-        x.noise_injection(&resolve(&self.weight), noise)
+        let weight = resolve(&self.weight);
+        let weight = match weight.numel() {
+            1 => weight.expand(&[x.shape()[1]]),
+            _ => weight,
+        };
+        x.noise_injection(&weight, noise)
     }
 }
 

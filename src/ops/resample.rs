@@ -1,5 +1,6 @@
 //! Spatial resampling of [N, C, H, W] maps (`shaders/resample.wgsl`): average
-//! pooling, nearest upsampling and reflection padding.
+//! pooling, nearest upsampling (and StyleGAN2's smoothed upsampling built
+//! from the two) and reflection padding.
 //!
 //! The kernels come in adjoint pairs. A linear map A and its transpose A^T are
 //! each other's gradients: if y = A x then dx = A^T dy, and the gradient of
@@ -133,6 +134,18 @@ impl Tensor {
         assert!(factor >= 1, "upsample_nearest2d: factor must be at least 1, got {factor}");
         let window = Window { kernel: factor, stride: factor, padding: 0 };
         window_spread(self, window, 1.0, (self.shape()[2] * factor, self.shape()[3] * factor))
+    }
+
+    /// 2x upsampling of [N, C, H, W] through StyleGAN2's low-pass filter
+    /// [1, 3, 3, 1] / 4 on each axis (the official `upfirdn2d` with up = 2,
+    /// zero outside the map): along an axis, output 2i is (x[i-1] + 3 x[i]) / 4
+    /// and output 2i+1 is (3 x[i] + x[i+1]) / 4, so pictures upsampled and
+    /// summed show no nearest neighbour's blocks. [1, 3, 3, 1] is [1, 1] * [1, 2, 1]:
+    /// nearest upsampling then a [1, 2, 1] / 4 blur, itself two 2x2 box
+    /// averages shifted by half a pixel each way (the first zero-padded by
+    /// one). Differentiable to any order, as its two ops are.
+    pub fn upsample_smooth2d(&self) -> Tensor {
+        self.upsample_nearest2d(2).avg_pool2d(2, 1, 1).avg_pool2d(2, 1, 0)
     }
 
     /// Average pooling of [N, C, H, W] with a `kernel` x `kernel` window moved

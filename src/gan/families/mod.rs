@@ -83,9 +83,15 @@ fn unknown(name: &str) -> String {
     format!("unknown model {name:?}: use one of {}", NAMES.join(", "))
 }
 
-/// The image size and channels a family expects from an image folder.
+/// The image size and channels a family expects from an image folder:
+/// StyleGAN's and StyleGAN2's 32x32 colour pictures (their generators build
+/// up from 4x4 by doublings; the style-mixing figure wants a colour set such
+/// as the DiceBear avatars), else the one-network models' sizes.
 pub fn folder_image_size(model: &str) -> (u32, usize) {
-    models::folder_image_size(model)
+    match model {
+        "stylegan" | "stylegan2" => (32, 3),
+        _ => models::folder_image_size(model),
+    }
 }
 
 /// The optimiser the config names, over `parameters`, at learning rate `lr`.

@@ -4,7 +4,8 @@
 //!
 //! Each style layer (the paper's revised block, its Figure 2c) runs:
 //!
-//! 1. at the first layer of a new resolution, nearest 2x upsampling;
+//! 1. at the first layer of a new resolution, 2x upsampling through the
+//!    [1, 3, 3, 1] low-pass filter (`Tensor::upsample_smooth2d`);
 //! 2. a 3x3 modulated convolution with demodulation (`modulated.rs`): the
 //!    style s = 1 + A(w) scales the input channels, and each output channel
 //!    is rescaled so that its per-sample weights have unit norm. This
@@ -12,8 +13,12 @@
 //!    feature maps and so let the generator hide a signal in one strong
 //!    blob (the "droplet") that dominates the statistics; demodulation
 //!    normalises by the weights' expected effect instead;
-//! 3. per-pixel noise (learned per-channel scales starting at 0) and then
-//!    the bias, both after the demodulation, so neither is scaled by it;
+//! 3. per-pixel noise (one learned strength per layer, starting at 0) and
+//!    then the bias, both after the demodulation, so neither is scaled by it.
+//!    StyleGAN's per-channel scales would let the generator line up each
+//!    channel's noise with the toRGB weights that read it: under Adam, whose
+//!    steps have about the same size for every scale, the noise in the image
+//!    would grow about sqrt(C) times faster than with one strength;
 //! 4. leaky ReLU (0.2) times sqrt(2), the official code's gain: demodulated
 //!    weights have unit norm, so without the gain every layer would shrink
 //!    its signal by the activation's loss of variance.
@@ -21,7 +26,10 @@
 //! Skip architecture: after the second layer of every resolution a toRGB
 //! (a 1x1 modulated convolution without demodulation, plus a bias, taking
 //! that layer's w) turns the features into a picture, and the running
-//! picture is upsampled (nearest) and summed with it. Every resolution
+//! picture is upsampled through the same filter and summed with it.
+//! Nearest upsampling here would copy every coarse pixel into a 2x2 block
+//! (an 8x8 one from 4x4 to 32x32), and the coarse pictures, which carry
+//! most of the image early in training, would draw the image in squares. Every resolution
 //! adds its own detail to the image, which is how StyleGAN2 keeps the
 //! coarse-to-fine emphasis of progressive growing without growing.
 //!
@@ -30,8 +38,9 @@
 //! truncation and the style pictures work unchanged. Differences from the
 //! official code: a second 3x3 convolution at 4x4 (the official network has
 //! one there), toRGB taking its resolution's last w instead of the next
-//! one's, nearest upsampling instead of the [1, 3, 3, 1] filter, per-channel
-//! noise scales instead of one per layer.
+//! one's, the filter
+//! before the 3x3 convolution where the official layer convolves a
+//! zero-interleaved map and filters after.
 
 use super::modulated::modulated_conv2d;
 use super::progressive::{level_of, width};
@@ -41,9 +50,16 @@ use crate::nn::{init, resolve, EqualizedLinear, Layer, Module, NoiseInjection};
 use crate::Tensor;
 use rand::rngs::StdRng;
 use rand::Rng;
-use std::f32::consts::SQRT_2;
+use std::f32::consts::{FRAC_1_SQRT_2, SQRT_2};
 
 const SLOPE: f32 = 0.2;
+
+/// The affine map's gain on top of `EqualizedLinear`'s sqrt(2 / fan_in):
+/// together 1 / sqrt(fan_in), the official affine layer's. He's sqrt(2) is
+/// for a layer that a leaky ReLU follows; the style is used as it is, so
+/// with it the styles of unit-variance w would spread by sqrt(2) around 1
+/// instead of by 1.
+const AFFINE_GAIN: f32 = FRAC_1_SQRT_2;
 
 /// A modulated convolution's weights and its style: the weight stored
 /// N(0, 1) and scaled by 1 / sqrt(fan_in) at run time (equalized learning
@@ -64,9 +80,13 @@ impl Modulated {
         Modulated { weight, weight_scale, style: EqualizedLinear::new(w_width, input, rng) }
     }
 
+    /// The style s [N, C] of w [N, W]: 1 + A(w), A with the official gain.
+    fn style(&self, w: &Tensor) -> Tensor {
+        self.style.forward(w).mul_scalar(AFFINE_GAIN).add_scalar(1.0)
+    }
+
     fn forward(&self, x: &Tensor, w: &Tensor, demodulate: bool) -> Tensor {
-        let style = self.style.forward(w).add_scalar(1.0);
-        modulated_conv2d(x, &style, &resolve(&self.weight).mul_scalar(self.weight_scale), demodulate)
+        modulated_conv2d(x, &self.style(w), &resolve(&self.weight).mul_scalar(self.weight_scale), demodulate)
     }
 }
 
@@ -97,7 +117,7 @@ impl ModulatedLayer {
     /// x [N, C, r, r] (r / 2 with upsampling) and this layer's w [N, W] to
     /// [N, O, r, r]; `demodulate` false only for the droplet comparison.
     pub fn forward(&self, x: &Tensor, w: &Tensor, noise: Option<&Tensor>, demodulate: bool) -> Tensor {
-        let x = if self.upsample { x.upsample_nearest2d(2) } else { x.clone() };
+        let x = if self.upsample { x.upsample_smooth2d() } else { x.clone() };
         let x = self.conv.forward(&x, w, demodulate);
         let x = match noise {
             Some(noise) => self.noise.forward_with_noise(&x, noise),
@@ -106,7 +126,12 @@ impl ModulatedLayer {
         with_bias(&x, &self.bias).leaky_relu(SLOPE).mul_scalar(SQRT_2)
     }
 
-    /// The learned per-channel noise scales [O].
+    /// The style s [N, C] that scales this layer's input channels for w [N, W].
+    pub fn style(&self, w: &Tensor) -> Tensor {
+        self.conv.style(w)
+    }
+
+    /// The learned noise strength [1] of the layer.
     pub fn noise_scale(&self) -> &Tensor {
         self.noise.weight()
     }
@@ -152,8 +177,8 @@ pub struct SkipSynthesis {
 }
 
 /// What one forward pass drew: every style layer's output features, every
-/// resolution's toRGB picture [N, C, r, r], and the image, their sum with
-/// each picture upsampled to the full size.
+/// resolution's toRGB picture [N, C, r, r], and the image, their running
+/// sum, upsampled smoothly (`Tensor::upsample_smooth2d`) at each doubling.
 pub struct Drawn {
     pub features: Vec<Tensor>,
     pub pictures: Vec<Tensor>,
@@ -181,7 +206,7 @@ impl SkipSynthesis {
             if index % 2 == 1 {
                 let rgb = self.to_rgb[index / 2].forward(&x, w);
                 image = Some(match image {
-                    Some(previous) => previous.upsample_nearest2d(2).add(&rgb),
+                    Some(previous) => previous.upsample_smooth2d().add(&rgb),
                     None => rgb.clone(),
                 });
                 pictures.push(rgb);
@@ -204,7 +229,7 @@ impl Synthesis for SkipSynthesis {
             layers.push(ModulatedLayer {
                 conv: Modulated::new(input, output, 3, shape.width, rng),
                 upsample: index > 0 && index % 2 == 0,
-                noise: NoiseInjection::new(output, noise_seed.wrapping_add(index as u64)),
+                noise: NoiseInjection::per_layer(noise_seed.wrapping_add(index as u64)),
                 bias: Tensor::zeros(&[output]).requires_grad_(),
             });
             if index % 2 == 1 {
