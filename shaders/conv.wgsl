@@ -179,7 +179,7 @@ fn main(
 // neighbouring invocations read neighbouring pixels (coalesced on a GPU,
 // neighbouring SIMD lanes on lavapipe). Measured on lavapipe for dcgan28's
 // 1-channel layers: 1.7x faster than the GEMM path, where four consecutive
-// positions per invocation were no faster than it. It splits each position once,
+// positions per invocation were not clearly faster. It splits each position once,
 // then walks the taps in nested loops (channel c, tap row th, tap column tw),
 // where the image row and column of the next tap are one addition away:
 // ih = jh * in_from_pos.y + in_offset.y + th * in_from_tap.y, the im2col
