@@ -17,7 +17,6 @@ pub mod veegan;
 
 use super::config::TrainConfig;
 use super::family::{Family, Sampler};
-use super::models;
 use crate::optim::{Adam, Optimizer, RmsProp, Sgd};
 use crate::Tensor;
 
@@ -83,14 +82,16 @@ fn unknown(name: &str) -> String {
     format!("unknown model {name:?}: use one of {}", NAMES.join(", "))
 }
 
-/// The image size and channels a family expects from an image folder:
-/// StyleGAN's and StyleGAN2's 32x32 colour pictures (their generators build
-/// up from 4x4 by doublings; the style-mixing figure wants a colour set such
-/// as the DiceBear avatars), else the one-network models' sizes.
+/// The image size and channels a family expects from an image folder: the
+/// grown generators (ProGAN, StyleGAN, StyleGAN2) build up from 4x4 by
+/// doublings, so they take 32x32 colour pictures (the style-mixing figure
+/// wants a colour set such as the DiceBear avatars); DCGAN its 64x64 colour;
+/// every other model MNIST's 28x28 grey.
 pub fn folder_image_size(model: &str) -> (u32, usize) {
     match model {
-        "stylegan" | "stylegan2" => (32, 3),
-        _ => models::folder_image_size(model),
+        "progan" | "stylegan" | "stylegan2" => (32, 3),
+        "dcgan" => (64, 3),
+        _ => (28, 1),
     }
 }
 

@@ -88,10 +88,3 @@ pub fn build(
     }
 }
 
-/// The image size and channels a model expects from an image folder.
-pub fn folder_image_size(name: &str) -> (u32, usize) {
-    match name {
-        "dcgan" => (64, 3),
-        _ => (28, 1),
-    }
-}
