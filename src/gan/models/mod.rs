@@ -87,4 +87,3 @@ pub fn build(
         _ => Err(format!("unknown model {name:?}: use mlp, dcgan or cgan")),
     }
 }
-
