@@ -38,7 +38,7 @@ pub use instance_norm::{AdaIN, InstanceNorm2d};
 pub use layer_norm::LayerNorm;
 pub use linear::{linear, Linear};
 pub use minibatch_stddev::MinibatchStdDev;
-pub use module::{Layer, Module, TrainingFlag, WeightLayer};
+pub use module::{numbered, Layer, Module, TrainingFlag, WeightLayer};
 pub use noise_injection::NoiseInjection;
 pub use pixel_norm::PixelNorm;
 pub use resample::{AvgPool2d, ReflectionPad2d, Upsample};

@@ -104,6 +104,13 @@ pub trait Module: Send + Sync {
     }
 }
 
+/// The modules of a list as children named "{prefix}{index}" ("block0",
+/// "block1", ...): how a network with a list of blocks names them in its
+/// `children`, and so in its checkpoint keys.
+pub fn numbered<'a, M: Module>(prefix: &'a str, modules: &'a [M]) -> impl Iterator<Item = (String, &'a dyn Module)> {
+    modules.iter().enumerate().map(move |(i, module)| (format!("{prefix}{i}"), module as &dyn Module))
+}
+
 fn prefixed(prefix: &str, named: Vec<(String, Tensor)>) -> impl Iterator<Item = (String, Tensor)> + '_ {
     named.into_iter().map(move |(name, t)| (format!("{prefix}.{name}"), t))
 }

@@ -14,7 +14,7 @@
 //! is 3x3 with stride 2, which ignores the padding in its averages).
 
 use crate::gan::models::dcgan::conv as plain_conv;
-use crate::nn::{InstanceNorm2d, Layer, LeakyRelu, Module, Sequential, SpectralNorm};
+use crate::nn::{numbered, InstanceNorm2d, Layer, LeakyRelu, Module, Sequential, SpectralNorm};
 use crate::Tensor;
 use rand::Rng;
 
@@ -61,7 +61,7 @@ impl PatchFeatures {
 
 impl Module for PatchFeatures {
     fn children(&self) -> Vec<(String, &dyn Module)> {
-        self.layers.iter().enumerate().map(|(i, layer)| (format!("layer_{i}"), layer as &dyn Module)).collect()
+        numbered("layer_", &self.layers).collect()
     }
 }
 
@@ -91,6 +91,6 @@ impl MultiscaleDiscriminator {
 
 impl Module for MultiscaleDiscriminator {
     fn children(&self) -> Vec<(String, &dyn Module)> {
-        self.scales.iter().enumerate().map(|(i, scale)| (format!("scale_{i}"), scale as &dyn Module)).collect()
+        numbered("scale_", &self.scales).collect()
     }
 }

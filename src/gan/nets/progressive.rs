@@ -19,7 +19,7 @@
 //! high resolutions.
 
 use crate::gan::family::Sampler;
-use crate::nn::{AvgPool2d, EqualizedConv2d, EqualizedLinear, Flatten, Layer, LeakyRelu, Module, PixelNorm};
+use crate::nn::{numbered, AvgPool2d, EqualizedConv2d, EqualizedLinear, Flatten, Layer, LeakyRelu, Module, PixelNorm};
 use crate::nn::{Reshape, Sequential, Upsample};
 use crate::{no_grad, Tensor};
 use rand::Rng;
@@ -155,8 +155,8 @@ impl Module for ProgressiveGenerator {
     }
 
     fn children(&self) -> Vec<(String, &dyn Module)> {
-        let blocks = self.blocks.iter().enumerate().map(|(l, b)| (format!("block{l}"), b as &dyn Module));
-        let to_rgb = self.to_rgb.iter().enumerate().map(|(l, c)| (format!("to_rgb{l}"), c as &dyn Module));
+        let blocks = numbered("block", &self.blocks);
+        let to_rgb = numbered("to_rgb", &self.to_rgb);
         blocks.chain(to_rgb).collect()
     }
 }
@@ -251,8 +251,8 @@ impl ProgressiveDiscriminator {
 
 impl Module for ProgressiveDiscriminator {
     fn children(&self) -> Vec<(String, &dyn Module)> {
-        let from_rgb = self.from_rgb.iter().enumerate().map(|(l, c)| (format!("from_rgb{l}"), c as &dyn Module));
-        let blocks = self.blocks.iter().enumerate().map(|(l, b)| (format!("block{l}"), b as &dyn Module));
+        let from_rgb = numbered("from_rgb", &self.from_rgb);
+        let blocks = numbered("block", &self.blocks);
         from_rgb.chain(blocks).collect()
     }
 }

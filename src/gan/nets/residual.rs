@@ -18,7 +18,7 @@
 //! and the sqrt(2 / fan_in) scale) like every other.
 
 use super::progressive::{judge, judged, level_of, width};
-use crate::nn::{EqualizedConv2d, Layer, Module, Sequential};
+use crate::nn::{numbered, EqualizedConv2d, Layer, Module, Sequential};
 use crate::Tensor;
 use rand::Rng;
 use std::f32::consts::FRAC_1_SQRT_2;
@@ -90,7 +90,7 @@ impl ResidualDiscriminator {
 impl Module for ResidualDiscriminator {
     fn children(&self) -> Vec<(String, &dyn Module)> {
         let mut children: Vec<(String, &dyn Module)> = vec![("from_rgb".into(), &self.from_rgb as &dyn Module)];
-        children.extend(self.blocks.iter().enumerate().map(|(i, b)| (format!("block{i}"), b as &dyn Module)));
+        children.extend(numbered("block", &self.blocks));
         children.push(("judge".into(), &self.judge));
         children
     }

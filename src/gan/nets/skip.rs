@@ -46,7 +46,7 @@ use super::modulated::modulated_conv2d;
 use super::progressive::{level_of, width};
 use super::style::{StyleShape, Synthesis};
 use super::synthesis::check_layer_inputs;
-use crate::nn::{init, resolve, EqualizedLinear, Layer, Module, NoiseInjection};
+use crate::nn::{init, numbered, resolve, EqualizedLinear, Layer, Module, NoiseInjection};
 use crate::Tensor;
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -258,8 +258,8 @@ impl Module for SkipSynthesis {
     }
 
     fn children(&self) -> Vec<(String, &dyn Module)> {
-        let layers = self.layers.iter().enumerate().map(|(i, l)| (format!("layer{i}"), l as &dyn Module));
-        let to_rgb = self.to_rgb.iter().enumerate().map(|(i, t)| (format!("to_rgb{i}"), t as &dyn Module));
+        let layers = numbered("layer", &self.layers);
+        let to_rgb = numbered("to_rgb", &self.to_rgb);
         layers.chain(to_rgb).collect()
     }
 }

@@ -26,7 +26,7 @@
 
 use super::progressive::width;
 use super::style::{StyleShape, Synthesis};
-use crate::nn::{AdaIN, EqualizedConv2d, EqualizedLinear, Layer, Module, NoiseInjection};
+use crate::nn::{numbered, AdaIN, EqualizedConv2d, EqualizedLinear, Layer, Module, NoiseInjection};
 use crate::Tensor;
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -182,8 +182,7 @@ impl Module for SynthesisNetwork {
     }
 
     fn children(&self) -> Vec<(String, &dyn Module)> {
-        let mut children: Vec<(String, &dyn Module)> =
-            self.layers.iter().enumerate().map(|(i, layer)| (format!("layer{i}"), layer as &dyn Module)).collect();
+        let mut children: Vec<(String, &dyn Module)> = numbered("layer", &self.layers).collect();
         children.push(("to_rgb".into(), &self.to_rgb));
         children
     }

@@ -24,7 +24,7 @@
 use super::Translator;
 use crate::gan::family::Sampler;
 use crate::gan::models::dcgan::{batch_norm, conv, conv_t};
-use crate::nn::{Layer, LeakyRelu, Module, Relu, SeedStream, Sequential, Tanh};
+use crate::nn::{numbered, Layer, LeakyRelu, Module, Relu, SeedStream, Sequential, Tanh};
 use crate::Tensor;
 use rand::Rng;
 
@@ -160,8 +160,8 @@ impl UNet {
 
 impl Module for UNet {
     fn children(&self) -> Vec<(String, &dyn Module)> {
-        let encoder = self.encoder.iter().enumerate().map(|(i, b)| (format!("down{i}"), b as &dyn Module));
-        let decoder = self.decoder.iter().enumerate().map(|(i, b)| (format!("up{i}"), b as &dyn Module));
+        let encoder = numbered("down", &self.encoder);
+        let decoder = numbered("up", &self.decoder);
         encoder.chain(decoder).collect()
     }
 
