@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fresh_temp_dir, ganforge, tiny_run};
+use common::{assert_resumed_run_repeats, fresh_temp_dir, ganforge, tiny_run};
 use ganforge::checkpoint::{Loader, Saver};
 use ganforge::gan::families::cyclegan::CycleGan;
 use ganforge::gan::image_pool::{ImagePool, POOL_SIZE};
@@ -166,26 +166,10 @@ fn cli_trains_two_steps_on_the_emoji_and_writes_the_picture_and_scores() {
 
 #[test]
 fn resumed_run_repeats_the_uninterrupted_one_with_a_full_pool_and_a_decaying_rate() {
-    let dir = fresh_temp_dir("cyclegan-resume");
-    let run = |name: &str, steps: &str, extra: &[&str]| {
-        let out = dir.join(name).display().to_string();
-        let mut args = vec!["train", "--model", "cyclegan", "--dataset", "unpaired:data/emoji32/unpaired"];
-        args.extend(["--batch", "16", "--features", "2", "--patch", "16", "--log-every", "1"]);
-        args.extend(["--checkpoint-every", "2", "--steps", steps, "--out", &out]);
-        args.extend_from_slice(extra);
-        let (ok, text) = ganforge(&args);
-        assert!(ok, "{text}");
-        std::fs::read_to_string(format!("{out}/log.csv")).unwrap()
-    };
     // 16 pictures a step: the pools are full (50) after step 4 of 4, the rate halves at step 3.
-    let whole = run("whole", "4", &[]);
-    run("split", "2", &[]);
-    let checkpoint = dir.join("split/checkpoint.safetensors").display().to_string();
-    let (ok, text) = ganforge(&["train", "--resume", &checkpoint, "--steps", "4"]);
-    assert!(ok, "{text}");
-    let resumed = std::fs::read_to_string(dir.join("split/log.csv")).unwrap();
-    assert_eq!(resumed, whole, "the resumed run's log differs from the uninterrupted one's");
-    std::fs::remove_dir_all(dir).unwrap();
+    let mut args = vec!["train", "--model", "cyclegan", "--dataset", "unpaired:data/emoji32/unpaired"];
+    args.extend(["--batch", "16", "--features", "2", "--patch", "16", "--log-every", "1"]);
+    assert_resumed_run_repeats("cyclegan-resume", &args, 2, 4);
 }
 
 #[test]

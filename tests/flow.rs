@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{fresh_temp_dir, ganforge, tensor, tiny_run};
+use common::{assert_resumed_run_repeats, fresh_temp_dir, ganforge, tensor, tiny_run};
 use ganforge::gan::families::alignflow::FlowPair;
 use ganforge::gradcheck::{gradcheck_with, Tolerance};
 use ganforge::nn::flow::{
@@ -249,24 +249,9 @@ fn cli_trains_two_steps_and_the_translations_are_cycle_consistent() {
 
 #[test]
 fn resumed_run_repeats_the_uninterrupted_one_without_restarting_actnorm() {
-    let dir = fresh_temp_dir("alignflow-resume");
-    let run = |name: &str, steps: &str| {
-        let out = dir.join(name).display().to_string();
-        let mut args = vec!["train", "--model", "alignflow", "--dataset", "unpaired:data/emoji32/unpaired"];
-        args.extend(["--batch", "4", "--features", "2", "--patch", "16", "--log-every", "1"]);
-        args.extend(["--checkpoint-every", "2", "--eval-every", "0", "--steps", steps, "--out", &out]);
-        let (ok, text) = ganforge(&args);
-        assert!(ok, "{text}");
-        std::fs::read_to_string(format!("{out}/log.csv")).unwrap()
-    };
-    let whole = run("whole", "3");
-    run("split", "2");
-    let checkpoint = dir.join("split/checkpoint.safetensors").display().to_string();
-    let (ok, text) = ganforge(&["train", "--resume", &checkpoint, "--steps", "3"]);
-    assert!(ok, "{text}");
-    let resumed = std::fs::read_to_string(dir.join("split/log.csv")).unwrap();
-    assert_eq!(resumed, whole, "the resumed run's log differs from the uninterrupted one's");
-    std::fs::remove_dir_all(dir).unwrap();
+    let mut args = vec!["train", "--model", "alignflow", "--dataset", "unpaired:data/emoji32/unpaired"];
+    args.extend(["--batch", "4", "--features", "2", "--patch", "16", "--log-every", "1", "--eval-every", "0"]);
+    assert_resumed_run_repeats("alignflow-resume", &args, 2, 3);
 }
 
 #[test]

@@ -117,6 +117,31 @@ pub fn tiny_run(dir: &Path, name: &str, model: &str, extra: &[&str]) -> (String,
     (folder, checkpoint)
 }
 
+/// Trains the command line `args` (`train ...` without --steps, --out and
+/// --checkpoint-every) for `steps` steps straight, and again for `split`
+/// steps then resumed from that run's checkpoint up to `steps`, and asserts
+/// that the two logs are identical: a resumed run is exact.
+pub fn assert_resumed_run_repeats(label: &str, args: &[&str], split: usize, steps: usize) {
+    let dir = fresh_temp_dir(label);
+    let run = |name: &str, steps: usize| {
+        let out = dir.join(name).display().to_string();
+        let (split, steps) = (split.to_string(), steps.to_string());
+        let mut line = args.to_vec();
+        line.extend(["--checkpoint-every", &split, "--steps", &steps, "--out", &out]);
+        let (ok, text) = ganforge(&line);
+        assert!(ok, "{text}");
+        std::fs::read_to_string(format!("{out}/log.csv")).unwrap()
+    };
+    let whole = run("whole", steps);
+    run("split", split);
+    let checkpoint = dir.join("split/checkpoint.safetensors").display().to_string();
+    let (ok, text) = ganforge(&["train", "--resume", &checkpoint, "--steps", &steps.to_string()]);
+    assert!(ok, "{text}");
+    let resumed = std::fs::read_to_string(dir.join("split/log.csv")).unwrap();
+    assert_eq!(resumed, whole, "the resumed run's log differs from the uninterrupted one's");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// Writes a gzip-compressed tar archive holding `files` (path, bytes) at `path`.
 pub fn write_tgz(path: &Path, files: &[(&str, &[u8])]) {
     let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
