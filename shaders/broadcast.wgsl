@@ -13,6 +13,16 @@
 // is either contiguous with the output (stride 1) or a single value (stride 0).
 // One invocation then computes four consecutive outputs as one vec4 (see
 // unary.wgsl for why the tail of a length not divisible by 4 is safe).
+//
+// `rows` is the fast path for the next most common case, a per-row or
+// per-channel operand: a bias or a scale [1, C, 1, 1] over [N, C, H, W]. After
+// merging, every operand's innermost dimension has stride 1 or 0 and its
+// length is a multiple of 4, so four consecutive outputs lie in one row, and
+// each operand holds them either as four consecutive values or as one value.
+// One invocation computes them as one vec4. The host describes each operand in
+// its own unit: vec4s for one of stride 1 (its other strides are multiples of
+// the row length, so they divide by 4), floats for one of stride 0; the
+// spaces walk the output in vec4s, which makes p.header.x the vec4 count.
 
 // The function is the pipeline constant OP (one pipeline per op).
 override OP: u32;
@@ -89,5 +99,41 @@ fn vector(
     let u = load4(a4[i], a4[0].x, p.spaces[0].strides[0][0]);
     let v = load4(b4[i], b4[0].x, p.spaces[1].strides[0][0]);
     let w = load4(c4[i], c4[0].x, p.spaces[2].strides[0][0]);
+    out4[i] = apply(OP, u, v, w);
+}
+
+// The stride of space s along its innermost dimension (1 or 0 in `rows`).
+fn inner_stride(s: u32) -> u32 {
+    let d = p.spaces[s].rank - 1u;
+    return p.spaces[s].strides[d / 4u][d % 4u];
+}
+
+@compute @workgroup_size(256)
+fn rows(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let i = flat_group(wid, nwg) * 256u + lid;
+    if (i >= p.header.x) {
+        return;
+    }
+    let at = shared_offsets(i);
+    // An operand of stride 1 is read as a vec4 (at counts vec4s), one of
+    // stride 0 as a single value (at counts floats: component at % 4 of vec4
+    // at / 4, since one entry point may see a buffer through one view only).
+    // The branches are uniform: they depend on parameters only.
+    var u = vec4<f32>(a4[at.x / 4u][at.x % 4u]);
+    if (inner_stride(0u) == 1u) {
+        u = a4[at.x];
+    }
+    var v = vec4<f32>(b4[at.y / 4u][at.y % 4u]);
+    if (inner_stride(1u) == 1u) {
+        v = b4[at.y];
+    }
+    var w = vec4<f32>(c4[at.z / 4u][at.z % 4u]);
+    if (inner_stride(2u) == 1u) {
+        w = c4[at.z];
+    }
     out4[i] = apply(OP, u, v, w);
 }

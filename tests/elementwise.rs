@@ -115,6 +115,10 @@ fn binary_ops_broadcast_on_every_axis() {
         (&[3, 1, 7], &[1, 5, 1], &[3, 5, 7]),
         (&[2, 1, 3, 1, 5], &[4, 1, 6, 1], &[2, 4, 3, 6, 5]),
         (&[33, 65], &[], &[33, 65]),
+        // rows of a multiple of 4 with per-row operands: the vec4 `rows` path
+        (&[3, 5, 8], &[3, 5, 1], &[3, 5, 8]),
+        (&[1, 3, 1, 1], &[2, 3, 4, 4], &[2, 3, 4, 4]),
+        (&[2, 1, 4], &[3, 1], &[2, 3, 4]),
     ];
     for (k, &(sa, sb, so)) in cases.iter().enumerate() {
         // Multiples of 0.5 make exact ties common, so eq, ne, ge and le see

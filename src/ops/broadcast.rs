@@ -43,12 +43,41 @@ fn launch(op: Op, inputs: &[&Tensor]) -> (Storage, Vec<usize>) {
     if contiguous {
         let kernel = BROADCAST.kernel_for("vector", op as u32);
         gpu.dispatch(kernel, &params, &buffers, gpu.grid(out.len(), 4 * WORKGROUP));
+    } else if let Some(params) = rows_params(&merged, &merged_strides) {
+        let kernel = BROADCAST.kernel_for("rows", op as u32);
+        gpu.dispatch(kernel, &params, &buffers, gpu.grid(out.len(), 4 * WORKGROUP));
     } else {
         let kernel = BROADCAST.kernel_for("main", op as u32);
         gpu.dispatch(kernel, &params, &buffers, gpu.grid(out.len(), WORKGROUP));
     }
     (out, shape)
 }
+
+// ANCHOR: rows_params
+/// The parameters of broadcast.wgsl's `rows` path, when the merged shape
+/// allows it: rows of a multiple of 4, every operand of stride 1 or 0 along
+/// them. The output is walked in vec4s; an operand of stride 1 is addressed
+/// in vec4s (its other strides, multiples of the row, divided by 4), one of
+/// stride 0 in floats (strides unchanged).
+fn rows_params(merged: &[usize], strides: &[Vec<usize>]) -> Option<Params> {
+    let (&row, outer) = merged.split_last()?;
+    let split = |s: &Vec<usize>| s.split_last().map(|(&inner, outer)| (inner, outer.to_vec()));
+    let fits = |s: &Vec<usize>| match split(s) {
+        Some((0, _)) => true,
+        Some((1, outer)) => outer.iter().all(|v| v.is_multiple_of(4)),
+        _ => false,
+    };
+    if !row.is_multiple_of(4) || !strides.iter().all(fits) {
+        return None;
+    }
+    let shape: Vec<usize> = outer.iter().copied().chain([row / 4]).collect();
+    let in_vec4s = |s: &Vec<usize>| s[..s.len() - 1].iter().map(|v| v / 4).chain([1]).collect();
+    let units: Vec<Vec<usize>> =
+        strides.iter().map(|s| if s.last() == Some(&1) { in_vec4s(s) } else { s.clone() }).collect();
+    let third = units.get(2).unwrap_or(&units[0]);
+    Some(Params::strided([numel(merged) / 4, 0, 0, 0], &[(&shape, &units[0]), (&shape, &units[1]), (&shape, third)]))
+}
+// ANCHOR_END: rows_params
 
 impl Tensor {
     /// A differentiable binary op; `rule(a, b, out, g)` gives the gradients at
