@@ -33,18 +33,27 @@
 //                  puts between input pixels (3 in 4 at stride 2) are never
 //                  formed. A = weights [C, O/g, KH, KW] read at (c, o, kh, kw).
 // Workgroup (x, y, z) computes tile (x, y) of group z's product.
+// Split K: a weight gradient sums over every output position (K = batch x
+// OH x OW, 16,384 for an 8-map 32x32 layer at batch 16) into a few hundred
+// weights (M x N): one or two tiles, so one or two workgroups would walk all
+// of K while the rest of the device idled. conv.rs then splits K into chunks
+// of k_chunk columns: workgroup z = chunk * groups + group sums one chunk of
+// one group, and writes its partial tile to slice z of a [chunks, groups, M,
+// N] result, which conv.rs sums over the chunks. Unsplit, k_chunk = K and
+// z = group.
 // Products with one row (one output channel per group: a layer to a 1-channel
 // picture) take the direct entry point `one_row` instead (see there).
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
 // sizes; divide() does that in f32 (lavapipe runs u32 division one lane at a
 // time, f32 arithmetic as vector instructions).
-// Version 2: the direct `one_row` path for M = 1; version 1: implicit GEMMs only.
+// Version 3: split K for weight gradients; version 2: the direct `one_row`
+// path for M = 1; version 1: implicit GEMMs only.
 
 struct Params {
     m: u32,
     n: u32,
     k: u32,
-    pad0: u32,
+    k_chunk: u32, // columns of A per workgroup along z (see Split K)
     channels: u32,
     height: u32,
     width: u32,
@@ -166,7 +175,9 @@ fn main(
     // holds barriers, and WebGPU's compilers (Chrome's Tint) accept a barrier
     // only under a bound every invocation provably shares, which a read-only
     // binding is and a private variable is not.
-    accumulate(wid.z, wid.xy, params.k, local.xy, lid);
+    let groups = params.out_channels / params.group_out_channels;
+    let k_begin = (wid.z / groups) * params.k_chunk;
+    accumulate(wid.z % groups, wid.xy, k_begin, min(params.k, k_begin + params.k_chunk), local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
 }
 

@@ -203,11 +203,14 @@ fn multiply_tiles(z: u32, col0: u32, k0: u32, x: u32, y: u32) {
     }
 }
 
-// Accumulates the workgroup's tile of C = A B (A with `depth` columns) for
-// problem z into the invocation's accumulators.
+// Accumulates the workgroup's tile of C = A B for problem z into the
+// invocation's accumulators, over the columns of A (rows of B) from k_begin
+// up to k_end: all of them (0 to K), or one chunk of a product whose K was
+// split over several workgroups (conv.wgsl's weight gradients). A chunk's
+// length is a multiple of 16 (BK is 8 or 16), so no step reads into the next.
 // ANCHOR: accumulate
-fn accumulate(z: u32, tile: vec2<u32>, depth: u32, local: vec2<u32>, lid: u32) {
-    for (var k0 = 0u; k0 < depth; k0 += BK) {
+fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32>, lid: u32) {
+    for (var k0 = k_begin; k0 < k_end; k0 += BK) {
         fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
         workgroupBarrier();
         multiply_tiles(z, tile.x * TILE_N, k0, local.x, local.y);

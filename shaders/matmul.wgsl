@@ -65,6 +65,6 @@ fn main(
     // holds barriers, and WebGPU's compilers (Chrome's Tint) accept a barrier
     // only under a bound every invocation provably shares, which a read-only
     // binding is and a private variable is not.
-    accumulate(wid.z, wid.xy, params.k, local.xy, lid);
+    accumulate(wid.z, wid.xy, 0u, params.k, local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
 }

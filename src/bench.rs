@@ -9,8 +9,9 @@
 //! (attainable bandwidth).
 //!
 //! The GEMM sweep (`ganforge bench --sweep gemm`) times every blocking of the
-//! tiled core (`ops/gemm.rs`) on each GEMM of the dcgan28 step, and sets the
-//! blocking `Blocking::for_problem` picks beside the fastest; the tune
+//! tiled core (`ops/gemm.rs`) on each GEMM of the dcgan28 step and of
+//! StyleGAN2's narrow layers, and sets the blocking `Blocking::for_problem`
+//! picks beside the fastest; the tune
 //! (`ganforge bench --tune`) keeps the fastest per shape class in the
 //! adapter's tile cache (`ops/tiles.rs`).
 
@@ -150,6 +151,14 @@ pub struct GemmCase {
     pub run: Box<dyn Fn(Option<Blocking>) -> Tensor>,
 }
 
+/// The GEMMs the sweep and the tune time: dcgan28's, then StyleGAN2's
+/// narrow layers at 32x32 (`style32_convolution_gemms`).
+pub fn sweep_gemms() -> Vec<GemmCase> {
+    let mut cases = dcgan28_gemms();
+    cases.extend(style32_convolution_gemms());
+    cases
+}
+
 /// The GEMMs of the dcgan28 step: its two linear layers and every direction
 /// (forward, input gradient, weight gradient) of its four convolutions, at batch 64.
 pub fn dcgan28_gemms() -> Vec<GemmCase> {
@@ -175,20 +184,44 @@ pub fn dcgan28_gemms() -> Vec<GemmCase> {
     cases
 }
 
+/// A convolution layer as the GEMM cases see it: (name, transposed, input
+/// [N, C, H, W], weight).
+type ConvLayer = (&'static str, bool, [usize; 4], [usize; 4]);
+
 /// Forward, input gradient and weight gradient of the dcgan28 convolutions.
-/// All three do the layer's multiply-adds: (conv2d-side output pixels) x
-/// (kernel taps) x (channel pairs).
 fn dcgan28_convolution_gemms() -> Vec<GemmCase> {
     let options = Conv2dOptions { stride: (2, 2), padding: (1, 1), ..Default::default() };
-    // (name, transposed, input [N, C, H, W], weight)
-    let layers = [
-        ("D conv 1->64, 28->14", false, [64, 1, 28, 28], [64, 1, 4, 4]),
-        ("D conv 64->128, 14->7", false, [64, 64, 14, 14], [128, 64, 4, 4]),
-        ("G convT 128->64, 7->14", true, [64, 128, 7, 7], [128, 64, 4, 4]),
-        ("G convT 64->1, 14->28", true, [64, 64, 14, 14], [64, 1, 4, 4]),
-    ];
+    convolution_gemms(
+        &[
+            ("D conv 1->64, 28->14", false, [64, 1, 28, 28], [64, 1, 4, 4]),
+            ("D conv 64->128, 14->7", false, [64, 64, 14, 14], [128, 64, 4, 4]),
+            ("G convT 128->64, 7->14", true, [64, 128, 7, 7], [128, 64, 4, 4]),
+            ("G convT 64->1, 14->28", true, [64, 64, 14, 14], [64, 1, 4, 4]),
+        ],
+        options,
+    )
+}
+
+/// The 3x3 convolutions of the StyleGAN2 bench step's two top resolutions
+/// (`--features 16`, batch 16): 8 maps at 32x32 and 16 at 16x16. Their
+/// products have 8 or 16 rows, the row classes of `ops/tiles.rs`.
+fn style32_convolution_gemms() -> Vec<GemmCase> {
+    let options = Conv2dOptions { padding: (1, 1), ..Default::default() };
+    convolution_gemms(
+        &[
+            ("StyleGAN2 conv 8->8, 32x32", false, [16, 8, 32, 32], [8, 8, 3, 3]),
+            ("StyleGAN2 conv 16->16, 16x16", false, [16, 16, 16, 16], [16, 16, 3, 3]),
+        ],
+        options,
+    )
+}
+
+/// Forward, input gradient and weight gradient of each layer. All three do
+/// the layer's multiply-adds: (conv2d-side output pixels) x (kernel taps) x
+/// (channel pairs).
+fn convolution_gemms(layers: &[ConvLayer], options: Conv2dOptions) -> Vec<GemmCase> {
     let mut cases = Vec::new();
-    for (name, transposed, input, weight) in layers {
+    for &(name, transposed, input, weight) in layers {
         let (x, w) = (Tensor::randn(&input, 5), Tensor::randn(&weight, 6));
         let kernel = (weight[2], weight[3]);
         type Run = Box<dyn Fn(Option<Blocking>) -> Tensor>;
@@ -285,7 +318,8 @@ pub struct StepBench {
 }
 
 /// The step benchmarks of `ganforge bench --families`: dcgan28 first, then
-/// ProGAN and StyleGAN at 32x32, pix2pix and CycleGAN on the committed emoji.
+/// ProGAN, StyleGAN and StyleGAN2 at 32x32, pix2pix and CycleGAN on the
+/// committed emoji.
 pub fn family_steps() -> Vec<StepBench> {
     let emoji = |kind: &str| format!("{kind}:{}/data/emoji32/{kind}", env!("CARGO_MANIFEST_DIR"));
     let bench = |name: &str, config: TrainConfig, warmup: usize| StepBench {
@@ -308,6 +342,16 @@ pub fn family_steps() -> Vec<StepBench> {
                 features: 16,
                 mapping_width: 64,
                 ..TrainConfig::for_model("stylegan", "ns", "mnist5k-32")
+            },
+            0,
+        ),
+        bench(
+            "stylegan2 32x32",
+            TrainConfig {
+                batch: 16,
+                features: 16,
+                mapping_width: 64,
+                ..TrainConfig::for_model("stylegan2", "ns", "mnist5k-32")
             },
             0,
         ),
@@ -504,13 +548,13 @@ pub struct Tuning {
 }
 
 /// The tile table measured on this adapter: for each shape class, the
-/// blocking with the least total time over the dcgan28 GEMMs of that class
+/// blocking with the least total time over the swept GEMMs of that class
 /// (`reps` calls each after a warm-up); a class no such GEMM falls in keeps
 /// the built-in entry. Compiles one pipeline per blocking and kernel: minutes
 /// on a CPU adapter, seconds on a GPU.
 pub fn tune(reps: usize) -> Tuning {
     let built_in = TileTable::built_in(&device().info);
-    let cases = no_grad(dcgan28_gemms);
+    let cases = no_grad(sweep_gemms);
     let blockings = sweep_blockings();
     let mut table = built_in;
     let mut report = String::new();
@@ -519,7 +563,7 @@ pub fn tune(reps: usize) -> Tuning {
         if members.is_empty() {
             let _ = writeln!(
                 report,
-                "{:<14} no dcgan28 GEMM: built-in {}",
+                "{:<14} no swept GEMM: built-in {}",
                 class.name(),
                 blocking_label(built_in.for_class(class))
             );

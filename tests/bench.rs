@@ -11,7 +11,7 @@ use ganforge::gan::{TrainConfig, Trainer};
 fn every_family_step_the_bench_times_builds() {
     let benches = family_steps();
     let names: Vec<&str> = benches.iter().map(|b| b.name.as_str()).collect();
-    for model in ["dcgan28", "progan", "stylegan", "pix2pix", "cyclegan"] {
+    for model in ["dcgan28", "progan", "stylegan ", "stylegan2", "pix2pix", "cyclegan"] {
         assert!(names.iter().any(|n| n.starts_with(model)), "no {model} step in {names:?}");
     }
     let dir = common::fresh_temp_dir("bench-families");

@@ -172,6 +172,9 @@ fn cases() -> Vec<Case> {
         ([3, 5, 9, 11], 1, (3, 2), options(2, (1, 2), 1, 1), true),
         // depthwise and dilated: one output channel per group
         ([2, 3, 7, 6], 3, (3, 3), options(1, (1, 1), 2, 3), false),
+        // a long weight gradient: 2 x 27 x 25 = 1,350 positions summed into one
+        // 5 x 27 tile run as 5 chunks of K (272 each, the last 262)
+        ([2, 3, 27, 25], 5, (3, 3), options(1, (1, 1), 1, 1), false),
     ]
 }
 

@@ -4,7 +4,7 @@
 
 use ganforge::bench::{blocking_label, sweep, sweep_blockings, sweep_table, GemmCase, Peaks};
 use ganforge::gpu::{device, Device};
-use ganforge::ops::conv::{conv2d, Conv2dOptions};
+use ganforge::ops::conv::{conv2d, conv2d_weight, Conv2dOptions};
 use ganforge::ops::gemm::Blocking;
 use ganforge::Tensor;
 use std::process::Command;
@@ -233,6 +233,20 @@ fn the_trace_of_a_tiny_workload_is_well_formed_and_names_its_kernels() {
 }
 
 #[test]
+fn a_long_weight_gradient_runs_in_chunks_of_k() {
+    let gpu = profiled_device();
+    let profiler = gpu.profiler().expect("GANFORGE_PROFILE=gpu turns the profiler on");
+    // 5 x 27 weights, each a sum over 2 x 27 x 25 = 1,350 positions: one tile,
+    // so K is split into chunks of at least 256 (conv.wgsl's "Split K").
+    let x = Tensor::randn(&[2, 3, 27, 25], 5);
+    let dy = Tensor::randn(&[2, 5, 27, 25], 6);
+    let dw = conv2d_weight(&x, &dy, (3, 3), Conv2dOptions { padding: (1, 1), ..Default::default() });
+    assert_eq!(dw.to_vec().len(), 5 * 27);
+    let table = profiler.table(None);
+    assert!(table.contains("5x27x1350 in 5 K chunks"), "{table}");
+}
+
+#[test]
 fn an_unknown_profile_mode_is_refused_in_one_line() {
     let output = Command::new(env!("CARGO_BIN_EXE_ganforge"))
         .arg("info")
@@ -254,14 +268,15 @@ fn the_sweep_table_lists_every_blocking() {
     profiled_device();
     let blockings = sweep_blockings();
     assert!(Blocking::ALL.iter().all(|b| blockings.contains(b)), "the sweep must time every blocking of Blocking::ALL");
-    let (a, b) = (Tensor::randn(&[5, 7], 1), Tensor::randn(&[7, 9], 2));
+    // 20 x 9: both sides short, and more rows than the row classes take.
+    let (a, b) = (Tensor::randn(&[20, 7], 1), Tensor::randn(&[7, 9], 2));
     let case = GemmCase {
         name: "tiny".into(),
-        m: 5,
+        m: 20,
         n: 9,
         k: 7,
         products: 1,
-        flops: 2.0 * 5.0 * 9.0 * 7.0,
+        flops: 2.0 * 20.0 * 9.0 * 7.0,
         run: Box::new(move |blocking| a.matmul_blocked(&b, false, false, blocking)),
     };
     let timings = sweep(&case, &blockings, 1);

@@ -11,12 +11,16 @@ use ganforge::ops::tiles::{ShapeClass, TileTable};
 use std::process::Command;
 
 #[test]
-fn shape_classes_split_at_4_rows_and_64_a_side() {
+fn shape_classes_split_at_4_8_and_16_rows_and_64_a_side() {
     use ShapeClass::*;
     let cases = [
         ((1, 12544), Thin),
         ((4, 4), Thin),
-        ((5, 5), BothShort),
+        ((5, 5), EightRows),
+        ((8, 16384), EightRows),
+        ((9, 72), SixteenRows),
+        ((16, 4096), SixteenRows),
+        ((17, 17), BothShort),
         ((64, 64), BothShort),
         ((64, 65), ShortRows),
         ((65, 64), ShortColumns),
@@ -29,9 +33,12 @@ fn shape_classes_split_at_4_rows_and_64_a_side() {
 }
 
 #[test]
-fn the_cpu_row_halves_invocations_along_a_short_side() {
+fn the_cpu_row_halves_invocations_along_a_short_side_and_fits_few_rows() {
     let cpu = TileTable::CPU;
     assert_eq!(cpu.for_shape(1, 12544), Blocking::THIN_CPU);
+    assert_eq!(cpu.for_shape(8, 16384), Blocking::ROWS8_CPU);
+    assert_eq!(cpu.for_shape(16, 144), Blocking::ROWS16_CPU);
+    assert_eq!(TileTable::GPU.for_shape(8, 16384), Blocking::ROWS8_GPU);
     assert_eq!(cpu.for_shape(64, 16), Blocking::SMALL);
     assert_eq!(cpu.for_shape(64, 3136), Blocking { invocations: (8, 4), blocks: (4, 4) });
     assert_eq!(cpu.for_shape(3136, 64), Blocking { invocations: (4, 8), blocks: (4, 4) });

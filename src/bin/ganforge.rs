@@ -117,7 +117,7 @@ struct BenchArgs {
     #[arg(long, default_value_t = 5)]
     steps: usize,
     /// Instead of the kernel table, time a kernel's variants: `gemm` times every
-    /// blocking of the tiled GEMM core on the dcgan28 GEMM shapes
+    /// blocking of the tiled GEMM core on the GEMM shapes of dcgan28 and StyleGAN2
     #[arg(long, value_enum)]
     sweep: Option<Sweep>,
     /// Measure the fastest GEMM blocking per shape class on this adapter and
@@ -126,7 +126,7 @@ struct BenchArgs {
     #[arg(long, conflicts_with = "sweep")]
     tune: bool,
     /// After the kernels, time a training step of each family (dcgan28,
-    /// ProGAN and StyleGAN at 32x32, pix2pix, CycleGAN) with its peak device memory
+    /// ProGAN, StyleGAN and StyleGAN2 at 32x32, pix2pix, CycleGAN) with its peak device memory
     #[arg(long, conflicts_with_all = ["sweep", "tune", "json"])]
     families: bool,
 }
@@ -134,7 +134,8 @@ struct BenchArgs {
 /// The variant sweeps of `ganforge bench --sweep`.
 #[derive(Clone, Copy, ValueEnum)]
 enum Sweep {
-    /// Every blocking of the GEMM core (ops/gemm.rs) on each dcgan28 GEMM
+    /// Every blocking of the GEMM core (ops/gemm.rs) on each GEMM of dcgan28
+    /// and of StyleGAN2's narrow layers
     Gemm,
 }
 
@@ -1448,7 +1449,7 @@ fn bench(args: BenchArgs) -> Result<(), String> {
     let peaks = bench::peaks();
     if args.tune {
         println!("adapter: {} ({:?}, {:?})", gpu.info.name, gpu.info.backend, gpu.info.device_type);
-        println!("timing every blocking on the dcgan28 GEMMs of each shape class (2 calls each after a warm-up)...");
+        println!("timing every blocking on the swept GEMMs of each shape class (2 calls each after a warm-up)...");
         let tuning = bench::tune(2);
         print!("{}", tuning.report);
         let path = ganforge::ops::tile_cache::write(&gpu.info, &tuning.table)?;
@@ -1462,7 +1463,7 @@ fn bench(args: BenchArgs) -> Result<(), String> {
             peaks.flops_per_second / 1e9
         );
         let blockings = bench::sweep_blockings();
-        for case in ganforge::no_grad(bench::dcgan28_gemms) {
+        for case in ganforge::no_grad(bench::sweep_gemms) {
             let timings = ganforge::no_grad(|| bench::sweep(&case, &blockings, 3));
             println!("{}", bench::sweep_table(&case, &timings, &peaks));
         }

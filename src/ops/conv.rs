@@ -35,6 +35,7 @@
 use super::gemm::Blocking;
 use crate::gpu::{device, Params, Storage, Work, CONV};
 use crate::tensor::Tensor;
+use std::sync::Arc;
 
 /// Stride, padding and dilation as (rows, columns), and the number of groups:
 /// channel group i of the input sees only channel group i of the output.
@@ -119,6 +120,8 @@ struct ConvGemm {
     m: usize,
     n: usize,
     k: usize,
+    /// Columns of A per workgroup along z: K, or a chunk of it (split K).
+    k_chunk: usize,
     groups: usize,
     image: [usize; 4],
     out: [usize; 4],
@@ -155,6 +158,7 @@ impl ConvGemm {
             m,
             n,
             k,
+            k_chunk: k,
             groups: g,
             image,
             out,
@@ -184,7 +188,7 @@ impl ConvGemm {
         // conv.wgsl's Params in order; its vec2 fields are (x, y) = (columns, rows).
         let g = self.groups;
         let (i, o) = (self.image, self.out);
-        let sizes = [self.m, self.n, self.k, 0, i[1], i[2], i[3], i[1] / g, o[1], o[2], o[3], o[1] / g];
+        let sizes = [self.m, self.n, self.k, self.k_chunk, i[1], i[2], i[3], i[1] / g, o[1], o[2], o[3], o[1] / g];
         let pairs = [self.kernel, self.pos_grid, self.pos_origin, self.pos_step, self.tap_grid, self.tap_origin];
         let pairs = pairs.into_iter().chain([self.tap_step, (0, 0), self.in_from_pos]);
         let signed_pairs = [self.in_from_tap, self.in_offset, (0, 0)];
@@ -204,10 +208,52 @@ impl ConvGemm {
             (CONV.kernel_for("one_row", self.gather as u32), grid.map(|w| w as u32))
         } else {
             let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
-            (CONV.kernel_for("main", blocking.op(self.gather as u32)), blocking.grid(self.m, self.n, g))
+            let problems = g * self.k_chunks();
+            (CONV.kernel_for("main", blocking.op(self.gather as u32)), blocking.grid(self.m, self.n, problems))
         };
         let buffers = [a.buffer(), image.buffer(), result.buffer()];
-        device().dispatch_with_work(kernel, &params, &buffers, grid, Some(Work::gemm(self.m, self.n, self.k, g)));
+        let mut work = Work::gemm(self.m, self.n, self.k, g);
+        if self.k_chunks() > 1 {
+            work.shape += &format!(" in {} K chunks", self.k_chunks());
+        }
+        device().dispatch_with_work(kernel, &params, &buffers, grid, Some(work));
+    }
+
+    // ANCHOR: split_k
+    /// This weight gradient with its K split into chunks (conv.wgsl's "Split
+    /// K") when its tiles alone would leave the device idle: enough chunks
+    /// to make about `split_k_workgroups()` workgroups, each chunk at least
+    /// `MIN_K_CHUNK` columns long and a multiple of 16 (the core's K step).
+    fn split_k(self, blocking: Option<Blocking>) -> ConvGemm {
+        let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
+        let workgroups: usize = blocking.grid(self.m, self.n, self.groups).iter().map(|&w| w as usize).product();
+        let chunks = split_k_workgroups().div_ceil(workgroups).min(self.k / MIN_K_CHUNK).max(1);
+        ConvGemm { k_chunk: self.k.div_ceil(chunks).next_multiple_of(16), ..self }
+    }
+    // ANCHOR_END: split_k
+
+    /// How many chunks K runs in (1 unless split; K may be 0 in a phase no tap reaches).
+    fn k_chunks(&self) -> usize {
+        if self.k_chunk >= self.k {
+            1
+        } else {
+            self.k.div_ceil(self.k_chunk)
+        }
+    }
+}
+
+/// A chunk of a split K is at least this long, so that a workgroup's
+/// multiply-adds outweigh writing its partial tile and reading it back.
+const MIN_K_CHUNK: usize = 256;
+
+/// Workgroups a weight gradient should fill before its K is split no
+/// further: a few per thread of a CPU adapter (lavapipe runs each workgroup
+/// on one thread, so fewer than its threads leave cores idle), and twice the
+/// multiprocessors of a large GPU (an H100 has 132).
+fn split_k_workgroups() -> usize {
+    match device().info.device_type {
+        wgpu::DeviceType::Cpu => 16,
+        _ => 256,
     }
 }
 
@@ -307,11 +353,21 @@ pub fn conv2d_weight_blocked(
         "{op}: output gradient {ys:?} is not the output shape of a {kernel:?} convolution of input {xs:?} with {options:?}"
     );
     let out = [ys[1], xs[1] / g, kernel.0, kernel.1];
-    let storage = Storage::new(out.iter().product());
-    if !storage.is_empty() {
-        ConvGemm::sweep(Gather::Conv2dWeight, xs, ys, kernel, &options).run(grad_out, x, &storage, blocking);
-    }
-    Tensor::from_op(storage, out.to_vec(), op, &[x, grad_out], move |inputs, _, grad| {
+    let size = out.iter().product();
+    let gemm = ConvGemm::sweep(Gather::Conv2dWeight, xs, ys, kernel, &options).split_k(blocking);
+    let storage = if size == 0 || gemm.k_chunks() == 1 {
+        let storage = Storage::new(size);
+        if size > 0 {
+            gemm.run(grad_out, x, &storage, blocking);
+        }
+        Arc::new(storage)
+    } else {
+        // One slice of partial sums per chunk of K, then their sum (no history: the op's rule below covers it).
+        let partial = Storage::new(gemm.k_chunks() * size);
+        gemm.run(grad_out, x, &partial, blocking);
+        Tensor::from_storage(partial, vec![gemm.k_chunks(), size]).sum(&[0], false).shared_storage()
+    };
+    Tensor::with_node(storage, out.to_vec(), op, &[x, grad_out], move |inputs, _, grad| {
         let (x, grad_out) = (&inputs[0], &inputs[1]);
         let back = options.padding_back((xs[2], xs[3]), kernel, (ys[2], ys[3]));
         vec![
@@ -424,6 +480,7 @@ fn transposed_phases(image: [usize; 4], out: [usize; 4], kernel: (usize, usize),
                 m: out[1] / g,
                 n: out[0] * pos_grid.0 * pos_grid.1,
                 k: image[1] / g * h.count * w.count,
+                k_chunk: image[1] / g * h.count * w.count,
                 groups: g,
                 image,
                 out,

@@ -27,7 +27,25 @@ impl Blocking {
     pub const THIN_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (1, 1) };
     /// A row of 16 invocations of 4 x 16 values: 4 x 256.
     pub const THIN_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (1, 4) };
-    pub const ALL: [Blocking; 5] = [Self::GPU, Self::CPU, Self::SMALL, Self::THIN_GPU, Self::THIN_CPU];
+    /// A row of 64 invocations of 8 x 4 values: 8 x 256, for 5 to 8 rows.
+    pub const ROWS8_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (2, 1) };
+    /// A row of 8 invocations of 8 x 16 values: 8 x 128.
+    pub const ROWS8_CPU: Blocking = Blocking { invocations: (8, 1), blocks: (2, 4) };
+    /// A row of 64 invocations of 16 x 4 values: 16 x 256, for 9 to 16 rows.
+    pub const ROWS16_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (4, 1) };
+    /// A row of 16 invocations of 16 x 16 values: 16 x 256.
+    pub const ROWS16_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (4, 4) };
+    pub const ALL: [Blocking; 9] = [
+        Self::GPU,
+        Self::CPU,
+        Self::SMALL,
+        Self::THIN_GPU,
+        Self::THIN_CPU,
+        Self::ROWS8_GPU,
+        Self::ROWS8_CPU,
+        Self::ROWS16_GPU,
+        Self::ROWS16_CPU,
+    ];
 
     // ANCHOR: blocking
     /// The blocking for an M x N product on this device: its shape class's

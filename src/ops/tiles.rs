@@ -2,18 +2,25 @@
 //! adapter: a small table, one row per class of adapter, and a row measured
 //! on this very adapter by `ganforge bench --tune` when one is cached.
 //!
-//! Products fall into five classes by their M x N (K does not change which
-//! tile wastes least): at most 4 rows, both sides short (at most 64), only
-//! the rows short, only the columns short, neither. A 128-wide tile wastes
-//! half its work or more along a side of at most 64, hence the split at 64.
+//! Products fall into seven classes by their M x N (K does not change which
+//! tile wastes least): at most 4, 8 or 16 rows, both sides short (at most
+//! 64), only the rows short, only the columns short, neither. A 128-wide tile
+//! wastes half its work or more along a side of at most 64, hence the split at
+//! 64; a 64-row tile wastes 7/8 of its work on the 8 output channels of a
+//! narrow layer (StyleGAN2's at 32x32), hence the row classes: one row of
+//! invocations as tall as the product, each reading B straight from the
+//! gather (no tile of B: no invocation shares its columns).
 //!
 //! The built-in rows:
 //! - CPU adapters (lavapipe, SwiftShader), measured here by `ganforge bench
 //!   --sweep gemm`: 16 x 16 values per invocation, because their speed comes
 //!   from one invocation filling the SIMD lanes with a long unrolled block;
-//!   along a short side they halve the invocations instead of the values.
+//!   along a short side they halve the invocations instead of the values;
+//!   8 or 16 rows take a row of 16 invocations 8 or 16 values tall (3.7-5x
+//!   the 64-row tile's speed at StyleGAN2's 8- and 16-map convolutions).
 //! - GPUs: the conventional 128 x 128 tile of 16 x 16 invocations holding 8 x 8
-//!   values each, and 64 x 64 tiles for short sides. Not yet measured on
+//!   values each, 64 x 64 tiles for short sides, and a row of 64
+//!   invocations 4, 8 or 16 values tall for few rows. Not yet measured on
 //!   hardware: `ganforge bench --tune` replaces it with a measured row.
 //!
 //! The table never tunes by itself: on a CPU adapter the sweep compiles a
@@ -31,6 +38,10 @@ use std::sync::OnceLock;
 pub enum ShapeClass {
     /// At most 4 rows (a product with few columns runs transposed).
     Thin,
+    /// 5 to 8 rows.
+    EightRows,
+    /// 9 to 16 rows.
+    SixteenRows,
     /// Rows and columns both at most 64.
     BothShort,
     /// Rows at most 64, columns more.
@@ -42,14 +53,23 @@ pub enum ShapeClass {
 }
 
 impl ShapeClass {
-    pub const ALL: [ShapeClass; 5] =
-        [ShapeClass::Thin, ShapeClass::BothShort, ShapeClass::ShortRows, ShapeClass::ShortColumns, ShapeClass::Large];
+    pub const ALL: [ShapeClass; 7] = [
+        ShapeClass::Thin,
+        ShapeClass::EightRows,
+        ShapeClass::SixteenRows,
+        ShapeClass::BothShort,
+        ShapeClass::ShortRows,
+        ShapeClass::ShortColumns,
+        ShapeClass::Large,
+    ];
 
     /// The class of an M x N product.
     pub fn of(m: usize, n: usize) -> ShapeClass {
         let short = |size: usize| size <= 64;
         match (m, short(m), short(n)) {
             (..=4, _, _) => ShapeClass::Thin,
+            (..=8, _, _) => ShapeClass::EightRows,
+            (..=16, _, _) => ShapeClass::SixteenRows,
             (_, true, true) => ShapeClass::BothShort,
             (_, true, false) => ShapeClass::ShortRows,
             (_, false, true) => ShapeClass::ShortColumns,
@@ -61,6 +81,8 @@ impl ShapeClass {
     pub fn name(self) -> &'static str {
         match self {
             ShapeClass::Thin => "thin",
+            ShapeClass::EightRows => "eight-rows",
+            ShapeClass::SixteenRows => "sixteen-rows",
             ShapeClass::BothShort => "both-short",
             ShapeClass::ShortRows => "short-rows",
             ShapeClass::ShortColumns => "short-columns",
@@ -77,7 +99,7 @@ impl ShapeClass {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TileTable {
     /// Indexed like `ShapeClass::ALL`.
-    pub blockings: [Blocking; 5],
+    pub blockings: [Blocking; 7],
 }
 
 impl TileTable {
@@ -85,6 +107,8 @@ impl TileTable {
     pub const CPU: TileTable = TileTable {
         blockings: [
             Blocking::THIN_CPU,
+            Blocking::ROWS8_CPU,
+            Blocking::ROWS16_CPU,
             Blocking::SMALL,
             Blocking { invocations: (8, 4), ..Blocking::CPU },
             Blocking { invocations: (4, 8), ..Blocking::CPU },
@@ -92,8 +116,17 @@ impl TileTable {
         ],
     };
     /// GPUs (see the header).
-    pub const GPU: TileTable =
-        TileTable { blockings: [Blocking::THIN_GPU, Blocking::SMALL, Blocking::SMALL, Blocking::SMALL, Blocking::GPU] };
+    pub const GPU: TileTable = TileTable {
+        blockings: [
+            Blocking::THIN_GPU,
+            Blocking::ROWS8_GPU,
+            Blocking::ROWS16_GPU,
+            Blocking::SMALL,
+            Blocking::SMALL,
+            Blocking::SMALL,
+            Blocking::GPU,
+        ],
+    };
 
     /// The built-in row for an adapter: keyed by its device type (the only
     /// key measurements so far distinguish).
