@@ -1,4 +1,5 @@
-//! Resampling ops (`ops/resample.rs`): nearest and smoothed upsampling, average pooling and
+//! Resampling ops (`ops/resample.rs`): nearest and smoothed upsampling, smoothed
+//! downsampling, average pooling and
 //! reflection padding against plain-Rust references, and their gradients.
 mod common;
 use common::*;
@@ -169,8 +170,57 @@ fn smooth_upsampling_is_the_1_3_3_1_filter_on_each_axis() {
 }
 
 #[test]
+fn smoothing_is_the_1_3_3_1_filter_over_the_padded_map() {
+    // out[i, j] = sum over a, b in 0..4 of f[a] f[b] x[s i + a - p, s j + b - p] with
+    // f = [1, 3, 3, 1] / 8 and x zero outside the map: the 4x4 filter written out.
+    let filter = [0.125, 0.375, 0.375, 0.125];
+    let cases = [([2usize, 3, 5, 7], 1usize, 2usize), ([1, 2, 6, 4], 2, 1), ([1, 1, 4, 9], 0, 1), ([2, 1, 3, 5], 3, 2)];
+    for (shape, padding, stride) in cases {
+        let x = tensor(&shape, -1.0, 1.0, 3);
+        let xv = x.to_vec();
+        let (h, w) = (shape[2], shape[3]);
+        let side = |n: usize| (n + 2 * padding - 4) / stride + 1;
+        let out_shape = [shape[0], shape[1], side(h), side(w)];
+        let pixel = |b: usize, row: usize, col: usize| -> f64 {
+            let (row, col) = (row.checked_sub(padding), col.checked_sub(padding));
+            match (row, col) {
+                (Some(row), Some(col)) if row < h && col < w => f64::from(xv[(b * h + row) * w + col]),
+                _ => 0.0,
+            }
+        };
+        let want = planes(out_shape, |b, y, c| {
+            let mut sum = 0.0;
+            for (a, fa) in filter.iter().enumerate() {
+                for (d, fd) in filter.iter().enumerate() {
+                    sum += fa * fd * pixel(b, stride * y + a, stride * c + d);
+                }
+            }
+            sum
+        });
+        let y = x.smooth2d(padding, stride);
+        assert_eq!(y.shape(), out_shape, "padding {padding}, stride {stride}");
+        assert_close(&y.to_vec(), &want, 1e-6, 1e-6);
+    }
+}
+
+#[test]
+fn smooth_downsampling_halves_through_the_filter() {
+    let x = tensor(&[1, 2, 6, 4], -1.0, 1.0, 4);
+    let y = x.downsample_smooth2d();
+    assert_eq!(y.shape(), [1, 2, 3, 2]);
+    let want: Vec<f64> = x.smooth2d(1, 2).to_vec().iter().map(|&v| f64::from(v)).collect();
+    assert_close(&y.to_vec(), &want, 0.0, 0.0);
+    // The filter sums to one: output (1, 1) of an all-ones 6x6 map reads rows and
+    // columns 1 to 4, all inside the map, so it is exactly 1.
+    let ones = Tensor::ones(&[1, 1, 6, 6]).downsample_smooth2d().to_vec();
+    assert!((ones[4] - 1.0).abs() < 1e-6, "the filter does not sum to one: {}", ones[4]);
+}
+
+#[test]
 fn upsample_and_avg_pool_gradients_to_second_order() {
     check_to_second_order("upsample_smooth2d", |x| x.upsample_smooth2d(), tensor(&[1, 2, 3, 2], -1.0, 1.0, 23));
+    check_to_second_order("smooth2d", |x| x.smooth2d(2, 1), tensor(&[1, 2, 3, 4], -1.0, 1.0, 24));
+    check_to_second_order("downsample_smooth2d", |x| x.downsample_smooth2d(), tensor(&[1, 2, 4, 6], -1.0, 1.0, 25));
     check_to_second_order("upsample_nearest2d", |x| x.upsample_nearest2d(2), tensor(&[1, 2, 2, 3], -1.0, 1.0, 20));
     check_to_second_order("avg_pool2d", |x| x.avg_pool2d(3, 2, 1), tensor(&[1, 2, 5, 4], -1.0, 1.0, 21));
     check("avg_pool2d non-overlapping", |x| x[0].avg_pool2d(2, 2, 0), &[tensor(&[1, 1, 5, 3], -1.0, 1.0, 22)]);

@@ -1,11 +1,12 @@
 //! StyleGAN2: the skip generator's image as the running sum of its smoothly
-//! upsampled toRGB pictures, the styles' initial spread (the official affine gain),
-//! one noise strength per layer, the residual block against a hand composition, the path-length
-//! penalty's gradient by finite differences and its moving target, the
-//! second derivatives of the generator's ops, lazy regularisation (R1 and
-//! the path length measured only on their steps), a resumed run keeping
-//! the path-length target, the droplet statistics, and `--model stylegan2`
-//! from the command line.
+//! upsampled toRGB pictures, the styles' initial spread (the official affine
+//! gain), one noise strength per layer, the residual block against the
+//! official layout written out, the path-length penalty's gradient by finite
+//! differences and its moving target, the second derivatives of the
+//! generator's ops, lazy regularisation (R1 and the path length measured only
+//! on their steps, each player's Adam slowed by its interval), a resumed run
+//! keeping the path-length target, the droplet statistics, and
+//! `--model stylegan2` from the command line.
 
 mod common;
 
@@ -13,6 +14,8 @@ use common::{check, check2, fresh_temp_dir, ganforge, tensor, tiny_run};
 use ganforge::explore::droplets::{feature_magnitudes, peakedness};
 use ganforge::explore::style::fixed_noise;
 use ganforge::gan::families::stylegan2::Stylegan2Generator;
+use ganforge::gan::families::{lazy_optimizer, minimise};
+use ganforge::gan::family::Player;
 use ganforge::gan::nets::modulated::modulated_conv2d;
 use ganforge::gan::nets::residual::ResidualBlock;
 use ganforge::gan::nets::style::{repeated, StyleShape};
@@ -95,24 +98,40 @@ fn every_stylegan2_layer_has_one_noise_strength_that_scales_all_its_channels() {
     check("per-layer noise injection", injected, &[x, weight.detach()]);
 }
 
+/// The [1, 3, 3, 1] / 8 filter on each axis over `x` [N, C, H, W] zero-padded by
+/// `padding`, moved by `stride`: the 4x4 outer product as a depthwise convolution.
+fn filtered(x: &Tensor, padding: usize, stride: usize) -> Tensor {
+    let channels = x.shape()[1];
+    let taps = [1.0, 3.0, 3.0, 1.0];
+    let kernel: Vec<f32> = (0..channels).flat_map(|_| (0..16).map(move |k| taps[k / 4] * taps[k % 4] / 64.0)).collect();
+    let options =
+        Conv2dOptions { stride: (stride, stride), padding: (padding, padding), groups: channels, ..Default::default() };
+    conv2d(x, &Tensor::from_vec(kernel, &[channels, 1, 4, 4]), None, options)
+}
+
 #[test]
-fn a_residual_block_is_its_two_paths_summed_and_scaled_by_one_over_root_two() {
+fn a_residual_block_is_the_official_one_filtered_before_each_halving() {
     let block = ResidualBlock::new(3, 5, &mut StdRng::seed_from_u64(1));
     for (i, bias) in block.parameters().iter().filter(|p| p.rank() == 1).enumerate() {
         bias.write_(&common::values(bias.numel(), -0.5, 0.5, 10 + i as u64));
     }
     let parameters = block.named_parameters();
+    let names: Vec<&str> = parameters.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["first.weight", "first.bias", "second.weight", "second.bias", "skip.weight"]);
     let take = |name: &str| parameters.iter().find(|(n, _)| n == name).expect(name).1.clone();
-    let conv = |x: &Tensor, layer: &str, padding: usize| {
+    // He's gain sqrt(2 / fan_in) before a leaky ReLU; the linear skip 1 / sqrt(fan_in), no bias.
+    let conv = |x: &Tensor, layer: &str, stride: usize, padding: usize| {
         let weight = take(&format!("{layer}.weight"));
         let fan_in = weight.shape()[1..].iter().product::<usize>() as f32;
-        let options = Conv2dOptions { padding: (padding, padding), ..Conv2dOptions::default() };
-        conv2d(x, &weight.mul_scalar((2.0 / fan_in).sqrt()), Some(&take(&format!("{layer}.bias"))), options)
+        let (gain, bias) = if layer == "skip" { (1.0, None) } else { (2.0, Some(take(&format!("{layer}.bias")))) };
+        let options = Conv2dOptions { stride: (stride, stride), padding: (padding, padding), ..Default::default() };
+        conv2d(x, &weight.mul_scalar((gain / fan_in).sqrt()), bias.as_ref(), options)
     };
     let x = tensor(&[2, 3, 6, 4], -1.0, 1.0, 2);
     let want = no_grad(|| {
-        let main = conv(&conv(&x, "first", 1).leaky_relu(0.2), "second", 1).leaky_relu(0.2).avg_pool2d(2, 2, 0);
-        let skip = conv(&x.avg_pool2d(2, 2, 0), "skip", 0);
+        let first = conv(&x, "first", 1, 1).leaky_relu(0.2);
+        let main = conv(&filtered(&first, 2, 1), "second", 2, 0).leaky_relu(0.2);
+        let skip = conv(&filtered(&x, 1, 2), "skip", 1, 0);
         main.add(&skip).mul_scalar(std::f32::consts::FRAC_1_SQRT_2)
     });
     let got = no_grad(|| block.forward(&x));
@@ -205,6 +224,40 @@ fn run_config(label: &str, steps: usize) -> TrainConfig {
 /// A logged column of a trainer, a value per step.
 fn column(trainer: &Trainer, name: &str) -> Vec<f32> {
     trainer.history.iter().map(|row| row.loss(name).unwrap()).collect()
+}
+
+#[test]
+fn lazy_regularisation_slows_each_players_adam_by_its_interval() {
+    // The official rates: lr * 16/17 for D (R1 every 16 steps), lr * 4/5 for G
+    // (the path length every 4); a schedule scales these, not the config's
+    // rate (a linear decay from step 0 over 2 steps runs step 1 at half).
+    let config = TrainConfig { lr_schedule: "linear-decay:0".into(), ..run_config("stylegan2-rates", 2) };
+    let mut trainer = Trainer::new(config).unwrap();
+    for factor in [1.0, 0.5] {
+        trainer.step();
+        let rates = trainer.learning_rates();
+        assert_eq!(rates.len(), 2);
+        for (player, rate) in rates {
+            let c = if player == Player::Discriminator { 16.0 / 17.0 } else { 4.0 / 5.0 };
+            let want = 2e-3 * c * factor;
+            assert!((rate - want).abs() < 1e-9, "{player:?}: learning rate {rate}, want {want}");
+        }
+    }
+    // The betas to the power c: interval 1 (c = 1/2), betas (0.5, 0.9), two
+    // updates of one parameter, against Adam written out in f64 with betas
+    // 0.5^(1/2) and 0.9^(1/2) and rate 0.1 / 2.
+    let config = TrainConfig { beta1: 0.5, beta2: 0.9, ..TrainConfig::for_model("stylegan2", "ns", "mnist5k-32") };
+    let p = Tensor::from_vec(vec![0.0], &[1]).requires_grad_();
+    let mut adam = lazy_optimizer(&config, vec![p.clone()], 0.1, 1);
+    let (b1, b2, lr) = (0.5f64.sqrt(), 0.9f64.sqrt(), 0.05);
+    let (mut m, mut v, mut want) = (0.0, 0.0, 0.0);
+    for (t, g) in [(1, 1.0f64), (2, -3.0)] {
+        minimise(adam.as_mut(), &p.mul_scalar(g as f32).sum_all());
+        m = b1 * m + (1.0 - b1) * g;
+        v = b2 * v + (1.0 - b2) * g * g;
+        want -= lr * (m / (1.0 - b1.powi(t))) / ((v / (1.0 - b2.powi(t))).sqrt() + 1e-8);
+    }
+    common::assert_close(&p.to_vec(), &[want], 1e-6, 1e-5);
 }
 
 // ANCHOR: lazy_test

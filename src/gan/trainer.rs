@@ -160,6 +160,10 @@ pub struct Trainer {
     prior: Prior,
     /// The learning-rate schedule applied to every optimiser before each step.
     schedule: LrSchedule,
+    /// Each optimiser's rate as its family set it (in `optimizers()` order):
+    /// what the schedule scales, so a family's own correction (StyleGAN2's
+    /// lazy regularisation) survives it.
+    starting_rates: Vec<f32>,
     /// Steps completed.
     pub step: usize,
     pub history: Vec<LogRow>,
@@ -240,7 +244,8 @@ impl Trainer {
         let shape = DataShape { item_shape: data.item_shape().to_vec(), classes: data.classes() };
         let batch_values = config.batch * shape.item_shape.iter().product::<usize>();
         gpu.check_fits(batch_values).map_err(|e| TrainError::Config(e.to_string()))?;
-        let family = families::build(&config, &shape).map_err(TrainError::Config)?;
+        let mut family = families::build(&config, &shape).map_err(TrainError::Config)?;
+        let starting_rates = family.optimizers().iter().map(|(_, optimizer)| optimizer.learning_rate()).collect();
         let ema = if config.ema > 0.0 {
             let average = families::sampler(&config, &shape).map_err(TrainError::Config)?;
             Some((Ema::new(family.sampler().generator(), config.ema), average))
@@ -275,6 +280,7 @@ impl Trainer {
             rng,
             prior,
             schedule,
+            starting_rates,
             step: 0,
             history: Vec::new(),
             fixed_z,
@@ -359,7 +365,9 @@ impl Trainer {
         // A constant schedule leaves the rates alone (and so any set by `set_learning_rates`).
         if self.schedule != LrSchedule::Constant {
             let factor = self.schedule.factor(self.step, self.config.steps);
-            self.set_learning_rates(self.config.lr_d * factor, self.config.lr_g * factor);
+            for ((_, optimizer), start) in self.family.optimizers().into_iter().zip(&self.starting_rates) {
+                optimizer.set_learning_rate(start * factor);
+            }
         }
         let mut ctx =
             StepContext { step: self.step, total_steps: self.config.steps, data: &mut self.data, rng: &mut self.rng };
@@ -430,7 +438,7 @@ impl Trainer {
         self.family.optimizers().into_iter().map(|(player, optimizer)| (player, optimizer.learning_rate())).collect()
     }
 
-    /// Changes the players' learning rates for the following steps (schedules).
+    /// Changes the players' learning rates for the following steps.
     pub fn set_learning_rates(&mut self, lr_d: f32, lr_g: f32) {
         for (player, optimizer) in self.family.optimizers() {
             optimizer.set_learning_rate(if player == Player::Discriminator { lr_d } else { lr_g });

@@ -15,6 +15,7 @@ use super::{init, linear, resolve, Layer, Module};
 use crate::ops::conv::{conv2d, Conv2dOptions};
 use crate::tensor::Tensor;
 use rand::Rng;
+use std::f32::consts::FRAC_1_SQRT_2;
 
 pub struct EqualizedLinear {
     weight: Tensor, // [out, in], stored N(0, 1 / lr_multiplier^2)
@@ -73,10 +74,11 @@ impl Layer for EqualizedLinear {
 }
 
 /// A convolution with the same runtime scaling: weight [O, C, K, K] stored
-/// N(0, 1), multiplied by sqrt(2 / (C K K)) in every forward pass; bias zero.
+/// N(0, 1), multiplied by sqrt(2 / (C K K)) in every forward pass; bias zero
+/// (or none, `linear_without_bias`).
 pub struct EqualizedConv2d {
-    weight: Tensor, // [O, C, K, K], stored N(0, 1)
-    bias: Tensor,   // [O]
+    weight: Tensor,       // [O, C, K, K], stored N(0, 1)
+    bias: Option<Tensor>, // [O]
     weight_scale: f32,
     options: Conv2dOptions,
 }
@@ -93,10 +95,28 @@ impl EqualizedConv2d {
         let padding = kernel / 2;
         EqualizedConv2d {
             weight,
-            bias: Tensor::zeros(&[output]).requires_grad_(),
+            bias: Some(Tensor::zeros(&[output]).requires_grad_()),
             weight_scale: (2.0 / (input * kernel * kernel) as f32).sqrt(),
             options: Conv2dOptions { padding: (padding, padding), ..Conv2dOptions::default() },
         }
+    }
+
+    /// The same layer unpadded and moved by `stride`: StyleGAN2's
+    /// downsampling convolution, whose input is padded and low-pass filtered
+    /// first (`Tensor::smooth2d`).
+    pub fn strided_unpadded(mut self, stride: usize) -> EqualizedConv2d {
+        self.options = Conv2dOptions { stride: (stride, stride), ..Conv2dOptions::default() };
+        self
+    }
+
+    /// The same layer for a place no activation follows (StyleGAN2's
+    /// residual skip): runtime scale 1 / sqrt(fan_in), which keeps
+    /// unit-variance input at unit variance (He's sqrt(2) makes up for a
+    /// leaky ReLU's loss), and no bias.
+    pub fn linear_without_bias(mut self) -> EqualizedConv2d {
+        self.weight_scale *= FRAC_1_SQRT_2;
+        self.bias = None;
+        self
     }
 
     /// The factor applied to the stored weight in every forward pass.
@@ -107,13 +127,15 @@ impl EqualizedConv2d {
 
 impl Module for EqualizedConv2d {
     fn own_parameters(&self) -> Vec<(String, Tensor)> {
-        vec![("weight".to_string(), self.weight.clone()), ("bias".to_string(), self.bias.clone())]
+        let mut parameters = vec![("weight".to_string(), self.weight.clone())];
+        parameters.extend(self.bias.iter().map(|bias| ("bias".to_string(), bias.clone())));
+        parameters
     }
 }
 
 impl Layer for EqualizedConv2d {
     fn forward(&self, x: &Tensor) -> Tensor {
         let weight = resolve(&self.weight).mul_scalar(self.weight_scale);
-        conv2d(x, &weight, Some(&resolve(&self.bias)), self.options)
+        conv2d(x, &weight, self.bias.as_ref().map(resolve).as_ref(), self.options)
     }
 }

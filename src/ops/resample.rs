@@ -1,6 +1,6 @@
 //! Spatial resampling of [N, C, H, W] maps (`shaders/resample.wgsl`): average
-//! pooling, nearest upsampling (and StyleGAN2's smoothed upsampling built
-//! from the two) and reflection padding.
+//! pooling, nearest upsampling (and StyleGAN2's smoothed up- and
+//! downsampling built from the two) and reflection padding.
 //!
 //! The kernels come in adjoint pairs. A linear map A and its transpose A^T are
 //! each other's gradients: if y = A x then dx = A^T dy, and the gradient of
@@ -146,6 +146,32 @@ impl Tensor {
     /// one). Differentiable to any order, as its two ops are.
     pub fn upsample_smooth2d(&self) -> Tensor {
         self.upsample_nearest2d(2).avg_pool2d(2, 1, 1).avg_pool2d(2, 1, 0)
+    }
+
+    /// StyleGAN2's low-pass filter [1, 3, 3, 1] / 8 on each axis over
+    /// [N, C, H, W] zero-padded by `padding` (at most 3) on every side, moved
+    /// by `stride` (the official `upfirdn2d` with down = `stride`):
+    /// [N, C, (H + 2p - 4) / s + 1, (W + 2p - 4) / s + 1], each output the
+    /// filter's 4x4 window starting at padded pixel (s i, s j). The filter is
+    /// three 2x2 box averages ([1, 3, 3, 1] = [1, 1] * [1, 1] * [1, 1]); the
+    /// zero padding goes on the first boxes, which then compute the full
+    /// convolution exactly, and the stride on the last. Differentiable to any
+    /// order, as average pooling is.
+    pub fn smooth2d(&self, padding: usize, stride: usize) -> Tensor {
+        check_maps(self, "smooth2d");
+        assert!(padding <= 3, "smooth2d: padding must be at most 3 (the filter's width - 1), got {padding}");
+        let [first, second, third] = [padding >= 1, padding >= 2, padding >= 3].map(usize::from);
+        self.avg_pool2d(2, 1, first).avg_pool2d(2, 1, second).avg_pool2d(2, stride, third)
+    }
+
+    /// 2x downsampling of [N, C, H, W] (H, W even) through the [1, 3, 3, 1]
+    /// filter, the adjoint of `upsample_smooth2d` up to a factor 4: along an
+    /// axis, output i is (x[2i-1] + 3 x[2i] + 3 x[2i+1] + x[2i+2]) / 8, zero
+    /// outside the map, giving [N, C, H / 2, W / 2]. A 2x2 average pool
+    /// would fold high frequencies into low ones (aliasing); the filter
+    /// removes most of them first.
+    pub fn downsample_smooth2d(&self) -> Tensor {
+        self.smooth2d(1, 2)
     }
 
     /// Average pooling of [N, C, H, W] with a `kernel` x `kernel` window moved

@@ -105,6 +105,18 @@ pub fn optimizer(config: &TrainConfig, parameters: Vec<Tensor>, lr: f32) -> Box<
     }
 }
 
+/// The optimiser for a player whose regulariser runs as an update of its own
+/// on every `interval`-th step (StyleGAN2's lazy regularisation): such a
+/// player makes `interval + 1` updates where it would make `interval`, so the
+/// rate is scaled by c = interval / (interval + 1) and the betas (Adam's
+/// moment decays, SGD's momentum) raised to the power c, which keeps the
+/// step per image and the moments' memory, counted in images, as they were.
+pub fn lazy_optimizer(config: &TrainConfig, parameters: Vec<Tensor>, lr: f32, interval: usize) -> Box<dyn Optimizer> {
+    let c = interval as f32 / (interval + 1) as f32;
+    let corrected = TrainConfig { beta1: config.beta1.powf(c), beta2: config.beta2.powf(c), ..config.clone() };
+    optimizer(&corrected, parameters, lr * c)
+}
+
 /// One update of the optimiser's parameters down `loss`'s gradient; the
 /// backward pass reaches only those parameters.
 pub fn minimise(optimizer: &mut dyn Optimizer, loss: &Tensor) {

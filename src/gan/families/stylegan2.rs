@@ -20,16 +20,19 @@
 //!   easier to invert. w_pl = 2 is the official code's weight with y scaled
 //!   by 1 / sqrt(H W) (which makes the lengths independent of the
 //!   resolution), so it carries over to 32x32 unchanged.
-//! - Simplifications: the penalties are added to the loss of the step that
-//!   measures them (the official code runs them as separate optimiser steps
-//!   with Adam's rate and betas adjusted by 16/17 and 4/5); the path length
-//!   is taken with respect to w, shared by all layers (the paper's
-//!   definition), where the official code differentiates each layer's w.
+//! - Each penalty is an optimiser update of its own, after the step's main
+//!   update, as in the official code; so that the extra updates do not
+//!   speed up training, each player's Adam has its rate scaled by
+//!   c = k / (k + 1) and its betas raised to the power c, k its interval
+//!   (c = 16/17 for D, 4/5 for G: `lazy_optimizer`).
+//! - Simplification: the path length is taken with respect to w, shared by
+//!   all layers (the paper's definition), where the official code
+//!   differentiates each layer's w.
 
 use super::stylegan::{draw_styles, load_style_generator, style_shape};
 use crate::checkpoint::{Part, Parts};
 use crate::gan::config::TrainConfig;
-use crate::gan::families::{minimise, optimizer, DataShape};
+use crate::gan::families::{lazy_optimizer, minimise, DataShape};
 use crate::gan::family::{duel_parts, Family, Losses, Player, Sampler, StepContext};
 use crate::gan::losses::Objective;
 use crate::gan::nets::residual::ResidualDiscriminator;
@@ -79,8 +82,8 @@ impl Stylegan2 {
         let rng = &mut StdRng::seed_from_u64(config.seed ^ 0xD15C);
         let discriminator = ResidualDiscriminator::new(style.image_size, style.channels, config.features, rng);
         Ok(Stylegan2 {
-            opt_g: optimizer(config, generator.parameters(), config.lr_g),
-            opt_d: optimizer(config, discriminator.parameters(), config.lr_d),
+            opt_g: lazy_optimizer(config, generator.parameters(), config.lr_g, PATH_LENGTH_INTERVAL),
+            opt_d: lazy_optimizer(config, discriminator.parameters(), config.lr_d, R1_INTERVAL),
             generator,
             discriminator,
             path_length: PathLengthTarget::new(),
@@ -107,43 +110,44 @@ impl Stylegan2 {
     }
 
     // ANCHOR: stylegan2_d_step
-    /// Discriminator update number `d_step` (counted over the run): the
-    /// logistic loss, plus on every `R1_INTERVAL`-th update the R1 penalty
-    /// times the interval.
+    /// Discriminator step number `d_step` (counted over the run): an update
+    /// down the logistic loss, then on every `R1_INTERVAL`-th step a second
+    /// one down the R1 penalty on the same real batch, times the interval.
+    /// Returns the logistic loss.
     fn discriminator_step(&mut self, ctx: &mut StepContext, d_step: usize) -> Tensor {
         let real = ctx.data.next_batch(self.batch).x;
         let styles = draw_styles(&self.generator, &self.prior, self.batch, self.style_mixing, ctx.rng).1;
         let fake = no_grad(|| self.generator.synthesize(&styles, None));
         let critic = |x: &Tensor| self.discriminator.forward(x);
-        let mut loss = Objective::NonSaturating.d_loss(&critic(&real), &critic(&fake));
+        let loss = Objective::NonSaturating.d_loss(&critic(&real), &critic(&fake));
+        minimise(self.opt_d.as_mut(), &loss);
         if self.r1_gamma > 0.0 && d_step.is_multiple_of(R1_INTERVAL) {
             let r1 = r1_penalty(critic, &real);
-            loss = loss.add(&r1.mul_scalar(self.r1_gamma / 2.0 * R1_INTERVAL as f32));
+            minimise(self.opt_d.as_mut(), &r1.mul_scalar(self.r1_gamma / 2.0 * R1_INTERVAL as f32));
             self.last_r1 = r1.detach();
         }
-        minimise(self.opt_d.as_mut(), &loss);
         loss
     }
     // ANCHOR_END: stylegan2_d_step
 
     // ANCHOR: stylegan2_g_step
-    /// Generator update number `step`: -E[log D(G(z))], plus on every
-    /// `PATH_LENGTH_INTERVAL`-th update the path-length penalty times the
-    /// interval; then the w average's step. Returns the logistic loss alone.
+    /// Generator step number `step`: an update down -E[log D(G(z))], then on
+    /// every `PATH_LENGTH_INTERVAL`-th step a second one down the path-length
+    /// penalty times the interval; then the w average's step. Returns the
+    /// logistic loss.
     fn generator_step(&mut self, ctx: &mut StepContext) -> Tensor {
         let (w, ws) = draw_styles(&self.generator, &self.prior, self.batch, self.style_mixing, ctx.rng);
         let loss = Objective::NonSaturating.g_loss(&self.discriminator.forward(&self.generator.synthesize(&ws, None)));
-        let mut total = loss.clone();
+        minimise(self.opt_g.as_mut(), &loss);
         if self.path_length_weight > 0.0 && ctx.step.is_multiple_of(PATH_LENGTH_INTERVAL) {
             let n = (self.batch / PATH_LENGTH_BATCH_SHRINK).max(1);
             let w = self.generator.map(&self.prior.sample(n, self.generator.latent_dim(), ctx.rng));
             let layers = self.generator.layer_count();
             let lengths = path_lengths(|w| self.generator.synthesize(&repeated(w, layers), None), &w, ctx.rng);
             let penalty = self.path_length.penalty(&lengths);
-            total = total.add(&penalty.mul_scalar(self.path_length_weight * PATH_LENGTH_INTERVAL as f32));
+            minimise(self.opt_g.as_mut(), &penalty.mul_scalar(self.path_length_weight * PATH_LENGTH_INTERVAL as f32));
             self.last_path_length = lengths.mean_all().detach();
         }
-        minimise(self.opt_g.as_mut(), &total);
         self.generator.track_average(&w);
         loss
     }

@@ -2,20 +2,32 @@
 //!
 //! A 1x1 fromRGB at the image's size, then per resolution a residual block
 //! down to 4x4, then ProGAN's last block (`progressive::judge`: minibatch
-//! standard deviation, a 3x3 convolution, two dense layers). A block:
+//! standard deviation, a 3x3 convolution, two dense layers). A block, as
+//! the official network builds it:
 //!
-//! - main path: two 3x3 convolutions with leaky ReLU (0.2), then a 2x2
-//!   average pool;
-//! - skip path: the 2x2 average pool, then a 1x1 convolution to the new width;
+//! - main path: a 3x3 convolution with leaky ReLU (0.2), then the
+//!   downsampling one: the map zero-padded by 2 and low-pass filtered with
+//!   [1, 3, 3, 1] (`Tensor::smooth2d`), a 3x3 convolution moved by 2, leaky
+//!   ReLU;
+//! - skip path: 2x downsampling through the same filter
+//!   (`Tensor::downsample_smooth2d`), then a 1x1 convolution to the new
+//!   width, linear: no bias and the gain 1 / sqrt(fan_in);
 //! - output (main + skip) / sqrt(2), which keeps the sum's variance that of
 //!   one path when the two are independent.
+//!
+//! The filter matters because halving a map folds every frequency above
+//! half its Nyquist limit onto a lower one (aliasing). A 2x2 average pool
+//! ([1, 1] on each axis) keeps much of that band: a pattern with a period of
+//! 3 pixels keeps half its amplitude and comes out as a coarser one, so
+//! grain in the image reaches the coarse features as structure, which a
+//! discriminator can learn to reward. [1, 3, 3, 1] is the 2-tap box three
+//! times over, so its response is the box's cubed: the same pattern keeps
+//! an eighth.
 //!
 //! The skip connections give every resolution a short path to the score,
 //! as the skip generator gives every resolution a short path to the image.
 //! Every layer has an equalized learning rate (`EqualizedConv2d`); widths
-//! follow ProGAN's (`progressive::width`). The official skip convolution has
-//! no bias and no He gain; ours is the equalized layer (a bias starting at 0
-//! and the sqrt(2 / fan_in) scale) like every other.
+//! follow ProGAN's (`progressive::width`).
 
 use super::progressive::{judge, judged, level_of, width};
 use crate::nn::{numbered, EqualizedConv2d, Layer, Module, Sequential};
@@ -28,23 +40,24 @@ const SLOPE: f32 = 0.2;
 /// One residual block: [N, C, r, r] -> [N, O, r / 2, r / 2].
 pub struct ResidualBlock {
     first: EqualizedConv2d,  // C -> C, 3x3
-    second: EqualizedConv2d, // C -> O, 3x3
-    skip: EqualizedConv2d,   // C -> O, 1x1
+    second: EqualizedConv2d, // C -> O, 3x3, stride 2 over the filtered map
+    skip: EqualizedConv2d,   // C -> O, 1x1, linear
 }
 
 impl ResidualBlock {
     pub fn new(input: usize, output: usize, rng: &mut impl Rng) -> ResidualBlock {
         ResidualBlock {
             first: EqualizedConv2d::new(input, input, 3, rng),
-            second: EqualizedConv2d::new(input, output, 3, rng),
-            skip: EqualizedConv2d::new(input, output, 1, rng),
+            second: EqualizedConv2d::new(input, output, 3, rng).strided_unpadded(2),
+            skip: EqualizedConv2d::new(input, output, 1, rng).linear_without_bias(),
         }
     }
 
     pub fn forward(&self, x: &Tensor) -> Tensor {
         let main = self.first.forward(x).leaky_relu(SLOPE);
-        let main = self.second.forward(&main).leaky_relu(SLOPE).avg_pool2d(2, 2, 0);
-        let skip = self.skip.forward(&x.avg_pool2d(2, 2, 0));
+        // Padding 2 = the 3x3 convolution's 1 + the filter's 1: the official layout.
+        let main = self.second.forward(&main.smooth2d(2, 1)).leaky_relu(SLOPE);
+        let skip = self.skip.forward(&x.downsample_smooth2d());
         main.add(&skip).mul_scalar(FRAC_1_SQRT_2)
     }
 }
