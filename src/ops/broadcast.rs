@@ -61,10 +61,9 @@ fn launch(op: Op, inputs: &[&Tensor]) -> (Storage, Vec<usize>) {
 /// stride 0 in floats (strides unchanged).
 fn rows_params(merged: &[usize], strides: &[Vec<usize>]) -> Option<Params> {
     let (&row, outer) = merged.split_last()?;
-    let split = |s: &Vec<usize>| s.split_last().map(|(&inner, outer)| (inner, outer.to_vec()));
-    let fits = |s: &Vec<usize>| match split(s) {
-        Some((0, _)) => true,
-        Some((1, outer)) => outer.iter().all(|v| v.is_multiple_of(4)),
+    let fits = |s: &Vec<usize>| match s.split_last() {
+        Some((&0, _)) => true,
+        Some((&1, outer)) => outer.iter().all(|v| v.is_multiple_of(4)),
         _ => false,
     };
     if !row.is_multiple_of(4) || !strides.iter().all(fits) {
