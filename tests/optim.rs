@@ -104,42 +104,6 @@ fn rmsprop_follows_its_rule() {
     }
 }
 
-/// One Adam step of Kingma & Ba's Algorithm 1 on element i (with L2 weight decay).
-struct AdamReference {
-    lr: f64,
-    beta1: f64,
-    beta2: f64,
-    eps: f64,
-    weight_decay: f64,
-    m: Vec<f64>,
-    v: Vec<f64>,
-}
-
-impl AdamReference {
-    fn new(lr: f32, beta1: f32, beta2: f32, weight_decay: f32) -> AdamReference {
-        AdamReference {
-            lr: lr.into(),
-            beta1: beta1.into(),
-            beta2: beta2.into(),
-            eps: 1e-8,
-            weight_decay: weight_decay.into(),
-            m: vec![0.0; N],
-            v: vec![0.0; N],
-        }
-    }
-
-    fn update(&mut self, x: &mut [f64], g: &[f64], t: u64) {
-        for i in 0..x.len() {
-            let g = g[i] + self.weight_decay * x[i];
-            self.m[i] = self.beta1 * self.m[i] + (1.0 - self.beta1) * g;
-            self.v[i] = self.beta2 * self.v[i] + (1.0 - self.beta2) * g * g;
-            let m_hat = self.m[i] / (1.0 - self.beta1.powi(t as i32));
-            let v_hat = self.v[i] / (1.0 - self.beta2.powi(t as i32));
-            x[i] -= self.lr * m_hat / (v_hat.sqrt() + self.eps);
-        }
-    }
-}
-
 #[test]
 fn adam_with_bias_correction_follows_its_rule() {
     for weight_decay in [0.0, 0.05] {
@@ -148,7 +112,7 @@ fn adam_with_bias_correction_follows_its_rule() {
             &format!("adam weight decay {weight_decay}"),
             |p| Adam::new(p, lr).betas(beta1, beta2).weight_decay(weight_decay),
             |steps| {
-                let mut reference = AdamReference::new(lr, beta1, beta2, weight_decay);
+                let mut reference = AdamReference::new(lr, beta1, beta2, weight_decay, N);
                 run_reference(steps, |x, g, t| reference.update(x, g, t))
             },
         );
@@ -159,7 +123,7 @@ fn adam_with_bias_correction_follows_its_rule() {
 fn adam_state_and_step_count_match_the_reference() {
     let (lr, beta1, beta2) = (0.05, 0.9, 0.99);
     let (_, adam) = run_gpu(|p| Adam::new(p, lr).betas(beta1, beta2), 10);
-    let mut reference = AdamReference::new(lr, beta1, beta2, 0.0);
+    let mut reference = AdamReference::new(lr, beta1, beta2, 0.0, N);
     run_reference(10, |x, g, t| reference.update(x, g, t));
     let state = adam.state_tensors();
     assert_eq!(state[0].0, "0.exp_avg");

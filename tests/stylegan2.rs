@@ -244,20 +244,18 @@ fn lazy_regularisation_slows_each_players_adam_by_its_interval() {
         }
     }
     // The betas to the power c: interval 1 (c = 1/2), betas (0.5, 0.9), two
-    // updates of one parameter, against Adam written out in f64 with betas
-    // 0.5^(1/2) and 0.9^(1/2) and rate 0.1 / 2.
+    // updates of one parameter, against the f64 Adam with betas 0.5^(1/2) and
+    // 0.9^(1/2) and rate 0.1 / 2.
     let config = TrainConfig { beta1: 0.5, beta2: 0.9, ..TrainConfig::for_model("stylegan2", "ns", "mnist5k-32") };
     let p = Tensor::from_vec(vec![0.0], &[1]).requires_grad_();
     let mut adam = lazy_optimizer(&config, vec![p.clone()], 0.1, 1);
-    let (b1, b2, lr) = (0.5f64.sqrt(), 0.9f64.sqrt(), 0.05);
-    let (mut m, mut v, mut want) = (0.0, 0.0, 0.0);
+    let mut reference = common::AdamReference::new(0.05, 0.5f32.sqrt(), 0.9f32.sqrt(), 0.0, 1);
+    let mut want = [0.0];
     for (t, g) in [(1, 1.0f64), (2, -3.0)] {
         minimise(adam.as_mut(), &p.mul_scalar(g as f32).sum_all());
-        m = b1 * m + (1.0 - b1) * g;
-        v = b2 * v + (1.0 - b2) * g * g;
-        want -= lr * (m / (1.0 - b1.powi(t))) / ((v / (1.0 - b2.powi(t))).sqrt() + 1e-8);
+        reference.update(&mut want, &[g], t);
     }
-    common::assert_close(&p.to_vec(), &[want], 1e-6, 1e-5);
+    common::assert_close(&p.to_vec(), &want, 1e-6, 1e-5);
 }
 
 // ANCHOR: lazy_test

@@ -91,6 +91,45 @@ pub fn check2(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) {
     }
 }
 
+/// Adam as Kingma & Ba's Algorithm 1 (with L2 weight decay), in f64: the
+/// reference the optimiser tests hold the GPU's Adam to.
+pub struct AdamReference {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+    pub m: Vec<f64>,
+    pub v: Vec<f64>,
+}
+
+impl AdamReference {
+    /// For `size` parameters.
+    pub fn new(lr: f32, beta1: f32, beta2: f32, weight_decay: f32, size: usize) -> AdamReference {
+        AdamReference {
+            lr: lr.into(),
+            beta1: beta1.into(),
+            beta2: beta2.into(),
+            eps: 1e-8,
+            weight_decay: weight_decay.into(),
+            m: vec![0.0; size],
+            v: vec![0.0; size],
+        }
+    }
+
+    /// Update number `t` (from 1) of the parameters `x` down the gradient `g`.
+    pub fn update(&mut self, x: &mut [f64], g: &[f64], t: u64) {
+        for i in 0..x.len() {
+            let g = g[i] + self.weight_decay * x[i];
+            self.m[i] = self.beta1 * self.m[i] + (1.0 - self.beta1) * g;
+            self.v[i] = self.beta2 * self.v[i] + (1.0 - self.beta2) * g * g;
+            let m_hat = self.m[i] / (1.0 - self.beta1.powi(t as i32));
+            let v_hat = self.v[i] / (1.0 - self.beta2.powi(t as i32));
+            x[i] -= self.lr * m_hat / (v_hat.sqrt() + self.eps);
+        }
+    }
+}
+
 /// Runs the `ganforge` binary with `args`: whether it succeeded, and its
 /// standard output followed by its standard error.
 pub fn ganforge(args: &[&str]) -> (bool, String) {
