@@ -1,118 +1,196 @@
 // batch_norm.wgsl — batch norm in training mode, fused: the per-channel
 // statistics, the normalisation, and the two passes of the gradient.
-// Version 1 (version 0 was a composition of ~11 reduce/elementwise dispatches
-// forward and ~23 backward; see benches/kernels.rs).
+// Version 2. Version 1 gave each channel one workgroup of 256 threads, which
+// split every index into (sample, position) with two integer divisions and
+// added its partial sums in a tree of barriers: 4-5% of the copy peak on
+// lavapipe. Version 0 was a composition of ~11 reduce/elementwise dispatches
+// forward and ~23 backward (see benches/kernels.rs).
 //
 // The input is viewed as [N, C, S] (S = H*W, or 1 for [N, C]): channel c's
-// M = N*S values sit at (n*C + c)*S + s. With mean m_c, population variance
-// v_c and r_c = 1/sqrt(v_c + eps), the normalised value is x̂ = (x - m_c) r_c.
+// M = N*S values lie in N rows of S, row (n, c) starting at (n*C + c)*S. With
+// mean m_c, population variance v_c and r_c = 1/sqrt(v_c + eps), the
+// normalised value is x̂ = (x - m_c) r_c.
 //
-// Bindings (0 is the parameter struct in all four):
-//   channel_stats:     1 x, 2 mean [C] (write), 3 var [C] (write)
-//   normalize:         1 x, 2 mean, 3 var, 4 weight [C], 5 bias [C], 6 y (write)
-//   channel_grad_sums: 1 x, 2 mean, 3 var, 4 dy, 5 sums [2, C] (write)
-//   input_grad:        1 x, 2 mean, 3 var, 4 dy, 5 sums, 6 weight, 7 dx (write)
-// (Different entry points give a binding number different variables; each
-// entry point uses bindings 1..k with no gaps, as the host binds them in order.)
+// Each direction takes three dispatches:
+//  1. `chunk_moments` / `chunk_grad_sums`: rows are cut into chunks of at most
+//     64 values (p.chunks chunks of p.chunk_len per row, the last one shorter),
+//     and one invocation sums one chunk: contiguous values, no division inside
+//     the loop, no barrier. Chunk e is chunk e % chunks of row e / chunks.
+//  2. `channel_moments` / `channel_grad_sums`: one invocation per channel adds
+//     that channel's N * chunks chunk results in a fixed order (so every run
+//     gives the same bits) and writes one record of four per-channel
+//     coefficients [m, A, B, D] (below).
+//  3. `normalize` / `input_grad`: one invocation computes four consecutive
+//     elements as one vec4: out = A dy + B (x - m) + D with the coefficients of
+//     each element's channel (the four may straddle channels when S is not a
+//     multiple of 4, so each looks up its own). A length not divisible by 4 is
+//     safe as in unary.wgsl: buffers are allocated in 64-byte multiples, and
+//     the padding's channel (index / S) % C is still a real one.
 //
-// `channel_stats` and `channel_grad_sums`: one workgroup of 256 threads per
-// channel. Thread t accumulates the channel's values t, t+256, ... (for
-// S >= 256 these are contiguous runs, so reads coalesce), then the 256 partial
-// sums are added pairwise in workgroup memory (128, 64, ... 1). Fixed
-// assignment and a fixed tree: the same sum on every run. The statistics take
-// two passes over the channel (mean, then the mean squared deviation from it),
-// which stays accurate when |mean| >> stddev, unlike E[x^2] - E[x]^2.
-// channel_grad_sums writes sums[c] = sum of dy and sums[C + c] = sum of dy x̂,
-// which are also the bias and weight gradients.
+// The statistics are two-pass ones at both levels, which stays accurate when
+// |mean| >> stddev, unlike E[x^2] - E[x]^2: a chunk's mean, then the sum of
+// squared deviations from it (M2); a channel's mean is the count-weighted
+// mean of its chunk means, and its M2 the sum of the chunks' M2 plus
+// count * (chunk mean - channel mean)^2 for each chunk (the law of total
+// variance). Both means are sums of differences from the first value (of the
+// chunk, or the first chunk's mean), so a large common offset is not rounded
+// into the sum: the mean of 49 values near 1000 summed as they are is off by
+// ~1e-4, which is ~1e-4 of a unit spread.
 //
-// `normalize` and `input_grad`: one invocation per element (256 per workgroup
-// along the flat index, `i < total` guarding the tail); the channel of flat
-// index i is (i / S) % C.
-//   y  = x̂ weight_c + bias_c
-//   dx = weight_c r_c (dy - (sum dy + x̂ sum dy x̂) / M)
-// the closed form of batch norm's input gradient (the mean and variance
-// depend on x too, which is where the two sums come from).
+// Forward:  y  = x̂ weight + bias,                     so [m, 0, weight r, bias].
+// Backward: dx = weight r (dy - (sum dy + x̂ sum dy x̂) / M), the closed form of
+// batch norm's input gradient (the mean and variance depend on x too, which is
+// where the two sums come from), so with s1 = sum dy and s2 = sum dy x̂:
+//           [m, weight r, -weight r^2 s2 / M, -weight r s1 / M].
+// channel_grad_sums also writes sums[c] = s1 and sums[C + c] = s2, the bias and
+// weight gradients.
+//
+// Bindings (0 is the parameter struct in all six; each entry point uses
+// 1..k with no gaps, as the host binds them in order, so one binding number
+// names different variables in different entry points):
+//   chunk_moments:     1 x, 2 chunk_out [2, E] (write)
+//   channel_moments:   1 chunk_in, 2 coefficients [C, 4] (write), 3 weight, 4 mean (write), 5 var (write), 6 bias
+//   normalize:         1 x4, 2 coefficients, 3 out4 = y (write)
+//   chunk_grad_sums:   1 x, 2 chunk_out (write), 3 dy, 4 mean
+//   channel_grad_sums: 1 chunk_in, 2 coefficients (write), 3 weight, 4 mean, 5 var, 6 sums [2, C] (write)
+//   input_grad:        1 x4, 2 coefficients, 3 out4 = dx (write), 4 dy4
+// where E = N * C * chunks is the number of chunks.
 
 struct Params {
     channels: u32,
     inner: u32,
     per_channel: u32,
     total: u32,
+    batch: u32,
+    chunks: u32,
+    chunk_len: u32,
+    chunk_count: u32,
     eps: f32,
 }
 
 @group(0) @binding(0) var<storage, read> p: Params;
+
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-// Written by channel_stats, read by the other three.
-@group(0) @binding(2) var<storage, read_write> mean: array<f32>;
-@group(0) @binding(3) var<storage, read_write> variance: array<f32>;
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> chunk_in: array<f32>;
 
-var<workgroup> partial_a: array<f32, 256>;
-var<workgroup> partial_b: array<f32, 256>;
+@group(0) @binding(2) var<storage, read_write> chunk_out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> coefficients: array<vec4<f32>>;
 
-// Offset in x of value k (0 <= k < M) of channel c.
-fn channel_offset(c: u32, k: u32) -> u32 {
-    return ((k / p.inner) * p.channels + c) * p.inner + k % p.inner;
+@group(0) @binding(3) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out4: array<vec4<f32>>;
+
+@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(4) var<storage, read> dy4: array<vec4<f32>>;
+
+@group(0) @binding(5) var<storage, read_write> variance: array<f32>;
+
+@group(0) @binding(6) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read_write> sums: array<f32>;
+
+// Chunk k's length: chunk_len, except the last chunk of a row, which holds the rest.
+fn chunk_length(k: u32) -> u32 {
+    return min(p.chunk_len, p.inner - k * p.chunk_len);
 }
 
-// Adds partial_a and partial_b over the workgroup; the totals end up in
-// element 0 of each. Call from uniform control flow.
-fn sum_partials(lid: u32) {
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half /= 2u) {
-        if (lid < half) {
-            partial_a[lid] += partial_a[lid + half];
-            partial_b[lid] += partial_b[lid + half];
-        }
-        workgroupBarrier();
-    }
+// Offset in x of chunk e's first value.
+fn chunk_start(e: u32) -> u32 {
+    return (e / p.chunks) * p.inner + (e % p.chunks) * p.chunk_len;
+}
+
+// Index of chunk k of row (n, c) among all chunks.
+fn chunk_index(n: u32, c: u32, k: u32) -> u32 {
+    return (n * p.channels + c) * p.chunks + k;
 }
 
 fn inv_std(c: u32) -> f32 {
     return inverseSqrt(variance[c] + p.eps);
 }
 
-fn channel_of(i: u32) -> u32 {
-    return (i / p.inner) % p.channels;
+// x / d for four numerators at once, without integer division (which CPU
+// drivers run one lane at a time): the f32 estimate is within 1 of the
+// quotient for every x a binding can index (x < 2^25 with 128 MiB bindings;
+// conv.wgsl's `divide` is the scalar form), and the remainder says which way
+// to correct it.
+fn divide4(x: vec4<u32>, d: u32) -> vec4<u32> {
+    let q = vec4<u32>(vec4<f32>(x) * (1.0 / f32(d)));
+    let r = vec4<i32>(x) - vec4<i32>(q * d);
+    let one = vec4<u32>(1u);
+    let zero = vec4<u32>(0u);
+    return q + select(zero, one, r >= vec4<i32>(i32(d))) - select(zero, one, r < vec4<i32>(0));
+}
+
+// The channels of the four consecutive elements of vec4 i: (index / S) % C.
+fn channels_of(i: u32) -> vec4<u32> {
+    let rows = divide4(vec4<u32>(4u * i) + vec4<u32>(0u, 1u, 2u, 3u), p.inner);
+    return rows - divide4(rows, p.channels) * p.channels;
+}
+
+// The coefficients of the channels of four elements, transposed: [m, A, B, D]
+// of the four elements, each a vec4 over the elements.
+fn coefficients_of(c: vec4<u32>) -> mat4x4<f32> {
+    return transpose(mat4x4<f32>(coefficients[c.x], coefficients[c.y], coefficients[c.z], coefficients[c.w]));
 }
 
 @compute @workgroup_size(256)
-fn channel_stats(
+fn chunk_moments(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let c = flat_group(wid, nwg);
-    // Uniform across the workgroup (it depends only on the workgroup id).
+    let e = flat_group(wid, nwg) * 256u + lid;
+    if (e >= p.chunk_count) {
+        return;
+    }
+    let start = chunk_start(e);
+    let len = chunk_length(e % p.chunks);
+    let shift = x[start];
+    var sum = 0.0;
+    for (var j = 0u; j < len; j++) {
+        sum += x[start + j] - shift;
+    }
+    let m = shift + sum / f32(len);
+    var squares = 0.0;
+    for (var j = 0u; j < len; j++) {
+        let d = x[start + j] - m;
+        squares += d * d;
+    }
+    chunk_out[e] = m;
+    chunk_out[p.chunk_count + e] = squares;
+}
+
+@compute @workgroup_size(256)
+fn channel_moments(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let c = flat_group(wid, nwg) * 256u + lid;
     if (c >= p.channels) {
         return;
     }
+    let shift = chunk_in[chunk_index(0u, c, 0u)];
     var sum = 0.0;
-    for (var k = lid; k < p.per_channel; k += 256u) {
-        sum += x[channel_offset(c, k)];
+    for (var n = 0u; n < p.batch; n++) {
+        for (var k = 0u; k < p.chunks; k++) {
+            sum += f32(chunk_length(k)) * (chunk_in[chunk_index(n, c, k)] - shift);
+        }
     }
-    partial_a[lid] = sum;
-    partial_b[lid] = 0.0;
-    sum_partials(lid);
-    let m = partial_a[0] / f32(p.per_channel);
-    // Everyone has read the mean before the partials are overwritten.
-    workgroupBarrier();
+    let m = shift + sum / f32(p.per_channel);
     var squares = 0.0;
-    for (var k = lid; k < p.per_channel; k += 256u) {
-        let d = x[channel_offset(c, k)] - m;
-        squares += d * d;
+    for (var n = 0u; n < p.batch; n++) {
+        for (var k = 0u; k < p.chunks; k++) {
+            let e = chunk_index(n, c, k);
+            let d = chunk_in[e] - m;
+            squares += chunk_in[p.chunk_count + e] + f32(chunk_length(k)) * d * d;
+        }
     }
-    partial_a[lid] = squares;
-    sum_partials(lid);
-    if (lid == 0u) {
-        mean[c] = m;
-        variance[c] = partial_a[0] / f32(p.per_channel);
-    }
+    let v = squares / f32(p.per_channel);
+    mean[c] = m;
+    variance[c] = v;
+    coefficients[c] = vec4<f32>(m, 0.0, weight[c] * inverseSqrt(v + p.eps), bias[c]);
 }
-
-@group(0) @binding(4) var<storage, read> weight: array<f32>;
-@group(0) @binding(5) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(256)
 fn normalize(
@@ -121,16 +199,35 @@ fn normalize(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let i = flat_group(wid, nwg) * 256u + lid;
-    if (i >= p.total) {
+    if (4u * i >= p.total) {
         return;
     }
-    let c = channel_of(i);
-    y[i] = (x[i] - mean[c]) * inv_std(c) * weight[c] + bias[c];
+    let k = coefficients_of(channels_of(i));
+    out4[i] = k[2] * (x4[i] - k[0]) + k[3];
 }
 
-@group(0) @binding(4) var<storage, read> dy: array<f32>;
-// Written by channel_grad_sums, read by input_grad.
-@group(0) @binding(5) var<storage, read_write> sums: array<f32>;
+@compute @workgroup_size(256)
+fn chunk_grad_sums(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let e = flat_group(wid, nwg) * 256u + lid;
+    if (e >= p.chunk_count) {
+        return;
+    }
+    let start = chunk_start(e);
+    let m = mean[(e / p.chunks) % p.channels];
+    let len = chunk_length(e % p.chunks);
+    var sum_dy = 0.0;
+    var sum_dy_centred = 0.0;
+    for (var j = 0u; j < len; j++) {
+        sum_dy += dy[start + j];
+        sum_dy_centred += dy[start + j] * (x[start + j] - m);
+    }
+    chunk_out[e] = sum_dy;
+    chunk_out[p.chunk_count + e] = sum_dy_centred;
+}
 
 @compute @workgroup_size(256)
 fn channel_grad_sums(
@@ -138,30 +235,27 @@ fn channel_grad_sums(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let c = flat_group(wid, nwg);
+    let c = flat_group(wid, nwg) * 256u + lid;
     if (c >= p.channels) {
         return;
     }
-    let m = mean[c];
+    var s1 = 0.0;
+    var sum_dy_centred = 0.0;
+    for (var n = 0u; n < p.batch; n++) {
+        for (var k = 0u; k < p.chunks; k++) {
+            let e = chunk_index(n, c, k);
+            s1 += chunk_in[e];
+            sum_dy_centred += chunk_in[p.chunk_count + e];
+        }
+    }
     let r = inv_std(c);
-    var sum_dy = 0.0;
-    var sum_dy_xhat = 0.0;
-    for (var k = lid; k < p.per_channel; k += 256u) {
-        let o = channel_offset(c, k);
-        sum_dy += dy[o];
-        sum_dy_xhat += dy[o] * (x[o] - m) * r;
-    }
-    partial_a[lid] = sum_dy;
-    partial_b[lid] = sum_dy_xhat;
-    sum_partials(lid);
-    if (lid == 0u) {
-        sums[c] = partial_a[0];
-        sums[p.channels + c] = partial_b[0];
-    }
+    let s2 = sum_dy_centred * r;
+    sums[c] = s1;
+    sums[p.channels + c] = s2;
+    let scale = weight[c] * r;
+    let count = f32(p.per_channel);
+    coefficients[c] = vec4<f32>(mean[c], scale, -scale * r * s2 / count, -scale * s1 / count);
 }
-
-@group(0) @binding(6) var<storage, read> dx_weight: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(256)
 fn input_grad(
@@ -170,12 +264,9 @@ fn input_grad(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let i = flat_group(wid, nwg) * 256u + lid;
-    if (i >= p.total) {
+    if (4u * i >= p.total) {
         return;
     }
-    let c = channel_of(i);
-    let r = inv_std(c);
-    let xhat = (x[i] - mean[c]) * r;
-    let correction = (sums[c] + xhat * sums[p.channels + c]) / f32(p.per_channel);
-    dx[i] = dx_weight[c] * r * (dy[i] - correction);
+    let k = coefficients_of(channels_of(i));
+    out4[i] = k[1] * dy4[i] + k[2] * (x4[i] - k[0]) + k[3];
 }

@@ -51,22 +51,32 @@ fn channel_of(i: usize, channels: usize, rest: usize) -> usize {
 fn batch_norm_train_1d_and_2d_match_the_reference() {
     // [N, C] with N = 5 (BatchNorm1d) and [N, C, H, W] with odd sizes
     // (BatchNorm2d); values offset from zero so a missing mean subtraction shows.
-    // The last two have more than 256 values per channel, so every thread of
-    // the statistics kernel loops more than once.
-    // The statistics kernel's threads step through a channel 256 values at a
-    // time, which is 256 rows of S = 1, 12 rows of S = 21 and 4 more, 2 rows
-    // of S = 99 and 58 more, and less than one row of S = 289: a step may
-    // stay in a row, cross into the next, or skip rows.
+    // - The kernels cut each row of S = H*W values into chunks of at most 64:
+    //   one chunk for S = 1, 9, 21, 49 and 55, and uneven ones for S = 99
+    //   (50 + 49) and S = 289 (4 x 58 + 57), so a wrong length for a row's last
+    //   chunk shows.
+    // - The elementwise kernels take four values at a time, which straddle
+    //   channels wherever S is not a multiple of 4 (every shape here), and
+    //   reach past the end of every length but 600 and 720.
+    // - [2, 3, 7, 7] and [40, 2, 3, 3] (40 chunks per channel) sit far from
+    //   zero (mean ~1000, spread 3): there E[x^2] - E[x]^2 in f32 would lose
+    //   the variance, and even the mean loses digits unless each sum is taken
+    //   relative to a value near it.
+    // - The channel of a value is found by division in f32, whose estimate of
+    //   55 / 55 is 0: S = 55 checks the correction.
     let shapes = [
-        (vec![5usize, 3], 1u64),
-        (vec![3, 5, 3, 7], 2),
-        (vec![300, 2], 3),
-        (vec![3, 5, 9, 11], 4),
-        (vec![2, 3, 17, 17], 5),
+        (vec![5usize, 3], 1u64, 1.0f32),
+        (vec![3, 5, 3, 7], 2, 1.0),
+        (vec![300, 2], 3, 1.0),
+        (vec![3, 5, 9, 11], 4, 1.0),
+        (vec![2, 3, 17, 17], 5, 1.0),
+        (vec![2, 3, 7, 7], 6, 1000.0),
+        (vec![40, 2, 3, 3], 8, 1000.0),
+        (vec![3, 2, 5, 11], 7, 1.0),
     ];
-    for (shape, seed) in shapes {
+    for (shape, seed, low) in shapes {
         let (channels, rest) = (shape[1], shape[2..].iter().product::<usize>());
-        let x = tensor(&shape, 1.0, 4.0, seed);
+        let x = tensor(&shape, low, low + 3.0, seed);
         let weight = tensor(&[channels], 0.5, 1.5, seed + 10);
         let bias = tensor(&[channels], -1.0, 1.0, seed + 20);
         let (y, stats) = x.batch_norm_train(Some(&weight), Some(&bias), EPS);
@@ -238,8 +248,8 @@ fn batch_norm_gradients() {
 
 /// The backward rule runs the fused kernels at first order and a composition
 /// of differentiable ops when the gradient is recorded (create_graph); both
-/// must give the same numbers, also with more than 256 values per channel and
-/// without affine parameters.
+/// must give the same numbers, also with rows of several uneven chunks
+/// (S = 99, 289), with one value per row (S = 1), and without affine parameters.
 #[test]
 fn batch_norm_fused_and_composed_gradients_agree() {
     for (shape, affine) in

@@ -73,27 +73,89 @@ impl RunningStats {
     }
 }
 
-/// The sizes the kernels see: x as [N, C, S].
+/// The sizes the kernels see: x as [N, C, S], each row of S values cut into
+/// chunks of at most `MAX_CHUNK` (see `shaders/batch_norm.wgsl`).
 #[derive(Clone, Copy)]
 struct Layout {
     channels: usize,
     /// S: values per (sample, channel), H*W for 2d, 1 for 1d.
     inner: usize,
-    /// M = N*S: values per channel.
-    per_channel: usize,
+    /// N
+    batch: usize,
+    /// Chunks per row, and the length of all but the last (which holds the rest).
+    chunks: usize,
+    chunk_len: usize,
     total: usize,
 }
+
+/// The longest chunk one invocation sums: long enough that a chunk's loop
+/// outweighs its invocation, short enough that a row of a large image still
+/// gives many invocations.
+const MAX_CHUNK: usize = 64;
 
 impl Layout {
     fn of(x: &Tensor, op: &str) -> Layout {
         assert!(x.rank() >= 2, "{op}: input must be [N, C] or [N, C, ...], got shape {:?}", x.shape());
-        let (n, channels) = (x.shape()[0], x.shape()[1]);
+        let (batch, channels) = (x.shape()[0], x.shape()[1]);
         let inner: usize = x.shape()[2..].iter().product();
-        Layout { channels, inner, per_channel: n * inner, total: x.numel() }
+        // Equal chunks as far as possible: 196 = 4 x 49, not 3 x 64 + 4.
+        let chunk_len = inner.div_ceil(inner.div_ceil(MAX_CHUNK).max(1)).max(1);
+        Layout { channels, inner, batch, chunks: inner.div_ceil(chunk_len), chunk_len, total: x.numel() }
+    }
+
+    /// M = N*S: values per channel.
+    fn per_channel(&self) -> usize {
+        self.batch * self.inner
+    }
+
+    /// E: chunks in all.
+    fn chunk_count(&self) -> usize {
+        self.batch * self.channels * self.chunks
     }
 
     fn params(&self, eps: f32) -> Params {
-        Params::new().size(self.channels).size(self.inner).size(self.per_channel).size(self.total).f32(eps)
+        Params::new()
+            .size(self.channels)
+            .size(self.inner)
+            .size(self.per_channel())
+            .size(self.total)
+            .size(self.batch)
+            .size(self.chunks)
+            .size(self.chunk_len)
+            .size(self.chunk_count())
+            .f32(eps)
+    }
+
+    /// Runs one direction's three kernels (see the shader): `chunk` sums the
+    /// chunks of `chunk_inputs` into a fresh [2, E], `channel` adds them per
+    /// channel with `channel_buffers` after them and writes the coefficients,
+    /// and `elementwise` applies those to x (and dy) into a fresh `out`.
+    fn run(
+        &self,
+        eps: f32,
+        [chunk, channel, elementwise]: [&'static str; 3],
+        chunk_inputs: &[&wgpu::Buffer],
+        channel_buffers: &[&wgpu::Buffer],
+        elementwise_inputs: &[&wgpu::Buffer],
+    ) -> Storage {
+        let gpu = device();
+        let params = self.params(eps);
+        let partials = Storage::new(2 * self.chunk_count());
+        let coefficients = Storage::new(4 * self.channels);
+        let out = Storage::new(self.total);
+        let chunk_buffers = [&chunk_inputs[..1], &[partials.buffer()], &chunk_inputs[1..]].concat();
+        gpu.dispatch(BATCH_NORM.kernel(chunk), &params, &chunk_buffers, gpu.grid(self.chunk_count(), WORKGROUP));
+        let channel_all = [&[partials.buffer(), coefficients.buffer()], channel_buffers].concat();
+        gpu.dispatch(BATCH_NORM.kernel(channel), &params, &channel_all, gpu.grid(self.channels, WORKGROUP));
+        let elementwise_all =
+            [&elementwise_inputs[..1], &[coefficients.buffer(), out.buffer()], &elementwise_inputs[1..]].concat();
+        gpu.dispatch(
+            BATCH_NORM.kernel(elementwise),
+            &params,
+            &elementwise_all,
+            gpu.grid(self.total.div_ceil(4), WORKGROUP),
+        );
+        out
     }
 
     /// The axes the statistics are taken over: all but the channel axis 1.
@@ -110,16 +172,15 @@ fn check_affine(t: &Tensor, name: &str, x: &Tensor, op: &str) {
 /// The gradients (dx, dweight, dbias) by the fused kernels.
 fn fused_gradients(x: &Tensor, stats: &BatchStats, weight: &Tensor, dy: &Tensor, eps: f32) -> [Tensor; 3] {
     let layout = Layout::of(x, "batch_norm_train");
-    let gpu = device();
     let sums = Storage::new(2 * layout.channels); // [sum dy; sum dy x̂]
-    let common = [x.buffer(), stats.mean.buffer(), stats.var.buffer(), dy.buffer()];
-    let mut buffers = common.to_vec();
-    buffers.push(sums.buffer());
-    let params = layout.params(eps);
-    gpu.dispatch(BATCH_NORM.kernel("channel_grad_sums"), &params, &buffers, gpu.grid(layout.channels, 1));
-    let dx = Storage::new(layout.total);
-    buffers.extend([weight.buffer(), dx.buffer()]);
-    gpu.dispatch(BATCH_NORM.kernel("input_grad"), &params, &buffers, gpu.grid(layout.total, WORKGROUP));
+    let (mean, var) = (stats.mean.buffer(), stats.var.buffer());
+    let dx = layout.run(
+        eps,
+        ["chunk_grad_sums", "channel_grad_sums", "input_grad"],
+        &[x.buffer(), dy.buffer(), mean],
+        &[weight.buffer(), mean, var, sums.buffer()],
+        &[x.buffer(), dy.buffer()],
+    );
     let sums = Tensor::from_storage(sums, vec![2, layout.channels]);
     let per_channel = |row: usize| sums.narrow(0, row, row + 1).reshape(&[layout.channels]);
     [Tensor::from_storage(dx, x.shape().to_vec()), per_channel(1), per_channel(0)]
@@ -140,7 +201,7 @@ fn composed_gradients(x: &Tensor, weight: &Tensor, dy: &Tensor, eps: f32) -> [Te
     let scale = var.add_scalar(eps).powf(-0.5).mul(&weight.reshape(&per_channel)); // [1, C, 1, ...]
     let sum_dy = dy.sum(&axes, true);
     let sum_dy_xhat = dy.mul(&xhat).sum(&axes, true);
-    let correction = sum_dy.add(&xhat.mul(&sum_dy_xhat)).div_scalar(layout.per_channel as f32);
+    let correction = sum_dy.add(&xhat.mul(&sum_dy_xhat)).div_scalar(layout.per_channel() as f32);
     let dx = dy.sub(&correction).mul(&scale);
     [dx, sum_dy_xhat.reshape(&[layout.channels]), sum_dy.reshape(&[layout.channels])]
 }
@@ -158,11 +219,11 @@ impl Tensor {
     pub fn batch_norm_train(&self, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f32) -> (Tensor, BatchStats) {
         let layout = Layout::of(self, "batch_norm_train");
         assert!(
-            layout.per_channel > 1,
+            layout.per_channel() > 1,
             "batch_norm_train: input shape {:?} has {} value per channel, and the variance of one value is \
              undefined (use a batch larger than 1, or eval mode)",
             self.shape(),
-            layout.per_channel
+            layout.per_channel()
         );
         // Absent affine parameters are the identity ones, so one kernel serves.
         let weight = weight.cloned().unwrap_or_else(|| Tensor::ones(&[layout.channels]));
@@ -170,26 +231,18 @@ impl Tensor {
         check_affine(&weight, "weight", self, "batch_norm_train");
         check_affine(&bias, "bias", self, "batch_norm_train");
 
-        let gpu = device();
-        let params = layout.params(eps);
         let (mean, var) = (Storage::new(layout.channels), Storage::new(layout.channels));
-        gpu.dispatch(
-            BATCH_NORM.kernel("channel_stats"),
-            &params,
-            &[self.buffer(), mean.buffer(), var.buffer()],
-            gpu.grid(layout.channels, 1),
-        );
-        let y = Storage::new(layout.total);
-        gpu.dispatch(
-            BATCH_NORM.kernel("normalize"),
-            &params,
-            &[self.buffer(), mean.buffer(), var.buffer(), weight.buffer(), bias.buffer(), y.buffer()],
-            gpu.grid(layout.total, WORKGROUP),
+        let y = layout.run(
+            eps,
+            ["chunk_moments", "channel_moments", "normalize"],
+            &[self.buffer()],
+            &[weight.buffer(), mean.buffer(), var.buffer(), bias.buffer()],
+            &[self.buffer()],
         );
         let stats = BatchStats {
             mean: Tensor::from_storage(mean, vec![layout.channels]),
             var: Tensor::from_storage(var, vec![layout.channels]),
-            count: layout.per_channel,
+            count: layout.per_channel(),
         };
         let saved = stats.clone();
         let out = Tensor::from_op(
