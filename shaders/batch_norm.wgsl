@@ -129,7 +129,12 @@ fn channels_of(i: u32) -> vec4<u32> {
 
 // The coefficients of the channels of four elements, transposed: [m, A, B, D]
 // of the four elements, each a vec4 over the elements.
+// When S is a multiple of 4, the four share one channel and one record.
 fn coefficients_of(c: vec4<u32>) -> mat4x4<f32> {
+    if (p.inner % 4u == 0u) {
+        let k = coefficients[c.x];
+        return mat4x4<f32>(vec4<f32>(k.x), vec4<f32>(k.y), vec4<f32>(k.z), vec4<f32>(k.w));
+    }
     return transpose(mat4x4<f32>(coefficients[c.x], coefficients[c.y], coefficients[c.z], coefficients[c.w]));
 }
 

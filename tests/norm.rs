@@ -52,12 +52,13 @@ fn batch_norm_train_1d_and_2d_match_the_reference() {
     // [N, C] with N = 5 (BatchNorm1d) and [N, C, H, W] with odd sizes
     // (BatchNorm2d); values offset from zero so a missing mean subtraction shows.
     // - The kernels cut each row of S = H*W values into chunks of at most 64:
-    //   one chunk for S = 1, 9, 21, 49 and 55, and uneven ones for S = 99
+    //   one chunk for S = 1, 9, 20, 21, 49 and 55, and uneven ones for S = 99
     //   (50 + 49) and S = 289 (4 x 58 + 57), so a wrong length for a row's last
     //   chunk shows.
     // - The elementwise kernels take four values at a time, which straddle
-    //   channels wherever S is not a multiple of 4 (every shape here), and
-    //   reach past the end of every length but 600 and 720.
+    //   channels wherever S is not a multiple of 4 (every shape here but the
+    //   last, which takes the path for four in one channel), and reach past
+    //   the end of every length but 600, 720 and 120.
     // - [2, 3, 7, 7] and [40, 2, 3, 3] (40 chunks per channel) sit far from
     //   zero (mean ~1000, spread 3): there E[x^2] - E[x]^2 in f32 would lose
     //   the variance, and even the mean loses digits unless each sum is taken
@@ -73,6 +74,7 @@ fn batch_norm_train_1d_and_2d_match_the_reference() {
         (vec![2, 3, 7, 7], 6, 1000.0),
         (vec![40, 2, 3, 3], 8, 1000.0),
         (vec![3, 2, 5, 11], 7, 1.0),
+        (vec![2, 3, 4, 5], 9, 1.0),
     ];
     for (shape, seed, low) in shapes {
         let (channels, rest) = (shape[1], shape[2..].iter().product::<usize>());
@@ -249,12 +251,17 @@ fn batch_norm_gradients() {
 /// The backward rule runs the fused kernels at first order and a composition
 /// of differentiable ops when the gradient is recorded (create_graph); both
 /// must give the same numbers, also with rows of several uneven chunks
-/// (S = 99, 289), with one value per row (S = 1), and without affine parameters.
+/// (S = 99, 289), with one value per row (S = 1), with rows of a multiple of 4
+/// (S = 12, where four values share one channel), and without affine parameters.
 #[test]
 fn batch_norm_fused_and_composed_gradients_agree() {
-    for (shape, affine) in
-        [([3usize, 4, 9, 11], true), ([6, 5, 1, 1], false), ([2, 3, 17, 17], true), ([300, 2, 1, 1], true)]
-    {
+    for (shape, affine) in [
+        ([3usize, 4, 9, 11], true),
+        ([6, 5, 1, 1], false),
+        ([2, 3, 17, 17], true),
+        ([300, 2, 1, 1], true),
+        ([4, 3, 2, 6], true),
+    ] {
         let x = tensor(&shape, -2.0, 3.0, 50).requires_grad_();
         let w = tensor(&[shape[1]], 0.5, 1.5, 51).requires_grad_();
         let b = tensor(&[shape[1]], -1.0, 1.0, 52).requires_grad_();
