@@ -108,11 +108,7 @@ fn inv_std(c: u32) -> f32 {
     return inverseSqrt(variance[c] + p.eps);
 }
 
-// x / d for four numerators at once, without integer division (which CPU
-// drivers run one lane at a time): the f32 estimate is within 1 of the
-// quotient for every x a binding can index (x < 2^25 with 128 MiB bindings;
-// conv.wgsl's `divide` is the scalar form), and the remainder says which way
-// to correct it.
+// The prelude's `divide` for four numerators at once.
 fn divide4(x: vec4<u32>, d: u32) -> vec4<u32> {
     let q = vec4<u32>(vec4<f32>(x) * (1.0 / f32(d)));
     let r = vec4<i32>(x) - vec4<i32>(q * d);

@@ -44,8 +44,7 @@
 // Products with one row (one output channel per group: a layer to a 1-channel
 // picture) take the direct entry point `one_row` instead (see there).
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
-// sizes; divide() does that in f32 (lavapipe runs u32 division one lane at a
-// time, f32 arithmetic as vector instructions).
+// sizes; the prelude's divide() does that in f32.
 // Version 3: split K for weight gradients; version 2: the direct `one_row`
 // path for M = 1; version 1: implicit GEMMs only.
 
@@ -86,14 +85,6 @@ var<private> p: Params;
 const CONV2D: u32 = 0u;
 const CONV2D_WEIGHT: u32 = 1u;
 const CONV_TRANSPOSE2D: u32 = 2u;
-
-// x / d, exact for x < 2^31 and x / d < 2^20: the f32 estimate is within 1 of
-// the true quotient, and the remainder says which way to correct it.
-fn divide(x: u32, d: u32) -> u32 {
-    let q = u32(f32(x) * (1.0 / f32(d)));
-    let r = i32(x) - i32(q * d);
-    return q + select(0u, 1u, r >= i32(d)) - select(0u, 1u, r < 0);
-}
 
 // (i / (w * h), (i / w) % h, i % w) with grid = (w, h): an index split into
 // (outer, row, column) of a row-major [outer, h, w] layout.

@@ -36,8 +36,9 @@ fn space_offset(s: u32, flat: u32) -> u32 {
     var offset = 0u;
     for (var d = rank - 1u; d > 0u; d--) {
         let extent = p.spaces[s].shape[d / 4u][d % 4u];
-        offset += (rest % extent) * p.spaces[s].strides[d / 4u][d % 4u];
-        rest /= extent;
+        let next = divide(rest, extent);
+        offset += (rest - next * extent) * p.spaces[s].strides[d / 4u][d % 4u];
+        rest = next;
     }
     return offset + rest * p.spaces[s].strides[0][0];
 }
@@ -54,8 +55,9 @@ fn shared_offsets(flat: u32) -> vec3<u32> {
     var offsets = vec3<u32>(0u);
     for (var d = rank - 1u; d > 0u; d--) {
         let extent = p.spaces[0].shape[d / 4u][d % 4u];
-        let digit = rest % extent;
-        rest /= extent;
+        let next = divide(rest, extent);
+        let digit = rest - next * extent;
+        rest = next;
         offsets += digit * vec3<u32>(
             p.spaces[0].strides[d / 4u][d % 4u],
             p.spaces[1].strides[d / 4u][d % 4u],

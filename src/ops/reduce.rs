@@ -3,9 +3,9 @@
 //! differentiable for free.
 //!
 //! Every reduction is deterministic: the kernel's summation order depends only
-//! on the shapes, never on timing. Long reductions take two passes: many
-//! workgroups each reduce a chunk to one partial value, then the partials are
-//! reduced.
+//! on the shapes, never on timing. Long reductions take several passes: each
+//! invocation reduces a chunk to one partial value, then the partials are
+//! reduced the same way.
 
 use super::{coalesce, contiguous_strides, normalize_axis};
 use crate::gpu::{device, Params, Storage, REDUCE, WORKGROUP};
@@ -17,12 +17,10 @@ enum Op {
     Max = 1,
 }
 
-/// Elements one workgroup of `reduce_wide` reduces before handing over to a second pass.
-const CHUNK: usize = 4096;
-/// Below this many reduced elements (or above `NARROW_OUTPUTS` outputs) one
-/// thread per output is faster than one workgroup per output.
-const NARROW_REDUCE: usize = 64;
-const NARROW_OUTPUTS: usize = 4096;
+/// Elements one invocation reduces before handing over to another pass: long
+/// enough that the loop outweighs the invocation, short enough that a long
+/// reduction still spreads over many invocations.
+const CHUNK: usize = 64;
 
 /// Reduces `x` over `axes` (sorted, distinct); the result holds the kept
 /// dimensions in order.
@@ -43,20 +41,19 @@ fn launch(x: &Tensor, axes: &[usize], op: Op) -> Storage {
     let (kept_shape, kept_strides) = coalesce(&kept_shape, &[kept_strides]);
     let (red_shape, red_strides) = coalesce(&red_shape, &[red_strides]);
 
-    let narrow = red_count <= NARROW_REDUCE || out_count >= NARROW_OUTPUTS;
-    let chunks = if narrow { 1 } else { red_count.div_ceil(CHUNK) };
+    let chunks = red_count.div_ceil(CHUNK).max(1);
     let out = Storage::new(out_count * chunks);
     let params = Params::strided(
         [out_count, red_count, CHUNK, chunks],
         &[(&kept_shape, &kept_strides[0]), (&red_shape, &red_strides[0])],
     );
     let gpu = device();
-    let buffers = [x.buffer(), out.buffer()];
-    if narrow {
-        gpu.dispatch(REDUCE.kernel_for("reduce_narrow", op as u32), &params, &buffers, gpu.grid(out_count, WORKGROUP));
-    } else {
-        gpu.dispatch(REDUCE.kernel_for("reduce_wide", op as u32), &params, &buffers, gpu.grid(out_count * chunks, 1));
-    }
+    gpu.dispatch(
+        REDUCE.kernel_for("reduce", op as u32),
+        &params,
+        &[x.buffer(), out.buffer()],
+        gpu.grid(out_count * chunks, WORKGROUP),
+    );
     if chunks == 1 {
         return out;
     }
