@@ -7,19 +7,21 @@
 //
 // Bindings: 0 params, 1 x (read), 2 y (write).
 //
-// `reduce`: the reduced range of each output is cut into `chunks` chunks of
-// `chunk_len` (the last one shorter), and one invocation reduces one chunk,
-// in order, into y[o * chunks + chunk]. With chunks > 1 the host runs the
-// same kernel again over those partials, until one value per output is left.
-// Fixed chunks make the summation order, and so the result, the same on every
-// run. Version 2: version 1 gave a long reduction workgroups of 256 threads
-// that met in a tree of barriers; lavapipe runs those barriers slowly enough
-// that a per-channel sum of [64, 64, 14, 14] ran at 0.2 GB/s.
+// `reduce`: each output's reduced range is dealt out to `chunks` invocations:
+// chunk c takes elements c, c + chunks, c + 2 chunks, ... (about 64 of them),
+// so neighbouring invocations read neighbouring values, and reduces them in
+// order into y[o * chunks + c]. With chunks > 1 the host runs the same kernel
+// again over those partials, until one value per output is left. The chunks
+// depend only on the shapes, so the summation order, and the result, is the
+// same on every run.
+// Version 2. Version 1 gave long reductions workgroups of 256 threads that met
+// in a tree of barriers, and split indices with integer division; on lavapipe
+// a per-channel sum of [64, 64, 14, 14] took 15 ms (0.2 GB/s), now 4.3 ms.
 
 // The reduction is the pipeline constant OP: 0 sum, 1 max.
 override OP: u32;
 
-// p.header: (output count, reduced count, chunk length, chunks).
+// p.header: (output count, reduced count, unused, chunks).
 // Space 0: the kept dims with their input strides; space 1: the reduced dims.
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;

@@ -17,9 +17,9 @@ enum Op {
     Max = 1,
 }
 
-/// Elements one invocation reduces before handing over to another pass: long
-/// enough that the loop outweighs the invocation, short enough that a long
-/// reduction still spreads over many invocations.
+/// About how many elements one invocation reduces before handing over to
+/// another pass: long enough that the loop outweighs the invocation, short
+/// enough that a long reduction still spreads over many invocations.
 const CHUNK: usize = 64;
 
 /// Reduces `x` over `axes` (sorted, distinct); the result holds the kept
@@ -44,7 +44,7 @@ fn launch(x: &Tensor, axes: &[usize], op: Op) -> Storage {
     let chunks = red_count.div_ceil(CHUNK).max(1);
     let out = Storage::new(out_count * chunks);
     let params = Params::strided(
-        [out_count, red_count, CHUNK, chunks],
+        [out_count, red_count, 0, chunks],
         &[(&kept_shape, &kept_strides[0]), (&red_shape, &red_strides[0])],
     );
     let gpu = device();
