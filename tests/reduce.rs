@@ -25,9 +25,10 @@ const CASES: &[(&[usize], &[usize])] = &[
     (&[3, 5, 7], &[0, 2]),
     (&[4, 3, 9, 11], &[0, 2, 3]), // batch-norm statistics
     (&[2, 3, 5, 7], &[1, 2, 3]),
-    (&[5000, 3], &[0]), // three passes: 5000 -> 79 partials -> 2 -> 1
+    (&[5000, 3], &[0]), // two passes: 5000 -> 79 partials -> 1
     (&[129, 65], &[0, 1]),
     (&[9000], &[0]),
+    (&[20000], &[0]),   // three passes: 20000 -> 313 -> 5 -> 1
     (&[5000, 3], &[1]), // many outputs, little to reduce
 ];
 

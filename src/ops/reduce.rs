@@ -21,6 +21,11 @@ enum Op {
 /// another pass: long enough that the loop outweighs the invocation, short
 /// enough that a long reduction still spreads over many invocations.
 const CHUNK: usize = 64;
+/// One pass, one invocation per output, when each reduces at most this many
+/// elements or when there are this many outputs: a second dispatch would cost
+/// more than it spreads (StyleGAN2's demodulation sums 72 values per output).
+const ONE_PASS_REDUCE: usize = 256;
+const ONE_PASS_OUTPUTS: usize = 4096;
 
 /// Reduces `x` over `axes` (sorted, distinct); the result holds the kept
 /// dimensions in order.
@@ -41,7 +46,8 @@ fn launch(x: &Tensor, axes: &[usize], op: Op) -> Storage {
     let (kept_shape, kept_strides) = coalesce(&kept_shape, &[kept_strides]);
     let (red_shape, red_strides) = coalesce(&red_shape, &[red_strides]);
 
-    let chunks = red_count.div_ceil(CHUNK).max(1);
+    let one_pass = red_count <= ONE_PASS_REDUCE || out_count >= ONE_PASS_OUTPUTS;
+    let chunks = if one_pass { 1 } else { red_count.div_ceil(CHUNK) };
     let out = Storage::new(out_count * chunks);
     let params = Params::strided(
         [out_count, red_count, 0, chunks],
