@@ -2,10 +2,10 @@
 //! channel with its batch statistics and hands them back for the running
 //! averages; eval mode normalises with those averages.
 //!
-//! Training mode sits in every DCGAN layer, so it runs as fused kernels: two
-//! dispatches forward (statistics, normalise) and two backward (two sums per
-//! channel, then dx), where the composition of reduce and elementwise ops took
-//! about 34 (`benches/kernels.rs`). The kernels compute numbers, not graphs,
+//! Training mode sits in every DCGAN layer, so it runs as fused kernels: three
+//! dispatches forward (chunk sums, channel statistics, normalise) and three
+//! backward (chunk sums, the two sums per channel, dx), where the composition
+//! of reduce and elementwise ops took about 34 (`benches/kernels.rs`). The kernels compute numbers, not graphs,
 //! so the backward rule has two forms (StyleGAN2's `has_2nd_grad` idea, kept
 //! exact): when gradients are being recorded (`grad(.., create_graph: true)`,
 //! as a gradient penalty does) it evaluates the same closed form with
