@@ -673,16 +673,8 @@ fn train(args: TrainArgs, given: &[String]) -> Result<(), String> {
     for (name, value) in trainer.family().held_out_scores() {
         println!("{name}: {}", score_text(value));
     }
-    if config.dataset == "stacked-mnist" {
-        let prior = Prior::parse(&config.prior)?;
-        let (text, json) = stacked_mnist_modes(trainer.sampling_model(), prior, &weights_path("mnist5k"), config.seed)?;
-        print!("{text}");
-        let path = config.out.join("eval.json");
-        std::fs::write(&path, json).map_err(|e| format!("could not write {}: {e}", path.display()))?;
-    } else if let Some(scoring) = scoring_dataset(&config.dataset) {
-        score_images(&trainer, scoring, &config.out)?;
-    }
     let checkpoint = config.out.join("checkpoint.safetensors");
+    score_run(&checkpoint, &config)?;
     let folder = config.out.join("style");
     match config.model.as_str() {
         "stylegan" => write_style_pictures(
@@ -754,31 +746,80 @@ fn stacked_mnist_modes(
     Ok((text, json))
 }
 
-/// Samples of an MNIST or Fashion-MNIST generator drawn at the end of a run,
-/// scored by that data's classifier beside the real floor; the table also
-/// goes to eval.json. Without the classifier (Fashion-MNIST's is trained by
-/// the user), says how to score the run later instead of failing it.
-fn score_images(trainer: &Trainer, scoring: &str, out: &Path) -> Result<(), String> {
-    const SAMPLES: usize = 2000;
+/// The seed of the latents `eval` scores a generator with unless given
+/// `--seed`; the score at the end of a run uses it too.
+const EVAL_SEED: u64 = 1;
+
+/// How many samples the end of a run scores (`eval --n 2000` repeats it).
+const RUN_SCORE_SAMPLES: usize = 2000;
+
+/// The end of a run: its checkpoint scored as `ganforge eval --checkpoint
+/// CHECKPOINT --n 2000` scores it (a generator loaded fresh from the file,
+/// latents from `EVAL_SEED`), so the run's eval.json and a later `eval` agree
+/// to every digit; the table also goes to eval.json. Without the classifier
+/// (Fashion-MNIST's is trained by the user), says how to score the run later
+/// instead of failing it.
+fn score_run(checkpoint: &Path, config: &TrainConfig) -> Result<(), String> {
+    let Some(scoring) = scoring_classifier(&config.dataset) else { return Ok(()) };
     let weights = weights_path(scoring);
     if !weights.exists() {
         println!(
             "not scored: no {scoring} classifier at {}; train it with `ganforge classifier --dataset {scoring}`, \
-             then `ganforge eval --checkpoint {}`",
+             then `ganforge eval --checkpoint {} --n {RUN_SCORE_SAMPLES}`",
             weights.display(),
-            out.join("checkpoint.safetensors").display()
+            checkpoint.display()
         );
         return Ok(());
     }
-    let evaluator = Evaluator::new(scoring, &weights).map_err(|e| e.to_string())?;
-    let prior = Prior::parse(&trainer.config.prior)?;
-    let mut rng = ChaCha12Rng::seed_from_u64(trainer.config.seed);
-    let (images, labels) = sample_many(trainer.sampling_model(), prior, SAMPLES, &mut rng);
-    let comparison = evaluator.compare(&images, labels.as_deref()).map_err(|e| e.to_string())?;
-    println!("scores of {SAMPLES} samples (the {scoring} classifier's features; not Inception's):");
-    print!("{}", comparison.table());
-    let path = out.join("eval.json");
-    std::fs::write(&path, comparison.to_json()).map_err(|e| format!("could not write {}: {e}", path.display()))
+    let (model, _) = load_sampler(checkpoint, GeneratorWeights::Averaged).map_err(|e| e.to_string())?;
+    let (text, json) = generator_scores(model.as_ref(), config, RUN_SCORE_SAMPLES, EVAL_SEED, None)?;
+    if config.dataset != "stacked-mnist" {
+        println!("scores of {RUN_SCORE_SAMPLES} samples (the {scoring} classifier's features; not Inception's):");
+    }
+    print!("{text}");
+    let path = checkpoint.with_file_name("eval.json");
+    std::fs::write(&path, json).map_err(|e| format!("could not write {}: {e}", path.display()))
+}
+
+/// Which classifier scores runs on `dataset` (Stacked MNIST's modes are
+/// read by the MNIST one); None where none does.
+fn scoring_classifier(dataset: &str) -> Option<&'static str> {
+    if dataset == "stacked-mnist" {
+        Some("mnist5k")
+    } else {
+        scoring_dataset(dataset)
+    }
+}
+
+/// The scores of `model`, the generator of a run with `config`, on `n`
+/// samples whose latents follow from `seed`, by the classifier `classifier`
+/// (default: the run's data's): the report as a table and as JSON. A Stacked
+/// MNIST run's modes are counted instead (always on 26,000 samples).
+fn generator_scores(
+    model: &dyn Sampler,
+    config: &TrainConfig,
+    n: usize,
+    seed: u64,
+    classifier: Option<&Path>,
+) -> Result<(String, String), String> {
+    let Some(scoring) = scoring_classifier(&config.dataset) else {
+        return Err(format!(
+            "the run was trained on --dataset {}, which no shipped classifier scores \
+             (eval scores mnist5k, MNIST files, fashion, their 32x32 paddings and stacked-mnist models)",
+            config.dataset
+        ));
+    };
+    let weights = classifier.map_or_else(|| weights_path(scoring), Path::to_path_buf);
+    let prior = Prior::parse(&config.prior)?;
+    if config.dataset == "stacked-mnist" {
+        return stacked_mnist_modes(model, prior, &weights, seed);
+    }
+    let mut rng = ChaCha12Rng::seed_from_u64(seed);
+    let (images, labels) = sample_many(model, prior, n, &mut rng);
+    let comparison = Evaluator::new(scoring, &weights)
+        .and_then(|evaluator| evaluator.compare(&images, labels.as_deref()))
+        .map_err(|e| e.to_string())?;
+    Ok((comparison.table(), comparison.to_json()))
 }
 
 fn sample(args: SampleArgs) -> Result<(), String> {
@@ -1593,7 +1634,8 @@ struct EvalArgs {
     /// the report goes to eval-no-ema.json
     #[arg(long, requires = "checkpoint")]
     no_ema: bool,
-    #[arg(long, default_value_t = 1)]
+    /// The latents' seed (the end of a run scores with the default, 1)
+    #[arg(long, default_value_t = EVAL_SEED)]
     seed: u64,
     /// Classifier weights (default: data/classifier-<dataset>.safetensors)
     #[arg(long)]
@@ -1677,29 +1719,10 @@ fn eval(args: EvalArgs) -> Result<(), String> {
             if model.image_input().is_some() {
                 return held_out_eval(checkpoint);
             }
-            let prior = Prior::parse(&config.prior)?;
             let report = checkpoint.with_file_name(if args.no_ema { "eval-no-ema.json" } else { "eval.json" });
-            if config.dataset == "stacked-mnist" {
-                let weights = args.classifier.clone().unwrap_or_else(|| weights_path("mnist5k"));
-                let (text, json) = stacked_mnist_modes(model.as_ref(), prior, &weights, args.seed)?;
-                (text, json, Some(report))
-            } else {
-                let Some(scoring) = scoring_dataset(&config.dataset) else {
-                    return Err(format!(
-                        "{} was trained on --dataset {}, which no shipped classifier scores \
-                         (eval scores mnist5k, MNIST files, fashion, their 32x32 paddings and stacked-mnist models)",
-                        checkpoint.display(),
-                        config.dataset
-                    ));
-                };
-                let weights = args.classifier.clone().unwrap_or_else(|| weights_path(scoring));
-                let mut rng = ChaCha12Rng::seed_from_u64(args.seed);
-                let (images, labels) = sample_many(model.as_ref(), prior, args.n, &mut rng);
-                let comparison = Evaluator::new(scoring, &weights)
-                    .and_then(|evaluator| evaluator.compare(&images, labels.as_deref()))
-                    .map_err(|e| e.to_string())?;
-                (comparison.table(), comparison.to_json(), Some(report))
-            }
+            let (text, json) = generator_scores(model.as_ref(), &config, args.n, args.seed, args.classifier.as_deref())
+                .map_err(|e| format!("{}: {e}", checkpoint.display()))?;
+            (text, json, Some(report))
         }
         None if args.real => {
             let weights = args.classifier.clone().unwrap_or_else(|| weights_path(&args.dataset));
