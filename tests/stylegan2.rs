@@ -6,7 +6,7 @@
 //! generator's ops, lazy regularisation (R1 and the path length measured only
 //! on their steps, each player's Adam slowed by its interval), a resumed run
 //! keeping the path-length target, the droplet statistics, and
-//! `--model stylegan2` from the command line.
+//! `--model stylegan2` from the command line (at 32x32 and at `--image-size`).
 
 mod common;
 
@@ -20,7 +20,7 @@ use ganforge::gan::nets::modulated::modulated_conv2d;
 use ganforge::gan::nets::residual::ResidualBlock;
 use ganforge::gan::nets::style::{repeated, StyleShape};
 use ganforge::gan::penalties::{path_lengths, PathLengthTarget, PATH_LENGTH_DECAY};
-use ganforge::gan::trainer::ResumeChanges;
+use ganforge::gan::trainer::{checkpoint_shape, ResumeChanges};
 use ganforge::gan::{TrainConfig, Trainer};
 use ganforge::gradcheck::{gradcheck_with, Tolerance};
 use ganforge::nn::{with_substitutes, Module, NoiseInjection};
@@ -324,4 +324,21 @@ fn stylegan2_trains_on_a_folder_of_colour_pictures_at_32x32() {
         mixing.pixels().any(|p| p[0] != p[1] || p[1] != p[2]),
         "the style-mixing figure is grey: no colour reached it"
     );
+}
+
+#[test]
+fn stylegan2_builds_its_nets_at_the_folder_image_size_asked_for() {
+    let dir = fresh_temp_dir("stylegan2-image-size");
+    let small = ["--features", "4", "--mapping-width", "8", "--mapping-layers", "1"];
+    let folder = ["--dataset", "folder:data/avatars32/train"];
+    let (_, checkpoint) = tiny_run(&dir, "run", "stylegan2", &[&small[..], &folder, &["--image-size", "8"]].concat());
+    let (_, shape) = checkpoint_shape(std::path::Path::new(&checkpoint)).unwrap();
+    assert_eq!(shape.item_shape, [3, 8, 8], "--image-size 8 should read the pictures at 8x8");
+
+    let out = dir.join("refused").to_string_lossy().into_owned();
+    let (ok, text) = ganforge(&["train", "--model", "stylegan2", "--image-size", "12", "--out", &out]);
+    assert!(!ok && text.contains("image_size = 12") && text.contains("folder:<dir>"), "{text}");
+    let (ok, text) =
+        ganforge(&[&["train", "--model", "stylegan2", "--image-size", "12", "--out", &out][..], &folder].concat());
+    assert!(!ok && text.contains("the data's are 12x12") && text.contains("--image-size"), "{text}");
 }

@@ -150,6 +150,10 @@ struct TrainArgs {
     /// mnist5k (embedded), mnist5k-32 (padded to 32x32), fashion (Debian's dataset-fashion-mnist), fashion-32, stacked-mnist, mnist:<images idx file>, folder:<dir>, pairs:<dir> (A|B pictures in <dir>/train/), unpaired:<dir> (<dir>/trainA/, trainB/), ring or grid
     #[arg(long, default_value = "mnist5k")]
     dataset: String,
+    /// folder:<dir> only: side the pictures are resized to (default: 32 for progan, stylegan and stylegan2, whose
+    /// nets take any power of two; 64 for dcgan; 28 for the rest)
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
+    image_size: u32,
     /// Steps to train (on --resume: the new total; default: the checkpoint's)
     #[arg(long)]
     steps: Option<usize>,
@@ -537,6 +541,7 @@ impl TrainArgs {
         TrainConfig {
             model: self.model.clone(),
             dataset: self.dataset.clone(),
+            image_size: self.image_size,
             steps,
             batch: self.batch,
             lr_d,

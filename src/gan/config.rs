@@ -29,6 +29,9 @@ pub struct TrainConfig {
     pub loss: String,
     /// The `--dataset` spec (see `data::dataset::open`).
     pub dataset: String,
+    /// Side in pixels that an image folder's pictures are resized to (0: the
+    /// model's own, see `families::folder_image_size`).
+    pub image_size: u32,
     pub steps: usize,
     pub batch: usize,
     /// Learning rates of D and G (different ones: TTUR, Heusel et al.).
@@ -121,6 +124,7 @@ impl Default for TrainConfig {
             model: "dcgan".into(),
             loss: "ns".into(),
             dataset: "mnist5k".into(),
+            image_size: 0,
             steps: 600,
             batch: 64,
             lr_d: 2e-4,
@@ -323,6 +327,12 @@ impl TrainConfig {
         if !(0.0..=1.0).contains(&self.style_mixing) {
             return Err(format!("style_mixing = {}: it is a fraction of batches, in [0, 1]", self.style_mixing));
         }
+        if self.image_size != 0 && !self.dataset.starts_with("folder:") {
+            return Err(format!(
+                "image_size = {}: it sizes the pictures of an image folder; use it with --dataset folder:<dir>",
+                self.image_size
+            ));
+        }
         Prior::parse(&self.prior)?;
         LrSchedule::parse(&self.lr_schedule)?;
         EncoderKind::parse(&self.encoder)?;
@@ -487,6 +497,7 @@ impl TrainConfig {
             ("model", self.model.clone()),
             ("loss", self.loss.clone()),
             ("dataset", self.dataset.clone()),
+            ("image_size", self.image_size.to_string()),
             ("steps", self.steps.to_string()),
             ("batch", self.batch.to_string()),
             ("lr_d", self.lr_d.to_string()),
@@ -547,6 +558,7 @@ impl TrainConfig {
                 "dataset" => config.dataset = value.into(),
                 "optimizer" => config.optimizer = value.into(),
                 "out" => config.out = value.into(),
+                "image_size" => config.image_size = parse(key, value)?,
                 "steps" => config.steps = parse(key, value)?,
                 "batch" => config.batch = parse(key, value)?,
                 "d_steps" => config.d_steps = parse(key, value)?,

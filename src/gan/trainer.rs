@@ -229,7 +229,7 @@ impl Trainer {
     fn build(config: TrainConfig) -> Result<Trainer, TrainError> {
         config.validate().map_err(TrainError::Config)?;
         let gpu = crate::gpu::try_device().map_err(|e| TrainError::Config(e.to_string()))?;
-        let (size, channels) = families::folder_image_size(&config.model);
+        let (size, channels) = families::folder_image_size(&config);
         let data = dataset::open(&config.dataset, size, channels, config.seed)?;
         match data.example_count() {
             Some(0) => return Err(TrainError::Config(format!("the dataset {} holds no examples", data.describe()))),

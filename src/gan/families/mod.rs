@@ -82,17 +82,20 @@ fn unknown(name: &str) -> String {
     format!("unknown model {name:?}: use one of {}", NAMES.join(", "))
 }
 
-/// The image size and channels a family expects from an image folder: the
-/// grown generators (ProGAN, StyleGAN, StyleGAN2) build up from 4x4 by
-/// doublings, so they take 32x32 colour pictures (the style-mixing figure
-/// wants a colour set such as the DiceBear avatars); DCGAN its 64x64 colour;
-/// every other model MNIST's 28x28 grey.
-pub fn folder_image_size(model: &str) -> (u32, usize) {
-    match model {
+/// The image size and channels a run reads an image folder at:
+/// `--image-size` when given, else the model's own. The grown generators
+/// (ProGAN, StyleGAN, StyleGAN2) build up from 4x4 by doublings, so they take
+/// 32x32 colour pictures (the style-mixing figure wants a colour set such as
+/// the DiceBear avatars) or any other power of two asked for; DCGAN its
+/// 64x64 colour; every other model MNIST's 28x28 grey.
+pub fn folder_image_size(config: &TrainConfig) -> (u32, usize) {
+    let (own_size, channels) = match config.model.as_str() {
         "progan" | "stylegan" | "stylegan2" => (32, 3),
         "dcgan" => (64, 3),
         _ => (28, 1),
-    }
+    };
+    let size = if config.image_size == 0 { own_size } else { config.image_size };
+    (size, channels)
 }
 
 /// The optimiser the config names, over `parameters`, at learning rate `lr`.

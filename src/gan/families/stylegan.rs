@@ -60,7 +60,7 @@ pub(crate) fn style_shape(config: &TrainConfig, shape: &DataShape) -> Result<Sty
     if height != width || level_of(height).is_none() {
         return Err(format!(
             "{model} builds up from a 4x4 constant by doublings, so it needs square images of side 4, 8, 16, 32, \
-             ...; the data's are {height}x{width} (for MNIST use --dataset mnist5k-32 or fashion-32, padded to 32x32)"
+             ...; the data's are {height}x{width} (for MNIST use --dataset mnist5k-32 or fashion-32, padded to 32x32; for an image folder, --image-size)"
         ));
     }
     Ok(StyleShape {
