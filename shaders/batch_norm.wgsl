@@ -108,15 +108,6 @@ fn inv_std(c: u32) -> f32 {
     return inverseSqrt(variance[c] + p.eps);
 }
 
-// The prelude's `divide` for four numerators at once.
-fn divide4(x: vec4<u32>, d: u32) -> vec4<u32> {
-    let q = vec4<u32>(vec4<f32>(x) * (1.0 / f32(d)));
-    let r = vec4<i32>(x) - vec4<i32>(q * d);
-    let one = vec4<u32>(1u);
-    let zero = vec4<u32>(0u);
-    return q + select(zero, one, r >= vec4<i32>(i32(d))) - select(zero, one, r < vec4<i32>(0));
-}
-
 // The channels of the four consecutive elements of vec4 i: (index / S) % C.
 fn channels_of(i: u32) -> vec4<u32> {
     let rows = divide4(vec4<u32>(4u * i) + vec4<u32>(0u, 1u, 2u, 3u), p.inner);

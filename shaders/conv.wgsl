@@ -44,7 +44,8 @@
 // Products with one row (one output channel per group: a layer to a 1-channel
 // picture) take the direct entry point `one_row` instead (see there).
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
-// sizes; the prelude's divide() does that in f32.
+// sizes; the prelude's divide_small() does that in f32 (the quotients,
+// batch index, row and channel, are small).
 // Version 3: split K for weight gradients; version 2: the direct `one_row`
 // path for M = 1; version 1: implicit GEMMs only.
 
@@ -89,9 +90,9 @@ const CONV_TRANSPOSE2D: u32 = 2u;
 // (i / (w * h), (i / w) % h, i % w) with grid = (w, h): an index split into
 // (outer, row, column) of a row-major [outer, h, w] layout.
 fn split(i: u32, grid: vec2<u32>) -> vec3<u32> {
-    let outer = divide(i, grid.x * grid.y);
+    let outer = divide_small(i, grid.x * grid.y);
     let rest = i - outer * grid.x * grid.y;
-    let row = divide(rest, grid.x);
+    let row = divide_small(rest, grid.x);
     return vec3<u32>(outer, row, rest - row * grid.x);
 }
 
