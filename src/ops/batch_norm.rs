@@ -5,12 +5,12 @@
 //! Training mode sits in every DCGAN layer, so it runs as fused kernels: three
 //! dispatches forward (chunk sums, channel statistics, normalise) and three
 //! backward (chunk sums, the two sums per channel, dx), where the composition
-//! of reduce and elementwise ops took about 34 (`benches/kernels.rs`). The kernels compute numbers, not graphs,
-//! so the backward rule has two forms (StyleGAN2's `has_2nd_grad` idea, kept
-//! exact): when gradients are being recorded (`grad(.., create_graph: true)`,
-//! as a gradient penalty does) it evaluates the same closed form with
-//! differentiable ops, so batch norm can be differentiated to any order;
-//! otherwise it runs the kernels.
+//! of reduce and elementwise ops took about 34 (`benches/kernels.rs`). The
+//! kernels compute numbers, not graphs, so the backward rule has two forms
+//! (StyleGAN2's `has_2nd_grad` idea, kept exact): when gradients are being
+//! recorded (`grad(.., create_graph: true)`, as a gradient penalty does) it
+//! evaluates the same closed form with differentiable ops, so batch norm can
+//! be differentiated to any order; otherwise it runs the kernels.
 //!
 //! Eval mode is already cheap as a composition: the statistics fold into one
 //! per-channel scale and shift.
