@@ -104,10 +104,6 @@ fn chunk_index(n: u32, c: u32, k: u32) -> u32 {
     return (n * p.channels + c) * p.chunks + k;
 }
 
-fn inv_std(c: u32) -> f32 {
-    return inverseSqrt(variance[c] + p.eps);
-}
-
 // The channels of the four consecutive elements of vec4 i: (index / S) % C.
 fn channels_of(i: u32) -> vec4<u32> {
     let rows = divide4(vec4<u32>(4u * i) + vec4<u32>(0u, 1u, 2u, 3u), p.inner);
@@ -240,7 +236,7 @@ fn channel_grad_sums(
             sum_dy_centred += chunk_in[p.chunk_count + e];
         }
     }
-    let r = inv_std(c);
+    let r = inverseSqrt(variance[c] + p.eps);
     let s2 = sum_dy_centred * r;
     sums[c] = s1;
     sums[p.channels + c] = s2;

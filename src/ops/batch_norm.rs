@@ -82,10 +82,8 @@ struct Layout {
     inner: usize,
     /// N
     batch: usize,
-    /// Chunks per row, and the length of all but the last (which holds the rest).
-    chunks: usize,
+    /// The length of every chunk of a row but the last (which holds the rest).
     chunk_len: usize,
-    total: usize,
 }
 
 /// The longest chunk one invocation sums: long enough that a chunk's loop
@@ -100,7 +98,17 @@ impl Layout {
         let inner: usize = x.shape()[2..].iter().product();
         // Equal chunks as far as possible: 196 = 4 x 49, not 3 x 64 + 4.
         let chunk_len = inner.div_ceil(inner.div_ceil(MAX_CHUNK).max(1)).max(1);
-        Layout { channels, inner, batch, chunks: inner.div_ceil(chunk_len), chunk_len, total: x.numel() }
+        Layout { channels, inner, batch, chunk_len }
+    }
+
+    /// Chunks per row.
+    fn chunks(&self) -> usize {
+        self.inner.div_ceil(self.chunk_len)
+    }
+
+    /// N*C*S: values in all.
+    fn total(&self) -> usize {
+        self.per_channel() * self.channels
     }
 
     /// M = N*S: values per channel.
@@ -110,7 +118,7 @@ impl Layout {
 
     /// E: chunks in all.
     fn chunk_count(&self) -> usize {
-        self.batch * self.channels * self.chunks
+        self.batch * self.channels * self.chunks()
     }
 
     fn params(&self, eps: f32) -> Params {
@@ -118,9 +126,9 @@ impl Layout {
             .size(self.channels)
             .size(self.inner)
             .size(self.per_channel())
-            .size(self.total)
+            .size(self.total())
             .size(self.batch)
-            .size(self.chunks)
+            .size(self.chunks())
             .size(self.chunk_len)
             .size(self.chunk_count())
             .f32(eps)
@@ -142,7 +150,7 @@ impl Layout {
         let params = self.params(eps);
         let partials = Storage::new(2 * self.chunk_count());
         let coefficients = Storage::new(4 * self.channels);
-        let out = Storage::new(self.total);
+        let out = Storage::new(self.total());
         let chunk_buffers = [&chunk_inputs[..1], &[partials.buffer()], &chunk_inputs[1..]].concat();
         gpu.dispatch(BATCH_NORM.kernel(chunk), &params, &chunk_buffers, gpu.grid(self.chunk_count(), WORKGROUP));
         let channel_all = [&[partials.buffer(), coefficients.buffer()], channel_buffers].concat();
@@ -153,7 +161,7 @@ impl Layout {
             BATCH_NORM.kernel(elementwise),
             &params,
             &elementwise_all,
-            gpu.grid(self.total.div_ceil(4), WORKGROUP),
+            gpu.grid(self.total().div_ceil(4), WORKGROUP),
         );
         out
     }
