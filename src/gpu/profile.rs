@@ -11,12 +11,17 @@
 //! - `GANFORGE_PROFILE=wall` submits every dispatch alone and charges the wall
 //!   time of its submit-and-wait to it: CPU-side costs included.
 //!
+//! A pipeline's first dispatch is kept out of the table (the timeline keeps
+//! it, marked): CPU drivers compile a shader when it first runs (lavapipe:
+//! up to a second for a GEMM), which would swamp the row of a kernel that then
+//! runs for milliseconds. The table's last line gives their total.
+//!
 //! A dispatch's rate needs its work: ops that know it (matmul, convolutions)
 //! pass a [`Work`]; for the others the bytes are estimated as the sizes of the
 //! buffers they bind (each read or written once), marked `~` in the table.
 
 use super::Kernel;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -97,6 +102,8 @@ struct Event {
     work: Work,
     start_us: f64,
     duration_us: f64,
+    /// The first dispatch of its pipeline (on a CPU driver: compile included).
+    first_use: bool,
 }
 
 /// Totals of one (kernel, shape) row of the table: the work summed over its
@@ -118,6 +125,9 @@ struct Pending {
 struct Record {
     pending: Vec<Pending>,
     rows: HashMap<(String, String), Row>,
+    /// Pipelines dispatched so far, and the time of their first dispatches.
+    pipelines_seen: HashSet<String>,
+    first_use_seconds: f64,
     events: Vec<Event>,
     dropped_events: u64,
     /// The GPU clock's first reading, in ticks (timestamp mode).
@@ -296,6 +306,13 @@ impl Profiler {
                 100.0 * row.seconds / total.max(f64::MIN_POSITIVE),
             );
         }
+        let _ = writeln!(
+            text,
+            "not in the rows: the first dispatch of each of the {} pipelines, {:.3} ms (on a CPU driver it \
+             includes compiling the shader)",
+            record.pipelines_seen.len(),
+            record.first_use_seconds * 1e3
+        );
         text
     }
 
@@ -309,8 +326,9 @@ impl Profiler {
             .map(|e| {
                 let (rate, _) = rate(&e.work, e.duration_us / 1e6, None);
                 format!(
-                    r#"{{"name":{:?},"cat":"dispatch","ph":"X","ts":{:.3},"dur":{:.3},"pid":1,"tid":1,"args":{{"kernel":{:?},"shape":{:?},"flops":{},"bytes":{},"rate":{:?}}}}}"#,
-                    e.kernel, e.start_us, e.duration_us, e.kernel, e.work.shape, e.work.flops, e.work.bytes, rate
+                    r#"{{"name":{:?},"cat":"dispatch","ph":"X","ts":{:.3},"dur":{:.3},"pid":1,"tid":1,"args":{{"kernel":{:?},"shape":{:?},"flops":{},"bytes":{},"rate":{:?},"first_use":{}}}}}"#,
+                    e.kernel, e.start_us, e.duration_us, e.kernel, e.work.shape, e.work.flops, e.work.bytes, rate,
+                    e.first_use
                 )
             })
             .collect();
@@ -330,16 +348,22 @@ impl Profiler {
 }
 
 impl Record {
-    /// Adds one timed dispatch to its table row and, while there is room, to the timeline.
+    /// Adds one timed dispatch to its table row (or, the first of its
+    /// pipeline, to the first-use total) and, while there is room, to the timeline.
     fn add(&mut self, pending: Pending, start_us: f64, duration_us: f64) {
-        let row = self.rows.entry((pending.kernel.clone(), pending.work.shape.clone())).or_default();
-        row.dispatches += 1;
-        row.seconds += duration_us / 1e6;
-        row.work.flops += pending.work.flops;
-        row.work.bytes += pending.work.bytes;
-        row.work.estimated = pending.work.estimated;
+        let first_use = self.pipelines_seen.insert(pending.kernel.clone());
+        if first_use {
+            self.first_use_seconds += duration_us / 1e6;
+        } else {
+            let row = self.rows.entry((pending.kernel.clone(), pending.work.shape.clone())).or_default();
+            row.dispatches += 1;
+            row.seconds += duration_us / 1e6;
+            row.work.flops += pending.work.flops;
+            row.work.bytes += pending.work.bytes;
+            row.work.estimated = pending.work.estimated;
+        }
         if self.events.len() < MAX_EVENTS {
-            self.events.push(Event { kernel: pending.kernel, work: pending.work, start_us, duration_us });
+            self.events.push(Event { kernel: pending.kernel, work: pending.work, start_us, duration_us, first_use });
         } else {
             self.dropped_events += 1;
         }
