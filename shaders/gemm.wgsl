@@ -17,6 +17,17 @@
 // SIDE_Y; a workgroup that is a single row of invocations (SIDE_Y = 1) shares
 // no value of B, so it reads B straight from the gather instead of a tile.
 //
+// Direct blockings (DIRECT) use no tiles at all: each invocation reads its
+// values of A and B straight from the gathers, so the loop has no barrier.
+// On a GPU that gives up the sharing the tiles exist for. On lavapipe the
+// sharing costs more than it saves: a workgroup with barriers runs as
+// coroutines, one per group of 8 lanes, switched at every barrier (removing
+// the barriers, and nothing else, made the big GEMMs 30-40% faster). Measured by `ganforge bench
+// --sweep gemm` on the dcgan28 and StyleGAN2 shapes: products of at most 16
+// rows 1.3-1.8x faster direct, 64-row ones 1.1x, 128-row ones as fast or
+// slower (each B value is gathered 8 times instead of once, and a convolution's
+// gather splits two indices per value).
+//
 // An invocation's share: BLOCKS_M x BLOCKS_N blocks of 4 x 4 values of C, each
 // a mat4x4 accumulator. Invocation (x, y) owns the row blocks y + SIDE_Y * i
 // and the column blocks x + SIDE_X * j (i < BLOCKS_M, j < BLOCKS_N), so
@@ -27,8 +38,8 @@
 //
 // The blocking is a pipeline constant chosen by the Rust side (ops/matmul.rs,
 // `Blocking`): bits 4.., 8.., 12.. and 16.. of OP hold log2 of SIDE_X, SIDE_Y,
-// BLOCKS_M and BLOCKS_N (1, 2 or 4 blocks). On a GPU the usual choice is 16 x 16
-// invocations of 2 x 2 blocks (8 x 8 values: 64 accumulators fit in registers),
+// BLOCKS_M and BLOCKS_N (1, 2 or 4 blocks), bit 20 DIRECT. On a GPU the
+// usual choice is 16 x 16 invocations of 2 x 2 blocks (8 x 8 values: 64 accumulators fit in registers),
 // a 128 x 128 tile. On lavapipe an invocation is one SIMD lane and every load
 // from workgroup memory is a loop over the 8 lanes, so loads dominate unless
 // each feeds many multiply-adds: 8 x 8 invocations of 4 x 4 blocks (16 x 16
@@ -37,7 +48,7 @@
 // Problems with at most 4 rows (a convolution to one channel) take a 4-row
 // tile: 1 row block per invocation, a row of invocations.
 // BK is 16, or 8 when two 16-deep tiles would pass 16 KiB (the WebGPU default
-// limit of workgroup memory).
+// limit of workgroup memory); a direct blocking walks K in the same steps.
 // Accumulators are separate variables, not an array: lavapipe keeps private
 // arrays in memory and indexes them per lane (5x slower, measured).
 // OP & 15 is left to the family file (which gather it runs).
@@ -47,11 +58,12 @@
 // invocation could have written it), so reading the binding directly made
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
-// Version 3: non-square tiles, thin problems read B without a tile (an M = 1
-//   convolution 0.03 -> 0.9 GFLOP/s on lavapipe); version 2: shared core with
-//   mat4x4 blocks, blocking by pipeline constant, 1024^3 on lavapipe (2 cores,
-//   AVX2) 2.5 -> 17 GFLOP/s; version 1: 64 x 64 tile, 16 x 16 invocations of
-//   4 x 4 scalars.
+// Version 4: direct blockings (the dcgan28 step 0.74 -> 0.70 s on lavapipe);
+//   version 3: non-square tiles, thin problems read B without a tile (an
+//   M = 1 convolution 0.03 -> 0.9 GFLOP/s on lavapipe); version 2: shared core
+//   with mat4x4 blocks, blocking by pipeline constant, 1024^3 on lavapipe (2
+//   cores, AVX2) 2.5 -> 17 GFLOP/s; version 1: 64 x 64 tile, 16 x 16
+//   invocations of 4 x 4 scalars.
 
 override OP: u32 = 0u;
 override GATHER: u32 = OP & 15u;
@@ -59,6 +71,7 @@ override SIDE_X: u32 = 1u << ((OP >> 4u) & 15u);
 override SIDE_Y: u32 = 1u << ((OP >> 8u) & 15u);
 override BLOCKS_M: u32 = 1u << ((OP >> 12u) & 15u);
 override BLOCKS_N: u32 = 1u << ((OP >> 16u) & 15u);
+override DIRECT: bool = ((OP >> 20u) & 1u) == 1u;
 override TILE_M: u32 = 4u * SIDE_Y * BLOCKS_M;
 override TILE_N: u32 = 4u * SIDE_X * BLOCKS_N;
 override INVOCATIONS: u32 = SIDE_X * SIDE_Y;
@@ -138,16 +151,27 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
     }
 }
 
-// Row block i of the A tile at step k.
-fn a_block(k: u32, y: u32, i: u32) -> vec4<f32> {
-    return tile_a[k * (TILE_M / 4u) + y + SIDE_Y * i];
+// Row block i of A at step k0 + k: from the A tile, or straight from A.
+fn a_block(z: u32, row0: u32, k0: u32, k: u32, y: u32, i: u32) -> vec4<f32> {
+    let block = y + SIDE_Y * i;
+    if (!DIRECT) {
+        return tile_a[k * (TILE_M / 4u) + block];
+    }
+    let row = row0 + 4u * block;
+    return vec4<f32>(
+        gather_a(z, row, k0 + k),
+        gather_a(z, row + 1u, k0 + k),
+        gather_a(z, row + 2u, k0 + k),
+        gather_a(z, row + 3u, k0 + k),
+    );
 }
 
 // Column block j of B at step k0 + k: from the B tile, or straight from B when
-// the workgroup is a single row of invocations (no value of B is shared).
+// the blocking is direct or the workgroup is a single row of invocations (no
+// value of B is shared).
 fn b_column(z: u32, col0: u32, k0: u32, k: u32, x: u32, j: u32) -> vec4<f32> {
     let block = x + SIDE_X * j;
-    if (SIDE_Y > 1u) {
+    if ((SIDE_Y > 1u) & !DIRECT) {
         return tile_b[k * (TILE_N / 4u) + block];
     }
     let col = col0 + 4u * block;
@@ -180,7 +204,7 @@ fn update_row(
 }
 
 // The invocation's multiply-adds over one step of BK.
-fn multiply_tiles(z: u32, col0: u32, k0: u32, x: u32, y: u32) {
+fn multiply_tiles(z: u32, row0: u32, col0: u32, k0: u32, x: u32, y: u32) {
     for (var k = 0u; k < BK; k++) {
         // Column j of b is the invocation's column block j of B at this k.
         var b: mat4x4<f32>;
@@ -192,13 +216,13 @@ fn multiply_tiles(z: u32, col0: u32, k0: u32, x: u32, y: u32) {
             b[2] = b_column(z, col0, k0, k, x, 2u);
             b[3] = b_column(z, col0, k0, k, x, 3u);
         }
-        update_row(&c00, &c01, &c02, &c03, a_block(k, y, 0u), b);
+        update_row(&c00, &c01, &c02, &c03, a_block(z, row0, k0, k, y, 0u), b);
         if (BLOCKS_M > 1u) {
-            update_row(&c10, &c11, &c12, &c13, a_block(k, y, 1u), b);
+            update_row(&c10, &c11, &c12, &c13, a_block(z, row0, k0, k, y, 1u), b);
         }
         if (BLOCKS_M > 2u) {
-            update_row(&c20, &c21, &c22, &c23, a_block(k, y, 2u), b);
-            update_row(&c30, &c31, &c32, &c33, a_block(k, y, 3u), b);
+            update_row(&c20, &c21, &c22, &c23, a_block(z, row0, k0, k, y, 2u), b);
+            update_row(&c30, &c31, &c32, &c33, a_block(z, row0, k0, k, y, 3u), b);
         }
     }
 }
@@ -211,10 +235,14 @@ fn multiply_tiles(z: u32, col0: u32, k0: u32, x: u32, y: u32) {
 // ANCHOR: accumulate
 fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32>, lid: u32) {
     for (var k0 = k_begin; k0 < k_end; k0 += BK) {
-        fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
-        workgroupBarrier();
-        multiply_tiles(z, tile.x * TILE_N, k0, local.x, local.y);
-        workgroupBarrier();
+        if (!DIRECT) {
+            fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
+            workgroupBarrier();
+        }
+        multiply_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, local.x, local.y);
+        if (!DIRECT) {
+            workgroupBarrier();
+        }
     }
 }
 // ANCHOR_END: accumulate

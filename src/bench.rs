@@ -457,10 +457,10 @@ pub fn json(adapter: &str, measurements: &[Measurement], peaks: &Peaks, step: Op
 /// The blockings the GEMM sweep times, and the correctness tests cover:
 /// `Blocking::ALL`; the halved CPU blockings `Blocking::for_problem` picks for
 /// short sides; then one change at a time from those (1 or 4 blocks a side
-/// instead of 2, a 4 x 4 group, thin rows of other widths), as far as this
-/// adapter's workgroup limits allow. (Every combination would be ~30
-/// pipelines per kernel: minutes of compilation on lavapipe, for tiles no
-/// adapter class would pick.)
+/// instead of 2, a 4 x 4 group, thin rows of other widths, tiles in
+/// workgroup memory or direct reads), as far as this adapter's workgroup
+/// limits allow. (Every combination would be ~60 pipelines per kernel:
+/// minutes of compilation on lavapipe, for tiles no adapter class would pick.)
 pub fn sweep_blockings() -> Vec<Blocking> {
     let limits = &device().limits;
     let fits = |b: &Blocking| {
@@ -474,25 +474,33 @@ pub fn sweep_blockings() -> Vec<Blocking> {
             && 4 * depth * (rows + cols) <= limits.max_compute_workgroup_storage_size as usize
     };
     let more = [
-        ((4, 8), (4, 4)),
-        ((8, 4), (4, 4)),
-        ((4, 4), (4, 4)),
-        ((8, 8), (1, 1)),
-        ((16, 16), (1, 1)),
-        ((16, 16), (4, 4)),
-        ((4, 4), (2, 2)),
-        ((16, 1), (1, 1)),
-        ((64, 1), (1, 4)),
+        ((4, 8), (4, 4), false),
+        ((8, 4), (4, 4), false),
+        ((4, 4), (4, 4), false),
+        ((8, 8), (1, 1), false),
+        ((16, 16), (1, 1), false),
+        ((16, 16), (4, 4), false),
+        ((4, 4), (2, 2), false),
+        ((16, 1), (1, 1), false),
+        ((64, 1), (1, 4), false),
+        ((16, 1), (1, 4), false),
+        ((8, 1), (2, 4), false),
+        ((16, 1), (4, 4), false),
+        ((8, 8), (4, 4), true),
+        ((8, 8), (2, 2), true),
+        ((16, 1), (1, 1), true),
     ];
     let mut all = Blocking::ALL.to_vec();
-    all.extend(more.map(|(invocations, blocks)| Blocking { invocations, blocks }));
+    all.extend(more.map(|(invocations, blocks, direct)| Blocking { invocations, blocks, direct }));
     all.retain(fits);
     all
 }
 
-/// "8x8 inv, 4x4 blk": invocations (x, y) and 4x4 blocks per invocation (rows, columns).
+/// "8x8 inv, 4x4 blk": invocations (x, y) and 4x4 blocks per invocation (rows,
+/// columns), then ", direct" for a blocking without tiles.
 pub fn blocking_label(b: Blocking) -> String {
-    format!("{}x{} inv, {}x{} blk", b.invocations.0, b.invocations.1, b.blocks.0, b.blocks.1)
+    let direct = if b.direct { ", direct" } else { "" };
+    format!("{}x{} inv, {}x{} blk{direct}", b.invocations.0, b.invocations.1, b.blocks.0, b.blocks.1)
 }
 
 /// Seconds per call of `case` with each of `blockings`, `reps` calls each after one warm-up.

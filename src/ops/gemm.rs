@@ -14,28 +14,35 @@ pub struct Blocking {
     pub invocations: (u32, u32),
     /// 4 x 4 blocks of C per invocation along rows and columns: 1, 2 or 4.
     pub blocks: (u32, u32),
+    /// Each invocation reads its values of A and B straight from the gathers:
+    /// no tiles in workgroup memory, so no barrier. Wasteful where a GPU
+    /// shares loads through fast workgroup memory; faster on a CPU driver,
+    /// which pays dearly for each barrier (gemm.wgsl's header).
+    pub direct: bool,
 }
 
 impl Blocking {
     /// 16 x 16 invocations of 8 x 8 values: a 128 x 128 tile.
-    pub const GPU: Blocking = Blocking { invocations: (16, 16), blocks: (2, 2) };
+    pub const GPU: Blocking = Blocking { invocations: (16, 16), blocks: (2, 2), direct: false };
     /// 8 x 8 invocations of 16 x 16 values (lavapipe's SIMD lanes): 128 x 128.
-    pub const CPU: Blocking = Blocking { invocations: (8, 8), blocks: (4, 4) };
+    pub const CPU: Blocking = Blocking { invocations: (8, 8), blocks: (4, 4), direct: false };
     /// 8 x 8 invocations of 8 x 8 values: 64 x 64, for narrow problems.
-    pub const SMALL: Blocking = Blocking { invocations: (8, 8), blocks: (2, 2) };
+    pub const SMALL: Blocking = Blocking { invocations: (8, 8), blocks: (2, 2), direct: false };
     /// A row of 64 invocations of 4 x 4 values: 4 x 256, for at most 4 rows.
-    pub const THIN_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (1, 1) };
-    /// A row of 16 invocations of 4 x 16 values: 4 x 256.
-    pub const THIN_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (1, 4) };
+    pub const THIN_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (1, 1), direct: false };
+    /// A row of 16 invocations of 4 x 16 values, direct: 4 x 256.
+    pub const THIN_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (1, 4), direct: true };
     /// A row of 64 invocations of 8 x 4 values: 8 x 256, for 5 to 8 rows.
-    pub const ROWS8_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (2, 1) };
-    /// A row of 8 invocations of 8 x 16 values: 8 x 128.
-    pub const ROWS8_CPU: Blocking = Blocking { invocations: (8, 1), blocks: (2, 4) };
+    pub const ROWS8_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (2, 1), direct: false };
+    /// A row of 8 invocations of 8 x 16 values, direct: 8 x 128.
+    pub const ROWS8_CPU: Blocking = Blocking { invocations: (8, 1), blocks: (2, 4), direct: true };
     /// A row of 64 invocations of 16 x 4 values: 16 x 256, for 9 to 16 rows.
-    pub const ROWS16_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (4, 1) };
-    /// A row of 16 invocations of 16 x 16 values: 16 x 256.
-    pub const ROWS16_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (4, 4) };
-    pub const ALL: [Blocking; 9] = [
+    pub const ROWS16_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (4, 1), direct: false };
+    /// A row of 16 invocations of 16 x 16 values, direct: 16 x 256.
+    pub const ROWS16_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (4, 4), direct: true };
+    /// 8 x 4 invocations of 16 x 16 values, direct: 64 x 128, for at most 64 rows.
+    pub const SHORT_ROWS_CPU: Blocking = Blocking { invocations: (8, 4), blocks: (4, 4), direct: true };
+    pub const ALL: [Blocking; 10] = [
         Self::GPU,
         Self::CPU,
         Self::SMALL,
@@ -45,6 +52,7 @@ impl Blocking {
         Self::ROWS8_CPU,
         Self::ROWS16_GPU,
         Self::ROWS16_CPU,
+        Self::SHORT_ROWS_CPU,
     ];
 
     // ANCHOR: blocking
@@ -65,10 +73,11 @@ impl Blocking {
 
     /// The shader's `OP` constant: the family's gather code in the low 4 bits,
     /// then log2 of the invocations along x and y and of the blocks along rows
-    /// and columns, 4 bits each.
+    /// and columns, 4 bits each, then bit 20 for `direct`.
     pub(crate) fn op(self, gather: u32) -> u32 {
         let fields = [self.invocations.0, self.invocations.1, self.blocks.0, self.blocks.1];
-        fields.iter().enumerate().fold(gather, |op, (i, v)| op | v.trailing_zeros() << (4 + 4 * i))
+        let direct = u32::from(self.direct) << 20;
+        fields.iter().enumerate().fold(gather | direct, |op, (i, v)| op | v.trailing_zeros() << (4 + 4 * i))
     }
 
     /// Workgroups for `problems` independent M x N products: tiles of columns

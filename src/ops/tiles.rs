@@ -110,7 +110,7 @@ impl TileTable {
             Blocking::ROWS8_CPU,
             Blocking::ROWS16_CPU,
             Blocking::SMALL,
-            Blocking { invocations: (8, 4), ..Blocking::CPU },
+            Blocking::SHORT_ROWS_CPU,
             Blocking { invocations: (4, 8), ..Blocking::CPU },
             Blocking::CPU,
         ],
