@@ -96,17 +96,76 @@ fn split(i: u32, grid: vec2<u32>) -> vec3<u32> {
     return vec3<u32>(outer, row, rest - row * grid.x);
 }
 
-// Entry [tap, pos] of group g's im2col matrix (see the header); `inside`
-// says whether (tap, pos) is inside the matrix at all.
+// An entry of the im2col matrix is a sum of a part from its tap and a part
+// from its position: (image channel, image row, image column) =
+//   (b * channels, jh * in_from_pos.y + in_offset.y, jw * in_from_pos.x + in_offset.x)
+// + (g * group_channels + c, th * in_from_tap.y, tw * in_from_tap.x).
+// One of the two is the product's column, the same for a whole walk along
+// K, so the GEMM core splits it once per invocation (`columns`) and per step
+// of k adds the part of the other (`gather_b4`), which is the same for every
+// invocation. Splitting both for every value read cost a fifth of the big
+// convolutions' time on lavapipe.
+
+// The part of position pos = (b, jh, jw).
+fn position_part(pos: u32) -> vec3<u32> {
+    let q = split(pos, p.pos_grid);
+    return vec3<u32>(q.x * p.channels, q.y * p.in_from_pos.y + p.in_offset.y, q.z * p.in_from_pos.x + p.in_offset.x);
+}
+
+// The part of tap = (c, th, tw) of group g.
+fn tap_part(g: u32, tap: u32) -> vec3<u32> {
+    let t = split(tap, p.tap_grid);
+    return vec3<u32>(g * p.group_channels + t.x, t.y * p.in_from_tap.y, t.z * p.in_from_tap.x);
+}
+
+// Four columns of B: their parts (channel, row, column of the image), and
+// whether each is inside B at all.
+struct Columns {
+    channel: vec4<u32>,
+    row: vec4<u32>,
+    col: vec4<u32>,
+    inside: vec4<bool>,
+}
+
+// The part of column col of group z's B: a position, or a tap for a weight
+// gradient (B = im2col^T).
+fn column_part(z: u32, col: u32) -> vec3<u32> {
+    if (GATHER == CONV2D_WEIGHT) {
+        return tap_part(z, col);
+    }
+    return position_part(col);
+}
+
+// Columns col..col+3 of group z's B.
+fn columns(z: u32, col: u32) -> Columns {
+    let c0 = column_part(z, col);
+    let c1 = column_part(z, col + 1u);
+    let c2 = column_part(z, col + 2u);
+    let c3 = column_part(z, col + 3u);
+    return Columns(
+        vec4<u32>(c0.x, c1.x, c2.x, c3.x),
+        vec4<u32>(c0.y, c1.y, c2.y, c3.y),
+        vec4<u32>(c0.z, c1.z, c2.z, c3.z),
+        vec4<u32>(col) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(p.n),
+    );
+}
+
+// B[k, columns]: the image values of the columns' parts plus row k's part,
+// 0 outside the image (the u32 sums wrap, so "outside" is >= height or width).
 // ANCHOR: im2col
-fn im2col(g: u32, tap: u32, pos: u32, inside: bool) -> f32 {
-    let t = split(tap, p.tap_grid); // (c, th, tw)
-    let q = split(pos, p.pos_grid); // (b, jh, jw)
-    let ih = q.y * p.in_from_pos.y + t.y * p.in_from_tap.y + p.in_offset.y;
-    let iw = q.z * p.in_from_pos.x + t.z * p.in_from_tap.x + p.in_offset.x;
-    let hit = inside & (ih < p.height) & (iw < p.width);
-    let channel = q.x * p.channels + g * p.group_channels + t.x;
-    return select(0.0, image[select(0u, (channel * p.height + ih) * p.width + iw, hit)], hit);
+fn gather_b4(z: u32, k: u32, columns: Columns) -> vec4<f32> {
+    var other: vec3<u32>;
+    if (GATHER == CONV2D_WEIGHT) {
+        other = position_part(k);
+    } else {
+        other = tap_part(z, k);
+    }
+    let ih = columns.row + other.y;
+    let iw = columns.col + other.z;
+    let hit = columns.inside & vec4<bool>(k < p.k) & (ih < vec4<u32>(p.height)) & (iw < vec4<u32>(p.width));
+    let index = select(vec4<u32>(0u), ((columns.channel + other.x) * p.height + ih) * p.width + iw, hit);
+    let values = vec4<f32>(image[index.x], image[index.y], image[index.z], image[index.w]);
+    return select(vec4<f32>(0.0), values, hit);
 }
 // ANCHOR_END: im2col
 
@@ -135,14 +194,6 @@ fn gather_a(z: u32, row: u32, k: u32) -> f32 {
         index = (((z * p.group_channels + t.x) * p.m + row) * p.kernel.y + kh) * p.kernel.x + kw;
     }
     return select(0.0, a[select(0u, index, inside)], inside);
-}
-
-fn gather_b(z: u32, k: u32, col: u32) -> f32 {
-    let inside = (k < p.k) & (col < p.n);
-    if (GATHER == CONV2D_WEIGHT) {
-        return im2col(z, col, k, inside);
-    }
-    return im2col(z, k, col, inside);
 }
 
 fn store_c(z: u32, row: u32, col: u32, value: f32) {

@@ -1,10 +1,18 @@
 // gemm.wgsl — the tiled matrix-multiply core shared by matmul.wgsl and conv.wgsl.
 //
 // Not a kernel by itself: gpu/shaders.rs compiles it in front of a family file,
-// which supplies the bindings and three functions (the "gathers"):
+// which supplies the bindings, a struct `Columns` and four functions (the
+// "gathers"):
 //   gather_a(z, row, k) -> f32   element [row, k] of A in problem z, 0 outside A;
-//   gather_b(z, k, col) -> f32   element [k, col] of B in problem z, 0 outside B;
+//   columns(z, col) -> Columns   what the family needs to find columns
+//                                col..col+3 of B in problem z, at any k;
+//   gather_b4(z, k, columns) -> vec4<f32>
+//                                elements [k, col..col+3] of B, 0 outside B;
 //   store_c(z, row, col, value)  writes C[row, col] of problem z, if inside C.
+// B is read through `columns` because an invocation that reads B without a
+// tile keeps the same columns for the whole walk along K: it finds them once
+// (for a convolution that means splitting the positions into batch, row and
+// column) and then only adds the part that depends on k.
 // For matmul the gathers read strided matrices; for convolutions they read
 // the image through the im2col pattern, so no patch matrix is ever stored.
 //
@@ -24,9 +32,8 @@
 // coroutines, one per group of 8 lanes, switched at every barrier (removing
 // the barriers, and nothing else, made the big GEMMs 30-40% faster). Measured by `ganforge bench
 // --sweep gemm` on the dcgan28 and StyleGAN2 shapes: products of at most 16
-// rows 1.3-1.8x faster direct, 64-row ones 1.1x, 128-row ones as fast or
-// slower (each B value is gathered 8 times instead of once, and a convolution's
-// gather splits two indices per value).
+// rows 1.3-1.8x faster direct, 64- and 128-row ones 1.1-1.2x, once a
+// convolution's gather splits its column's position only once (`columns`).
 //
 // An invocation's share: BLOCKS_M x BLOCKS_N blocks of 4 x 4 values of C, each
 // a mat4x4 accumulator. Invocation (x, y) owns the row blocks y + SIDE_Y * i
@@ -58,7 +65,7 @@
 // invocation could have written it), so reading the binding directly made
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
-// Version 4: direct blockings (the dcgan28 step 0.74 -> 0.70 s on lavapipe);
+// Version 4: direct blockings (the dcgan28 step 0.74 -> 0.6x s on lavapipe);
 //   version 3: non-square tiles, thin problems read B without a tile (an
 //   M = 1 convolution 0.03 -> 0.9 GFLOP/s on lavapipe); version 2: shared core
 //   with mat4x4 blocks, blocking by pipeline constant, 1024^3 on lavapipe (2
@@ -72,6 +79,8 @@ override SIDE_Y: u32 = 1u << ((OP >> 8u) & 15u);
 override BLOCKS_M: u32 = 1u << ((OP >> 12u) & 15u);
 override BLOCKS_N: u32 = 1u << ((OP >> 16u) & 15u);
 override DIRECT: bool = ((OP >> 20u) & 1u) == 1u;
+// B is read straight from the gather, not from a tile.
+override B_WITHOUT_TILE: bool = DIRECT | (SIDE_Y == 1u);
 override TILE_M: u32 = 4u * SIDE_Y * BLOCKS_M;
 override TILE_N: u32 = 4u * SIDE_X * BLOCKS_N;
 override INVOCATIONS: u32 = SIDE_X * SIDE_Y;
@@ -98,6 +107,12 @@ var<private> c30: mat4x4<f32>;
 var<private> c31: mat4x4<f32>;
 var<private> c32: mat4x4<f32>;
 var<private> c33: mat4x4<f32>;
+
+// Where B_WITHOUT_TILE: the invocation's column block j of B (j < BLOCKS_N).
+var<private> columns0: Columns;
+var<private> columns1: Columns;
+var<private> columns2: Columns;
+var<private> columns3: Columns;
 
 // acc + u v^T: row r of the 4 x 4 block gains u[r] * v.
 // ANCHOR: rank1
@@ -132,21 +147,15 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
             );
         }
     }
-    // A single row of invocations shares no value of B: it reads B directly.
-    let b_slots = select(0u, BK * TILE_N / 4u, SIDE_Y > 1u);
+    // No B tile where B is read straight from the gather (a direct blocking,
+    // or a single row of invocations, which shares no value of B).
+    let b_slots = select(BK * TILE_N / 4u, 0u, B_WITHOUT_TILE);
     for (var s = 0u; s < (b_slots + INVOCATIONS - 1u) / INVOCATIONS; s++) {
         let slot = lid + s * INVOCATIONS;
         if ((b_slots % INVOCATIONS == 0u) | (slot < b_slots)) {
             let kb = slot / (TILE_N / 4u);
             let cols = slot % (TILE_N / 4u);
-            let col = col0 + 4u * cols;
-            let k = k0 + kb;
-            tile_b[kb * (TILE_N / 4u) + cols] = vec4<f32>(
-                gather_b(z, k, col),
-                gather_b(z, k, col + 1u),
-                gather_b(z, k, col + 2u),
-                gather_b(z, k, col + 3u),
-            );
+            tile_b[kb * (TILE_N / 4u) + cols] = gather_b4(z, k0 + kb, columns(z, col0 + 4u * cols));
         }
     }
 }
@@ -166,21 +175,13 @@ fn a_block(z: u32, row0: u32, k0: u32, k: u32, y: u32, i: u32) -> vec4<f32> {
     );
 }
 
-// Column block j of B at step k0 + k: from the B tile, or straight from B when
-// the blocking is direct or the workgroup is a single row of invocations (no
-// value of B is shared).
-fn b_column(z: u32, col0: u32, k0: u32, k: u32, x: u32, j: u32) -> vec4<f32> {
-    let block = x + SIDE_X * j;
-    if ((SIDE_Y > 1u) & !DIRECT) {
-        return tile_b[k * (TILE_N / 4u) + block];
+// Column block j of B at step k0 + k: from the B tile, or straight from B
+// through the invocation's `columns` of block j.
+fn b_column(z: u32, k0: u32, k: u32, x: u32, j: u32, columns: Columns) -> vec4<f32> {
+    if (B_WITHOUT_TILE) {
+        return gather_b4(z, k0 + k, columns);
     }
-    let col = col0 + 4u * block;
-    return vec4<f32>(
-        gather_b(z, k0 + k, col),
-        gather_b(z, k0 + k, col + 1u),
-        gather_b(z, k0 + k, col + 2u),
-        gather_b(z, k0 + k, col + 3u),
-    );
+    return tile_b[k * (TILE_N / 4u) + x + SIDE_X * j];
 }
 
 // One row of accumulator blocks: c_j += a b_j^T for the column blocks j the
@@ -204,17 +205,17 @@ fn update_row(
 }
 
 // The invocation's multiply-adds over one step of BK.
-fn multiply_tiles(z: u32, row0: u32, col0: u32, k0: u32, x: u32, y: u32) {
+fn multiply_tiles(z: u32, row0: u32, k0: u32, x: u32, y: u32) {
     for (var k = 0u; k < BK; k++) {
         // Column j of b is the invocation's column block j of B at this k.
         var b: mat4x4<f32>;
-        b[0] = b_column(z, col0, k0, k, x, 0u);
+        b[0] = b_column(z, k0, k, x, 0u, columns0);
         if (BLOCKS_N > 1u) {
-            b[1] = b_column(z, col0, k0, k, x, 1u);
+            b[1] = b_column(z, k0, k, x, 1u, columns1);
         }
         if (BLOCKS_N > 2u) {
-            b[2] = b_column(z, col0, k0, k, x, 2u);
-            b[3] = b_column(z, col0, k0, k, x, 3u);
+            b[2] = b_column(z, k0, k, x, 2u, columns2);
+            b[3] = b_column(z, k0, k, x, 3u, columns3);
         }
         update_row(&c00, &c01, &c02, &c03, a_block(z, row0, k0, k, y, 0u), b);
         if (BLOCKS_M > 1u) {
@@ -234,12 +235,23 @@ fn multiply_tiles(z: u32, row0: u32, col0: u32, k0: u32, x: u32, y: u32) {
 // length is a multiple of 16 (BK is 8 or 16), so no step reads into the next.
 // ANCHOR: accumulate
 fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32>, lid: u32) {
+    if (B_WITHOUT_TILE) {
+        let col0 = tile.x * TILE_N + 4u * local.x;
+        columns0 = columns(z, col0);
+        if (BLOCKS_N > 1u) {
+            columns1 = columns(z, col0 + 4u * SIDE_X);
+        }
+        if (BLOCKS_N > 2u) {
+            columns2 = columns(z, col0 + 8u * SIDE_X);
+            columns3 = columns(z, col0 + 12u * SIDE_X);
+        }
+    }
     for (var k0 = k_begin; k0 < k_end; k0 += BK) {
         if (!DIRECT) {
             fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
             workgroupBarrier();
         }
-        multiply_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, local.x, local.y);
+        multiply_tiles(z, tile.y * TILE_M, k0, local.x, local.y);
         if (!DIRECT) {
             workgroupBarrier();
         }

@@ -42,10 +42,21 @@ fn gather_a(z: u32, row: u32, k: u32) -> f32 {
     return select(0.0, a[select(0u, index, inside)], inside);
 }
 
-fn gather_b(z: u32, k: u32, col: u32) -> f32 {
-    let inside = (k < p.k) & (col < p.n);
-    let index = z * p.b_batch + k * p.b_row + col * p.b_col;
-    return select(0.0, b[select(0u, index, inside)], inside);
+// Four columns of B: where their elements at k = 0 are, and which are inside B.
+struct Columns {
+    offset: vec4<u32>,
+    inside: vec4<bool>,
+}
+
+fn columns(z: u32, col: u32) -> Columns {
+    let cols = vec4<u32>(col) + vec4<u32>(0u, 1u, 2u, 3u);
+    return Columns(z * p.b_batch + cols * p.b_col, cols < vec4<u32>(p.n));
+}
+
+fn gather_b4(z: u32, k: u32, columns: Columns) -> vec4<f32> {
+    let inside = columns.inside & vec4<bool>(k < p.k);
+    let index = select(vec4<u32>(0u), columns.offset + k * p.b_row, inside);
+    return select(vec4<f32>(0.0), vec4<f32>(b[index.x], b[index.y], b[index.z], b[index.w]), inside);
 }
 
 fn store_c(z: u32, row: u32, col: u32, value: f32) {

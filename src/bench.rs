@@ -486,8 +486,7 @@ pub fn sweep_blockings() -> Vec<Blocking> {
         ((16, 1), (1, 4), false),
         ((8, 1), (2, 4), false),
         ((16, 1), (4, 4), false),
-        ((8, 8), (4, 4), true),
-        ((8, 8), (2, 2), true),
+        ((8, 8), (4, 4), false),
         ((16, 1), (1, 1), true),
     ];
     let mut all = Blocking::ALL.to_vec();

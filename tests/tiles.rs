@@ -39,13 +39,14 @@ fn the_cpu_row_halves_invocations_along_a_short_side_and_fits_few_rows() {
     assert_eq!(cpu.for_shape(8, 16384), Blocking::ROWS8_CPU);
     assert_eq!(cpu.for_shape(16, 144), Blocking::ROWS16_CPU);
     assert_eq!(TileTable::GPU.for_shape(8, 16384), Blocking::ROWS8_GPU);
-    assert_eq!(cpu.for_shape(64, 16), Blocking::SMALL);
+    assert_eq!(cpu.for_shape(64, 16), Blocking::SMALL_CPU);
     assert_eq!(cpu.for_shape(64, 3136), Blocking::SHORT_ROWS_CPU);
     assert_eq!(cpu.for_shape(3136, 64), Blocking { invocations: (4, 8), blocks: (4, 4), direct: false });
     // Direct (no tiles, no barriers) where the sweep measured it faster on a
-    // CPU adapter: up to 64 rows; tiles for the rest and for every GPU class.
+    // CPU adapter: every class it has shapes of; tiles for short columns
+    // (not measured) and for every GPU class.
     let direct = |t: &TileTable| ShapeClass::ALL.map(|c| t.for_class(c).direct);
-    assert_eq!(direct(&cpu), [true, true, true, false, true, false, false]);
+    assert_eq!(direct(&cpu), [true, true, true, true, true, false, true]);
     assert_eq!(direct(&TileTable::GPU), [false; 7]);
     assert_eq!(cpu.for_shape(128, 3136), Blocking::CPU);
     assert_eq!(TileTable::GPU.for_shape(128, 3136), Blocking::GPU);
@@ -59,8 +60,9 @@ fn the_cpu_row_halves_invocations_along_a_short_side_and_fits_few_rows() {
 #[test]
 fn a_cache_file_reads_back_as_written_and_refuses_what_it_cannot_use() {
     let key = "Some GPU | Vulkan | driver 1.2";
-    let tuned =
-        TileTable::CPU.with(ShapeClass::BothShort, Blocking { invocations: (8, 8), blocks: (2, 2), direct: true });
+    let tuned = TileTable::CPU
+        .with(ShapeClass::BothShort, Blocking { invocations: (4, 4), blocks: (2, 2), direct: false })
+        .with(ShapeClass::Large, Blocking { invocations: (16, 1), blocks: (1, 1), direct: true });
     assert_ne!(tuned, TileTable::CPU);
     let text = format(&tuned, key);
     assert_eq!(parse(&text, key, TileTable::GPU).unwrap(), tuned);

@@ -24,10 +24,12 @@ pub struct Blocking {
 impl Blocking {
     /// 16 x 16 invocations of 8 x 8 values: a 128 x 128 tile.
     pub const GPU: Blocking = Blocking { invocations: (16, 16), blocks: (2, 2), direct: false };
-    /// 8 x 8 invocations of 16 x 16 values (lavapipe's SIMD lanes): 128 x 128.
-    pub const CPU: Blocking = Blocking { invocations: (8, 8), blocks: (4, 4), direct: false };
+    /// 8 x 8 invocations of 16 x 16 values (lavapipe's SIMD lanes), direct: 128 x 128.
+    pub const CPU: Blocking = Blocking { invocations: (8, 8), blocks: (4, 4), direct: true };
     /// 8 x 8 invocations of 8 x 8 values: 64 x 64, for narrow problems.
     pub const SMALL: Blocking = Blocking { invocations: (8, 8), blocks: (2, 2), direct: false };
+    /// The same, direct.
+    pub const SMALL_CPU: Blocking = Blocking { direct: true, ..Self::SMALL };
     /// A row of 64 invocations of 4 x 4 values: 4 x 256, for at most 4 rows.
     pub const THIN_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (1, 1), direct: false };
     /// A row of 16 invocations of 4 x 16 values, direct: 4 x 256.
@@ -42,10 +44,11 @@ impl Blocking {
     pub const ROWS16_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (4, 4), direct: true };
     /// 8 x 4 invocations of 16 x 16 values, direct: 64 x 128, for at most 64 rows.
     pub const SHORT_ROWS_CPU: Blocking = Blocking { invocations: (8, 4), blocks: (4, 4), direct: true };
-    pub const ALL: [Blocking; 10] = [
+    pub const ALL: [Blocking; 11] = [
         Self::GPU,
         Self::CPU,
         Self::SMALL,
+        Self::SMALL_CPU,
         Self::THIN_GPU,
         Self::THIN_CPU,
         Self::ROWS8_GPU,
