@@ -41,13 +41,14 @@
 // one group, and writes its partial tile to slice z of a [chunks, groups, M,
 // N] result, which conv.rs sums over the chunks. Unsplit, k_chunk = K and
 // z = group.
-// Products with one row (one output channel per group: a layer to a 1-channel
-// picture) take the direct entry point `one_row` instead (see there).
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
 // sizes; the prelude's divide_small() does that in f32 (the quotients,
 // batch index, row and channel, are small).
-// Version 3: split K for weight gradients; version 2: the direct `one_row`
-// path for M = 1; version 1: implicit GEMMs only.
+// Version 4: B read through `columns` and `gather_b4` (see there); the
+// `one_row` entry point of version 2 removed, since the core's direct thin
+// blocking ran dcgan28's 1-channel layers 15-20% faster on lavapipe; version
+// 3: split K for weight gradients; version 2: `one_row`, a separate kernel
+// for M = 1; version 1: implicit GEMMs only.
 
 struct Params {
     m: u32,
@@ -222,71 +223,4 @@ fn main(
     let k_begin = (wid.z / groups) * params.k_chunk;
     accumulate(wid.z % groups, wid.xy, k_begin, min(params.k, k_begin + params.k_chunk), local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
-}
-
-// The direct path for products with one row (M = 1: conv2d or one phase of
-// conv_transpose2d to one channel per group). No tile helps there: every image
-// value gathered meets a single weight and is used once, so the GEMM core
-// spends its time on the gather's index arithmetic (two flat indices split by
-// division for every multiply-add). Here invocation i of workgroup w computes
-// the positions 256 w + i + 64 j (j < 4) of group z as one vec4, so that
-// neighbouring invocations read neighbouring pixels (coalesced on a GPU,
-// neighbouring SIMD lanes on lavapipe). Measured on lavapipe for dcgan28's
-// 1-channel layers: 1.7x faster than the GEMM path, where four consecutive
-// positions per invocation were not clearly faster. It splits each position once,
-// then walks the taps in nested loops (channel c, tap row th, tap column tw),
-// where the image row and column of the next tap are one addition away:
-// ih = jh * in_from_pos.y + in_offset.y + th * in_from_tap.y, the im2col
-// formula of the header with the position's part computed once.
-
-// The weight of tap (c, th, tw) of group z's one output channel: the same for
-// every invocation (a broadcast load). Written out per product rather than
-// through gather_a, which would split the flat tap index again.
-fn tap_weight(z: u32, c: u32, th: u32, tw: u32) -> f32 {
-    if (GATHER == CONV2D) {
-        // weights [O, C/g, KH, KW] with one output channel per group: row z
-        return a[((z * p.group_channels + c) * p.tap_grid.y + th) * p.tap_grid.x + tw];
-    }
-    // weights [C, O/g, KH, KW] with O/g = 1, at (c of group z, 0, kh, kw)
-    let kh = p.tap_origin.y + p.tap_step.y * th;
-    let kw = p.tap_origin.x + p.tap_step.x * tw;
-    return a[((z * p.group_channels + c) * p.kernel.y + kh) * p.kernel.x + kw];
-}
-
-@compute @workgroup_size(64)
-fn one_row(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    p = params;
-    let z = wid.z;
-    let pos = vec4<u32>(256u * wid.x + lid) + vec4<u32>(0u, 64u, 128u, 192u);
-    let inside = pos < vec4<u32>(p.n);
-    let q0 = split(pos.x, p.pos_grid);
-    let q1 = split(pos.y, p.pos_grid);
-    let q2 = split(pos.z, p.pos_grid);
-    let q3 = split(pos.w, p.pos_grid);
-    let b = vec4<u32>(q0.x, q1.x, q2.x, q3.x);
-    // image row and column of tap (0, 0) at each position (wrapping u32)
-    let row0 = vec4<u32>(q0.y, q1.y, q2.y, q3.y) * p.in_from_pos.y + p.in_offset.y;
-    let col0 = vec4<u32>(q0.z, q1.z, q2.z, q3.z) * p.in_from_pos.x + p.in_offset.x;
-    let first_channel = b * p.channels + z * p.group_channels;
-    var sum = vec4<f32>(0.0);
-    for (var c = 0u; c < p.group_channels; c++) {
-        let plane = (first_channel + c) * p.height;
-        for (var th = 0u; th < p.tap_grid.y; th++) {
-            let ih = row0 + th * p.in_from_tap.y;
-            let row_inside = inside & (ih < vec4<u32>(p.height));
-            let row_start = (plane + ih) * p.width;
-            for (var tw = 0u; tw < p.tap_grid.x; tw++) {
-                let iw = col0 + tw * p.in_from_tap.x;
-                let hit = row_inside & (iw < vec4<u32>(p.width));
-                let index = select(vec4<u32>(0u), row_start + iw, hit);
-                let x = vec4<f32>(image[index.x], image[index.y], image[index.z], image[index.w]);
-                sum = fma(vec4<f32>(tap_weight(z, c, th, tw)), select(vec4<f32>(0.0), x, hit), sum);
-            }
-        }
-    }
-    for (var i = 0u; i < 4u; i++) {
-        if (inside[i]) {
-            result[out_index(z, 0u, pos[i])] = sum[i];
-        }
-    }
 }

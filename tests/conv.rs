@@ -168,7 +168,7 @@ fn cases() -> Vec<Case> {
         ([2, 1, 28, 28], 64, (4, 4), options(2, (1, 1), 1, 1), true),
         // more than one 128-wide tile each way
         ([2, 8, 12, 12], 130, (3, 3), options(1, (1, 1), 1, 1), false),
-        // one output channel (the direct one-row path), 75 positions: not a multiple of 4
+        // one output channel (the thin blockings), 75 positions: not a multiple of 4
         ([3, 5, 9, 11], 1, (3, 2), options(2, (1, 2), 1, 1), true),
         // depthwise and dilated: one output channel per group
         ([2, 3, 7, 6], 3, (3, 3), options(1, (1, 1), 2, 3), false),

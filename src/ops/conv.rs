@@ -195,22 +195,10 @@ impl ConvGemm {
         let mut params = sizes.into_iter().fold(Params::new(), Params::size);
         params = pairs.flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
         params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
-        let (kernel, grid) = if self.m == 1 && blocking.is_none() && !matches!(self.gather, Gather::Conv2dWeight) {
-            // One row: the direct path, 4 positions per invocation, 64 invocations per workgroup.
-            let grid = [self.n.div_ceil(256), 1, g];
-            let max = device().limits.max_compute_workgroups_per_dimension as usize;
-            assert!(
-                grid.iter().all(|&w| w <= max),
-                "convolution of image {:?} into {:?} needs {grid:?} workgroups; this GPU allows {max} per dimension",
-                self.image,
-                self.out
-            );
-            (CONV.kernel_for("one_row", self.gather as u32), grid.map(|w| w as u32))
-        } else {
-            let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
-            let problems = g * self.k_chunks();
-            (CONV.kernel_for("main", blocking.op(self.gather as u32)), blocking.grid(self.m, self.n, problems))
-        };
+        let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
+        let problems = g * self.k_chunks();
+        let kernel = CONV.kernel_for("main", blocking.op(self.gather as u32));
+        let grid = blocking.grid(self.m, self.n, problems);
         let buffers = [a.buffer(), image.buffer(), result.buffer()];
         let mut work = Work::gemm(self.m, self.n, self.k, g);
         if self.k_chunks() > 1 {
