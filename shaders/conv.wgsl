@@ -1,7 +1,9 @@
 // conv.wgsl — 2-D convolutions as implicit GEMMs on the tiled core of gemm.wgsl
 // (compiled after it; read that file first).
 //
-// Bindings: 0 params, 1 a (read: the A operand), 2 image (read), 3 result (write).
+// Bindings: 0 params, 1 a (read: the A operand), 2 image (read), 3 result
+// (write), 4 bias (read: one value per output channel, added as each output
+// is stored, when with_bias is 1; without a bias the host binds a again).
 // Tensors are NCHW. "image" is the tensor read through the im2col pattern,
 // [batch, channels, height, width]; the "output space" is the tensor on whose
 // pixels the kernel is swept, [batch, out_channels, out_height, out_width].
@@ -44,7 +46,8 @@
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
 // sizes; the prelude's divide_small() does that in f32 (the quotients,
 // batch index, row and channel, are small).
-// Version 4: B read through `columns` and `gather_b4` (see there); the
+// Version 4: B read through `columns` and `gather_b4` (see there), the bias
+// added as outputs are stored; the
 // `one_row` entry point of version 2 removed, since the core's direct thin
 // blocking ran dcgan28's 1-channel layers 15-20% faster on lavapipe; version
 // 3: split K for weight gradients; version 2: `one_row`, a separate kernel
@@ -70,7 +73,8 @@ struct Params {
     tap_grid: vec2<u32>, // (tw, th) range of a tap
     tap_origin: vec2<u32>, // kernel element of tap (0, 0)
     tap_step: vec2<u32>,
-    pad1: vec2<u32>,
+    with_bias: u32, // 1: add bias[channel] to every output (conv2d, conv_transpose2d)
+    pad1: u32,
     in_from_pos: vec2<u32>, // image pixels per position step
     in_from_tap: vec2<u32>, // image pixels per tap step (wrapping: may be negative)
     in_offset: vec2<u32>, // image pixel of position 0 and tap 0 (wrapping)
@@ -83,6 +87,7 @@ var<private> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> image: array<f32>;
 @group(0) @binding(3) var<storage, read_write> result: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 const CONV2D: u32 = 0u;
 const CONV2D_WEIGHT: u32 = 1u;
@@ -203,7 +208,12 @@ fn store_c(z: u32, row: u32, col: u32, value: f32) {
             // dw [O, C/g, KH, KW]: row o of group z, column (c, kh, kw)
             result[(z * p.m + row) * p.n + col] = value;
         } else {
-            result[out_index(z, row, col)] = value;
+            // the bias of output channel o = row of group z (uniform branch)
+            var biased = value;
+            if (p.with_bias == 1u) {
+                biased += bias[z * p.group_out_channels + row];
+            }
+            result[out_index(z, row, col)] = biased;
         }
     }
 }

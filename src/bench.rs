@@ -227,11 +227,11 @@ fn convolution_gemms(layers: &[ConvLayer], options: Conv2dOptions) -> Vec<GemmCa
         type Run = Box<dyn Fn(Option<Blocking>) -> Tensor>;
         let conv = |x: &Tensor, w: &Tensor| -> Run {
             let (x, w) = (x.clone(), w.clone());
-            Box::new(move |b| conv2d_blocked(&x, &w, options, b))
+            Box::new(move |b| conv2d_blocked(&x, &w, None, options, b))
         };
         let conv_t = |x: &Tensor, w: &Tensor| -> Run {
             let (x, w) = (x.clone(), w.clone());
-            Box::new(move |b| conv_transpose2d_blocked(&x, &w, options, (0, 0), b))
+            Box::new(move |b| conv_transpose2d_blocked(&x, &w, None, options, (0, 0), b))
         };
         let weight_grad = |x: &Tensor, g: &Tensor| -> Run {
             let (x, g) = (x.clone(), g.clone());

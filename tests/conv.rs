@@ -254,25 +254,28 @@ fn conv_transpose2d_matches_reference() {
 
 /// Every blocking the GEMM sweep times (`ganforge bench --sweep gemm`) gives
 /// the same three convolutions, on products that leave partial tiles for all
-/// of them (M 6 or 3, N 50 or 18, K 18 or 50; two groups for the transposed one).
+/// of them (M 6 or 3, N 50 or 18, K 18 or 50; two groups for the transposed
+/// one), with the bias the kernel adds as it stores (each output channel's
+/// its own, so a wrong channel index shows).
 #[test]
 fn every_sweep_blocking_gives_the_same_convolutions() {
     let o = options(2, (1, 2), 1, 1);
     let x = tensor(&[2, 3, 9, 7], -1.0, 1.0, 91);
     let w = tensor(&[6, 3, 3, 2], -1.0, 1.0, 92);
-    let (conv_want, out_shape) = conv2d_reference(&x, &w, None, o);
+    let bias = tensor(&[6], -1.0, 1.0, 96);
+    let (conv_want, out_shape) = conv2d_reference(&x, &w, Some(&bias), o);
     let dy = tensor(&out_shape, -1.0, 1.0, 93);
     let (weight_want, _) = conv2d_weight_reference(&x, &dy, (3, 2), o);
     let (t, t_options, extra) = (tensor(&[2, 4, 5, 3], -1.0, 1.0, 94), options(2, (1, 2), 1, 2), (1, 0));
     let t_weight = tensor(&[4, 3, 4, 3], -1.0, 1.0, 95);
-    let (transposed_want, _) = conv_transpose2d_reference(&t, &t_weight, None, t_options, extra);
+    let (transposed_want, _) = conv_transpose2d_reference(&t, &t_weight, Some(&bias), t_options, extra);
     for blocking in sweep_blockings() {
         let label = blocking_label(blocking);
-        let got = conv2d_blocked(&x, &w, o, Some(blocking)).to_vec();
+        let got = conv2d_blocked(&x, &w, Some(&bias), o, Some(blocking)).to_vec();
         check(&format!("conv2d with {label}"), check_close(&got, &conv_want, 1e-4, 1e-4));
         let got = conv2d_weight_blocked(&x, &dy, (3, 2), o, Some(blocking)).to_vec();
         check(&format!("conv2d_weight with {label}"), check_close(&got, &weight_want, 1e-4, 1e-4));
-        let got = conv_transpose2d_blocked(&t, &t_weight, t_options, extra, Some(blocking)).to_vec();
+        let got = conv_transpose2d_blocked(&t, &t_weight, Some(&bias), t_options, extra, Some(blocking)).to_vec();
         check(&format!("conv_transpose2d with {label}"), check_close(&got, &transposed_want, 1e-4, 1e-4));
     }
 }
@@ -350,13 +353,19 @@ fn conv_second_derivatives() {
     // Squared outputs make the second derivatives depend on both arguments.
     // Batch 2 here and in the two tests above: the weight gradient sums over
     // the batch, and with one sample a missing sum would not show.
+    // With the bias the kernel adds: its gradient must itself differentiate.
     let o = options(2, (1, 1), 1, 1);
     let x = tensor(&[2, 2, 4, 3], -1.0, 1.0, 11);
     let w = tensor(&[2, 2, 2, 2], -1.0, 1.0, 12);
-    check("conv2d", gradgradcheck(|t| conv2d(&t[0], &t[1], None, o).powf(2.0), &[x, w]));
+    let b = tensor(&[2], -1.0, 1.0, 15);
+    check("conv2d", gradgradcheck(|t| conv2d(&t[0], &t[1], Some(&t[2]), o).powf(2.0), &[x, w, b]));
     let x = tensor(&[2, 2, 2, 3], -1.0, 1.0, 13);
     let w = tensor(&[2, 1, 3, 2], -1.0, 1.0, 14);
-    check("conv_transpose2d", gradgradcheck(|t| conv_transpose2d(&t[0], &t[1], None, o, (1, 0)).powf(2.0), &[x, w]));
+    let b = tensor(&[1], -1.0, 1.0, 16);
+    check(
+        "conv_transpose2d",
+        gradgradcheck(|t| conv_transpose2d(&t[0], &t[1], Some(&t[2]), o, (1, 0)).powf(2.0), &[x, w, b]),
+    );
 }
 
 #[test]

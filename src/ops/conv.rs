@@ -28,9 +28,9 @@
 //!
 //! all with the same options (conv_transpose2d's output_padding chosen to give
 //! back the image's size). The rules use only these three ops, so gradients of
-//! any order exist. A bias is a broadcast `add` after the op; its gradient, the
-//! sum over N, H and W, comes from `add`'s own rule. An input that no gradient
-//! flows to (a batch of data) gets none computed.
+//! any order exist. A bias is added by the kernel as it stores each output
+//! (one pass over the output saved); its gradient is the sum over N, H and
+//! W. An input that no gradient flows to (a batch of data) gets none computed.
 
 use super::gemm::Blocking;
 use crate::gpu::{device, Params, Storage, Work, CONV};
@@ -175,8 +175,9 @@ impl ConvGemm {
         }
     }
 
-    /// Dispatches this product with `blocking`, or the one `Blocking::for_problem` picks.
-    fn run(&self, a: &Tensor, image: &Tensor, result: &Storage, blocking: Option<Blocking>) {
+    /// Dispatches this product with `blocking`, or the one `Blocking::for_problem`
+    /// picks, adding `bias` (one value per output channel) as it stores.
+    fn run(&self, a: &Tensor, image: &Tensor, result: &Storage, bias: Option<&Tensor>, blocking: Option<Blocking>) {
         // divide() in the shader is exact for quotients below 2^20.
         let largest_quotient = self.image[0].max(self.image[1]).max(self.pos_grid.0).max(self.tap_grid.0);
         assert!(
@@ -190,16 +191,18 @@ impl ConvGemm {
         let (i, o) = (self.image, self.out);
         let sizes = [self.m, self.n, self.k, self.k_chunk, i[1], i[2], i[3], i[1] / g, o[1], o[2], o[3], o[1] / g];
         let pairs = [self.kernel, self.pos_grid, self.pos_origin, self.pos_step, self.tap_grid, self.tap_origin];
-        let pairs = pairs.into_iter().chain([self.tap_step, (0, 0), self.in_from_pos]);
+        let pairs = pairs.into_iter().chain([self.tap_step]);
         let signed_pairs = [self.in_from_tap, self.in_offset, (0, 0)];
         let mut params = sizes.into_iter().fold(Params::new(), Params::size);
         params = pairs.flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
+        params = params.u32(u32::from(bias.is_some())).u32(0);
+        params = [self.in_from_pos].into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
         params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
         let problems = g * self.k_chunks();
         let kernel = CONV.kernel_for("main", blocking.op(self.gather as u32));
         let grid = blocking.grid(self.m, self.n, problems);
-        let buffers = [a.buffer(), image.buffer(), result.buffer()];
+        let buffers = [a.buffer(), image.buffer(), result.buffer(), bias.unwrap_or(a).buffer()];
         let mut work = Work::gemm(self.m, self.n, self.k, g);
         if self.k_chunks() > 1 {
             work.shape += &format!(" in {} K chunks", self.k_chunks());
@@ -250,9 +253,15 @@ fn dims4(t: &Tensor, op: &str, what: &str) -> [usize; 4] {
 }
 
 // ANCHOR: conv2d_op
-/// The raw conv2d, no bias: [N, C, H, W] * [O, C/g, KH, KW] -> [N, O, OH, OW],
-/// with the kernel's blocking given (benchmarks and tests compare them) or (None) chosen.
-pub fn conv2d_blocked(x: &Tensor, w: &Tensor, options: Conv2dOptions, blocking: Option<Blocking>) -> Tensor {
+/// conv2d with the kernel's blocking given (benchmarks and tests compare
+/// them) or (None) chosen.
+pub fn conv2d_blocked(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    options: Conv2dOptions,
+    blocking: Option<Blocking>,
+) -> Tensor {
     let op = "conv2d";
     options.check(op);
     let xs = dims4(x, op, "input");
@@ -270,17 +279,20 @@ pub fn conv2d_blocked(x: &Tensor, w: &Tensor, options: Conv2dOptions, blocking: 
         )
     });
     let out = [xs[0], ws[0], oh, ow];
+    check_bias(bias, out, op);
     let storage = Storage::new(out.iter().product());
     if !storage.is_empty() {
-        ConvGemm::sweep(Gather::Conv2d, xs, out, kernel, &options).run(w, x, &storage, blocking);
+        ConvGemm::sweep(Gather::Conv2d, xs, out, kernel, &options).run(w, x, &storage, bias, blocking);
     }
-    Tensor::from_op(storage, out.to_vec(), op, &[x, w], move |inputs, _, grad| {
+    let inputs: Vec<&Tensor> = [x, w].into_iter().chain(bias).collect();
+    Tensor::from_op(storage, out.to_vec(), op, &inputs, move |inputs, _, grad| {
         let (x, w) = (&inputs[0], &inputs[1]);
         let back = options.padding_back((xs[2], xs[3]), kernel, (oh, ow));
-        vec![
-            x.tracks_grad().then(|| conv_transpose2d_blocked(grad, w, options, back, None)),
+        let grads = [
+            x.tracks_grad().then(|| conv_transpose2d(grad, w, None, options, back)),
             w.tracks_grad().then(|| conv2d_weight(x, grad, kernel, options)),
-        ]
+        ];
+        with_bias_gradient(grads, inputs, grad)
     })
 }
 // ANCHOR_END: conv2d_op
@@ -289,25 +301,21 @@ pub fn conv2d_blocked(x: &Tensor, w: &Tensor, options: Conv2dOptions, blocking: 
 /// [O, C/groups, KH, KW], bias [O] -> [N, O, OH, OW] with
 /// OH = floor((H + 2 pad - dilation (KH - 1) - 1) / stride) + 1.
 pub fn conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, options: Conv2dOptions) -> Tensor {
-    add_bias(conv2d_blocked(x, weight, options, None), bias, "conv2d")
+    conv2d_blocked(x, weight, bias, options, None)
 }
 
-/// y + bias over the channel axis: [N, O, H, W] + [O].
-fn add_bias(y: Tensor, bias: Option<&Tensor>, op: &str) -> Tensor {
-    match bias {
-        None => y,
-        Some(b) => {
-            let channels = y.shape()[1];
-            assert_eq!(
-                b.shape(),
-                [channels],
-                "{op}: bias must be [{channels}] for output {:?}, got {:?}",
-                y.shape(),
-                b.shape()
-            );
-            y.add(&b.reshape(&[1, channels, 1, 1]))
-        }
+/// Refuses a bias that is not one value per channel of an output of shape `out`.
+fn check_bias(bias: Option<&Tensor>, out: [usize; 4], op: &str) {
+    if let Some(b) = bias {
+        assert_eq!(b.shape(), [out[1]], "{op}: bias must be [{}] for output {out:?}, got {:?}", out[1], b.shape());
     }
+}
+
+/// The gradients of an op's image and weights, then, when it has a bias (a
+/// third input), the bias's: the output gradient summed over N, H and W.
+fn with_bias_gradient(grads: [Option<Tensor>; 2], inputs: &[Tensor], grad: &Tensor) -> Vec<Option<Tensor>> {
+    let bias = inputs.get(2).map(|b| b.tracks_grad().then(|| grad.sum(&[0, 2, 3], false)));
+    grads.into_iter().chain(bias).collect()
 }
 
 /// The gradient of conv2d with respect to its weights: for x [N, C, H, W] and
@@ -346,30 +354,30 @@ pub fn conv2d_weight_blocked(
     let storage = if size == 0 || gemm.k_chunks() == 1 {
         let storage = Storage::new(size);
         if size > 0 {
-            gemm.run(grad_out, x, &storage, blocking);
+            gemm.run(grad_out, x, &storage, None, blocking);
         }
         Arc::new(storage)
     } else {
         // One slice of partial sums per chunk of K, then their sum (no history: the op's rule below covers it).
         let partial = Storage::new(gemm.k_chunks() * size);
-        gemm.run(grad_out, x, &partial, blocking);
+        gemm.run(grad_out, x, &partial, None, blocking);
         Tensor::from_storage(partial, vec![gemm.k_chunks(), size]).sum(&[0], false).shared_storage()
     };
     Tensor::with_node(storage, out.to_vec(), op, &[x, grad_out], move |inputs, _, grad| {
         let (x, grad_out) = (&inputs[0], &inputs[1]);
         let back = options.padding_back((xs[2], xs[3]), kernel, (ys[2], ys[3]));
         vec![
-            x.tracks_grad().then(|| conv_transpose2d_blocked(grad_out, grad, options, back, None)),
-            grad_out.tracks_grad().then(|| conv2d_blocked(x, grad, options, None)),
+            x.tracks_grad().then(|| conv_transpose2d(grad_out, grad, None, options, back)),
+            grad_out.tracks_grad().then(|| conv2d(x, grad, None, options)),
         ]
     })
 }
 
-/// The raw conv_transpose2d, no bias: [N, C, H, W] * [C, O/g, KH, KW] -> [N, O, OH, OW],
-/// with the kernel's blocking given or (None) chosen.
+/// conv_transpose2d with the kernel's blocking given or (None) chosen.
 pub fn conv_transpose2d_blocked(
     x: &Tensor,
     w: &Tensor,
+    bias: Option<&Tensor>,
     options: Conv2dOptions,
     output_padding: (usize, usize),
     blocking: Option<Blocking>,
@@ -390,18 +398,23 @@ pub fn conv_transpose2d_blocked(
         .transposed_size((xs[2], xs[3]), kernel, e)
         .unwrap_or_else(|| panic!("{op}: input {xs:?} with kernel {kernel:?} and {options:?} gives an empty output"));
     let out = [xs[0], ws[1] * g, oh, ow];
+    check_bias(bias, out, op);
     let storage = Storage::new(out.iter().product());
     if !storage.is_empty() {
+        // Every output pixel is in exactly one phase, a phase without taps
+        // included (it stores 0 plus the bias), so the bias is added once.
         for gemm in transposed_phases(xs, out, kernel, &options) {
-            gemm.run(w, x, &storage, blocking);
+            gemm.run(w, x, &storage, bias, blocking);
         }
     }
-    Tensor::from_op(storage, out.to_vec(), op, &[x, w], move |inputs, _, grad| {
+    let inputs: Vec<&Tensor> = [x, w].into_iter().chain(bias).collect();
+    Tensor::from_op(storage, out.to_vec(), op, &inputs, move |inputs, _, grad| {
         let (x, w) = (&inputs[0], &inputs[1]);
-        vec![
-            x.tracks_grad().then(|| conv2d_blocked(grad, w, options, None)),
+        let grads = [
+            x.tracks_grad().then(|| conv2d(grad, w, None, options)),
             w.tracks_grad().then(|| conv2d_weight(grad, x, kernel, options)),
-        ]
+        ];
+        with_bias_gradient(grads, inputs, grad)
     })
 }
 
@@ -417,7 +430,7 @@ pub fn conv_transpose2d(
     options: Conv2dOptions,
     output_padding: (usize, usize),
 ) -> Tensor {
-    add_bias(conv_transpose2d_blocked(x, weight, options, output_padding, None), bias, "conv_transpose2d")
+    conv_transpose2d_blocked(x, weight, bias, options, output_padding, None)
 }
 
 /// The taps of one output phase along one axis. Output rows oh = phase +
