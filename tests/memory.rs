@@ -54,12 +54,13 @@ fn a_thousand_products_leave_memory_flat() {
 }
 
 /// A thousand WGAN-GP steps (first and second derivatives, Adam, the ring's
-/// batches) after two thousand more: the device holds not one byte more, and
-/// the process stays within a few megabytes. The pool is full after ten steps,
-/// but SwiftShader's own memory settles slowly (measured: +216 MB over the
-/// thousand steps after the tenth, +144 MB after the 200th, 43-62 MB after the
-/// 1,000th, 0.6-1.5 MB after the 2,000th, 3,000th and 4,000th); lavapipe's is
-/// flat after ten.
+/// batches, no readback) after a thousand more: the device holds not one byte
+/// more, and the process stays within a few megabytes. The pool is full after
+/// ten steps. The process grew for longer, by 40-170 MB over the second
+/// thousand steps on SwiftShader, until the device bounded the submits queued
+/// ahead of the GPU (`MAX_SUBMITS_IN_FLIGHT`): the growth was the queue, and
+/// its depth depended on how far the CPU ran ahead. Measured since: +21.5 MB
+/// over the first 500 steps, then 0.0 MB per 500 steps, on SwiftShader.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_thousand_training_steps_hold_no_more_memory_than_the_thousand_before() {
@@ -69,7 +70,7 @@ fn a_thousand_training_steps_hold_no_more_memory_than_the_thousand_before() {
         dataset: "ring".into(),
         loss: "wgan-gp".into(),
         batch: 16,
-        steps: 3000,
+        steps: 2000,
         out: fresh_temp_dir("memory-steps"),
         ..TrainConfig::default()
     };
@@ -80,12 +81,12 @@ fn a_thousand_training_steps_hold_no_more_memory_than_the_thousand_before() {
         }
         device().synchronize();
     };
-    run(2000);
+    run(1000);
     let (process, held) = (resident_bytes(), device().memory().held);
     run(1000);
     let grown = resident_bytes().saturating_sub(process) as f64 / 1e6;
     assert_eq!(device().memory().held, held, "the pool created buffers after the first thousand steps");
-    assert!(grown < 50.0, "1,000 steps grew the process by {grown:.0} MB");
+    assert!(grown < 10.0, "1,000 steps grew the process by {grown:.1} MB");
 }
 
 /// Tensors count in their size class while alive, and the peak remembers the

@@ -36,11 +36,20 @@ pub use storage::Storage;
 pub(crate) use shaders::{BATCH_NORM, CONV, EMBEDDING, OPTIM, PEAK, RESAMPLE};
 pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// Dispatches recorded before the encoder is submitted even without a readback.
 pub const DISPATCHES_PER_SUBMIT: usize = 128;
+/// Submits the GPU may have queued before the next one waits for the oldest.
+/// Without a bound, a loop that never reads back (a thousand training steps
+/// between two logged losses) runs ahead of the GPU by all of them, and every
+/// queued submit holds its commands and parameter upload in the driver: on
+/// SwiftShader 40-170 MB for a thousand small steps, depending on how far
+/// ahead the CPU got. Four submits are up to 512 dispatches, more than a
+/// dcgan28 step, so the GPU never waits for the CPU because of it.
+const MAX_SUBMITS_IN_FLIGHT: usize = 4;
 /// Threads per workgroup of the one-dimensional (elementwise) kernels.
 pub const WORKGROUP: u32 = 256;
 
@@ -65,6 +74,8 @@ pub struct Device {
     slot: u64,
     dispatch_count: AtomicU64,
     submit_count: AtomicU64,
+    /// The most recent submits, oldest first (at most MAX_SUBMITS_IN_FLIGHT).
+    in_flight: Mutex<VecDeque<wgpu::SubmissionIndex>>,
     /// With `GANFORGE_PROFILE` set: the time of every dispatch.
     profiler: Option<Profiler>,
 }
@@ -148,6 +159,7 @@ impl Device {
             slot,
             dispatch_count: AtomicU64::new(0),
             submit_count: AtomicU64::new(0),
+            in_flight: Mutex::new(VecDeque::new()),
             profiler,
         })
     }
@@ -342,12 +354,30 @@ impl Device {
         if let Some(profiler) = &self.profiler {
             profiler.resolve(&mut encoder);
         }
-        self.queue.submit([encoder.finish()]);
+        let submitted = self.queue.submit([encoder.finish()]);
         if let Some(profiler) = &self.profiler {
             profiler.collect(&self.device);
         }
         batch.params.clear();
         batch.dispatches = 0;
         self.submit_count.fetch_add(1, Ordering::Relaxed);
+        self.limit_submits_in_flight(submitted);
+    }
+
+    /// Notes a submit; when more than MAX_SUBMITS_IN_FLIGHT are recent, waits
+    /// for the oldest to finish. (A browser cannot block: there the page's
+    /// event loop paces the work.)
+    fn limit_submits_in_flight(&self, submitted: wgpu::SubmissionIndex) {
+        let mut in_flight = self.in_flight.lock().unwrap();
+        in_flight.push_back(submitted);
+        if in_flight.len() > MAX_SUBMITS_IN_FLIGHT {
+            let oldest = in_flight.pop_front();
+            #[cfg(not(target_arch = "wasm32"))]
+            self.device
+                .poll(wgpu::PollType::Wait { submission_index: oldest, timeout: None })
+                .expect("waiting for the GPU failed");
+            #[cfg(target_arch = "wasm32")]
+            drop(oldest);
+        }
     }
 }
