@@ -47,11 +47,10 @@
 // sizes; the prelude's divide_small() does that in f32 (the quotients,
 // batch index, row and channel, are small).
 // Version 4: B read through `columns` and `gather_b4` (see there), the bias
-// added as outputs are stored; the
-// `one_row` entry point of version 2 removed, since the core's direct thin
-// blocking ran dcgan28's 1-channel layers 15-20% faster on lavapipe; version
-// 3: split K for weight gradients; version 2: `one_row`, a separate kernel
-// for M = 1; version 1: implicit GEMMs only.
+// added as outputs are stored, and version 2's `one_row` removed (the core's
+// direct thin blocking ran dcgan28's 1-channel layers 15-20% faster on
+// lavapipe); version 3: split K for weight gradients; version 2: `one_row`,
+// a separate kernel for M = 1; version 1: implicit GEMMs only.
 
 struct Params {
     m: u32,
@@ -110,7 +109,8 @@ fn split(i: u32, grid: vec2<u32>) -> vec3<u32> {
 // K, so the GEMM core splits it once per invocation (`columns`) and per step
 // of k adds the part of the other (`gather_b4`), which is the same for every
 // invocation. Splitting both for every value read cost a fifth of the big
-// convolutions' time on lavapipe.
+// convolutions' time on lavapipe, in the direct blockings, where every
+// invocation gathers its own values of B.
 
 // The part of position pos = (b, jh, jw).
 fn position_part(pos: u32) -> vec3<u32> {

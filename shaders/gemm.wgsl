@@ -30,10 +30,11 @@
 // On a GPU that gives up the sharing the tiles exist for. On lavapipe the
 // sharing costs more than it saves: a workgroup with barriers runs as
 // coroutines, one per group of 8 lanes, switched at every barrier (removing
-// the barriers, and nothing else, made the big GEMMs 30-40% faster). Measured by `ganforge bench
-// --sweep gemm` on the dcgan28 and StyleGAN2 shapes: products of at most 16
-// rows 1.3-1.8x faster direct, 64- and 128-row ones 1.1-1.2x, once a
-// convolution's gather splits its column's position only once (`columns`).
+// the barriers, and nothing else, made the big GEMMs 30-40% faster).
+// Measured by `ganforge bench --sweep gemm` on the dcgan28 and StyleGAN2
+// shapes: products of at most 16 rows 1.3-1.8x faster direct, 64- and
+// 128-row ones 1.1-1.3x, once a convolution's gather splits its columns'
+// positions only once (`columns`).
 //
 // An invocation's share: BLOCKS_M x BLOCKS_N blocks of 4 x 4 values of C, each
 // a mat4x4 accumulator. Invocation (x, y) owns the row blocks y + SIDE_Y * i
@@ -46,8 +47,8 @@
 // The blocking is a pipeline constant chosen by the Rust side (ops/matmul.rs,
 // `Blocking`): bits 4.., 8.., 12.. and 16.. of OP hold log2 of SIDE_X, SIDE_Y,
 // BLOCKS_M and BLOCKS_N (1, 2 or 4 blocks), bit 20 DIRECT. On a GPU the
-// usual choice is 16 x 16 invocations of 2 x 2 blocks (8 x 8 values: 64 accumulators fit in registers),
-// a 128 x 128 tile. On lavapipe an invocation is one SIMD lane and every load
+// usual choice is 16 x 16 invocations of 2 x 2 blocks (8 x 8 values: 64
+// accumulators fit in registers), a 128 x 128 tile. On lavapipe an invocation is one SIMD lane and every load
 // from workgroup memory is a loop over the 8 lanes, so loads dominate unless
 // each feeds many multiply-adds: 8 x 8 invocations of 4 x 4 blocks (16 x 16
 // values) do 4x the work per load, 2x the speed even though the accumulators
@@ -65,7 +66,8 @@
 // invocation could have written it), so reading the binding directly made
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
-// Version 4: direct blockings (the dcgan28 step 0.74 -> 0.6x s on lavapipe);
+// Version 4: direct blockings, B through `columns` (the dcgan28 step
+//   0.74-0.77 -> 0.61-0.64 s on lavapipe, with conv.wgsl's fused bias);
 //   version 3: non-square tiles, thin problems read B without a tile (an
 //   M = 1 convolution 0.03 -> 0.9 GFLOP/s on lavapipe); version 2: shared core
 //   with mat4x4 blocks, blocking by pipeline constant, 1024^3 on lavapipe (2
