@@ -50,6 +50,20 @@ pub const DISPATCHES_PER_SUBMIT: usize = 128;
 /// ahead the CPU got. Four submits are up to 512 dispatches, more than a
 /// dcgan28 step, so the GPU never waits for the CPU because of it.
 const MAX_SUBMITS_IN_FLIGHT: usize = 4;
+
+/// Blocks until the GPU has finished `submission` (None: everything submitted
+/// so far) and wgpu has run the callbacks it completes, such as a mapped
+/// readback's. A wait without a timeout, for a submission this device
+/// returned, has no way to fail. In a browser this returns at once: a page
+/// cannot block, and the browser runs the GPU and the callbacks itself.
+pub(crate) fn wait_for_gpu(device: &wgpu::Device, submission: Option<wgpu::SubmissionIndex>) {
+    #[cfg(not(target_arch = "wasm32"))]
+    device
+        .poll(wgpu::PollType::Wait { submission_index: submission, timeout: None })
+        .expect("an untimed wait for a submission of this device cannot fail");
+    #[cfg(target_arch = "wasm32")]
+    let _ = (device, submission);
+}
 /// Threads per workgroup of the one-dimensional (elementwise) kernels.
 pub const WORKGROUP: u32 = 256;
 
@@ -232,7 +246,7 @@ impl Device {
             // Wall-clock profiling: run this dispatch alone and charge its time to it.
             let start = std::time::Instant::now();
             self.submit(&mut batch);
-            self.device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
+            wait_for_gpu(&self.device, None);
             profiler.end_wall(start, start.elapsed());
         }
     }
@@ -309,8 +323,7 @@ impl Device {
         }
         let slice = staging.slice(..);
         let mapped = readback::Mapped::request(&slice);
-        #[cfg(not(target_arch = "wasm32"))]
-        self.device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
+        wait_for_gpu(&self.device, None);
         mapped.await.expect("mapping the readback buffer failed");
         let data = slice.get_mapped_range().expect("readback buffer is mapped").to_vec();
         staging.unmap();
@@ -322,7 +335,7 @@ impl Device {
     /// (used by benchmarks to time work).
     pub fn synchronize(&self) {
         self.submit(&mut self.batch.lock().unwrap());
-        self.device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
+        wait_for_gpu(&self.device, None);
     }
 
     /// Device memory held and used by tensors (see `pool.rs`).
@@ -365,19 +378,12 @@ impl Device {
     }
 
     /// Notes a submit; when more than MAX_SUBMITS_IN_FLIGHT are recent, waits
-    /// for the oldest to finish. (A browser cannot block: there the page's
-    /// event loop paces the work.)
+    /// for the oldest to finish.
     fn limit_submits_in_flight(&self, submitted: wgpu::SubmissionIndex) {
         let mut in_flight = self.in_flight.lock().unwrap();
         in_flight.push_back(submitted);
         if in_flight.len() > MAX_SUBMITS_IN_FLIGHT {
-            let oldest = in_flight.pop_front();
-            #[cfg(not(target_arch = "wasm32"))]
-            self.device
-                .poll(wgpu::PollType::Wait { submission_index: oldest, timeout: None })
-                .expect("waiting for the GPU failed");
-            #[cfg(target_arch = "wasm32")]
-            drop(oldest);
+            wait_for_gpu(&self.device, in_flight.pop_front());
         }
     }
 }

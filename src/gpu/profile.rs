@@ -264,7 +264,7 @@ impl Profiler {
         slice.map_async(wgpu::MapMode::Read, move |result| {
             let _ = sender.send(result);
         });
-        device.poll(wgpu::PollType::wait_indefinitely()).expect("waiting for the GPU failed");
+        super::wait_for_gpu(device, None);
         receiver.recv().expect("map callback ran").expect("mapping the timestamp buffer failed");
         let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&slice.get_mapped_range().expect("timestamps are mapped"));
         t.readback.unmap();
