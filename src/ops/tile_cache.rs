@@ -40,7 +40,9 @@ pub fn folder() -> Option<PathBuf> {
 
 /// What identifies an adapter for tiling: name, backend and driver.
 pub fn adapter_key(info: &wgpu::AdapterInfo) -> String {
-    format!("{} | {:?} | {}", info.name, info.backend, info.driver_info)
+    // Trimmed as the file's lines are when read back: SwiftShader's driver
+    // info is empty, and a key ending in a space never matched its own file.
+    format!("{} | {:?} | {}", info.name, info.backend, info.driver_info).trim().to_string()
 }
 
 /// The file for the adapter with `key` in `folder`: `tiles-<FNV-1a hash>.txt`.
