@@ -44,15 +44,26 @@
 // multiply-adds (rank1). The A tile is stored transposed ([k][row]) so that 4
 // rows at one k are one vec4.
 //
-// The blocking is a pipeline constant chosen by the Rust side (ops/matmul.rs,
+// The blocking is a pipeline constant chosen by the Rust side (ops/gemm.rs,
 // `Blocking`): bits 4.., 8.., 12.. and 16.. of OP hold log2 of SIDE_X, SIDE_Y,
-// BLOCKS_M and BLOCKS_N (1, 2 or 4 blocks), bit 20 DIRECT. On a GPU the
-// usual choice is 16 x 16 invocations of 2 x 2 blocks (8 x 8 values: 64
-// accumulators fit in registers), a 128 x 128 tile. On lavapipe an invocation is one SIMD lane and every load
-// from workgroup memory is a loop over the 8 lanes, so loads dominate unless
-// each feeds many multiply-adds: 8 x 8 invocations of 4 x 4 blocks (16 x 16
-// values) do 4x the work per load, 2x the speed even though the accumulators
-// spill to the stack; a side of at most 64 halves the invocations along it.
+// BLOCKS_M (1, 2, 4 or 8 blocks) and BLOCKS_N (1, 2 or 4), bit 20 DIRECT. On
+// a GPU the usual choice is 16 x 16 invocations of 2 x 2 blocks (8 x 8
+// values: 64 accumulators fit in registers), a 128 x 128 tile.
+// On lavapipe an invocation is one lane of an 8-wide SIMD vector, and the
+// register tile (the R x C values of one invocation) sets the speed. A load
+// from a storage buffer or from workgroup memory is a loop over the 8 lanes,
+// one scalar load each, even where every lane reads the same address (Mesa
+// 22.3 has no shared-address path): about 16 cycles per value for all 8
+// lanes (10 for a vec4 load, per value). Per step of k an invocation loads
+// R + C values and does R C multiply-adds on 8 lanes, so the loads cap its
+// rate at R C / (R + C) flops per cycle against the 32 of the two FMA units:
+// 25% of the FMA peak for 16 x 16 values, 33% for 32 x 16. Measured on the
+// big dcgan28 convolutions: 22-24% and 31-33%; with the loads replaced by
+// arithmetic the same kernels ran at 85-95% of the peak, so the accumulators
+// spilling to the stack cost little. 32 x 32 values (1,024 accumulators of 8
+// lanes, 32 KiB) ran slower than 32 x 16. Hence the CPU row's 32 x 16 for
+// large products, in a row of 8 invocations (one SIMD vector: the rows are
+// the workgroup's, the columns the lanes').
 // Problems with at most 4 rows (a convolution to one channel) take a 4-row
 // tile: 1 row block per invocation, a row of invocations.
 // BK is 16, or 8 when two 16-deep tiles would pass 16 KiB (the WebGPU default
@@ -66,7 +77,8 @@
 // invocation could have written it), so reading the binding directly made
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
-// Version 4: direct blockings, B through `columns` (the dcgan28 step
+// Version 5: 8 row blocks (32 x 16 values per invocation, the big dcgan28
+//   convolutions 1.3-1.4x faster on lavapipe); version 4: direct blockings, B through `columns` (the dcgan28 step
 //   0.74-0.77 -> 0.61-0.64 s on lavapipe, with conv.wgsl's fused bias);
 //   version 3: non-square tiles, thin problems read B without a tile (an
 //   M = 1 convolution 0.03 -> 0.9 GFLOP/s on lavapipe); version 2: shared core
@@ -92,7 +104,7 @@ var<workgroup> tile_a: array<vec4<f32>, BK * TILE_M / 4u>; // [BK][TILE_M / 4]: 
 var<workgroup> tile_b: array<vec4<f32>, BK * TILE_N / 4u>; // [BK][TILE_N / 4]: columns 4j..4j+3 of B at one k
 
 // Accumulator block (i, j) of this invocation; only those with i < BLOCKS_M
-// and j < BLOCKS_N are used.
+// and j < BLOCKS_N are used (up to 8 row blocks, 4 column blocks).
 var<private> c00: mat4x4<f32>;
 var<private> c01: mat4x4<f32>;
 var<private> c02: mat4x4<f32>;
@@ -109,6 +121,22 @@ var<private> c30: mat4x4<f32>;
 var<private> c31: mat4x4<f32>;
 var<private> c32: mat4x4<f32>;
 var<private> c33: mat4x4<f32>;
+var<private> c40: mat4x4<f32>;
+var<private> c41: mat4x4<f32>;
+var<private> c42: mat4x4<f32>;
+var<private> c43: mat4x4<f32>;
+var<private> c50: mat4x4<f32>;
+var<private> c51: mat4x4<f32>;
+var<private> c52: mat4x4<f32>;
+var<private> c53: mat4x4<f32>;
+var<private> c60: mat4x4<f32>;
+var<private> c61: mat4x4<f32>;
+var<private> c62: mat4x4<f32>;
+var<private> c63: mat4x4<f32>;
+var<private> c70: mat4x4<f32>;
+var<private> c71: mat4x4<f32>;
+var<private> c72: mat4x4<f32>;
+var<private> c73: mat4x4<f32>;
 
 // Where B_WITHOUT_TILE: the invocation's column block j of B (j < BLOCKS_N).
 var<private> columns0: Columns;
@@ -227,6 +255,12 @@ fn multiply_tiles(z: u32, row0: u32, k0: u32, x: u32, y: u32) {
             update_row(&c20, &c21, &c22, &c23, a_block(z, row0, k0, k, y, 2u), b);
             update_row(&c30, &c31, &c32, &c33, a_block(z, row0, k0, k, y, 3u), b);
         }
+        if (BLOCKS_M > 4u) {
+            update_row(&c40, &c41, &c42, &c43, a_block(z, row0, k0, k, y, 4u), b);
+            update_row(&c50, &c51, &c52, &c53, a_block(z, row0, k0, k, y, 5u), b);
+            update_row(&c60, &c61, &c62, &c63, a_block(z, row0, k0, k, y, 6u), b);
+            update_row(&c70, &c71, &c72, &c73, a_block(z, row0, k0, k, y, 7u), b);
+        }
     }
 }
 
@@ -293,5 +327,11 @@ fn write_tile(z: u32, tile: vec2<u32>, local: vec2<u32>) {
     if (BLOCKS_M > 2u) {
         store_row(z, tile, local, 2u, c20, c21, c22, c23);
         store_row(z, tile, local, 3u, c30, c31, c32, c33);
+    }
+    if (BLOCKS_M > 4u) {
+        store_row(z, tile, local, 4u, c40, c41, c42, c43);
+        store_row(z, tile, local, 5u, c50, c51, c52, c53);
+        store_row(z, tile, local, 6u, c60, c61, c62, c63);
+        store_row(z, tile, local, 7u, c70, c71, c72, c73);
     }
 }

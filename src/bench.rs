@@ -488,6 +488,9 @@ pub fn sweep_blockings() -> Vec<Blocking> {
         ((16, 1), (4, 4), false),
         ((8, 8), (4, 4), false),
         ((16, 1), (1, 1), true),
+        // The CPU row's earlier choices for large and short-rows products.
+        ((8, 8), (4, 4), true),
+        ((8, 4), (4, 4), true),
     ];
     let mut all = Blocking::ALL.to_vec();
     all.extend(more.map(|(invocations, blocks, direct)| Blocking { invocations, blocks, direct }));

@@ -40,7 +40,7 @@ fn the_cpu_row_halves_invocations_along_a_short_side_and_fits_few_rows() {
     assert_eq!(cpu.for_shape(16, 144), Blocking::ROWS16_CPU);
     assert_eq!(TileTable::GPU.for_shape(8, 16384), Blocking::ROWS8_GPU);
     assert_eq!(cpu.for_shape(64, 16), Blocking::SMALL_CPU);
-    assert_eq!(cpu.for_shape(64, 3136), Blocking::SHORT_ROWS_CPU);
+    assert_eq!(cpu.for_shape(64, 3136), Blocking::CPU);
     assert_eq!(cpu.for_shape(3136, 64), Blocking { invocations: (4, 8), blocks: (4, 4), direct: false });
     // Direct (no tiles, no barriers) where the sweep measured it faster on a
     // CPU adapter: every class it has shapes of; tiles for short columns
@@ -48,7 +48,7 @@ fn the_cpu_row_halves_invocations_along_a_short_side_and_fits_few_rows() {
     let direct = |t: &TileTable| ShapeClass::ALL.map(|c| t.for_class(c).direct);
     assert_eq!(direct(&cpu), [true, true, true, true, true, false, true]);
     assert_eq!(direct(&TileTable::GPU), [false; 7]);
-    assert_eq!(cpu.for_shape(128, 3136), Blocking::CPU);
+    assert_eq!(cpu.for_shape(128, 3136), Blocking { invocations: (8, 1), blocks: (8, 4), direct: true });
     assert_eq!(TileTable::GPU.for_shape(128, 3136), Blocking::GPU);
     // Every built-in entry is one the correctness tests run (tests/matmul.rs and
     // tests/conv.rs cover `sweep_blockings`), where this adapter can run it.

@@ -12,7 +12,8 @@ use crate::gpu::device;
 pub struct Blocking {
     /// Invocations per workgroup along columns (x) and rows (y): powers of 2.
     pub invocations: (u32, u32),
-    /// 4 x 4 blocks of C per invocation along rows and columns: 1, 2 or 4.
+    /// 4 x 4 blocks of C per invocation along rows (1, 2, 4 or 8) and
+    /// columns (1, 2 or 4).
     pub blocks: (u32, u32),
     /// Each invocation reads its values of A and B straight from the gathers:
     /// no tiles in workgroup memory, so no barrier. Wasteful where a GPU
@@ -24,8 +25,9 @@ pub struct Blocking {
 impl Blocking {
     /// 16 x 16 invocations of 8 x 8 values: a 128 x 128 tile.
     pub const GPU: Blocking = Blocking { invocations: (16, 16), blocks: (2, 2), direct: false };
-    /// 8 x 8 invocations of 16 x 16 values (lavapipe's SIMD lanes), direct: 128 x 128.
-    pub const CPU: Blocking = Blocking { invocations: (8, 8), blocks: (4, 4), direct: true };
+    /// A row of 8 invocations (one of lavapipe's SIMD vectors) of 32 x 16
+    /// values, direct: 32 x 128.
+    pub const CPU: Blocking = Blocking { invocations: (8, 1), blocks: (8, 4), direct: true };
     /// 8 x 8 invocations of 8 x 8 values: 64 x 64, for narrow problems.
     pub const SMALL: Blocking = Blocking { invocations: (8, 8), blocks: (2, 2), direct: false };
     /// The same, direct.
@@ -42,9 +44,7 @@ impl Blocking {
     pub const ROWS16_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (4, 1), direct: false };
     /// A row of 16 invocations of 16 x 16 values, direct: 16 x 256.
     pub const ROWS16_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (4, 4), direct: true };
-    /// 8 x 4 invocations of 16 x 16 values, direct: 64 x 128, for at most 64 rows.
-    pub const SHORT_ROWS_CPU: Blocking = Blocking { invocations: (8, 4), blocks: (4, 4), direct: true };
-    pub const ALL: [Blocking; 11] = [
+    pub const ALL: [Blocking; 10] = [
         Self::GPU,
         Self::CPU,
         Self::SMALL,
@@ -55,7 +55,6 @@ impl Blocking {
         Self::ROWS8_CPU,
         Self::ROWS16_GPU,
         Self::ROWS16_CPU,
-        Self::SHORT_ROWS_CPU,
     ];
 
     // ANCHOR: blocking

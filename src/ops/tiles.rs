@@ -13,9 +13,12 @@
 //!
 //! The built-in rows:
 //! - CPU adapters (lavapipe, SwiftShader), measured here by `ganforge bench
-//!   --sweep gemm`: 16 x 16 values per invocation, because their speed comes
-//!   from one invocation filling the SIMD lanes with a long unrolled block;
-//!   along a short side they halve the invocations instead of the values;
+//!   --sweep gemm`: as many values per invocation as pay, because every
+//!   load costs a loop over the SIMD lanes (gemm.wgsl's header): 32 x 16 in
+//!   a row of 8 invocations for products of more than 16 rows and 64
+//!   columns (1.3-1.4x the speed of 16 x 16 on dcgan28's big convolutions),
+//!   8 x 8 in 8 x 8 invocations where both sides are short, and 16 x 16 in
+//!   4 x 8 where only the columns are;
 //!   8 or 16 rows take a row of 16 invocations 8 or 16 values tall (3.7-5x
 //!   the 64-row tile's speed at StyleGAN2's 8- and 16-map convolutions).
 //!   All of them direct (no tiles in workgroup memory, no barriers: 1.1-1.8x
@@ -113,8 +116,8 @@ impl TileTable {
             Blocking::ROWS8_CPU,
             Blocking::ROWS16_CPU,
             Blocking::SMALL_CPU,
-            Blocking::SHORT_ROWS_CPU,
-            Blocking { invocations: (4, 8), direct: false, ..Blocking::CPU },
+            Blocking::CPU,
+            Blocking { invocations: (4, 8), blocks: (4, 4), direct: false },
             Blocking::CPU,
         ],
     };
