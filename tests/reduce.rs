@@ -28,8 +28,11 @@ const CASES: &[(&[usize], &[usize])] = &[
     (&[5000, 3], &[0]), // two passes: 5000 -> 79 partials -> 1
     (&[129, 65], &[0, 1]),
     (&[9000], &[0]),
-    (&[20000], &[0]),   // three passes: 20000 -> 313 -> 5 -> 1
-    (&[5000, 3], &[1]), // many outputs, little to reduce
+    (&[20000], &[0]),                // three passes: 20000 -> 313 -> 5 -> 1
+    (&[5000, 3], &[1]),              // many outputs, little to reduce
+    (&[3, 1, 4], &[1]),              // nothing left to reduce once size-1 dims merge
+    (&[2, 3, 4, 5, 6], &[0, 2, 4]),  // three reduced dims: the kernel's general walk
+    (&[3, 2, 4, 5, 60], &[0, 2, 4]), // the same, in chunks
 ];
 
 #[test]
