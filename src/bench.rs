@@ -92,8 +92,8 @@ pub fn peaks() -> Peaks {
     Peaks { flops_per_second: flops / seconds, bytes_per_second: 2.0 * 16.0 * vec4s as f64 / copy }
 }
 
-/// Square matmuls, the dcgan28 convolutions and batch norms, an elementwise
-/// add and the cost of one tiny dispatch.
+/// Square matmuls, the dcgan28 convolutions and batch norms, the strided
+/// kernels, an elementwise add and the cost of one tiny dispatch.
 pub fn kernels() -> Vec<Measurement> {
     no_grad(|| {
         let mut all = Vec::new();
@@ -110,6 +110,7 @@ pub fn kernels() -> Vec<Measurement> {
         }
         all.extend(dcgan28_convolutions());
         all.extend(batch_norms());
+        all.extend(strided_elementwise());
         let n = 1 << 22;
         let a = Tensor::randn(&[n], 3);
         let b = Tensor::randn(&[n], 4);
@@ -292,6 +293,33 @@ fn batch_norms() -> Vec<Measurement> {
                 flops: 0.0,
                 bytes: 32.0 * x.numel() as f64,
             }
+        })
+        .collect()
+}
+
+/// The strided kernels on a dcgan28 activation [64, 64, 14, 14]: a
+/// per-channel operand (broadcast's `rows` path), a per-pixel one shared by
+/// the channels (its general path), a permute to channels-last (a strided
+/// copy) and a per-channel sum (a conv bias gradient). Bytes: each value
+/// read or written once.
+fn strided_elementwise() -> Vec<Measurement> {
+    let shape = [64usize, 64, 14, 14];
+    let x = Tensor::randn(&shape, 6);
+    let (per_channel, per_pixel) = (Tensor::randn(&[1, 64, 1, 1], 7), Tensor::randn(&[64, 1, 14, 14], 8));
+    let values = x.numel() as f64;
+    let cases: [(&str, f64, Box<dyn Fn() -> Tensor>); 4] = [
+        ("add per channel", 8.0, Box::new(|| x.add(&per_channel))),
+        ("add per pixel", 8.0 + 4.0 / 64.0, Box::new(|| x.add(&per_pixel))),
+        ("permute to NHWC", 8.0, Box::new(|| x.permute(&[0, 2, 3, 1]))),
+        ("sum per channel", 4.0, Box::new(|| x.sum(&[0, 2, 3], false))),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, bytes_per_value, run)| Measurement {
+            name: format!("{name} {shape:?}"),
+            seconds: time(10, run),
+            flops: 0.0,
+            bytes: bytes_per_value * values,
         })
         .collect()
 }
