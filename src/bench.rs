@@ -306,22 +306,18 @@ fn strided_elementwise() -> Vec<Measurement> {
     let shape = [64usize, 64, 14, 14];
     let x = Tensor::randn(&shape, 6);
     let (per_channel, per_pixel) = (Tensor::randn(&[1, 64, 1, 1], 7), Tensor::randn(&[64, 1, 14, 14], 8));
-    let values = x.numel() as f64;
-    let cases: [(&str, f64, Box<dyn Fn() -> Tensor>); 4] = [
-        ("add per channel", 8.0, Box::new(|| x.add(&per_channel))),
-        ("add per pixel", 8.0 + 4.0 / 64.0, Box::new(|| x.add(&per_pixel))),
-        ("permute to NHWC", 8.0, Box::new(|| x.permute(&[0, 2, 3, 1]))),
-        ("sum per channel", 4.0, Box::new(|| x.sum(&[0, 2, 3], false))),
-    ];
-    cases
-        .into_iter()
-        .map(|(name, bytes_per_value, run)| Measurement {
-            name: format!("{name} {shape:?}"),
-            seconds: time(10, run),
-            flops: 0.0,
-            bytes: bytes_per_value * values,
-        })
-        .collect()
+    let measure = |name: &str, bytes_per_value: f64, seconds: f64| Measurement {
+        name: format!("{name} {shape:?}"),
+        seconds,
+        flops: 0.0,
+        bytes: bytes_per_value * x.numel() as f64,
+    };
+    vec![
+        measure("add per channel", 8.0, time(10, || x.add(&per_channel))),
+        measure("add per pixel", 8.0 + 4.0 / 64.0, time(10, || x.add(&per_pixel))),
+        measure("permute to NHWC", 8.0, time(10, || x.permute(&[0, 2, 3, 1]))),
+        measure("sum per channel", 4.0, time(10, || x.sum(&[0, 2, 3], false))),
+    ]
 }
 
 /// What one training step costs.
