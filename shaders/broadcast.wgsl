@@ -2,7 +2,8 @@
 // broadcasting: out[i] = f(a[.], b[.], c[.]).
 //
 // Bindings: 0 params, 1 a, 2 b, 3 c (read), 4 out (write). Binary ops bind a
-// again as c and ignore it. One invocation computes one output element. Its
+// again as c and ignore it. One invocation computes a run of consecutive
+// output elements (p.header.w of them: strided.wgsl's `Walk`). The first's
 // flat index is split into per-dimension indices of the output shape; each
 // input is addressed with its own strides, which are 0 along broadcast
 // dimensions, so all outputs along such a dimension read the same input value.
@@ -19,7 +20,7 @@
 // merging, every operand's innermost dimension has stride 1 or 0 and its
 // length is a multiple of 4, so four consecutive outputs lie in one row, and
 // each operand holds them either as four consecutive values or as one value.
-// One invocation computes them as one vec4. The host describes each operand in
+// One invocation computes a run of such vec4s. The host describes each operand in
 // its own unit: vec4s for one of stride 1 (its other strides are multiples of
 // the row length, so they divide by 4), floats for one of stride 0; the
 // spaces walk the output in vec4s, which makes p.header.x the vec4 count.
@@ -69,15 +70,17 @@ fn main(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let i = flat_group(wid, nwg) * 256u + lid;
-    if (i >= p.header.x) {
+    let first = (flat_group(wid, nwg) * 256u + lid) * p.header.w;
+    let end = min(first + p.header.w, p.header.x);
+    if (first >= end) {
         return;
     }
-    let at = shared_offsets(i);
-    let u = vec4<f32>(a[at.x]);
-    let v = vec4<f32>(b[at.y]);
-    let w = vec4<f32>(c[at.z]);
-    out[i] = apply(OP, u, v, w).x;
+    var walk = walk_from(first);
+    for (var i = first; i < end; i++) {
+        let at = walk.offsets;
+        out[i] = apply(OP, vec4<f32>(a[at.x]), vec4<f32>(b[at.y]), vec4<f32>(c[at.z])).x;
+        walk_step(&walk, i + 1u);
+    }
 }
 
 // Four consecutive elements of an operand with stride 1, or its single value
@@ -114,26 +117,33 @@ fn rows(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let i = flat_group(wid, nwg) * 256u + lid;
-    if (i >= p.header.x) {
+    let first = (flat_group(wid, nwg) * 256u + lid) * p.header.w;
+    let end = min(first + p.header.w, p.header.x);
+    if (first >= end) {
         return;
     }
-    let at = shared_offsets(i);
-    // An operand of stride 1 is read as a vec4 (at counts vec4s), one of
-    // stride 0 as a single value (at counts floats: component at % 4 of vec4
-    // at / 4, since one entry point may see a buffer through one view only).
-    // The branches are uniform: they depend on parameters only.
-    var u = vec4<f32>(a4[at.x / 4u][at.x % 4u]);
-    if (inner_stride(0u) == 1u) {
-        u = a4[at.x];
+    // An operand of stride 1 is read as a vec4 (its offset counts vec4s), one
+    // of stride 0 as a single value (its offset counts floats: component
+    // offset % 4 of vec4 offset / 4, since one entry point may see a buffer
+    // through one view only). The branches are uniform: they depend on
+    // parameters only.
+    let whole = vec3<u32>(inner_stride(0u), inner_stride(1u), inner_stride(2u)) == vec3<u32>(1u);
+    var walk = walk_from(first);
+    for (var i = first; i < end; i++) {
+        let at = walk.offsets;
+        var u = vec4<f32>(a4[at.x / 4u][at.x % 4u]);
+        if (whole.x) {
+            u = a4[at.x];
+        }
+        var v = vec4<f32>(b4[at.y / 4u][at.y % 4u]);
+        if (whole.y) {
+            v = b4[at.y];
+        }
+        var w = vec4<f32>(c4[at.z / 4u][at.z % 4u]);
+        if (whole.z) {
+            w = c4[at.z];
+        }
+        out4[i] = apply(OP, u, v, w);
+        walk_step(&walk, i + 1u);
     }
-    var v = vec4<f32>(b4[at.y / 4u][at.y % 4u]);
-    if (inner_stride(1u) == 1u) {
-        v = b4[at.y];
-    }
-    var w = vec4<f32>(c4[at.z / 4u][at.z % 4u]);
-    if (inner_stride(2u) == 1u) {
-        w = c4[at.z];
-    }
-    out4[i] = apply(OP, u, v, w);
 }

@@ -66,3 +66,72 @@ fn shared_offsets(flat: u32) -> vec3<u32> {
     }
     return offsets + rest * vec3<u32>(p.spaces[0].strides[0][0], p.spaces[1].strides[0][0], p.spaces[2].strides[0][0]);
 }
+
+// An invocation's walk over consecutive elements of space 0's shape (the
+// output's): the offsets in the three spaces, kept up to date by adding
+// strides instead of splitting every index. On a CPU driver each read of the
+// parameters is a loop over the SIMD lanes, so splitting an index (an extent
+// and three strides per dimension, and a division) cost several times the
+// element's own loads; a walk splits once and then mostly adds `step`.
+// The host sets the walk's length (the header's w, `run`): many elements on a
+// CPU adapter, one on a GPU, where neighbouring invocations must read
+// neighbouring addresses.
+struct Walk {
+    offsets: vec3<u32>,
+    // The index along the innermost dimension (x) and the one before it (y),
+    // and their sizes (1 where the space has no such dimension).
+    digits: vec2<u32>,
+    sizes: vec2<u32>,
+    // Added per step along the innermost dimension: its three strides.
+    step: vec3<u32>,
+    // Added when the innermost index wraps to 0: the next dimension's strides
+    // less sizes.x steps (u32 arithmetic wraps, so the difference may be
+    // negative).
+    carry: vec3<u32>,
+}
+
+// The three strides of dimension d.
+fn strides_of(d: u32) -> vec3<u32> {
+    return vec3<u32>(
+        p.spaces[0].strides[d / 4u][d % 4u],
+        p.spaces[1].strides[d / 4u][d % 4u],
+        p.spaces[2].strides[d / 4u][d % 4u],
+    );
+}
+
+// The walk at element `flat`.
+fn walk_from(flat: u32) -> Walk {
+    var w: Walk;
+    w.offsets = shared_offsets(flat);
+    w.sizes = vec2<u32>(1u);
+    let rank = p.spaces[0].rank;
+    if (rank == 0u) {
+        return w;
+    }
+    let inner = rank - 1u;
+    w.sizes.x = p.spaces[0].shape[inner / 4u][inner % 4u];
+    w.step = strides_of(inner);
+    let rows = divide(flat, w.sizes.x);
+    w.digits.x = flat - rows * w.sizes.x;
+    if (rank > 1u) {
+        let outer = rank - 2u;
+        w.sizes.y = p.spaces[0].shape[outer / 4u][outer % 4u];
+        w.digits.y = rows - divide(rows, w.sizes.y) * w.sizes.y;
+        w.carry = strides_of(outer) - w.sizes.x * w.step;
+    }
+    return w;
+}
+
+// Moves the walk on to element `flat`, the one after its current element.
+fn walk_step(w: ptr<function, Walk>, flat: u32) {
+    (*w).digits.x += 1u;
+    (*w).offsets += (*w).step;
+    if ((*w).digits.x == (*w).sizes.x) {
+        (*w).digits = vec2<u32>(0u, (*w).digits.y + 1u);
+        (*w).offsets += (*w).carry;
+        // Past the last two dimensions (rare): split the index afresh.
+        if ((*w).digits.y == (*w).sizes.y) {
+            *w = walk_from(flat);
+        }
+    }
+}

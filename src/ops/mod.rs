@@ -20,7 +20,19 @@ pub mod tile_cache;
 pub mod tiles;
 pub mod unary;
 
-use crate::gpu::MAX_RANK;
+use crate::gpu::{device, MAX_RANK};
+
+/// How many consecutive elements one invocation of a strided kernel walks
+/// (strided.wgsl's `Walk`): many on a CPU adapter, where every read of the
+/// kernel's parameters is a loop over the SIMD lanes and a walk reads them
+/// once; one on a GPU, where neighbouring invocations must read neighbouring
+/// addresses.
+pub(crate) fn strided_run() -> usize {
+    match device().info.device_type {
+        wgpu::DeviceType::Cpu => 16,
+        _ => 1,
+    }
+}
 
 /// Row-major strides of a contiguous tensor of this shape.
 pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {

@@ -6,7 +6,7 @@
 //! permutation, a slice's gradient is the gradient padded back with zeros, a
 //! pad's is the slice of the interior, expand's is a sum over the expanded axes.
 
-use super::{coalesce, contiguous_strides, normalize_axis};
+use super::{coalesce, contiguous_strides, normalize_axis, strided_run};
 use crate::gpu::{device, Params, Storage, SHAPE, WORKGROUP};
 use crate::tensor::{numel, Tensor};
 
@@ -37,10 +37,14 @@ impl Copy<'_> {
             return;
         }
         let (shape, strides) = coalesce(self.shape, &[self.src_strides, self.dst_strides]);
-        let params =
-            Params::strided([n, self.src_offset, self.dst_offset, 0], &[(&shape, &strides[0]), (&shape, &strides[1])]);
+        let run = strided_run();
+        let params = Params::strided(
+            [n, self.src_offset, self.dst_offset, run],
+            &[(&shape, &strides[0]), (&shape, &strides[1])],
+        );
         let gpu = device();
-        gpu.dispatch(SHAPE.kernel("copy"), &params, &[self.src.buffer(), dst.buffer()], gpu.grid(n, WORKGROUP));
+        let grid = gpu.grid(n.div_ceil(run), WORKGROUP);
+        gpu.dispatch(SHAPE.kernel("copy"), &params, &[self.src.buffer(), dst.buffer()], grid);
     }
 }
 
