@@ -1,5 +1,6 @@
 // batch_norm.wgsl — batch norm in training mode, fused: the per-channel
 // statistics, the normalisation, and the two passes of the gradient.
+// Version 3: runs of vec4s in the elementwise passes (see 3. below).
 // Version 2. Version 1 gave each channel one workgroup of 256 threads, which
 // split every index into (sample, position) with two integer divisions and
 // added its partial sums in a tree of barriers: 4-5% of the copy peak on
@@ -20,12 +21,15 @@
 //     that channel's N * chunks chunk results in a fixed order (so every run
 //     gives the same bits) and writes one record of four per-channel
 //     coefficients [m, A, B, D] (below).
-//  3. `normalize` / `input_grad`: one invocation computes four consecutive
-//     elements as one vec4: out = A dy + B (x - m) + D with the coefficients of
-//     each element's channel (the four may straddle channels when S is not a
-//     multiple of 4, so each looks up its own). A length not divisible by 4 is
-//     safe as in unary.wgsl: buffers are allocated in 64-byte multiples, and
-//     the padding's channel (index / S) % C is still a real one.
+//  3. `normalize` / `input_grad`: one invocation computes a run of p.run
+//     vec4s (many on a CPU adapter, one on a GPU: ops::strided_run), four
+//     consecutive elements each: out = A dy + B (x - m) + D with the
+//     coefficients of each element's channel (the four may straddle channels
+//     when S is not a multiple of 4, so each looks up its own). Along the run
+//     the channels are carried forward, and the coefficients read again only
+//     where one changes. A length not divisible by 4 is safe as in
+//     unary.wgsl: buffers are allocated in 64-byte multiples, and the
+//     padding's channel (index / S) % C is still a real one.
 //
 // The statistics are two-pass ones at both levels, which stays accurate when
 // |mean| >> stddev, unlike E[x^2] - E[x]^2: a chunk's mean, then the sum of
@@ -66,6 +70,7 @@ struct Params {
     chunk_len: u32,
     chunk_count: u32,
     eps: f32,
+    run: u32, // vec4s per invocation in normalize and input_grad
 }
 
 @group(0) @binding(0) var<storage, read> p: Params;
@@ -104,20 +109,35 @@ fn chunk_index(n: u32, c: u32, k: u32) -> u32 {
     return (n * p.channels + c) * p.chunks + k;
 }
 
-// The channels of the four consecutive elements of vec4 i: (index / S) % C.
-fn channels_of(i: u32) -> vec4<u32> {
-    let rows = divide4(vec4<u32>(4u * i) + vec4<u32>(0u, 1u, 2u, 3u), p.inner);
-    return rows - divide4(rows, p.channels) * p.channels;
+// Where the four elements of a vec4 lie: their channels and their positions
+// within their rows of S, for `normalize` and `input_grad`, which walk a run
+// of vec4s: the next vec4's are found by adding 4, not by dividing its index
+// (on a CPU driver that division, and the parameter reads it needs, cost more
+// than the vec4's own loads).
+struct Elements {
+    channel: vec4<u32>,
+    position: vec4<u32>,
+}
+
+// (index / S) % C and index % S of the four elements of vec4 i.
+fn elements_of(i: u32, inner: u32, channels: u32) -> Elements {
+    let index = vec4<u32>(4u * i) + vec4<u32>(0u, 1u, 2u, 3u);
+    let rows = divide4(index, inner);
+    return Elements(rows - divide4(rows, channels) * channels, index - rows * inner);
+}
+
+// The elements 4 further on: each moves into the next row (and channel) as
+// often as its position passes S, more than once when S < 4.
+fn next_elements(e: Elements, inner: u32, channels: u32) -> Elements {
+    let position = e.position + vec4<u32>(4u);
+    let rows = divide4(position, inner);
+    let channel = e.channel + rows;
+    return Elements(channel - divide4(channel, channels) * channels, position - rows * inner);
 }
 
 // The coefficients of the channels of four elements, transposed: [m, A, B, D]
 // of the four elements, each a vec4 over the elements.
-// When S is a multiple of 4, the four share one channel and one record.
 fn coefficients_of(c: vec4<u32>) -> mat4x4<f32> {
-    if (p.inner % 4u == 0u) {
-        let k = coefficients[c.x];
-        return mat4x4<f32>(vec4<f32>(k.x), vec4<f32>(k.y), vec4<f32>(k.z), vec4<f32>(k.w));
-    }
     return transpose(mat4x4<f32>(coefficients[c.x], coefficients[c.y], coefficients[c.z], coefficients[c.w]));
 }
 
@@ -186,12 +206,23 @@ fn normalize(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let i = flat_group(wid, nwg) * 256u + lid;
-    if (4u * i >= p.total) {
+    let first = (flat_group(wid, nwg) * 256u + lid) * p.run;
+    let end = min(first + p.run, (p.total + 3u) / 4u);
+    if (first >= end) {
         return;
     }
-    let k = coefficients_of(channels_of(i));
-    out4[i] = k[2] * (x4[i] - k[0]) + k[3];
+    let inner = p.inner;
+    let channels = p.channels;
+    var elements = elements_of(first, inner, channels);
+    var k = coefficients_of(elements.channel);
+    for (var i = first; i < end; i++) {
+        out4[i] = k[2] * (x4[i] - k[0]) + k[3];
+        let next = next_elements(elements, inner, channels);
+        if (any(next.channel != elements.channel)) {
+            k = coefficients_of(next.channel);
+        }
+        elements = next;
+    }
 }
 
 @compute @workgroup_size(256)
@@ -251,10 +282,21 @@ fn input_grad(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let i = flat_group(wid, nwg) * 256u + lid;
-    if (4u * i >= p.total) {
+    let first = (flat_group(wid, nwg) * 256u + lid) * p.run;
+    let end = min(first + p.run, (p.total + 3u) / 4u);
+    if (first >= end) {
         return;
     }
-    let k = coefficients_of(channels_of(i));
-    out4[i] = k[1] * dy4[i] + k[2] * (x4[i] - k[0]) + k[3];
+    let inner = p.inner;
+    let channels = p.channels;
+    var elements = elements_of(first, inner, channels);
+    var k = coefficients_of(elements.channel);
+    for (var i = first; i < end; i++) {
+        out4[i] = k[1] * dy4[i] + k[2] * (x4[i] - k[0]) + k[3];
+        let next = next_elements(elements, inner, channels);
+        if (any(next.channel != elements.channel)) {
+            k = coefficients_of(next.channel);
+        }
+        elements = next;
+    }
 }

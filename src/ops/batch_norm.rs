@@ -16,6 +16,7 @@
 //! per-channel scale and shift.
 
 use super::norm::{channel_affine, standardize};
+use super::strided_run;
 use crate::autograd::{is_grad_enabled, no_grad};
 use crate::gpu::{device, Params, Storage, BATCH_NORM, WORKGROUP};
 use crate::tensor::Tensor;
@@ -132,6 +133,7 @@ impl Layout {
             .size(self.chunk_len)
             .size(self.chunk_count())
             .f32(eps)
+            .size(strided_run())
     }
 
     /// Runs one direction's three kernels (see the shader): `chunk` sums the
@@ -161,7 +163,7 @@ impl Layout {
             BATCH_NORM.kernel(elementwise),
             &params,
             &elementwise_all,
-            gpu.grid(self.total().div_ceil(4), WORKGROUP),
+            gpu.grid(self.total().div_ceil(4).div_ceil(strided_run()), WORKGROUP),
         );
         out
     }
