@@ -1,6 +1,7 @@
 //! Forward results of the elementwise ops against f64 references.
 mod common;
 use common::*;
+use ganforge::ops::with_strided_run;
 use ganforge::Tensor;
 
 /// Shapes that are not multiples of any workgroup size.
@@ -128,11 +129,18 @@ fn binary_ops_broadcast_on_every_axis() {
         let ties = broadcast_reference(&a, &b, so, |a, b| f64::from(a == b));
         assert!(ties.contains(&1.0) && ties.contains(&0.0), "{sa:?} with {sb:?}: want equal and unequal pairs");
         for &(name, op, reference) in BINARY {
-            let got = op(&a, &b);
-            assert_eq!(got.shape(), so, "{name} {sa:?} with {sb:?}");
             let want = broadcast_reference(&a, &b, so, reference);
-            if let Err(e) = check_close(&got.to_vec(), &want, 1e-6, 1e-6) {
-                panic!("{name} of {sa:?} and {sb:?} differs from its reference: {e}");
+            // Each invocation walks a run of elements: a GPU's 1, an odd 3,
+            // and this adapter's own.
+            for run in [Some(1), Some(3), None] {
+                let got = match run {
+                    Some(run) => with_strided_run(run, || op(&a, &b)),
+                    None => op(&a, &b),
+                };
+                assert_eq!(got.shape(), so, "{name} {sa:?} with {sb:?}");
+                if let Err(e) = check_close(&got.to_vec(), &want, 1e-6, 1e-6) {
+                    panic!("{name} of {sa:?} and {sb:?}, run {run:?}, differs from its reference: {e}");
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ mod common;
 use common::*;
 use ganforge::ops::batch_norm::RunningStats;
 use ganforge::ops::norm::PIXEL_NORM_EPS;
+use ganforge::ops::with_strided_run;
 use ganforge::{grad, Tensor};
 
 const EPS: f32 = 1e-5;
@@ -57,8 +58,9 @@ fn batch_norm_train_1d_and_2d_match_the_reference() {
     //   chunk shows.
     // - The elementwise kernels take four values at a time, which straddle
     //   channels wherever S is not a multiple of 4 (every shape here but the
-    //   last, which takes the path for four in one channel), and reach past
-    //   the end of every length but 600, 720 and 120.
+    //   last), and reach past the end of every length but 600, 720 and 120.
+    //   Each invocation walks a run of them, carrying the channels forward:
+    //   runs of 1 (a GPU's), 3 and 16 (a CPU driver's) all run.
     // - [2, 3, 7, 7] and [40, 2, 3, 3] (40 chunks per channel) sit far from
     //   zero (mean ~1000, spread 3): there E[x^2] - E[x]^2 in f32 would lose
     //   the variance, and even the mean loses digits unless each sum is taken
@@ -87,6 +89,10 @@ fn batch_norm_train_1d_and_2d_match_the_reference() {
         let want = reference_norm(&xv, channels, &group, &|i| wv[group(i)], &|i| bv[group(i)]);
         assert_eq!(y.shape(), shape.as_slice());
         assert_close(&y.to_vec(), &want, 1e-4, 1e-4);
+        for run in [1, 3] {
+            let (y, _) = with_strided_run(run, || x.batch_norm_train(Some(&weight), Some(&bias), EPS));
+            assert_close(&y.to_vec(), &want, 1e-4, 1e-4);
+        }
         let (mean, var) = group_stats(&xv, channels, &group);
         assert_close(&stats.mean.to_vec(), &mean, 1e-5, 1e-5);
         assert_close(&stats.var.to_vec(), &var, 1e-5, 1e-4);
@@ -269,11 +275,17 @@ fn batch_norm_fused_and_composed_gradients_agree() {
         let (weight, bias) = if affine { (Some(&w), Some(&b)) } else { (None, None) };
         let loss = x.batch_norm_train(weight, bias, EPS).0.mul(&r).sum_all();
         let inputs: Vec<&Tensor> = if affine { vec![&x, &w, &b] } else { vec![&x] };
-        let fused = grad(&[&loss], &inputs, false);
         let composed = grad(&[&loss], &inputs, true);
         assert!(composed[0].tracks_grad(), "the create_graph gradient of x must carry a graph");
-        for (f, c) in fused.iter().zip(&composed) {
-            assert_close(&f.to_vec(), &f64s(c), 1e-5, 1e-4);
+        // The fused kernels with runs of 1 (a GPU's), 3 and this adapter's.
+        for run in [Some(1), Some(3), None] {
+            let fused = match run {
+                Some(run) => with_strided_run(run, || grad(&[&loss], &inputs, false)),
+                None => grad(&[&loss], &inputs, false),
+            };
+            for (f, c) in fused.iter().zip(&composed) {
+                assert_close(&f.to_vec(), &f64s(c), 1e-5, 1e-4);
+            }
         }
     }
 }

@@ -21,17 +21,33 @@ pub mod tiles;
 pub mod unary;
 
 use crate::gpu::{device, MAX_RANK};
+use std::cell::Cell;
 
 /// How many consecutive elements one invocation of a strided kernel walks
-/// (strided.wgsl's `Walk`): many on a CPU adapter, where every read of the
-/// kernel's parameters is a loop over the SIMD lanes and a walk reads them
-/// once; one on a GPU, where neighbouring invocations must read neighbouring
-/// addresses.
+/// (strided.wgsl's `Walk`, batch norm's elementwise passes): many on a CPU
+/// adapter, where every read of the kernel's parameters is a loop over the
+/// SIMD lanes and a walk reads them once; one on a GPU, where neighbouring
+/// invocations must read neighbouring addresses.
 pub(crate) fn strided_run() -> usize {
-    match device().info.device_type {
+    RUN_OVERRIDE.with(Cell::get).unwrap_or(match device().info.device_type {
         wgpu::DeviceType::Cpu => 16,
         _ => 1,
-    }
+    })
+}
+
+thread_local! {
+    static RUN_OVERRIDE: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with the strided kernels it dispatches (on this thread) walking
+/// `run` elements per invocation instead of this adapter's choice: how the
+/// tests run a GPU's setting (1) on a CPU driver.
+pub fn with_strided_run<T>(run: usize, f: impl FnOnce() -> T) -> T {
+    assert!(run > 0, "with_strided_run: a run holds at least one element");
+    let before = RUN_OVERRIDE.with(|cell| cell.replace(Some(run)));
+    let result = f();
+    RUN_OVERRIDE.with(|cell| cell.set(before));
+    result
 }
 
 /// Row-major strides of a contiguous tensor of this shape.
