@@ -49,15 +49,23 @@
 // channel_grad_sums also writes sums[c] = s1 and sums[C + c] = s2, the bias and
 // weight gradients.
 //
+// An activation fused after the affine: a leaky ReLU of negative slope
+// p.slope (0 is ReLU, 1 none), written max(v, 0) + slope min(v, 0) so that
+// it gives the bits of unary.wgsl's relu and leaky_relu. Backward, dy is
+// first multiplied by the activation's slope at each value, read off the
+// forward's output y (y > 0 exactly where v > 0, for a slope >= 0); the
+// pipeline constant OP is 1 where an activation is fused, and without one the
+// backward kernels never read y.
+//
 // Bindings (0 is the parameter struct in all six; each entry point uses
 // 1..k with no gaps, as the host binds them in order, so one binding number
 // names different variables in different entry points):
 //   chunk_moments:     1 x, 2 chunk_out [2, E] (write)
 //   channel_moments:   1 chunk_in, 2 coefficients [C, 4] (write), 3 weight, 4 mean (write), 5 var (write), 6 bias
 //   normalize:         1 x4, 2 coefficients, 3 out4 = y (write)
-//   chunk_grad_sums:   1 x, 2 chunk_out (write), 3 dy, 4 mean
+//   chunk_grad_sums:   1 x, 2 chunk_out (write), 3 dy, 4 mean, 5 y
 //   channel_grad_sums: 1 chunk_in, 2 coefficients (write), 3 weight, 4 mean, 5 var, 6 sums [2, C] (write)
-//   input_grad:        1 x4, 2 coefficients, 3 out4 = dx (write), 4 dy4
+//   input_grad:        1 x4, 2 coefficients, 3 out4 = dx (write), 4 dy4, 5 y4
 // where E = N * C * chunks is the number of chunks.
 
 struct Params {
@@ -71,7 +79,11 @@ struct Params {
     chunk_count: u32,
     eps: f32,
     run: u32, // vec4s per invocation in normalize and input_grad
+    slope: f32, // the fused activation's negative slope (1: none)
 }
+
+override OP: u32 = 0u;
+override ACTIVATED: bool = OP == 1u;
 
 @group(0) @binding(0) var<storage, read> p: Params;
 
@@ -90,6 +102,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> dy4: array<vec4<f32>>;
 
 @group(0) @binding(5) var<storage, read_write> variance: array<f32>;
+@group(0) @binding(5) var<storage, read> y: array<f32>;
+@group(0) @binding(5) var<storage, read> y4: array<vec4<f32>>;
 
 @group(0) @binding(6) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> sums: array<f32>;
@@ -133,6 +147,16 @@ fn next_elements(e: Elements, inner: u32, channels: u32) -> Elements {
     let rows = divide4(position, inner);
     let channel = e.channel + rows;
     return Elements(channel - divide4(channel, channels) * channels, position - rows * inner);
+}
+
+// The fused activation of v (see the header).
+fn activate(v: vec4<f32>, slope: f32) -> vec4<f32> {
+    return max(v, vec4<f32>(0.0)) + slope * min(v, vec4<f32>(0.0));
+}
+
+// Its slope at the values whose activations are `out`: 1 where positive.
+fn activation_slope(out: vec4<f32>, slope: f32) -> vec4<f32> {
+    return select(vec4<f32>(slope), vec4<f32>(1.0), out > vec4<f32>(0.0));
 }
 
 // The coefficients of the channels of four elements, transposed: [m, A, B, D]
@@ -215,8 +239,9 @@ fn normalize(
     let channels = p.channels;
     var elements = elements_of(first, inner, channels);
     var k = coefficients_of(elements.channel);
+    let slope = p.slope;
     for (var i = first; i < end; i++) {
-        out4[i] = k[2] * (x4[i] - k[0]) + k[3];
+        out4[i] = activate(k[2] * (x4[i] - k[0]) + k[3], slope);
         let next = next_elements(elements, inner, channels);
         if (any(next.channel != elements.channel)) {
             k = coefficients_of(next.channel);
@@ -238,11 +263,16 @@ fn chunk_grad_sums(
     let start = chunk_start(e);
     let m = mean[(e / p.chunks) % p.channels];
     let len = chunk_length(e % p.chunks);
+    let slope = p.slope;
     var sum_dy = 0.0;
     var sum_dy_centred = 0.0;
     for (var j = 0u; j < len; j++) {
-        sum_dy += dy[start + j];
-        sum_dy_centred += dy[start + j] * (x[start + j] - m);
+        var g = dy[start + j];
+        if (ACTIVATED) {
+            g *= activation_slope(vec4<f32>(y[start + j]), slope).x;
+        }
+        sum_dy += g;
+        sum_dy_centred += g * (x[start + j] - m);
     }
     chunk_out[e] = sum_dy;
     chunk_out[p.chunk_count + e] = sum_dy_centred;
@@ -291,8 +321,13 @@ fn input_grad(
     let channels = p.channels;
     var elements = elements_of(first, inner, channels);
     var k = coefficients_of(elements.channel);
+    let slope = p.slope;
     for (var i = first; i < end; i++) {
-        out4[i] = k[1] * dy4[i] + k[2] * (x4[i] - k[0]) + k[3];
+        var g = dy4[i];
+        if (ACTIVATED) {
+            g *= activation_slope(y4[i], slope);
+        }
+        out4[i] = k[1] * g + k[2] * (x4[i] - k[0]) + k[3];
         let next = next_elements(elements, inner, channels);
         if (any(next.channel != elements.channel)) {
             k = coefficients_of(next.channel);

@@ -5,8 +5,8 @@ use common::*;
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::nn::init::{self, Fan, Nonlinearity};
 use ganforge::nn::{
-    linear, spectral_normalize, EqualizedConv2d, EqualizedLinear, Flatten, Layer, LeakyRelu, Linear, Module, Relu,
-    Reshape, Sequential, Sigmoid, SpectralNorm, Tanh,
+    linear, spectral_normalize, BatchNorm2d, EqualizedConv2d, EqualizedLinear, Flatten, Layer, LeakyRelu, Linear,
+    Module, Relu, Reshape, Sequential, Sigmoid, SpectralNorm, Tanh,
 };
 use ganforge::Tensor;
 use rand::{rngs::StdRng, SeedableRng};
@@ -139,6 +139,35 @@ fn sequential_names_parameters_by_position() {
     assert!(model.parameters().iter().all(|p| p.grad().is_some()));
     model.zero_grad();
     assert!(model.parameters().iter().all(|p| p.grad().is_none()));
+}
+
+/// In training mode a batch norm followed by a ReLU or a leaky ReLU runs as
+/// one fused op: the same output, gradients and running statistics as the
+/// layers one by one; cut between the two (forward_range), or in eval mode,
+/// they run apart.
+#[test]
+fn sequential_fuses_batch_norm_with_the_activation_after_it() {
+    let x = tensor(&[4, 3, 5, 5], -1.0, 2.0, 70).requires_grad_();
+    for relu in [true, false] {
+        let model = Sequential::new().push(BatchNorm2d::new(3));
+        let model = if relu { model.push(Relu) } else { model.push(LeakyRelu(0.2)) };
+        let (bn, activation) = (&model.layers()[0], &model.layers()[1]);
+        let alone = BatchNorm2d::new(3);
+        let fused = model.forward(&x);
+        let apart = activation.forward(&alone.forward(&x));
+        assert_eq!(fused.to_vec(), apart.to_vec());
+        let (running, running_alone) = (&bn.named_buffers()[0].1, &alone.named_buffers()[0].1);
+        assert_eq!(running.to_vec(), running_alone.to_vec(), "the running mean is updated as unfused");
+        let fused_grad = ganforge::grad(&[&fused.sum_all()], &[&x], false);
+        let apart_grad = ganforge::grad(&[&apart.sum_all()], &[&x], false);
+        assert_eq!(fused_grad[0].to_vec(), apart_grad[0].to_vec());
+        // Cut between the two, they run apart.
+        let by_layer = model.forward_range(&model.forward_range(&x, 0..1), 1..2);
+        let apart = activation.forward(&alone.forward(&x));
+        assert_eq!(by_layer.to_vec(), apart.to_vec());
+        model.eval();
+        assert_eq!(model.forward(&x).to_vec(), activation.forward(&bn.forward(&x)).to_vec());
+    }
 }
 
 #[test]

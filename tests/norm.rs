@@ -254,6 +254,38 @@ fn batch_norm_gradients() {
     check("batch_norm_eval", eval, &[tensor(&[2, 3, 1, 3], -1.0, 1.0, 27), w, b]);
 }
 
+/// Batch norm with its activation fused (a ReLU, a leaky ReLU) gives the
+/// bits of the two ops one after the other, forward and backward (fused
+/// kernels and the create_graph composition alike), and its gradients pass
+/// the finite-difference checks to second order.
+#[test]
+fn batch_norm_with_a_fused_activation_matches_the_two_ops() {
+    for (shape, slope) in [([3usize, 4, 9, 11], 0.2f32), ([6, 5, 1, 1], 0.0), ([4, 3, 2, 6], 0.2), ([5, 3, 1, 1], 0.0)]
+    {
+        let x = tensor(&shape, -2.0, 3.0, 60).requires_grad_();
+        let w = tensor(&[shape[1]], 0.5, 1.5, 61).requires_grad_();
+        let b = tensor(&[shape[1]], -1.0, 1.0, 62).requires_grad_();
+        let r = tensor(&shape, -1.0, 1.0, 63);
+        let fused = x.batch_norm_train_activated(Some(&w), Some(&b), EPS, slope).0;
+        let apart = x.batch_norm_train(Some(&w), Some(&b), EPS).0.leaky_relu(slope);
+        assert_eq!(fused.to_vec(), apart.to_vec(), "{shape:?}, slope {slope}: forward");
+        let inputs = [&x, &w, &b];
+        for create_graph in [false, true] {
+            let fused_grads = grad(&[&fused.mul(&r).sum_all()], &inputs, create_graph);
+            let apart_grads = grad(&[&apart.mul(&r).sum_all()], &inputs, create_graph);
+            for (f, a) in fused_grads.iter().zip(&apart_grads) {
+                assert_eq!(f.to_vec(), a.to_vec(), "{shape:?}, slope {slope}, create_graph {create_graph}");
+            }
+        }
+    }
+    let (w, b) = (tensor(&[3], 0.5, 1.5, 64), tensor(&[3], -1.0, 1.0, 65));
+    for slope in [0.0f32, 0.2] {
+        let train = move |x: &[Tensor]| x[0].batch_norm_train_activated(Some(&x[1]), Some(&x[2]), EPS, slope).0;
+        check("batch_norm_train_activated 2d", train, &[tensor(&[2, 3, 1, 3], -1.0, 1.0, 66), w.clone(), b.clone()]);
+        check2("batch_norm_train_activated 1d", train, &[tensor(&[4, 3], -1.0, 1.0, 67), w.clone(), b.clone()]);
+    }
+}
+
 /// The backward rule runs the fused kernels at first order and a composition
 /// of differentiable ops when the gradient is recorded (create_graph); both
 /// must give the same numbers, also with rows of several uneven chunks

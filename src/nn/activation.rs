@@ -24,11 +24,19 @@ impl Layer for Relu {
     fn forward(&self, x: &Tensor) -> Tensor {
         x.relu()
     }
+
+    fn negative_slope(&self) -> Option<f32> {
+        Some(0.0)
+    }
 }
 
 impl Layer for LeakyRelu {
     fn forward(&self, x: &Tensor) -> Tensor {
         x.leaky_relu(self.0)
+    }
+
+    fn negative_slope(&self) -> Option<f32> {
+        Some(self.0)
     }
 }
 

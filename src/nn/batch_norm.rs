@@ -74,16 +74,33 @@ impl Module for BatchNorm {
     }
 }
 
-impl Layer for BatchNorm {
-    fn forward(&self, x: &Tensor) -> Tensor {
+impl BatchNorm {
+    /// Training mode: normalise with the batch's statistics, then the leaky
+    /// ReLU of `negative_slope` (1: none) in the same op, and update the
+    /// running statistics.
+    fn forward_train(&self, x: &Tensor, negative_slope: f32) -> Tensor {
         let (weight, bias) = (self.weight.as_ref().map(resolve), self.bias.as_ref().map(resolve));
-        if !self.training.get() {
-            return x.batch_norm_eval(&self.running, weight.as_ref(), bias.as_ref(), self.eps);
-        }
-        let (y, batch) = x.batch_norm_train(weight.as_ref(), bias.as_ref(), self.eps);
+        let (y, batch) = x.batch_norm_train_activated(weight.as_ref(), bias.as_ref(), self.eps, negative_slope);
         let updated = self.running.update(&batch, self.momentum);
         self.running.mean.assign_(&updated.mean);
         self.running.var.assign_(&updated.var);
         y
+    }
+}
+
+impl Layer for BatchNorm {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        if !self.training.get() {
+            let (weight, bias) = (self.weight.as_ref().map(resolve), self.bias.as_ref().map(resolve));
+            return x.batch_norm_eval(&self.running, weight.as_ref(), bias.as_ref(), self.eps);
+        }
+        self.forward_train(x, 1.0)
+    }
+
+    /// Fused in training mode (the kernels apply the activation as they
+    /// store); eval mode is a per-channel affine, and leaves the activation
+    /// to its own layer.
+    fn forward_activated(&self, x: &Tensor, negative_slope: f32) -> Option<Tensor> {
+        (self.training.get() && negative_slope >= 0.0).then(|| self.forward_train(x, negative_slope))
     }
 }

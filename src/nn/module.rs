@@ -119,6 +119,20 @@ fn prefixed(prefix: &str, named: Vec<(String, Tensor)>) -> impl Iterator<Item = 
 pub trait Layer: Module {
     fn forward(&self, x: &Tensor) -> Tensor;
 
+    /// Some(slope) for a ReLU-family activation (a ReLU 0, a leaky ReLU its
+    /// negative slope): what a layer before it may fuse (`forward_activated`).
+    fn negative_slope(&self) -> Option<f32> {
+        None
+    }
+
+    /// This layer's output passed through a leaky ReLU of `negative_slope`,
+    /// in one op where the layer can fuse it (batch norm in training mode
+    /// does); None where it cannot, and the caller applies the two apart.
+    /// `Sequential` asks for it wherever such an activation follows.
+    fn forward_activated(&self, _x: &Tensor, _negative_slope: f32) -> Option<Tensor> {
+        None
+    }
+
     /// The layer's type without its module path or type parameters
     /// ("Linear", "ConvTranspose2d"), for listings such as the layers a
     /// generator can be cut at.

@@ -27,8 +27,27 @@ impl Sequential {
 
     /// Runs only the layers in `range` on `x`: `forward_range(z, 0..l)` then
     /// `forward_range(h, l..len)` is `forward(z)` cut in two after layer l - 1.
+    /// A layer followed by a ReLU-family activation within the range runs
+    /// fused with it where it can (`Layer::forward_activated`: batch norm in
+    /// training mode), which gives the same numbers with fewer passes.
     pub fn forward_range(&self, x: &Tensor, range: Range<usize>) -> Tensor {
-        self.layers[range].iter().fold(x.clone(), |h, layer| layer.forward(&h))
+        let layers = &self.layers[range];
+        let mut h = x.clone();
+        let mut i = 0;
+        while i < layers.len() {
+            let slope = layers.get(i + 1).and_then(|next| next.negative_slope());
+            match slope.and_then(|slope| layers[i].forward_activated(&h, slope)) {
+                Some(activated) => {
+                    h = activated;
+                    i += 2;
+                }
+                None => {
+                    h = layers[i].forward(&h);
+                    i += 1;
+                }
+            }
+        }
+        h
     }
 }
 

@@ -122,7 +122,9 @@ impl Layout {
         self.batch * self.channels * self.chunks()
     }
 
-    fn params(&self, eps: f32) -> Params {
+    /// The kernels' parameters; `slope` is the fused activation's negative
+    /// slope (1: none).
+    fn params(&self, eps: f32, slope: f32) -> Params {
         Params::new()
             .size(self.channels)
             .size(self.inner)
@@ -134,6 +136,7 @@ impl Layout {
             .size(self.chunk_count())
             .f32(eps)
             .size(strided_run())
+            .f32(slope)
     }
 
     /// Runs one direction's three kernels (see the shader): `chunk` sums the
@@ -143,24 +146,32 @@ impl Layout {
     fn run(
         &self,
         eps: f32,
+        slope: f32,
         [chunk, channel, elementwise]: [&'static str; 3],
         chunk_inputs: &[&wgpu::Buffer],
         channel_buffers: &[&wgpu::Buffer],
         elementwise_inputs: &[&wgpu::Buffer],
     ) -> Storage {
         let gpu = device();
-        let params = self.params(eps);
+        let params = self.params(eps, slope);
+        // The shader's OP: 1 where an activation is fused (see there).
+        let op = u32::from(slope != 1.0);
         let partials = Storage::new(2 * self.chunk_count());
         let coefficients = Storage::new(4 * self.channels);
         let out = Storage::new(self.total());
         let chunk_buffers = [&chunk_inputs[..1], &[partials.buffer()], &chunk_inputs[1..]].concat();
-        gpu.dispatch(BATCH_NORM.kernel(chunk), &params, &chunk_buffers, gpu.grid(self.chunk_count(), WORKGROUP));
+        gpu.dispatch(
+            BATCH_NORM.kernel_for(chunk, op),
+            &params,
+            &chunk_buffers,
+            gpu.grid(self.chunk_count(), WORKGROUP),
+        );
         let channel_all = [&[partials.buffer(), coefficients.buffer()], channel_buffers].concat();
-        gpu.dispatch(BATCH_NORM.kernel(channel), &params, &channel_all, gpu.grid(self.channels, WORKGROUP));
+        gpu.dispatch(BATCH_NORM.kernel_for(channel, op), &params, &channel_all, gpu.grid(self.channels, WORKGROUP));
         let elementwise_all =
             [&elementwise_inputs[..1], &[coefficients.buffer(), out.buffer()], &elementwise_inputs[1..]].concat();
         gpu.dispatch(
-            BATCH_NORM.kernel(elementwise),
+            BATCH_NORM.kernel_for(elementwise, op),
             &params,
             &elementwise_all,
             gpu.grid(self.total().div_ceil(4).div_ceil(strided_run()), WORKGROUP),
@@ -179,21 +190,41 @@ fn check_affine(t: &Tensor, name: &str, x: &Tensor, op: &str) {
     assert_eq!(t.shape(), [channels], "{op}: {name} must have shape [{channels}] for input shape {:?}", x.shape());
 }
 
-/// The gradients (dx, dweight, dbias) by the fused kernels.
-fn fused_gradients(x: &Tensor, stats: &BatchStats, weight: &Tensor, dy: &Tensor, eps: f32) -> [Tensor; 3] {
+/// The gradients (dx, dweight, dbias) by the fused kernels; `y` is the
+/// forward's output, whose signs give the fused activation's slopes.
+fn fused_gradients(
+    x: &Tensor,
+    stats: &BatchStats,
+    weight: &Tensor,
+    (y, slope): (&Tensor, f32),
+    dy: &Tensor,
+    eps: f32,
+) -> [Tensor; 3] {
     let layout = Layout::of(x, "batch_norm_train");
     let sums = Storage::new(2 * layout.channels); // [sum dy; sum dy x̂]
     let (mean, var) = (stats.mean.buffer(), stats.var.buffer());
     let dx = layout.run(
         eps,
+        slope,
         ["chunk_grad_sums", "channel_grad_sums", "input_grad"],
-        &[x.buffer(), dy.buffer(), mean],
+        &[x.buffer(), dy.buffer(), mean, y.buffer()],
         &[weight.buffer(), mean, var, sums.buffer()],
-        &[x.buffer(), dy.buffer()],
+        &[x.buffer(), dy.buffer(), y.buffer()],
     );
     let sums = Tensor::from_storage(sums, vec![2, layout.channels]);
     let per_channel = |row: usize| sums.narrow(0, row, row + 1).reshape(&[layout.channels]);
     [Tensor::from_storage(dx, x.shape().to_vec()), per_channel(1), per_channel(0)]
+}
+
+/// dy times the fused activation's slope at each value, read off the output
+/// y (positive exactly where its input was): a factor that does not depend on
+/// x, so no further gradient flows through it.
+fn activation_gradient(y: &Tensor, slope: f32, dy: &Tensor) -> Tensor {
+    if slope == 1.0 {
+        return dy.clone();
+    }
+    let positive = y.gt(&Tensor::zeros(&[1]));
+    dy.mul(&positive.mul_scalar(1.0 - slope).add_scalar(slope))
 }
 
 // ANCHOR: composed_gradients
@@ -227,6 +258,28 @@ impl Tensor {
     /// Panics when a channel has a single value (a batch of one for [N, C]):
     /// its variance is undefined, as in PyTorch.
     pub fn batch_norm_train(&self, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f32) -> (Tensor, BatchStats) {
+        self.batch_norm_train_activated(weight, bias, eps, 1.0)
+    }
+
+    /// `batch_norm_train` followed by a leaky ReLU of `negative_slope` (0: a
+    /// ReLU, 1: none) in the same kernels, forward and backward: the
+    /// activation's own pass over the tensor, and the two of its gradient, are
+    /// saved. The same numbers as the two ops one after the other.
+    ///
+    /// Panics on a negative slope, whose activation the backward pass could
+    /// not tell from the output's signs.
+    pub fn batch_norm_train_activated(
+        &self,
+        weight: Option<&Tensor>,
+        bias: Option<&Tensor>,
+        eps: f32,
+        negative_slope: f32,
+    ) -> (Tensor, BatchStats) {
+        assert!(
+            negative_slope >= 0.0,
+            "batch_norm_train_activated: negative_slope must be >= 0 (0 for a ReLU, 1 for none), got {negative_slope}"
+        );
+        let slope = negative_slope;
         let layout = Layout::of(self, "batch_norm_train");
         assert!(
             layout.per_channel() > 1,
@@ -244,6 +297,7 @@ impl Tensor {
         let (mean, var) = (Storage::new(layout.channels), Storage::new(layout.channels));
         let y = layout.run(
             eps,
+            slope,
             ["chunk_moments", "channel_moments", "normalize"],
             &[self.buffer()],
             &[weight.buffer(), mean.buffer(), var.buffer(), bias.buffer()],
@@ -261,12 +315,12 @@ impl Tensor {
             "batch_norm_train",
             &[self, &weight, &bias],
             // ANCHOR: two_forms
-            move |inputs, _, dy| {
+            move |inputs, y, dy| {
                 let (x, weight) = (&inputs[0], &inputs[1]);
                 let grads = if is_grad_enabled() {
-                    composed_gradients(x, weight, dy, eps)
+                    composed_gradients(x, weight, &activation_gradient(y, slope, dy), eps)
                 } else {
-                    fused_gradients(x, &saved, weight, dy, eps)
+                    fused_gradients(x, &saved, weight, (y, slope), dy, eps)
                 };
                 grads.into_iter().map(Some).collect()
             },
