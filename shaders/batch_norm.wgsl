@@ -165,6 +165,36 @@ fn coefficients_of(c: vec4<u32>) -> mat4x4<f32> {
     return transpose(mat4x4<f32>(coefficients[c.x], coefficients[c.y], coefficients[c.z], coefficients[c.w]));
 }
 
+// An invocation's run of vec4s in `normalize` and `input_grad`: vec4s first
+// up to end (none past the last), where the current vec4's elements lie, and
+// their coefficients.
+struct Run {
+    first: u32,
+    end: u32,
+    inner: u32,
+    channels: u32,
+    elements: Elements,
+    k: mat4x4<f32>,
+}
+
+// The run of invocation g.
+fn run_of(g: u32) -> Run {
+    let first = g * p.run;
+    let elements = elements_of(first, p.inner, p.channels);
+    let end = min(first + p.run, (p.total + 3u) / 4u);
+    return Run(first, end, p.inner, p.channels, elements, coefficients_of(elements.channel));
+}
+
+// Moves the run on to its next vec4, reading coefficients only where a
+// channel changes.
+fn run_step(run: ptr<function, Run>) {
+    let next = next_elements((*run).elements, (*run).inner, (*run).channels);
+    if (any(next.channel != (*run).elements.channel)) {
+        (*run).k = coefficients_of(next.channel);
+    }
+    (*run).elements = next;
+}
+
 @compute @workgroup_size(256)
 fn chunk_moments(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -230,23 +260,11 @@ fn normalize(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let first = (flat_group(wid, nwg) * 256u + lid) * p.run;
-    let end = min(first + p.run, (p.total + 3u) / 4u);
-    if (first >= end) {
-        return;
-    }
-    let inner = p.inner;
-    let channels = p.channels;
-    var elements = elements_of(first, inner, channels);
-    var k = coefficients_of(elements.channel);
+    var run = run_of(flat_group(wid, nwg) * 256u + lid);
     let slope = p.slope;
-    for (var i = first; i < end; i++) {
-        out4[i] = activate(k[2] * (x4[i] - k[0]) + k[3], slope);
-        let next = next_elements(elements, inner, channels);
-        if (any(next.channel != elements.channel)) {
-            k = coefficients_of(next.channel);
-        }
-        elements = next;
+    for (var i = run.first; i < run.end; i++) {
+        out4[i] = activate(run.k[2] * (x4[i] - run.k[0]) + run.k[3], slope);
+        run_step(&run);
     }
 }
 
@@ -312,26 +330,14 @@ fn input_grad(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let first = (flat_group(wid, nwg) * 256u + lid) * p.run;
-    let end = min(first + p.run, (p.total + 3u) / 4u);
-    if (first >= end) {
-        return;
-    }
-    let inner = p.inner;
-    let channels = p.channels;
-    var elements = elements_of(first, inner, channels);
-    var k = coefficients_of(elements.channel);
+    var run = run_of(flat_group(wid, nwg) * 256u + lid);
     let slope = p.slope;
-    for (var i = first; i < end; i++) {
+    for (var i = run.first; i < run.end; i++) {
         var g = dy4[i];
         if (ACTIVATED) {
             g *= activation_slope(y4[i], slope);
         }
-        out4[i] = k[1] * g + k[2] * (x4[i] - k[0]) + k[3];
-        let next = next_elements(elements, inner, channels);
-        if (any(next.channel != elements.channel)) {
-            k = coefficients_of(next.channel);
-        }
-        elements = next;
+        out4[i] = run.k[1] * g + run.k[2] * (x4[i] - run.k[0]) + run.k[3];
+        run_step(&run);
     }
 }
