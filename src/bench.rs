@@ -511,7 +511,6 @@ pub fn sweep_blockings() -> Vec<Blocking> {
         ((8, 1), (2, 4), false),
         ((16, 1), (4, 4), false),
         ((8, 8), (4, 4), false),
-        ((16, 1), (1, 1), true),
         // The CPU row's earlier choices for large and short-rows products.
         ((8, 8), (4, 4), true),
         ((8, 4), (4, 4), true),

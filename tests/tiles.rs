@@ -14,8 +14,10 @@ use std::process::Command;
 fn shape_classes_split_at_4_8_and_16_rows_and_64_a_side() {
     use ShapeClass::*;
     let cases = [
+        ((1, 64), ThinShort),
+        ((4, 4), ThinShort),
+        ((1, 65), Thin),
         ((1, 12544), Thin),
-        ((4, 4), Thin),
         ((5, 5), EightRows),
         ((8, 16384), EightRows),
         ((9, 72), SixteenRows),
@@ -36,6 +38,7 @@ fn shape_classes_split_at_4_8_and_16_rows_and_64_a_side() {
 fn the_cpu_row_halves_invocations_along_a_short_side_and_fits_few_rows() {
     let cpu = TileTable::CPU;
     assert_eq!(cpu.for_shape(1, 12544), Blocking::THIN_CPU);
+    assert_eq!(cpu.for_shape(1, 64), Blocking::THIN_SHORT_CPU);
     assert_eq!(cpu.for_shape(8, 16384), Blocking::ROWS8_CPU);
     assert_eq!(cpu.for_shape(16, 144), Blocking::ROWS16_CPU);
     assert_eq!(TileTable::GPU.for_shape(8, 16384), Blocking::ROWS8_GPU);
@@ -46,8 +49,8 @@ fn the_cpu_row_halves_invocations_along_a_short_side_and_fits_few_rows() {
     // CPU adapter: every class it has shapes of; tiles for short columns
     // (not measured) and for every GPU class.
     let direct = |t: &TileTable| ShapeClass::ALL.map(|c| t.for_class(c).direct);
-    assert_eq!(direct(&cpu), [true, true, true, true, true, false, true]);
-    assert_eq!(direct(&TileTable::GPU), [false; 7]);
+    assert_eq!(direct(&cpu), [true, true, true, true, true, true, false, true]);
+    assert_eq!(direct(&TileTable::GPU), [false; 8]);
     assert_eq!(cpu.for_shape(128, 3136), Blocking { invocations: (8, 1), blocks: (8, 4), direct: true });
     assert_eq!(TileTable::GPU.for_shape(128, 3136), Blocking::GPU);
     // Every built-in entry is one the correctness tests run (tests/matmul.rs and

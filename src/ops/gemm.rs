@@ -36,6 +36,9 @@ impl Blocking {
     pub const THIN_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (1, 1), direct: false };
     /// A row of 16 invocations of 4 x 16 values, direct: 4 x 256.
     pub const THIN_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (1, 4), direct: true };
+    /// A row of 16 invocations of 4 x 4 values, direct: 4 x 64, for at most 4
+    /// rows and 64 columns.
+    pub const THIN_SHORT_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (1, 1), direct: true };
     /// A row of 64 invocations of 8 x 4 values: 8 x 256, for 5 to 8 rows.
     pub const ROWS8_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (2, 1), direct: false };
     /// A row of 8 invocations of 8 x 16 values, direct: 8 x 128.
@@ -44,13 +47,14 @@ impl Blocking {
     pub const ROWS16_GPU: Blocking = Blocking { invocations: (64, 1), blocks: (4, 1), direct: false };
     /// A row of 16 invocations of 16 x 16 values, direct: 16 x 256.
     pub const ROWS16_CPU: Blocking = Blocking { invocations: (16, 1), blocks: (4, 4), direct: true };
-    pub const ALL: [Blocking; 10] = [
+    pub const ALL: [Blocking; 11] = [
         Self::GPU,
         Self::CPU,
         Self::SMALL,
         Self::SMALL_CPU,
         Self::THIN_GPU,
         Self::THIN_CPU,
+        Self::THIN_SHORT_CPU,
         Self::ROWS8_GPU,
         Self::ROWS8_CPU,
         Self::ROWS16_GPU,

@@ -2,9 +2,10 @@
 //! adapter: a small table, one row per class of adapter, and a row measured
 //! on this very adapter by `ganforge bench --tune` when one is cached.
 //!
-//! Products fall into seven classes by their M x N (K does not change which
-//! tile wastes least): at most 4, 8 or 16 rows, both sides short (at most
-//! 64), only the rows short, only the columns short, neither. A 128-wide tile
+//! Products fall into eight classes by their M x N (K does not change which
+//! tile wastes least): at most 4 rows and 64 columns (a discriminator's
+//! one-output head, run transposed), at most 4, 8 or 16 rows, both sides
+//! short (at most 64), only the rows short, only the columns short, neither. A 128-wide tile
 //! wastes half its work or more along a side of at most 64, hence the split at
 //! 64; a 64-row tile wastes 7/8 of its work on the 8 output channels of a
 //! narrow layer (StyleGAN2's at 32x32), hence the row classes: one row of
@@ -20,7 +21,10 @@
 //!   8 x 8 in 8 x 8 invocations where both sides are short, and 16 x 16 in
 //!   4 x 8 where only the columns are;
 //!   8 or 16 rows take a row of 16 invocations 8 or 16 values tall (3.7-5x
-//!   the 64-row tile's speed at StyleGAN2's 8- and 16-map convolutions).
+//!   the 64-row tile's speed at StyleGAN2's 8- and 16-map convolutions); at
+//!   most 4 rows a row of 16 invocations 4 x 16 values each, or 4 x 4 when
+//!   there are at most 64 columns (the 4 x 256 tile spent 3/4 of its work
+//!   on missing columns of dcgan28's D head, 2.4x the time).
 //!   All of them direct (no tiles in workgroup memory, no barriers: 1.1-1.8x
 //!   faster there), except the short-columns class, which no measured
 //!   model has, and which keeps its tiles.
@@ -42,6 +46,8 @@ use std::sync::OnceLock;
 /// The classes of M x N products that may want different blockings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShapeClass {
+    /// At most 4 rows and at most 64 columns.
+    ThinShort,
     /// At most 4 rows (a product with few columns runs transposed).
     Thin,
     /// 5 to 8 rows.
@@ -59,7 +65,8 @@ pub enum ShapeClass {
 }
 
 impl ShapeClass {
-    pub const ALL: [ShapeClass; 7] = [
+    pub const ALL: [ShapeClass; 8] = [
+        ShapeClass::ThinShort,
         ShapeClass::Thin,
         ShapeClass::EightRows,
         ShapeClass::SixteenRows,
@@ -73,6 +80,7 @@ impl ShapeClass {
     pub fn of(m: usize, n: usize) -> ShapeClass {
         let short = |size: usize| size <= 64;
         match (m, short(m), short(n)) {
+            (..=4, _, true) => ShapeClass::ThinShort,
             (..=4, _, _) => ShapeClass::Thin,
             (..=8, _, _) => ShapeClass::EightRows,
             (..=16, _, _) => ShapeClass::SixteenRows,
@@ -86,6 +94,7 @@ impl ShapeClass {
     /// The class's name in the cache file and the tune's report.
     pub fn name(self) -> &'static str {
         match self {
+            ShapeClass::ThinShort => "thin-short",
             ShapeClass::Thin => "thin",
             ShapeClass::EightRows => "eight-rows",
             ShapeClass::SixteenRows => "sixteen-rows",
@@ -105,13 +114,14 @@ impl ShapeClass {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TileTable {
     /// Indexed like `ShapeClass::ALL`.
-    pub blockings: [Blocking; 7],
+    pub blockings: [Blocking; 8],
 }
 
 impl TileTable {
     /// CPU adapters (see the header).
     pub const CPU: TileTable = TileTable {
         blockings: [
+            Blocking::THIN_SHORT_CPU,
             Blocking::THIN_CPU,
             Blocking::ROWS8_CPU,
             Blocking::ROWS16_CPU,
@@ -124,6 +134,7 @@ impl TileTable {
     /// GPUs (see the header).
     pub const GPU: TileTable = TileTable {
         blockings: [
+            Blocking::THIN_GPU,
             Blocking::THIN_GPU,
             Blocking::ROWS8_GPU,
             Blocking::ROWS16_GPU,
