@@ -67,12 +67,15 @@ pub(crate) fn wait_for_gpu(device: &wgpu::Device, submission: Option<wgpu::Submi
 /// Threads per workgroup of the one-dimensional (elementwise) kernels.
 pub const WORKGROUP: u32 = 256;
 
-/// The commands recorded since the last submit.
+/// The commands recorded since the last submit, and the submits the GPU may
+/// still be running.
 struct Batch {
     encoder: Option<wgpu::CommandEncoder>,
     /// Parameter bytes for the arena, one slot per dispatch.
     params: Vec<u8>,
     dispatches: usize,
+    /// The most recent submits, oldest first (at most MAX_SUBMITS_IN_FLIGHT).
+    in_flight: VecDeque<wgpu::SubmissionIndex>,
 }
 
 pub struct Device {
@@ -88,8 +91,6 @@ pub struct Device {
     slot: u64,
     dispatch_count: AtomicU64,
     submit_count: AtomicU64,
-    /// The most recent submits, oldest first (at most MAX_SUBMITS_IN_FLIGHT).
-    in_flight: Mutex<VecDeque<wgpu::SubmissionIndex>>,
     /// With `GANFORGE_PROFILE` set: the time of every dispatch.
     profiler: Option<Profiler>,
 }
@@ -168,12 +169,11 @@ impl Device {
             queue,
             pipelines: Default::default(),
             pool: Default::default(),
-            batch: Mutex::new(Batch { encoder: None, params: Vec::new(), dispatches: 0 }),
+            batch: Mutex::new(Batch { encoder: None, params: Vec::new(), dispatches: 0, in_flight: VecDeque::new() }),
             arena,
             slot,
             dispatch_count: AtomicU64::new(0),
             submit_count: AtomicU64::new(0),
-            in_flight: Mutex::new(VecDeque::new()),
             profiler,
         })
     }
@@ -374,16 +374,10 @@ impl Device {
         batch.params.clear();
         batch.dispatches = 0;
         self.submit_count.fetch_add(1, Ordering::Relaxed);
-        self.limit_submits_in_flight(submitted);
-    }
-
-    /// Notes a submit; when more than MAX_SUBMITS_IN_FLIGHT are recent, waits
-    /// for the oldest to finish.
-    fn limit_submits_in_flight(&self, submitted: wgpu::SubmissionIndex) {
-        let mut in_flight = self.in_flight.lock().unwrap();
-        in_flight.push_back(submitted);
-        if in_flight.len() > MAX_SUBMITS_IN_FLIGHT {
-            wait_for_gpu(&self.device, in_flight.pop_front());
+        // At most MAX_SUBMITS_IN_FLIGHT recent submits: past that, wait for the oldest.
+        batch.in_flight.push_back(submitted);
+        if batch.in_flight.len() > MAX_SUBMITS_IN_FLIGHT {
+            wait_for_gpu(&self.device, batch.in_flight.pop_front());
         }
     }
 }
