@@ -75,11 +75,16 @@ impl Module for BatchNorm {
 }
 
 impl BatchNorm {
+    /// The learned scale and shift as this forward pass uses them.
+    fn affine(&self) -> (Option<Tensor>, Option<Tensor>) {
+        (self.weight.as_ref().map(resolve), self.bias.as_ref().map(resolve))
+    }
+
     /// Training mode: normalise with the batch's statistics, then the leaky
     /// ReLU of `negative_slope` (1: none) in the same op, and update the
     /// running statistics.
     fn forward_train(&self, x: &Tensor, negative_slope: f32) -> Tensor {
-        let (weight, bias) = (self.weight.as_ref().map(resolve), self.bias.as_ref().map(resolve));
+        let (weight, bias) = self.affine();
         let (y, batch) = x.batch_norm_train_activated(weight.as_ref(), bias.as_ref(), self.eps, negative_slope);
         let updated = self.running.update(&batch, self.momentum);
         self.running.mean.assign_(&updated.mean);
@@ -91,7 +96,7 @@ impl BatchNorm {
 impl Layer for BatchNorm {
     fn forward(&self, x: &Tensor) -> Tensor {
         if !self.training.get() {
-            let (weight, bias) = (self.weight.as_ref().map(resolve), self.bias.as_ref().map(resolve));
+            let (weight, bias) = self.affine();
             return x.batch_norm_eval(&self.running, weight.as_ref(), bias.as_ref(), self.eps);
         }
         self.forward_train(x, 1.0)

@@ -123,8 +123,8 @@ impl Layout {
     }
 
     /// The kernels' parameters; `slope` is the fused activation's negative
-    /// slope (1: none).
-    fn params(&self, eps: f32, slope: f32) -> Params {
+    /// slope (1: none), `run` the vec4s per invocation of the elementwise pass.
+    fn params(&self, eps: f32, slope: f32, run: usize) -> Params {
         Params::new()
             .size(self.channels)
             .size(self.inner)
@@ -135,7 +135,7 @@ impl Layout {
             .size(self.chunk_len)
             .size(self.chunk_count())
             .f32(eps)
-            .size(strided_run())
+            .size(run)
             .f32(slope)
     }
 
@@ -153,7 +153,8 @@ impl Layout {
         elementwise_inputs: &[&wgpu::Buffer],
     ) -> Storage {
         let gpu = device();
-        let params = self.params(eps, slope);
+        let run = strided_run();
+        let params = self.params(eps, slope, run);
         // The shader's OP: 1 where an activation is fused (see there).
         let op = u32::from(slope != 1.0);
         let partials = Storage::new(2 * self.chunk_count());
@@ -174,7 +175,7 @@ impl Layout {
             BATCH_NORM.kernel_for(elementwise, op),
             &params,
             &elementwise_all,
-            gpu.grid(self.total().div_ceil(4).div_ceil(strided_run()), WORKGROUP),
+            gpu.grid(self.total().div_ceil(4).div_ceil(run), WORKGROUP),
         );
         out
     }
@@ -223,8 +224,7 @@ fn activation_gradient(y: &Tensor, slope: f32, dy: &Tensor) -> Tensor {
     if slope == 1.0 {
         return dy.clone();
     }
-    let positive = y.gt(&Tensor::zeros(&[1]));
-    dy.mul(&positive.mul_scalar(1.0 - slope).add_scalar(slope))
+    dy.mul(&y.leaky_relu_slope(slope))
 }
 
 // ANCHOR: composed_gradients

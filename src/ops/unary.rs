@@ -90,14 +90,20 @@ impl Tensor {
 
     /// max(x, 0); its slope is 1 where x > 0, else 0.
     pub fn relu(&self) -> Tensor {
-        self.unary("relu", Op::Relu, 0.0, 0.0, |x, _, g| g.mul(&x.constant_piecewise(Op::Slope, 0.0, 0.0)))
+        self.unary("relu", Op::Relu, 0.0, 0.0, |x, _, g| g.mul(&x.leaky_relu_slope(0.0)))
     }
 
     /// x where x > 0, else `negative_slope * x`.
     pub fn leaky_relu(&self, negative_slope: f32) -> Tensor {
         self.unary("leaky_relu", Op::LeakyRelu, negative_slope, 0.0, move |x, _, g| {
-            g.mul(&x.constant_piecewise(Op::Slope, negative_slope, 0.0))
+            g.mul(&x.leaky_relu_slope(negative_slope))
         })
+    }
+
+    /// The slope of a leaky ReLU at each value: 1 where x > 0, else
+    /// `negative_slope`. A constant of the graph (no gradient flows through it).
+    pub(crate) fn leaky_relu_slope(&self, negative_slope: f32) -> Tensor {
+        self.constant_piecewise(Op::Slope, negative_slope, 0.0)
     }
 
     /// 1 / (1 + exp(-x)); its derivative is y (1 - y).
