@@ -49,8 +49,9 @@
 // Version 4: B read through `columns` and `gather_b4` (see there), the bias
 // added as outputs are stored, and version 2's `one_row` removed (the core's
 // direct thin blocking ran dcgan28's 1-channel layers as fast or up to 20%
-// faster on lavapipe, in noisy A/B runs); version 3: split K for weight gradients; version 2: `one_row`,
-// a separate kernel for M = 1; version 1: implicit GEMMs only.
+// faster on lavapipe, in noisy A/B runs); version 3: split K for weight
+// gradients; version 2: `one_row`, a separate kernel for M = 1; version 1:
+// implicit GEMMs only.
 
 struct Params {
     m: u32,
