@@ -3,7 +3,9 @@
 //
 // Bindings: 0 params, 1 a (read: the A operand), 2 image (read), 3 result
 // (write), 4 bias (read: one value per output channel, added as each output
-// is stored, when with_bias is 1; without a bias the host binds a again).
+// is stored, when with_bias is 1; without a bias the host binds a again),
+// 5 packed_a (read: A packed by pack_a for a direct blocking; a again for the
+// others). The entry point pack_a binds 0 params, 1 a, 2 packing (write).
 // Tensors are NCHW. "image" is the tensor read through the im2col pattern,
 // [batch, channels, height, width]; the "output space" is the tensor on whose
 // pixels the kernel is swept, [batch, out_channels, out_height, out_width].
@@ -46,7 +48,8 @@
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
 // sizes; the prelude's divide_small() does that in f32 (the quotients,
 // batch index, row and channel, are small).
-// Version 4: B read through `columns` and `gather_b4` (see there), the bias
+// Version 5: pack_a, A packed for direct blockings; version 4: B read
+// through `columns` and `gather_b4` (see there), the bias
 // added as outputs are stored, and version 2's `one_row` removed (the core's
 // direct thin blocking ran dcgan28's 1-channel layers as fast or up to 20%
 // faster on lavapipe, in noisy A/B runs); version 3: split K for weight
@@ -88,6 +91,8 @@ var<private> p: Params;
 @group(0) @binding(2) var<storage, read> image: array<f32>;
 @group(0) @binding(3) var<storage, read_write> result: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read> packed_a: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> packing: array<vec4<f32>>;
 
 const CONV2D: u32 = 0u;
 const CONV2D_WEIGHT: u32 = 1u;
@@ -203,6 +208,15 @@ fn gather_a(z: u32, row: u32, k: u32) -> f32 {
     return select(0.0, a[select(0u, index, inside)], inside);
 }
 
+fn product_size() -> vec3<u32> {
+    return vec3<u32>(p.m, p.n, p.k);
+}
+
+// Every group has its own weights (or output gradient).
+fn packed_problem(z: u32) -> u32 {
+    return z;
+}
+
 fn store_c(z: u32, row: u32, col: u32, value: f32) {
     if ((row < p.m) & (col < p.n)) {
         if (GATHER == CONV2D_WEIGHT) {
@@ -234,4 +248,17 @@ fn main(
     let k_begin = (wid.z / groups) * params.k_chunk;
     accumulate(wid.z % groups, wid.xy, k_begin, min(params.k, k_begin + params.k_chunk), local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
+}
+
+// Packs group z's A for a direct blocking (gemm.wgsl's "Packed A"): the
+// workgroups of layer z of the grid, numbered flat (the grid spills into y
+// past 65535), take 64 consecutive vec4s each.
+@compute @workgroup_size(64)
+fn pack_a(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    p = params;
+    pack_a_block(wid.z, flat_group(wid, nwg) * 64u + lid);
 }

@@ -9,6 +9,13 @@
 //   gather_b4(z, k, columns) -> vec4<f32>
 //                                elements [k, col..col+3] of B, 0 outside B;
 //   store_c(z, row, col, value)  writes C[row, col] of problem z, if inside C.
+// and, for the packed copy of A that direct blockings read (see "Packed A"):
+//   product_size() -> vec3<u32>  (M, N, K) of one problem;
+//   packed_problem(z) -> u32     which packed problem holds problem z's A (0
+//                                for every z where all problems share one A);
+//   bindings `packed_a` (read, beside the GEMM's) and `packing` (write, the
+//   pack_a entry point's), both array<vec4<f32>>, and an entry point pack_a
+//   that calls pack_a_block.
 // B is read through `columns` because an invocation that reads B without a
 // tile keeps the same columns for the whole walk along K: it finds them once
 // (for a convolution that means splitting the positions into batch, row and
@@ -26,7 +33,8 @@
 // no value of B, so it reads B straight from the gather instead of a tile.
 //
 // Direct blockings (DIRECT) use no tiles at all: each invocation reads its
-// values of A and B straight from the gathers, so the loop has no barrier.
+// values of B straight from the gather and its values of A from a packed
+// copy (below), so the loop has no barrier.
 // On a GPU that gives up the sharing the tiles exist for. On lavapipe the
 // sharing costs more than it saves: a workgroup with barriers runs as
 // coroutines, one per group of 8 lanes, switched at every barrier (removing
@@ -64,6 +72,17 @@
 // lanes, 32 KiB) ran slower than 32 x 16. Hence the CPU row's 32 x 16 for
 // large products, in a row of 8 invocations (one SIMD vector: the rows are
 // the workgroup's, the columns the lanes').
+// Packed A: in a direct blocking every lane of a workgroup reads the same
+// rows of A (the rows are the workgroup's, the columns the lanes'), 4 scalar
+// loads per row block and step of k through gather_a's index arithmetic. A
+// vec4 load costs less per value than a scalar one (10 cycles against 16
+// above), so before a direct product a pack_a dispatch copies A, once, into
+// `packed_a` as [problem][row block][k] vec4s: rows 4 rb..4 rb + 3 at column
+// k, zeros outside A, rows padded to whole tiles and K to a multiple of 16
+// (no step of k reads past its row block). A row block of the GEMM then
+// costs one vec4 load. On lavapipe the big dcgan28 convolutions ran
+// 1.13-1.27x faster and matmul 1024^3 1.1x or more; the pack itself copies A
+// once, a few hundred microseconds at most.
 // Problems with at most 4 rows (a convolution to one channel) take a 4-row
 // tile: 1 row block per invocation, a row of invocations.
 // BK is 16, or 8 when two 16-deep tiles would pass 16 KiB (the WebGPU default
@@ -77,9 +96,11 @@
 // invocation could have written it), so reading the binding directly made
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
-// Version 5: 8 row blocks (32 x 16 values per invocation, the big dcgan28
-//   convolutions 1.3-1.4x faster on lavapipe); version 4: direct blockings, B through `columns` (the dcgan28 step
-//   0.74-0.77 -> 0.61-0.64 s on lavapipe, with conv.wgsl's fused bias);
+// Version 6: direct blockings read A packed as vec4s (the big dcgan28
+//   convolutions 1.13-1.27x faster on lavapipe); version 5: 8 row blocks
+//   (32 x 16 values per invocation, the big dcgan28 convolutions 1.3-1.4x
+//   faster); version 4: direct blockings, B through `columns` (the dcgan28
+//   step 0.74-0.77 -> 0.61-0.64 s on lavapipe, with conv.wgsl's fused bias);
 //   version 3: non-square tiles, thin problems read B without a tile (an
 //   M = 1 convolution 0.03 -> 0.9 GFLOP/s on lavapipe); version 2: shared core
 //   with mat4x4 blocks, blocking by pipeline constant, 1024^3 on lavapipe (2
@@ -138,6 +159,11 @@ var<private> c71: mat4x4<f32>;
 var<private> c72: mat4x4<f32>;
 var<private> c73: mat4x4<f32>;
 
+// Where DIRECT: the index in `packed_a` of the workgroup's first row block at
+// k = 0, and the distance between row blocks (set by `accumulate`).
+var<private> packed_base: u32;
+var<private> packed_stride: u32;
+
 // Where B_WITHOUT_TILE: the invocation's column block j of B (j < BLOCKS_N).
 var<private> columns0: Columns;
 var<private> columns1: Columns;
@@ -190,19 +216,44 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
     }
 }
 
-// Row block i of A at step k0 + k: from the A tile, or straight from A.
-fn a_block(z: u32, row0: u32, k0: u32, k: u32, y: u32, i: u32) -> vec4<f32> {
+// Row block i of A at step k0 + k: from the A tile, or from the packed copy.
+fn a_block(k0: u32, k: u32, y: u32, i: u32) -> vec4<f32> {
     let block = y + SIDE_Y * i;
     if (!DIRECT) {
         return tile_a[k * (TILE_M / 4u) + block];
     }
-    let row = row0 + 4u * block;
-    return vec4<f32>(
-        gather_a(z, row, k0 + k),
-        gather_a(z, row + 1u, k0 + k),
-        gather_a(z, row + 2u, k0 + k),
-        gather_a(z, row + 3u, k0 + k),
-    );
+    return packed_a[packed_base + block * packed_stride + k0 + k];
+}
+
+// The packed copy's row blocks per problem (M padded to whole tiles) and
+// columns (K padded to a multiple of 16).
+fn packed_row_blocks() -> u32 {
+    return (product_size().x + TILE_M - 1u) / TILE_M * (TILE_M / 4u);
+}
+
+fn packed_k() -> u32 {
+    return (product_size().z + 15u) / 16u * 16u;
+}
+
+fn packed_index(problem: u32, row_block: u32, k: u32) -> u32 {
+    return (problem * packed_row_blocks() + row_block) * packed_k() + k;
+}
+
+// The pack_a entry point's work for vec4 i of problem z's packed copy: rows
+// 4 rb..4 rb + 3 of A at column k, where i = rb * packed_k() + k (the grid
+// may run past the last row block).
+fn pack_a_block(z: u32, i: u32) {
+    let row_block = i / packed_k();
+    if (row_block < packed_row_blocks()) {
+        let k = i - row_block * packed_k();
+        let row = 4u * row_block;
+        packing[packed_index(z, row_block, k)] = vec4<f32>(
+            gather_a(z, row, k),
+            gather_a(z, row + 1u, k),
+            gather_a(z, row + 2u, k),
+            gather_a(z, row + 3u, k),
+        );
+    }
 }
 
 // Column block j of B at step k0 + k: from the B tile, or straight from B
@@ -235,7 +286,7 @@ fn update_row(
 }
 
 // The invocation's multiply-adds over one step of BK.
-fn multiply_tiles(z: u32, row0: u32, k0: u32, x: u32, y: u32) {
+fn multiply_tiles(z: u32, k0: u32, x: u32, y: u32) {
     for (var k = 0u; k < BK; k++) {
         // Column j of b is the invocation's column block j of B at this k.
         var b: mat4x4<f32>;
@@ -247,19 +298,19 @@ fn multiply_tiles(z: u32, row0: u32, k0: u32, x: u32, y: u32) {
             b[2] = b_column(z, k0, k, x, 2u, columns2);
             b[3] = b_column(z, k0, k, x, 3u, columns3);
         }
-        update_row(&c00, &c01, &c02, &c03, a_block(z, row0, k0, k, y, 0u), b);
+        update_row(&c00, &c01, &c02, &c03, a_block(k0, k, y, 0u), b);
         if (BLOCKS_M > 1u) {
-            update_row(&c10, &c11, &c12, &c13, a_block(z, row0, k0, k, y, 1u), b);
+            update_row(&c10, &c11, &c12, &c13, a_block(k0, k, y, 1u), b);
         }
         if (BLOCKS_M > 2u) {
-            update_row(&c20, &c21, &c22, &c23, a_block(z, row0, k0, k, y, 2u), b);
-            update_row(&c30, &c31, &c32, &c33, a_block(z, row0, k0, k, y, 3u), b);
+            update_row(&c20, &c21, &c22, &c23, a_block(k0, k, y, 2u), b);
+            update_row(&c30, &c31, &c32, &c33, a_block(k0, k, y, 3u), b);
         }
         if (BLOCKS_M > 4u) {
-            update_row(&c40, &c41, &c42, &c43, a_block(z, row0, k0, k, y, 4u), b);
-            update_row(&c50, &c51, &c52, &c53, a_block(z, row0, k0, k, y, 5u), b);
-            update_row(&c60, &c61, &c62, &c63, a_block(z, row0, k0, k, y, 6u), b);
-            update_row(&c70, &c71, &c72, &c73, a_block(z, row0, k0, k, y, 7u), b);
+            update_row(&c40, &c41, &c42, &c43, a_block(k0, k, y, 4u), b);
+            update_row(&c50, &c51, &c52, &c53, a_block(k0, k, y, 5u), b);
+            update_row(&c60, &c61, &c62, &c63, a_block(k0, k, y, 6u), b);
+            update_row(&c70, &c71, &c72, &c73, a_block(k0, k, y, 7u), b);
         }
     }
 }
@@ -271,6 +322,10 @@ fn multiply_tiles(z: u32, row0: u32, k0: u32, x: u32, y: u32) {
 // length is a multiple of 16 (BK is 8 or 16), so no step reads into the next.
 // ANCHOR: accumulate
 fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32>, lid: u32) {
+    if (DIRECT) {
+        packed_base = packed_index(packed_problem(z), tile.y * (TILE_M / 4u), 0u);
+        packed_stride = packed_k();
+    }
     if (B_WITHOUT_TILE) {
         let col0 = tile.x * TILE_N + 4u * local.x;
         columns0 = columns(z, col0);
@@ -287,7 +342,7 @@ fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32
             fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
             workgroupBarrier();
         }
-        multiply_tiles(z, tile.y * TILE_M, k0, local.x, local.y);
+        multiply_tiles(z, k0, local.x, local.y);
         if (!DIRECT) {
             workgroupBarrier();
         }

@@ -1,7 +1,9 @@
 // matmul.wgsl — batched C[z] = op(A[z]) op(B[z]) on the tiled core of gemm.wgsl
 // (compiled after it; read that file first).
 //
-// Bindings: 0 params, 1 A (read), 2 B (read), 3 C (write).
+// Bindings: 0 params, 1 A (read), 2 B (read), 3 C (write), 4 packed_a (read:
+// A packed by pack_a for a direct blocking; A again for the others). The
+// entry point pack_a binds 0 params, 1 A, 2 packing (write).
 // op(A) is M x K, op(B) is K x N, C is M x N. A and B are read through (row,
 // column, batch) strides, so a transposed operand is just swapped strides, and
 // a batch stride of 0 broadcasts one matrix over the batch. C is written
@@ -12,7 +14,8 @@
 // The gathers return 0 outside the matrices, so ragged edges need no other
 // care; the index of a value outside is replaced by 0 before the load, which
 // keeps the load in bounds without a branch.
-// Version 2: on the shared core (see gemm.wgsl for the version history).
+// Version 3: pack_a, A packed for direct blockings; version 2: on the shared
+// core (see gemm.wgsl for the version history).
 
 struct Params {
     m: u32,
@@ -35,6 +38,8 @@ var<private> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read> packed_a: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> packing: array<vec4<f32>>;
 
 fn gather_a(z: u32, row: u32, k: u32) -> f32 {
     let inside = (row < p.m) & (k < p.k);
@@ -59,6 +64,15 @@ fn gather_b4(z: u32, k: u32, columns: Columns) -> vec4<f32> {
     return select(vec4<f32>(0.0), vec4<f32>(b[index.x], b[index.y], b[index.z], b[index.w]), inside);
 }
 
+fn product_size() -> vec3<u32> {
+    return vec3<u32>(p.m, p.n, p.k);
+}
+
+// A batch stride of 0 broadcasts one A over the batch: it is packed once.
+fn packed_problem(z: u32) -> u32 {
+    return select(z, 0u, p.a_batch == 0u);
+}
+
 fn store_c(z: u32, row: u32, col: u32, value: f32) {
     if ((row < p.m) & (col < p.n)) {
         c[z * p.m * p.n + row * p.c_row + col * p.c_col] = value;
@@ -78,4 +92,17 @@ fn main(
     // binding is and a private variable is not.
     accumulate(wid.z, wid.xy, 0u, params.k, local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
+}
+
+// Packs A[z] for a direct blocking (gemm.wgsl's "Packed A"): the workgroups
+// of layer z of the grid, numbered flat (the grid spills into y past 65535),
+// take 64 consecutive vec4s each.
+@compute @workgroup_size(64)
+fn pack_a(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    p = params;
+    pack_a_block(wid.z, flat_group(wid, nwg) * 64u + lid);
 }

@@ -117,6 +117,28 @@ fn batched_matmul_broadcasts_batches() {
     }
 }
 
+/// Every blocking the sweep times, on a batch: the direct ones pack each
+/// problem's A (a wrong problem index reads another problem's A), and an A
+/// shared by the whole batch (batch stride 0) once, which every problem reads.
+#[test]
+fn every_blocking_packs_a_batch_of_a() {
+    let (m, n, k) = (6, 11, 19);
+    let own = tensor(&[3, m, k], -1.0, 1.0, 31);
+    let shared = tensor(&[m, k], -1.0, 1.0, 32);
+    let b = tensor(&[3, k, n], -1.0, 1.0, 33);
+    let own_want = reference(&own.to_vec(), &b.to_vec(), 3, m, n, k, false, false, true, true);
+    let shared_want = reference(&shared.to_vec(), &b.to_vec(), 3, m, n, k, false, false, false, true);
+    for blocking in sweep_blockings() {
+        for (a, want, what) in [(&own, &own_want, "own"), (&shared, &shared_want, "shared")] {
+            let got = a.matmul_blocked(&b, false, false, Some(blocking));
+            assert_eq!(got.shape(), &[3, m, n]);
+            if let Err(e) = check_close(&got.to_vec(), want, 1e-4, 1e-4) {
+                panic!("{what} A, {blocking:?}: {e}");
+            }
+        }
+    }
+}
+
 #[test]
 fn matmul_with_k_zero_gives_zeros() {
     let a = Tensor::zeros(&[3, 0]);

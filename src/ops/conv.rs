@@ -32,7 +32,7 @@
 //! (one pass over the output saved); its gradient is the sum over N, H and
 //! W. An input that no gradient flows to (a batch of data) gets none computed.
 
-use super::gemm::Blocking;
+use super::gemm::{pack_a, Blocking};
 use crate::gpu::{device, Params, Storage, Work, CONV};
 use crate::tensor::Tensor;
 use std::sync::Arc;
@@ -200,9 +200,12 @@ impl ConvGemm {
         params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
         let problems = g * self.k_chunks();
-        let kernel = CONV.kernel_for("main", blocking.op(self.gather as u32));
+        let gather = self.gather as u32;
+        let kernel = CONV.kernel_for("main", blocking.op(gather));
         let grid = blocking.grid(self.m, self.n, problems);
-        let buffers = [a.buffer(), image.buffer(), result.buffer(), bias.unwrap_or(a).buffer()];
+        let packed = pack_a(&CONV, blocking, gather, &params, a.buffer(), (self.m, self.k, g));
+        let packed_a = packed.as_ref().map_or(a.buffer(), Storage::buffer);
+        let buffers = [a.buffer(), image.buffer(), result.buffer(), bias.unwrap_or(a).buffer(), packed_a];
         let mut work = Work::gemm(self.m, self.n, self.k, g);
         if self.k_chunks() > 1 {
             work.shape += &format!(" in {} K chunks", self.k_chunks());

@@ -3,7 +3,7 @@
 //! among its invocations, and which blocking suits a problem on this device.
 
 use super::tiles;
-use crate::gpu::device;
+use crate::gpu::{device, Params, Shader, Storage};
 
 /// How the tiled core of `gemm.wgsl` shares a tile of C among the invocations
 /// of a workgroup (the shader's blocking constants; its header says why these).
@@ -98,4 +98,30 @@ impl Blocking {
         );
         grid.map(|g| g as u32)
     }
+}
+
+/// The packed copy of A that a direct blocking reads (gemm.wgsl's "Packed
+/// A"): dispatches the family `shader`'s pack_a entry point with the GEMM's
+/// own `params` and A in `a`, for `problems` copies of an M x K A, and returns
+/// the copy to bind as the GEMM's `packed_a`. None where the blocking reads A
+/// through its tiles, or there is nothing to pack (an empty A).
+pub(crate) fn pack_a(
+    shader: &'static Shader,
+    blocking: Blocking,
+    gather: u32,
+    params: &Params,
+    a: &wgpu::Buffer,
+    (m, k, problems): (usize, usize, usize),
+) -> Option<Storage> {
+    if !blocking.direct || m == 0 || k == 0 || problems == 0 {
+        return None;
+    }
+    // The shader's packed_row_blocks() and packed_k().
+    let vec4s = m.next_multiple_of(blocking.tile().0) / 4 * k.next_multiple_of(16);
+    let packed = Storage::new(problems * vec4s * 4);
+    let mut grid = device().grid(vec4s, 64);
+    // The GEMM's own grid, computed first, has checked `problems` against the limit.
+    grid[2] = problems as u32;
+    device().dispatch(shader.kernel_for("pack_a", blocking.op(gather)), params, &[a, packed.buffer()], grid);
+    Some(packed)
 }

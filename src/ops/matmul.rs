@@ -8,7 +8,7 @@
 //! and is itself differentiable.
 
 use super::broadcast_shapes;
-use super::gemm::Blocking;
+use super::gemm::{pack_a, Blocking};
 use crate::gpu::{device, Params, Storage, Work, MATMUL};
 use crate::tensor::{numel, Tensor};
 
@@ -106,11 +106,17 @@ impl Tensor {
         let out = Storage::new(count * m * n);
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(rows, cols));
         if !out.is_empty() {
+            // Checked first: the grid refuses a batch the device cannot dispatch.
+            let grid = blocking.grid(rows, cols, count);
+            // One packed A serves every problem where A's batch stride is 0.
+            let packed_problems = if first.1[2] == 0 { 1 } else { count };
+            let packed = pack_a(&MATMUL, blocking, 0, &params, first.0.buffer(), (rows, k, packed_problems));
+            let packed_a = packed.as_ref().map_or(first.0.buffer(), Storage::buffer);
             device().dispatch_with_work(
                 MATMUL.kernel_for("main", blocking.op(0)),
                 &params,
-                &[first.0.buffer(), second.0.buffer(), out.buffer()],
-                blocking.grid(rows, cols, count),
+                &[first.0.buffer(), second.0.buffer(), out.buffer(), packed_a],
+                grid,
                 Some(Work::gemm(rows, cols, k, count)),
             );
         }
