@@ -226,9 +226,13 @@ fn transposed_cases() -> Vec<TransposedCase> {
         ([1, 2, 4, 5], 3, (3, 4), Conv2dOptions { stride: (3, 2), ..options(1, (2, 1), 2, 1) }, (2, 1), true),
         // kernel smaller than the stride: some output phases get no tap at all
         ([2, 3, 4, 4], 2, (1, 2), options(3, (0, 0), 1, 1), (1, 2), true),
-        // the dcgan28 generator's last layer at batch 2
+        // the dcgan28 generator's last layer at batch 2 (upsample_one_channel.wgsl)
         ([2, 64, 14, 14], 1, (4, 4), options(2, (1, 1), 1, 1), (0, 0), true),
-        // one output channel, stride 3 and dilation 2: phases of 0, 1 and 2 taps on the direct path
+        // the same kernel: outputs 11 x 13, so its 8 x 8 blocks end inside and
+        // past the image, and a 1 x 1 input (every window position but one outside)
+        ([3, 5, 5, 6], 1, (4, 4), options(2, (1, 1), 1, 1), (1, 1), false),
+        ([2, 2, 1, 1], 1, (4, 4), options(2, (1, 1), 1, 1), (1, 0), true),
+        // one output channel, stride 3 and dilation 2: phases of 0, 1 and 2 taps in the GEMM
         ([1, 5, 4, 5], 1, (3, 4), Conv2dOptions { stride: (3, 2), ..options(1, (2, 1), 2, 1) }, (2, 1), false),
         // one output channel per group of two
         ([2, 4, 3, 5], 2, (3, 3), options(2, (1, 1), 1, 2), (1, 1), true),
@@ -338,6 +342,22 @@ fn conv_transpose2d_gradients() {
     let w = tensor(&[2, 1, 3, 2], -1.0, 1.0, 7);
     let b = tensor(&[2], -1.0, 1.0, 8);
     check("conv_transpose2d", gradcheck(|t| conv_transpose2d(&t[0], &t[1], Some(&t[2]), o, (1, 0)), &[x, w, b]));
+}
+
+/// The transposed convolution into one channel that upsample_one_channel.wgsl
+/// computes directly (stride 2, 4 x 4, padding 1), as a layer and as the input
+/// gradient of a 1-channel conv2d, which a gradient penalty differentiates
+/// again: first and second derivatives.
+#[test]
+fn one_channel_upsampling_gradients() {
+    let o = options(2, (1, 1), 1, 1);
+    let x = tensor(&[2, 2, 3, 2], -1.0, 1.0, 17);
+    let w = tensor(&[2, 1, 4, 4], -1.0, 1.0, 18);
+    let b = tensor(&[1], -1.0, 1.0, 19);
+    check("conv_transpose2d", gradcheck(|t| conv_transpose2d(&t[0], &t[1], Some(&t[2]), o, (1, 0)), &[x, w, b]));
+    let image = tensor(&[2, 1, 5, 4], -1.0, 1.0, 20);
+    let w = tensor(&[2, 1, 4, 4], -1.0, 1.0, 21);
+    check("conv2d", gradgradcheck(|t| conv2d(&t[0], &t[1], None, o).powf(2.0), &[image, w]));
 }
 
 #[test]

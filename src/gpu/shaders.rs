@@ -73,8 +73,21 @@ shader!(EMBEDDING, "embedding.wgsl", false);
 shader!(OPTIM, "optim.wgsl", false);
 shader!(BATCH_NORM, "batch_norm.wgsl", false);
 shader!(CONV, "conv.wgsl", gemm);
+shader!(UPSAMPLE_ONE_CHANNEL, "upsample_one_channel.wgsl", false);
 shader!(PEAK, "peak.wgsl", false);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
-pub static ALL: &[&Shader] =
-    &[&UNARY, &BROADCAST, &REDUCE, &MATMUL, &SHAPE, &RESAMPLE, &EMBEDDING, &OPTIM, &BATCH_NORM, &CONV, &PEAK];
+pub static ALL: &[&Shader] = &[
+    &UNARY,
+    &BROADCAST,
+    &REDUCE,
+    &MATMUL,
+    &SHAPE,
+    &RESAMPLE,
+    &EMBEDDING,
+    &OPTIM,
+    &BATCH_NORM,
+    &CONV,
+    &UPSAMPLE_ONE_CHANNEL,
+    &PEAK,
+];

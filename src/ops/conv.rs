@@ -33,6 +33,7 @@
 //! W. An input that no gradient flows to (a batch of data) gets none computed.
 
 use super::gemm::{pack_a, Blocking};
+use super::upsample_one_channel;
 use crate::gpu::{device, Params, Storage, Work, CONV};
 use crate::tensor::Tensor;
 use std::sync::Arc;
@@ -404,10 +405,14 @@ pub fn conv_transpose2d_blocked(
     check_bias(bias, out, op);
     let storage = Storage::new(out.iter().product());
     if !storage.is_empty() {
-        // Every output pixel is in exactly one phase, a phase without taps
-        // included (it stores 0 plus the bias), so the bias is added once.
-        for gemm in transposed_phases(xs, out, kernel, &options) {
-            gemm.run(w, x, &storage, bias, blocking);
+        if blocking.is_none() && upsample_one_channel::handles(ws, &options) {
+            upsample_one_channel::run(x, w, bias, xs, out, &storage);
+        } else {
+            // Every output pixel is in exactly one phase, a phase without taps
+            // included (it stores 0 plus the bias), so the bias is added once.
+            for gemm in transposed_phases(xs, out, kernel, &options) {
+                gemm.run(w, x, &storage, bias, blocking);
+            }
         }
     }
     let inputs: Vec<&Tensor> = [x, w].into_iter().chain(bias).collect();

@@ -19,6 +19,7 @@ pub mod shape;
 pub mod tile_cache;
 pub mod tiles;
 pub mod unary;
+mod upsample_one_channel;
 
 use crate::gpu::{device, MAX_RANK};
 use std::cell::Cell;
