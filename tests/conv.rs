@@ -164,8 +164,12 @@ fn cases() -> Vec<Case> {
         ([1, 2, 11, 10], 3, (3, 3), Conv2dOptions { stride: (2, 1), ..options(1, (3, 2), 2, 1) }, true),
         // three groups of 1x1 kernels
         ([2, 6, 5, 5], 9, (1, 1), options(1, (0, 0), 1, 3), true),
-        // the dcgan28 discriminator's first layer at batch 2
+        // the dcgan28 discriminator's first layer at batch 2 (its weight
+        // gradient in one_channel_conv.wgsl)
         ([2, 1, 28, 28], 64, (4, 4), options(2, (1, 1), 1, 1), true),
+        // the same weight gradient kernel: a 3 x 3 map (its 2 x 2 blocks end
+        // past it), 5 maps (a group of 8 with 3 missing), an odd image
+        ([3, 1, 7, 6], 5, (4, 4), options(2, (1, 1), 1, 1), false),
         // more than one 128-wide tile each way
         ([2, 8, 12, 12], 130, (3, 3), options(1, (1, 1), 1, 1), false),
         // one output channel (the thin blockings), 75 positions: not a multiple of 4
@@ -226,7 +230,7 @@ fn transposed_cases() -> Vec<TransposedCase> {
         ([1, 2, 4, 5], 3, (3, 4), Conv2dOptions { stride: (3, 2), ..options(1, (2, 1), 2, 1) }, (2, 1), true),
         // kernel smaller than the stride: some output phases get no tap at all
         ([2, 3, 4, 4], 2, (1, 2), options(3, (0, 0), 1, 1), (1, 2), true),
-        // the dcgan28 generator's last layer at batch 2 (upsample_one_channel.wgsl)
+        // the dcgan28 generator's last layer at batch 2 (one_channel_conv.wgsl)
         ([2, 64, 14, 14], 1, (4, 4), options(2, (1, 1), 1, 1), (0, 0), true),
         // the same kernel: outputs 11 x 13, so its 8 x 8 blocks end inside and
         // past the image, and a 1 x 1 input (every window position but one outside)
@@ -344,7 +348,7 @@ fn conv_transpose2d_gradients() {
     check("conv_transpose2d", gradcheck(|t| conv_transpose2d(&t[0], &t[1], Some(&t[2]), o, (1, 0)), &[x, w, b]));
 }
 
-/// The transposed convolution into one channel that upsample_one_channel.wgsl
+/// The transposed convolution into one channel that one_channel_conv.wgsl
 /// computes directly (stride 2, 4 x 4, padding 1), as a layer and as the input
 /// gradient of a 1-channel conv2d, which a gradient penalty differentiates
 /// again: first and second derivatives.

@@ -73,7 +73,7 @@ shader!(EMBEDDING, "embedding.wgsl", false);
 shader!(OPTIM, "optim.wgsl", false);
 shader!(BATCH_NORM, "batch_norm.wgsl", false);
 shader!(CONV, "conv.wgsl", gemm);
-shader!(UPSAMPLE_ONE_CHANNEL, "upsample_one_channel.wgsl", false);
+shader!(ONE_CHANNEL_CONV, "one_channel_conv.wgsl", false);
 shader!(PEAK, "peak.wgsl", false);
 
 /// Every shader, for the validation test and for warming the pipeline cache.
@@ -88,6 +88,6 @@ pub static ALL: &[&Shader] = &[
     &OPTIM,
     &BATCH_NORM,
     &CONV,
-    &UPSAMPLE_ONE_CHANNEL,
+    &ONE_CHANNEL_CONV,
     &PEAK,
 ];

@@ -33,7 +33,7 @@
 //! W. An input that no gradient flows to (a batch of data) gets none computed.
 
 use super::gemm::{pack_a, Blocking};
-use super::upsample_one_channel;
+use super::one_channel_conv;
 use crate::gpu::{device, Params, Storage, Work, CONV};
 use crate::tensor::Tensor;
 use std::sync::Arc;
@@ -355,7 +355,9 @@ pub fn conv2d_weight_blocked(
     let out = [ys[1], xs[1] / g, kernel.0, kernel.1];
     let size = out.iter().product();
     let gemm = ConvGemm::sweep(Gather::Conv2dWeight, xs, ys, kernel, &options).split_k(blocking);
-    let storage = if size == 0 || gemm.k_chunks() == 1 {
+    let storage = if size > 0 && blocking.is_none() && one_channel_conv::handles(xs[1], kernel, &options) {
+        one_channel_conv::weight_grad(x, grad_out, xs, ys).shared_storage()
+    } else if size == 0 || gemm.k_chunks() == 1 {
         let storage = Storage::new(size);
         if size > 0 {
             gemm.run(grad_out, x, &storage, None, blocking);
@@ -405,8 +407,8 @@ pub fn conv_transpose2d_blocked(
     check_bias(bias, out, op);
     let storage = Storage::new(out.iter().product());
     if !storage.is_empty() {
-        if blocking.is_none() && upsample_one_channel::handles(ws, &options) {
-            upsample_one_channel::run(x, w, bias, xs, out, &storage);
+        if blocking.is_none() && one_channel_conv::handles(ws[1], kernel, &options) {
+            one_channel_conv::upsample(x, w, bias, xs, out, &storage);
         } else {
             // Every output pixel is in exactly one phase, a phase without taps
             // included (it stores 0 plus the bias), so the bias is added once.

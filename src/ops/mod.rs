@@ -13,13 +13,13 @@ pub mod feature_maps;
 pub mod gemm;
 pub mod matmul;
 pub mod norm;
+mod one_channel_conv;
 pub mod reduce;
 pub mod resample;
 pub mod shape;
 pub mod tile_cache;
 pub mod tiles;
 pub mod unary;
-mod upsample_one_channel;
 
 use crate::gpu::{device, MAX_RANK};
 use std::cell::Cell;

@@ -1,0 +1,288 @@
+// one_channel_conv.wgsl — direct kernels for the convolutions with stride 2,
+// a 4 x 4 kernel and padding 1 that have a single channel on their image
+// side: DCGAN's image-facing layers. The "image" is the 1-channel tensor
+// [batch, 1, image_height, image_width]; the "maps" the many-channel one,
+// [batch, maps, map_height, map_width], about half the size each way.
+//   upsample:    conv_transpose2d from the maps into the image (dcgan28's
+//                last layer, and the input gradient of its first conv2d);
+//   weight_grad: conv2d_weight of a conv2d from the image into the maps
+//                (both of those layers' weight gradients).
+// Map pixel (mh, mw) and kernel element (kh, kw) meet image pixel
+// (2 mh - 1 + kh, 2 mw - 1 + kw); image positions outside read as 0 (the
+// u32 sums wrap, so -1 is outside too), which is the zero padding.
+//
+// Why kernels of their own: as implicit GEMMs (conv.wgsl) these products
+// have one row (upsample: M = 1) or 16 columns and a K of every pixel of the
+// batch (weight_grad), so each loaded value feeds one to a few multiply-adds,
+// and lavapipe's loads cost 16 cycles a value (gemm.wgsl's header): 2.5-4%
+// of the FMA peak. Both kernels here load a 6 x 6 window of the image (or,
+// for upsample, of each map) once for a 2 x 2 block of map pixels per
+// channel, and use each value up to 16 times.
+// Window rows are mat2x4 values (8 columns, the last two unused) and the
+// accumulators matrices, not arrays: lavapipe keeps private arrays in
+// memory, and a first upsample with arrays took 3x the time.
+
+struct Params {
+    batch: u32,
+    maps: u32,
+    map_height: u32,
+    map_width: u32,
+    image_height: u32,
+    image_width: u32,
+    blocks_y: u32, // upsample: ceil(image_height / 8)
+    blocks_x: u32, // upsample: ceil(image_width / 8)
+    with_bias: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> params: Params;
+// 1 (read): the tensor read through windows, the maps for upsample and the
+// image for weight_grad.
+@group(0) @binding(1) var<storage, read> windowed: array<f32>;
+// upsample: 2 weights (read) [maps, 1, 4, 4] as vec4s (kernel row kh of map
+// c is weights[4 c + kh]), 3 image (write), 4 bias (read: bias[0] is added
+// to every output when with_bias is 1; without a bias the host binds the
+// weights again).
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> image_out: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+// weight_grad: 2 map gradients (read), 3 partial sums (write).
+@group(0) @binding(2) var<storage, read> map_grads: array<f32>;
+@group(0) @binding(3) var<storage, read_write> partial: array<f32>;
+
+// Row ih of a window of `windowed`, columns iw0 - 1..iw0 + 4 of the
+// [height, width] plane that starts at row `plane` (0 outside the plane).
+fn window_row(plane: u32, ih: u32, iw0: u32, height: u32, width: u32) -> mat2x4<f32> {
+    var row: mat2x4<f32>;
+    for (var s = 0u; s < 6u; s++) {
+        let iw = iw0 + s - 1u;
+        let inside = (ih < height) & (iw < width);
+        row[s / 4u][s % 4u] = select(0.0, windowed[select(0u, (plane + ih) * width + iw, inside)], inside);
+    }
+    return row;
+}
+
+// Adds to `acc`, 8 columns of one output row, what window row w contributes
+// through kernel row k (its columns kw = 0..3): column 2e takes
+// w[e] k[3] + w[e + 1] k[1], column 2e + 1 takes w[e + 1] k[2] + w[e + 2] k[0].
+fn taps(acc: mat2x4<f32>, w: mat2x4<f32>, k: vec4<f32>) -> mat2x4<f32> {
+    let even = k.wzwz;
+    let odd = k.yxyx;
+    let low = fma(vec4<f32>(w[0].x, w[0].y, w[0].y, w[0].z), even, acc[0]);
+    let high = fma(vec4<f32>(w[0].z, w[0].w, w[0].w, w[1].x), even, acc[1]);
+    return mat2x4<f32>(
+        fma(vec4<f32>(w[0].y, w[0].z, w[0].z, w[0].w), odd, low),
+        fma(vec4<f32>(w[0].w, w[1].x, w[1].x, w[1].y), odd, high),
+    );
+}
+
+// Stores image row oh of the block (columns ow0..ow0 + 7) where inside.
+fn store_row(image_index: u32, oh: u32, ow0: u32, row: mat2x4<f32>, shift: f32) {
+    for (var q = 0u; q < 8u; q++) {
+        let ow = ow0 + q;
+        if ((oh < params.image_height) & (ow < params.image_width)) {
+            image_out[(image_index * params.image_height + oh) * params.image_width + ow] = row[q / 4u][q % 4u] + shift;
+        }
+    }
+}
+
+// upsample: each invocation computes an 8 x 8 block of one image, rows
+// 2a..2a + 7 and columns 2b..2b + 7 (a and b multiples of 4). Image row oh
+// receives map row mh through kernel row kh = oh + 1 - 2 mh (0 <= kh < 4),
+// so the block reads map rows a - 1..a + 4 only: per map a 6 x 6 window
+// (rows w0..w5, w_r being map row a - 1 + r), 36 loads, then 8 x 8 x 4 =
+// 256 multiply-adds. Block row 2e takes window rows e and e + 1 through
+// kernel rows 3 and 1; block row 2e + 1 takes rows e + 1 and e + 2 through
+// kernel rows 2 and 0. Columns alike (`taps`).
+// At the dcgan28 shape ([64, 64, 14, 14] to [64, 1, 28, 28]) 1.6-1.7 ms
+// against 8.8 ms for the four GEMMs, 14-16% of the FMA peak on lavapipe.
+// The loads are still most of it: with them replaced by arithmetic (a
+// throwaway build) it took 0.68 ms. And 28 is not a multiple of 8, so a
+// quarter of the blocks' outputs fall outside the image, computed for nothing.
+@compute @workgroup_size(64)
+fn upsample(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let block = flat_group(wid, nwg) * 64u + lid;
+    let blocks = params.blocks_y * params.blocks_x;
+    let image_index = block / blocks;
+    if (image_index >= params.batch) {
+        return;
+    }
+    let block_row = (block - image_index * blocks) / params.blocks_x;
+    let a = 4u * block_row;
+    let b = 4u * (block - image_index * blocks - block_row * params.blocks_x);
+
+    var o0: mat2x4<f32>;
+    var o1: mat2x4<f32>;
+    var o2: mat2x4<f32>;
+    var o3: mat2x4<f32>;
+    var o4: mat2x4<f32>;
+    var o5: mat2x4<f32>;
+    var o6: mat2x4<f32>;
+    var o7: mat2x4<f32>;
+    let height = params.map_height;
+    let width = params.map_width;
+    for (var c = 0u; c < params.maps; c++) {
+        let plane = (image_index * params.maps + c) * height;
+        let w0 = window_row(plane, a - 1u, b, height, width);
+        let w1 = window_row(plane, a, b, height, width);
+        let w2 = window_row(plane, a + 1u, b, height, width);
+        let w3 = window_row(plane, a + 2u, b, height, width);
+        let w4 = window_row(plane, a + 3u, b, height, width);
+        let w5 = window_row(plane, a + 4u, b, height, width);
+        let k0 = weights[4u * c];
+        let k1 = weights[4u * c + 1u];
+        let k2 = weights[4u * c + 2u];
+        let k3 = weights[4u * c + 3u];
+        o0 = taps(taps(o0, w0, k3), w1, k1);
+        o1 = taps(taps(o1, w1, k2), w2, k0);
+        o2 = taps(taps(o2, w1, k3), w2, k1);
+        o3 = taps(taps(o3, w2, k2), w3, k0);
+        o4 = taps(taps(o4, w2, k3), w3, k1);
+        o5 = taps(taps(o5, w3, k2), w4, k0);
+        o6 = taps(taps(o6, w3, k3), w4, k1);
+        o7 = taps(taps(o7, w4, k2), w5, k0);
+    }
+
+    let shift = select(0.0, bias[0], params.with_bias == 1u);
+    let oh = 2u * a;
+    let ow = 2u * b;
+    store_row(image_index, oh, ow, o0, shift);
+    store_row(image_index, oh + 1u, ow, o1, shift);
+    store_row(image_index, oh + 2u, ow, o2, shift);
+    store_row(image_index, oh + 3u, ow, o3, shift);
+    store_row(image_index, oh + 4u, ow, o4, shift);
+    store_row(image_index, oh + 5u, ow, o5, shift);
+    store_row(image_index, oh + 6u, ow, o6, shift);
+    store_row(image_index, oh + 7u, ow, o7, shift);
+}
+
+// acc + g m, column by column.
+fn add_scaled(acc: mat4x4<f32>, g: f32, m: mat4x4<f32>) -> mat4x4<f32> {
+    let s = vec4<f32>(g);
+    return mat4x4<f32>(fma(s, m[0], acc[0]), fma(s, m[1], acc[1]), fma(s, m[2], acc[2]), fma(s, m[3], acc[3]));
+}
+
+// Window columns 2 dx..2 dx + 3 (dx = 0 or 1) of window row w: the image
+// pixels that kernel columns 0..3 meet at map column mw + dx.
+fn window_cols(w: mat2x4<f32>, dx: u32) -> vec4<f32> {
+    if (dx == 0u) {
+        return w[0];
+    }
+    return vec4<f32>(w[0].z, w[0].w, w[1].x, w[1].y);
+}
+
+// The 4 x 4 image pixels (columns kh: kernel rows, components kw) that the
+// kernel meets at map pixel (mh + dy, mw + dx), from the window rows
+// w_r = image row 2 mh - 1 + r: rows 2 dy..2 dy + 3.
+fn pixels_met(w0: mat2x4<f32>, w1: mat2x4<f32>, w2: mat2x4<f32>, w3: mat2x4<f32>, dx: u32) -> mat4x4<f32> {
+    return mat4x4<f32>(window_cols(w0, dx), window_cols(w1, dx), window_cols(w2, dx), window_cols(w3, dx));
+}
+
+// Map c's gradient at map pixel (mh, mw) of image `image_index`, 0 outside.
+fn map_grad(image_index: u32, c: u32, mh: u32, mw: u32) -> f32 {
+    let inside = (c < params.maps) & (mh < params.map_height) & (mw < params.map_width);
+    let index = ((image_index * params.maps + c) * params.map_height + mh) * params.map_width + mw;
+    return select(0.0, map_grads[select(0u, index, inside)], inside);
+}
+
+// Map c's kernel gradient gains the 2 x 2 map pixels from (mh, mw) times
+// the pixels the kernel meets there (p_dy dx).
+fn channel_taps(
+    acc: mat4x4<f32>,
+    image_index: u32,
+    c: u32,
+    mh: u32,
+    mw: u32,
+    p00: mat4x4<f32>,
+    p01: mat4x4<f32>,
+    p10: mat4x4<f32>,
+    p11: mat4x4<f32>,
+) -> mat4x4<f32> {
+    var sum = add_scaled(acc, map_grad(image_index, c, mh, mw), p00);
+    sum = add_scaled(sum, map_grad(image_index, c, mh, mw + 1u), p01);
+    sum = add_scaled(sum, map_grad(image_index, c, mh + 1u, mw), p10);
+    return add_scaled(sum, map_grad(image_index, c, mh + 1u, mw + 1u), p11);
+}
+
+// Writes map c's kernel gradient summed over image image_index.
+fn store_kernel(image_index: u32, c: u32, acc: mat4x4<f32>) {
+    if (c < params.maps) {
+        for (var kh = 0u; kh < 4u; kh++) {
+            for (var kw = 0u; kw < 4u; kw++) {
+                partial[((image_index * params.maps + c) * 4u + kh) * 4u + kw] = acc[kh][kw];
+            }
+        }
+    }
+}
+
+// weight_grad: dw[c, 0, kh, kw] = sum over images and map pixels (mh, mw) of
+// map_grads[b, c, mh, mw] image[b, 0, 2 mh - 1 + kh, 2 mw - 1 + kw].
+// Invocation (b, g) sums image b for maps 8 g..8 g + 7 and writes their
+// kernels' partial sums to partial[b] ([batch, maps, 4, 4]; the host sums
+// over the batch). It walks the map in 2 x 2 blocks: per block a 6 x 6
+// window of the image (36 loads, shared by the 8 maps) and 4 loads per map,
+// for 8 x 4 x 16 = 512 multiply-adds. At the dcgan28 shape (a [64, 1, 28, 28]
+// image, [64, 64, 14, 14] maps) 1.3-1.4 ms against 6.5-7.4 ms as a GEMM with
+// split K, 16-18% of the FMA peak on lavapipe; the 68 loads a block are most
+// of it.
+@compute @workgroup_size(64)
+fn weight_grad(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let id = flat_group(wid, nwg) * 64u + lid;
+    let groups = (params.maps + 7u) / 8u;
+    let image_index = id / groups;
+    if (image_index >= params.batch) {
+        return;
+    }
+    let c0 = 8u * (id - image_index * groups);
+    var d0: mat4x4<f32>;
+    var d1: mat4x4<f32>;
+    var d2: mat4x4<f32>;
+    var d3: mat4x4<f32>;
+    var d4: mat4x4<f32>;
+    var d5: mat4x4<f32>;
+    var d6: mat4x4<f32>;
+    var d7: mat4x4<f32>;
+    let height = params.image_height;
+    let width = params.image_width;
+    let plane = image_index * height;
+    for (var mh = 0u; mh < params.map_height; mh += 2u) {
+        for (var mw = 0u; mw < params.map_width; mw += 2u) {
+            let w0 = window_row(plane, 2u * mh - 1u, 2u * mw, height, width);
+            let w1 = window_row(plane, 2u * mh, 2u * mw, height, width);
+            let w2 = window_row(plane, 2u * mh + 1u, 2u * mw, height, width);
+            let w3 = window_row(plane, 2u * mh + 2u, 2u * mw, height, width);
+            let w4 = window_row(plane, 2u * mh + 3u, 2u * mw, height, width);
+            let w5 = window_row(plane, 2u * mh + 4u, 2u * mw, height, width);
+            let p00 = pixels_met(w0, w1, w2, w3, 0u);
+            let p01 = pixels_met(w0, w1, w2, w3, 1u);
+            let p10 = pixels_met(w2, w3, w4, w5, 0u);
+            let p11 = pixels_met(w2, w3, w4, w5, 1u);
+            d0 = channel_taps(d0, image_index, c0, mh, mw, p00, p01, p10, p11);
+            d1 = channel_taps(d1, image_index, c0 + 1u, mh, mw, p00, p01, p10, p11);
+            d2 = channel_taps(d2, image_index, c0 + 2u, mh, mw, p00, p01, p10, p11);
+            d3 = channel_taps(d3, image_index, c0 + 3u, mh, mw, p00, p01, p10, p11);
+            d4 = channel_taps(d4, image_index, c0 + 4u, mh, mw, p00, p01, p10, p11);
+            d5 = channel_taps(d5, image_index, c0 + 5u, mh, mw, p00, p01, p10, p11);
+            d6 = channel_taps(d6, image_index, c0 + 6u, mh, mw, p00, p01, p10, p11);
+            d7 = channel_taps(d7, image_index, c0 + 7u, mh, mw, p00, p01, p10, p11);
+        }
+    }
+    store_kernel(image_index, c0, d0);
+    store_kernel(image_index, c0 + 1u, d1);
+    store_kernel(image_index, c0 + 2u, d2);
+    store_kernel(image_index, c0 + 3u, d3);
+    store_kernel(image_index, c0 + 4u, d4);
+    store_kernel(image_index, c0 + 5u, d5);
+    store_kernel(image_index, c0 + 6u, d6);
+    store_kernel(image_index, c0 + 7u, d7);
+}
