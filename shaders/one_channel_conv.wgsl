@@ -13,11 +13,15 @@
 //
 // Why kernels of their own: as implicit GEMMs (conv.wgsl) these products
 // have one row (upsample: M = 1) or 16 columns and a K of every pixel of the
-// batch (weight_grad), so each loaded value feeds one to a few multiply-adds,
-// and lavapipe's loads cost 16 cycles a value (gemm.wgsl's header): 2.5-4%
-// of the FMA peak. Both kernels here load a 6 x 6 window of the image (or,
-// for upsample, of each map) once for a 2 x 2 block of map pixels per
-// channel, and use each value up to 16 times.
+// batch (weight_grad), so each loaded value feeds one to a few multiply-adds
+// and they ran at 2.5-4% of the FMA peak on lavapipe, where loads cost 16
+// cycles a value (gemm.wgsl's header). The kernels here load a 6 x 6 window
+// of the image (or, for upsample, of each map) once for a 2 x 2 block of map
+// pixels, and use each value up to 16 times.
+// The third direction, conv2d from the image into the maps (K = 16), stays a
+// GEMM: a direct kernel like weight_grad's, holding 8 maps' kernels and
+// storing their 2 x 2 blocks, took 1.5-2.7x the GEMM's time; its stores,
+// one per 16 multiply-adds, cost as much as the GEMM's.
 // Window rows are mat2x4 values (8 columns, the last two unused) and the
 // accumulators matrices, not arrays: lavapipe keeps private arrays in
 // memory, and a first upsample with arrays took 3x the time.
@@ -41,16 +45,16 @@ struct Params {
 // 1 (read): the tensor read through windows, the maps for upsample and the
 // image for weight_grad.
 @group(0) @binding(1) var<storage, read> windowed: array<f32>;
+// 3 (write): the result, the image for upsample, partial sums for
+// weight_grad.
+@group(0) @binding(3) var<storage, read_write> result: array<f32>;
 // upsample: 2 weights (read) [maps, 1, 4, 4] as vec4s (kernel row kh of map
-// c is weights[4 c + kh]), 3 image (write), 4 bias (read: bias[0] is added
-// to every output when with_bias is 1; without a bias the host binds the
-// weights again).
+// c is weights[4 c + kh]), 4 bias (read: bias[0] is added to every output
+// when with_bias is 1; without a bias the host binds the weights again).
 @group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> image_out: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
-// weight_grad: 2 map gradients (read), 3 partial sums (write).
+// weight_grad: 2 the maps' gradients (read).
 @group(0) @binding(2) var<storage, read> map_grads: array<f32>;
-@group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 
 // Row ih of a window of `windowed`, columns iw0 - 1..iw0 + 4 of the
 // [height, width] plane that starts at row `plane` (0 outside the plane).
@@ -83,7 +87,7 @@ fn store_row(image_index: u32, oh: u32, ow0: u32, row: mat2x4<f32>, shift: f32) 
     for (var q = 0u; q < 8u; q++) {
         let ow = ow0 + q;
         if ((oh < params.image_height) & (ow < params.image_width)) {
-            image_out[(image_index * params.image_height + oh) * params.image_width + ow] = row[q / 4u][q % 4u] + shift;
+            result[(image_index * params.image_height + oh) * params.image_width + ow] = row[q / 4u][q % 4u] + shift;
         }
     }
 }
@@ -162,14 +166,23 @@ fn upsample(
     store_row(image_index, oh + 7u, ow, o7, shift);
 }
 
-// acc + g m, column by column.
-fn add_scaled(acc: mat4x4<f32>, g: f32, m: mat4x4<f32>) -> mat4x4<f32> {
-    let s = vec4<f32>(g);
-    return mat4x4<f32>(fma(s, m[0], acc[0]), fma(s, m[1], acc[1]), fma(s, m[2], acc[2]), fma(s, m[3], acc[3]));
+// The image side: weight_grad walks the maps of one image in 2 x 2 blocks
+// of map pixels. Map pixel (mh, mw) meets image rows
+// 2 mh - 1..2 mh + 2, so a block from (mh, mw) (both even) meets a 6 x 6
+// window of the image, rows w_r = 2 mh - 1 + r and columns 2 mw - 1 + s:
+// map pixel (mh + dy, mw + dx) meets window rows 2 dy..2 dy + 3 and columns
+// 2 dx..2 dx + 3.
+
+// The 4 x 4 image pixels the kernel meets at each of a block's map pixels:
+// at_dy dx, a matrix whose column kh holds kernel row kh's pixels (kw = 0..3).
+struct BlockPixels {
+    at00: mat4x4<f32>,
+    at01: mat4x4<f32>,
+    at10: mat4x4<f32>,
+    at11: mat4x4<f32>,
 }
 
-// Window columns 2 dx..2 dx + 3 (dx = 0 or 1) of window row w: the image
-// pixels that kernel columns 0..3 meet at map column mw + dx.
+// Window columns 2 dx..2 dx + 3 (dx = 0 or 1) of window row w.
 fn window_cols(w: mat2x4<f32>, dx: u32) -> vec4<f32> {
     if (dx == 0u) {
         return w[0];
@@ -177,37 +190,67 @@ fn window_cols(w: mat2x4<f32>, dx: u32) -> vec4<f32> {
     return vec4<f32>(w[0].z, w[0].w, w[1].x, w[1].y);
 }
 
-// The 4 x 4 image pixels (columns kh: kernel rows, components kw) that the
-// kernel meets at map pixel (mh + dy, mw + dx), from the window rows
-// w_r = image row 2 mh - 1 + r: rows 2 dy..2 dy + 3.
+// Kernel rows 0..3 over window rows w0..w3, at window columns from 2 dx.
 fn pixels_met(w0: mat2x4<f32>, w1: mat2x4<f32>, w2: mat2x4<f32>, w3: mat2x4<f32>, dx: u32) -> mat4x4<f32> {
     return mat4x4<f32>(window_cols(w0, dx), window_cols(w1, dx), window_cols(w2, dx), window_cols(w3, dx));
 }
 
-// Map c's gradient at map pixel (mh, mw) of image `image_index`, 0 outside.
-fn map_grad(image_index: u32, c: u32, mh: u32, mw: u32) -> f32 {
-    let inside = (c < params.maps) & (mh < params.map_height) & (mw < params.map_width);
-    let index = ((image_index * params.maps + c) * params.map_height + mh) * params.map_width + mw;
-    return select(0.0, map_grads[select(0u, index, inside)], inside);
+// Loads the window of the block from map pixel (mh, mw) in the image plane
+// that starts at row `plane`: 36 loads.
+fn block_pixels(plane: u32, mh: u32, mw: u32) -> BlockPixels {
+    let height = params.image_height;
+    let width = params.image_width;
+    let iw0 = 2u * mw;
+    let w0 = window_row(plane, 2u * mh - 1u, iw0, height, width);
+    let w1 = window_row(plane, 2u * mh, iw0, height, width);
+    let w2 = window_row(plane, 2u * mh + 1u, iw0, height, width);
+    let w3 = window_row(plane, 2u * mh + 2u, iw0, height, width);
+    let w4 = window_row(plane, 2u * mh + 3u, iw0, height, width);
+    let w5 = window_row(plane, 2u * mh + 4u, iw0, height, width);
+    return BlockPixels(
+        pixels_met(w0, w1, w2, w3, 0u),
+        pixels_met(w0, w1, w2, w3, 1u),
+        pixels_met(w2, w3, w4, w5, 0u),
+        pixels_met(w2, w3, w4, w5, 1u),
+    );
 }
 
-// Map c's kernel gradient gains the 2 x 2 map pixels from (mh, mw) times
-// the pixels the kernel meets there (p_dy dx).
-fn channel_taps(
-    acc: mat4x4<f32>,
-    image_index: u32,
-    c: u32,
-    mh: u32,
-    mw: u32,
-    p00: mat4x4<f32>,
-    p01: mat4x4<f32>,
-    p10: mat4x4<f32>,
-    p11: mat4x4<f32>,
-) -> mat4x4<f32> {
-    var sum = add_scaled(acc, map_grad(image_index, c, mh, mw), p00);
-    sum = add_scaled(sum, map_grad(image_index, c, mh, mw + 1u), p01);
-    sum = add_scaled(sum, map_grad(image_index, c, mh + 1u, mw), p10);
-    return add_scaled(sum, map_grad(image_index, c, mh + 1u, mw + 1u), p11);
+// (image, first map) of image-side invocation id: image id / groups, maps
+// 8 (id % groups)..+ 7, for groups of 8 maps.
+fn image_and_maps(id: u32) -> vec2<u32> {
+    let groups = (params.maps + 7u) / 8u;
+    let image_index = id / groups;
+    return vec2<u32>(image_index, 8u * (id - image_index * groups));
+}
+
+// Index of map c's pixel (mh, mw) of image `image_index`, and whether it exists.
+fn map_index(image_index: u32, c: u32, mh: u32, mw: u32) -> u32 {
+    return ((image_index * params.maps + c) * params.map_height + mh) * params.map_width + mw;
+}
+
+fn map_inside(c: u32, mh: u32, mw: u32) -> bool {
+    return (c < params.maps) & (mh < params.map_height) & (mw < params.map_width);
+}
+
+// acc + g m, column by column.
+fn add_scaled(acc: mat4x4<f32>, g: f32, m: mat4x4<f32>) -> mat4x4<f32> {
+    let s = vec4<f32>(g);
+    return mat4x4<f32>(fma(s, m[0], acc[0]), fma(s, m[1], acc[1]), fma(s, m[2], acc[2]), fma(s, m[3], acc[3]));
+}
+
+// Map c's gradient at map pixel (mh, mw) of image `image_index`, 0 outside.
+fn map_grad(image_index: u32, c: u32, mh: u32, mw: u32) -> f32 {
+    let inside = map_inside(c, mh, mw);
+    return select(0.0, map_grads[select(0u, map_index(image_index, c, mh, mw), inside)], inside);
+}
+
+// Map c's kernel gradient gains the gradients of the block from (mh, mw)
+// times the pixels the kernel meets there.
+fn channel_taps(acc: mat4x4<f32>, image_index: u32, c: u32, mh: u32, mw: u32, block: BlockPixels) -> mat4x4<f32> {
+    var sum = add_scaled(acc, map_grad(image_index, c, mh, mw), block.at00);
+    sum = add_scaled(sum, map_grad(image_index, c, mh, mw + 1u), block.at01);
+    sum = add_scaled(sum, map_grad(image_index, c, mh + 1u, mw), block.at10);
+    return add_scaled(sum, map_grad(image_index, c, mh + 1u, mw + 1u), block.at11);
 }
 
 // Writes map c's kernel gradient summed over image image_index.
@@ -215,7 +258,7 @@ fn store_kernel(image_index: u32, c: u32, acc: mat4x4<f32>) {
     if (c < params.maps) {
         for (var kh = 0u; kh < 4u; kh++) {
             for (var kw = 0u; kw < 4u; kw++) {
-                partial[((image_index * params.maps + c) * 4u + kh) * 4u + kw] = acc[kh][kw];
+                result[((image_index * params.maps + c) * 4u + kh) * 4u + kw] = acc[kh][kw];
             }
         }
     }
@@ -224,26 +267,24 @@ fn store_kernel(image_index: u32, c: u32, acc: mat4x4<f32>) {
 // weight_grad: dw[c, 0, kh, kw] = sum over images and map pixels (mh, mw) of
 // map_grads[b, c, mh, mw] image[b, 0, 2 mh - 1 + kh, 2 mw - 1 + kw].
 // Invocation (b, g) sums image b for maps 8 g..8 g + 7 and writes their
-// kernels' partial sums to partial[b] ([batch, maps, 4, 4]; the host sums
-// over the batch). It walks the map in 2 x 2 blocks: per block a 6 x 6
-// window of the image (36 loads, shared by the 8 maps) and 4 loads per map,
-// for 8 x 4 x 16 = 512 multiply-adds. At the dcgan28 shape (a [64, 1, 28, 28]
-// image, [64, 64, 14, 14] maps) 1.3-1.4 ms against 6.5-7.4 ms as a GEMM with
-// split K, 16-18% of the FMA peak on lavapipe; the 68 loads a block are most
-// of it.
+// kernels' partial sums to result[b] ([batch, maps, 4, 4]; the host sums
+// over the batch). Per 2 x 2 block: the window (36 loads, shared by the 8
+// maps) and 4 loads per map, for 8 x 4 x 16 = 512 multiply-adds. At the
+// dcgan28 shape (a [64, 1, 28, 28] image, [64, 64, 14, 14] maps) 1.3-1.4 ms
+// against 6.5-7.4 ms as a GEMM with split K, 16-18% of the FMA peak on
+// lavapipe; the 68 loads a block are most of it.
 @compute @workgroup_size(64)
 fn weight_grad(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let id = flat_group(wid, nwg) * 64u + lid;
-    let groups = (params.maps + 7u) / 8u;
-    let image_index = id / groups;
+    let at = image_and_maps(flat_group(wid, nwg) * 64u + lid);
+    let image_index = at.x;
+    let c0 = at.y;
     if (image_index >= params.batch) {
         return;
     }
-    let c0 = 8u * (id - image_index * groups);
     var d0: mat4x4<f32>;
     var d1: mat4x4<f32>;
     var d2: mat4x4<f32>;
@@ -252,29 +293,18 @@ fn weight_grad(
     var d5: mat4x4<f32>;
     var d6: mat4x4<f32>;
     var d7: mat4x4<f32>;
-    let height = params.image_height;
-    let width = params.image_width;
-    let plane = image_index * height;
+    let plane = image_index * params.image_height;
     for (var mh = 0u; mh < params.map_height; mh += 2u) {
         for (var mw = 0u; mw < params.map_width; mw += 2u) {
-            let w0 = window_row(plane, 2u * mh - 1u, 2u * mw, height, width);
-            let w1 = window_row(plane, 2u * mh, 2u * mw, height, width);
-            let w2 = window_row(plane, 2u * mh + 1u, 2u * mw, height, width);
-            let w3 = window_row(plane, 2u * mh + 2u, 2u * mw, height, width);
-            let w4 = window_row(plane, 2u * mh + 3u, 2u * mw, height, width);
-            let w5 = window_row(plane, 2u * mh + 4u, 2u * mw, height, width);
-            let p00 = pixels_met(w0, w1, w2, w3, 0u);
-            let p01 = pixels_met(w0, w1, w2, w3, 1u);
-            let p10 = pixels_met(w2, w3, w4, w5, 0u);
-            let p11 = pixels_met(w2, w3, w4, w5, 1u);
-            d0 = channel_taps(d0, image_index, c0, mh, mw, p00, p01, p10, p11);
-            d1 = channel_taps(d1, image_index, c0 + 1u, mh, mw, p00, p01, p10, p11);
-            d2 = channel_taps(d2, image_index, c0 + 2u, mh, mw, p00, p01, p10, p11);
-            d3 = channel_taps(d3, image_index, c0 + 3u, mh, mw, p00, p01, p10, p11);
-            d4 = channel_taps(d4, image_index, c0 + 4u, mh, mw, p00, p01, p10, p11);
-            d5 = channel_taps(d5, image_index, c0 + 5u, mh, mw, p00, p01, p10, p11);
-            d6 = channel_taps(d6, image_index, c0 + 6u, mh, mw, p00, p01, p10, p11);
-            d7 = channel_taps(d7, image_index, c0 + 7u, mh, mw, p00, p01, p10, p11);
+            let block = block_pixels(plane, mh, mw);
+            d0 = channel_taps(d0, image_index, c0, mh, mw, block);
+            d1 = channel_taps(d1, image_index, c0 + 1u, mh, mw, block);
+            d2 = channel_taps(d2, image_index, c0 + 2u, mh, mw, block);
+            d3 = channel_taps(d3, image_index, c0 + 3u, mh, mw, block);
+            d4 = channel_taps(d4, image_index, c0 + 4u, mh, mw, block);
+            d5 = channel_taps(d5, image_index, c0 + 5u, mh, mw, block);
+            d6 = channel_taps(d6, image_index, c0 + 6u, mh, mw, block);
+            d7 = channel_taps(d7, image_index, c0 + 7u, mh, mw, block);
         }
     }
     store_kernel(image_index, c0, d0);

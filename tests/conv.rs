@@ -348,12 +348,13 @@ fn conv_transpose2d_gradients() {
     check("conv_transpose2d", gradcheck(|t| conv_transpose2d(&t[0], &t[1], Some(&t[2]), o, (1, 0)), &[x, w, b]));
 }
 
-/// The transposed convolution into one channel that one_channel_conv.wgsl
-/// computes directly (stride 2, 4 x 4, padding 1), as a layer and as the input
-/// gradient of a 1-channel conv2d, which a gradient penalty differentiates
-/// again: first and second derivatives.
+/// The convolutions with a 1-channel image side that one_channel_conv.wgsl
+/// computes directly (stride 2, 4 x 4, padding 1): a transposed one into the
+/// image, whose weight gradient is the kernel's too, and a conv2d from the
+/// image, whose input and weight gradients are, and which a gradient penalty
+/// differentiates again: first and second derivatives.
 #[test]
-fn one_channel_upsampling_gradients() {
+fn one_channel_conv_gradients() {
     let o = options(2, (1, 1), 1, 1);
     let x = tensor(&[2, 2, 3, 2], -1.0, 1.0, 17);
     let w = tensor(&[2, 1, 4, 4], -1.0, 1.0, 18);
