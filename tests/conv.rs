@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use ganforge::bench::{blocking_label, sweep_blockings};
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
-use ganforge::ops::conv::{conv2d, conv2d_weight, conv_transpose2d, Conv2dOptions};
+use ganforge::ops::conv::{conv2d, conv2d_activated, conv2d_weight, conv_transpose2d, Conv2dOptions};
 use ganforge::ops::conv::{conv2d_blocked, conv2d_weight_blocked, conv_transpose2d_blocked};
 use ganforge::Tensor;
 
@@ -363,6 +363,49 @@ fn one_channel_conv_gradients() {
     let image = tensor(&[2, 1, 5, 4], -1.0, 1.0, 20);
     let w = tensor(&[2, 1, 4, 4], -1.0, 1.0, 21);
     check("conv2d", gradgradcheck(|t| conv2d(&t[0], &t[1], None, o).powf(2.0), &[image, w]));
+}
+
+/// conv2d with a ReLU or leaky ReLU applied as it stores (conv.wgsl's
+/// ACTIVATED) gives the bits of conv2d then the activation, forward and
+/// backward at first order and with create_graph, with and without a bias;
+/// its gradients pass the finite-difference checks to second order (a
+/// gradient penalty differentiates DCGAN's first layer, which is one).
+#[test]
+fn conv2d_with_a_fused_activation_matches_the_two_ops() {
+    let o = options(2, (1, 1), 1, 1);
+    for (i, slope) in [0.2f32, 0.0].into_iter().enumerate() {
+        let seed = 30 + 5 * i as u64;
+        let x = tensor(&[3, 2, 9, 7], -1.0, 1.0, seed).requires_grad_();
+        let w = tensor(&[5, 2, 4, 3], -1.0, 1.0, seed + 1).requires_grad_();
+        let b = tensor(&[5], -1.0, 1.0, seed + 2).requires_grad_();
+        let bias = (i == 0).then_some(&b);
+        let fused = conv2d_activated(&x, &w, bias, o, slope);
+        let apart = conv2d(&x, &w, bias, o).leaky_relu(slope);
+        assert_eq!(fused.to_vec(), apart.to_vec(), "slope {slope}: forward");
+        let r = tensor(fused.shape(), -1.0, 1.0, seed + 3);
+        let inputs: Vec<&Tensor> = [&x, &w].into_iter().chain(bias).collect();
+        for create_graph in [false, true] {
+            let fused_grads = ganforge::grad(&[&fused.mul(&r).sum_all()], &inputs, create_graph);
+            let apart_grads = ganforge::grad(&[&apart.mul(&r).sum_all()], &inputs, create_graph);
+            for (f, a) in fused_grads.iter().zip(&apart_grads) {
+                assert_eq!(f.to_vec(), a.to_vec(), "slope {slope}, create_graph {create_graph}");
+            }
+        }
+        let x = tensor(&[2, 2, 4, 3], -1.0, 1.0, seed + 4);
+        let w = tensor(&[2, 2, 2, 2], -1.0, 1.0, seed + 5);
+        let b = tensor(&[2], -1.0, 1.0, seed + 6);
+        let activated = move |t: &[Tensor]| conv2d_activated(&t[0], &t[1], Some(&t[2]), o, slope);
+        check("conv2d_activated", gradcheck(activated, &[x.clone(), w.clone(), b.clone()]));
+        check("conv2d_activated", gradgradcheck(move |t| activated(t).powf(2.0), &[x, w, b]));
+    }
+}
+
+#[test]
+#[should_panic(expected = "conv2d_activated: negative_slope must be >= 0 (0 for a ReLU), got -0.5")]
+fn a_negative_activation_slope_is_refused() {
+    let x = tensor(&[1, 1, 3, 3], -1.0, 1.0, 1);
+    let w = tensor(&[1, 1, 2, 2], -1.0, 1.0, 2);
+    conv2d_activated(&x, &w, None, Conv2dOptions::default(), -0.5);
 }
 
 #[test]

@@ -5,8 +5,8 @@ use common::*;
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::nn::init::{self, Fan, Nonlinearity};
 use ganforge::nn::{
-    linear, spectral_normalize, BatchNorm2d, EqualizedConv2d, EqualizedLinear, Flatten, Layer, LeakyRelu, Linear,
-    Module, Relu, Reshape, Sequential, Sigmoid, SpectralNorm, Tanh,
+    linear, spectral_normalize, BatchNorm2d, Conv2d, EqualizedConv2d, EqualizedLinear, Flatten, Layer, LeakyRelu,
+    Linear, Module, Relu, Reshape, Sequential, Sigmoid, SpectralNorm, Tanh,
 };
 use ganforge::Tensor;
 use rand::{rngs::StdRng, SeedableRng};
@@ -168,6 +168,28 @@ fn sequential_fuses_batch_norm_with_the_activation_after_it() {
         model.eval();
         assert_eq!(model.forward(&x).to_vec(), activation.forward(&bn.forward(&x)).to_vec());
     }
+}
+
+/// A convolution followed by a ReLU-family activation runs as one fused op
+/// (Conv2d and the equalized conv of ProGAN alike): the same output and
+/// gradients as the layers one by one, and apart when cut between them.
+#[test]
+fn sequential_fuses_a_convolution_with_the_activation_after_it() {
+    let x = tensor(&[2, 3, 7, 6], -1.0, 1.0, 71).requires_grad_();
+    fused_like_apart(Conv2d::new(3, 4, 3, 2, 1, &mut rng(72)), &x);
+    fused_like_apart(EqualizedConv2d::new(3, 4, 3, &mut rng(73)), &x);
+}
+
+fn fused_like_apart(conv: impl Layer + 'static, x: &Tensor) {
+    let apart = conv.forward(x).leaky_relu(0.2);
+    let model = Sequential::new().push(conv).push(LeakyRelu(0.2));
+    let fused = model.forward(x);
+    assert_eq!(fused.to_vec(), apart.to_vec());
+    let fused_grad = ganforge::grad(&[&fused.sum_all()], &[x], false);
+    let apart_grad = ganforge::grad(&[&apart.sum_all()], &[x], false);
+    assert_eq!(fused_grad[0].to_vec(), apart_grad[0].to_vec());
+    let by_layer = model.forward_range(&model.forward_range(x, 0..1), 1..2);
+    assert_eq!(by_layer.to_vec(), apart.to_vec());
 }
 
 #[test]

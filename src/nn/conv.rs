@@ -3,7 +3,7 @@
 //! a bias and PyTorch's default initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 
 use super::{init, resolve, Layer, Module, WeightLayer};
-use crate::ops::conv::{conv2d, conv_transpose2d, Conv2dOptions};
+use crate::ops::conv::{conv2d, conv2d_activated, conv_transpose2d, Conv2dOptions};
 use crate::tensor::Tensor;
 use rand::Rng;
 
@@ -88,6 +88,12 @@ impl Module for Conv2d {
 impl Layer for Conv2d {
     fn forward(&self, x: &Tensor) -> Tensor {
         self.forward_with_weight(x, &resolve(&self.weight))
+    }
+
+    /// Fused: the convolution's kernel applies the activation as it stores.
+    fn forward_activated(&self, x: &Tensor, negative_slope: f32) -> Option<Tensor> {
+        let (weight, bias) = (resolve(&self.weight), resolve(&self.bias));
+        (negative_slope >= 0.0).then(|| conv2d_activated(x, &weight, Some(&bias), self.options, negative_slope))
     }
 }
 

@@ -136,7 +136,13 @@ struct ConvGemm {
     in_from_pos: (usize, usize),
     in_from_tap: (i64, i64),
     in_offset: (i64, i64),
+    /// A leaky ReLU of this slope applied as each output is stored (conv2d
+    /// only; conv.wgsl's ACTIVATED_BIT).
+    activation: Option<f32>,
 }
+
+/// conv.wgsl's OP bit for `ConvGemm::activation`.
+const ACTIVATED: u32 = 1 << 21;
 
 /// A signed image offset as the shader's wrapping u32.
 fn wrapping(v: i64) -> u32 {
@@ -173,6 +179,7 @@ impl ConvGemm {
             in_from_pos: o.stride,
             in_from_tap: (o.dilation.0 as i64, o.dilation.1 as i64),
             in_offset: (-(o.padding.0 as i64), -(o.padding.1 as i64)),
+            activation: None,
         }
     }
 
@@ -196,13 +203,14 @@ impl ConvGemm {
         let signed_pairs = [self.in_from_tap, self.in_offset, (0, 0)];
         let mut params = sizes.into_iter().fold(Params::new(), Params::size);
         params = pairs.flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
-        params = params.u32(u32::from(bias.is_some())).u32(0);
+        params = params.u32(u32::from(bias.is_some())).f32(self.activation.unwrap_or(0.0));
         params = [self.in_from_pos].into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
         params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
         let problems = g * self.k_chunks();
         let gather = self.gather as u32;
-        let kernel = CONV.kernel_for("main", blocking.op(gather));
+        let activated = if self.activation.is_some() { ACTIVATED } else { 0 };
+        let kernel = CONV.kernel_for("main", blocking.op(gather) | activated);
         let grid = blocking.grid(self.m, self.n, problems);
         let packed = pack_a(&CONV, blocking, gather, &params, a.buffer(), (self.m, self.k, g));
         let packed_a = packed.as_ref().map_or(a.buffer(), Storage::buffer);
@@ -256,7 +264,6 @@ fn dims4(t: &Tensor, op: &str, what: &str) -> [usize; 4] {
     t.shape().try_into().unwrap_or_else(|_| panic!("{op}: {what} must be [N, C, H, W], got shape {:?}", t.shape()))
 }
 
-// ANCHOR: conv2d_op
 /// conv2d with the kernel's blocking given (benchmarks and tests compare
 /// them) or (None) chosen.
 pub fn conv2d_blocked(
@@ -265,6 +272,20 @@ pub fn conv2d_blocked(
     bias: Option<&Tensor>,
     options: Conv2dOptions,
     blocking: Option<Blocking>,
+) -> Tensor {
+    conv2d_fused(x, w, bias, options, blocking, None)
+}
+
+// ANCHOR: conv2d_op
+/// conv2d with the kernel's blocking given or (None) chosen, and with a leaky
+/// ReLU of slope `activation` applied as each output is stored (None: none).
+fn conv2d_fused(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    options: Conv2dOptions,
+    blocking: Option<Blocking>,
+    activation: Option<f32>,
 ) -> Tensor {
     let op = "conv2d";
     options.check(op);
@@ -286,11 +307,19 @@ pub fn conv2d_blocked(
     check_bias(bias, out, op);
     let storage = Storage::new(out.iter().product());
     if !storage.is_empty() {
-        ConvGemm::sweep(Gather::Conv2d, xs, out, kernel, &options).run(w, x, &storage, bias, blocking);
+        let gemm = ConvGemm { activation, ..ConvGemm::sweep(Gather::Conv2d, xs, out, kernel, &options) };
+        gemm.run(w, x, &storage, bias, blocking);
     }
     let inputs: Vec<&Tensor> = [x, w].into_iter().chain(bias).collect();
-    Tensor::from_op(storage, out.to_vec(), op, &inputs, move |inputs, _, grad| {
+    let name = if activation.is_some() { "conv2d_activated" } else { op };
+    Tensor::from_op(storage, out.to_vec(), name, &inputs, move |inputs, y, grad| {
         let (x, w) = (&inputs[0], &inputs[1]);
+        // Back through the activation first: its slope at each output, read
+        // off the output's sign (y > 0 exactly where the convolution was).
+        let grad = &match activation {
+            Some(slope) => grad.mul(&y.leaky_relu_slope(slope)),
+            None => grad.clone(),
+        };
         let back = options.padding_back((xs[2], xs[3]), kernel, (oh, ow));
         let grads = [
             x.tracks_grad().then(|| conv_transpose2d(grad, w, None, options, back)),
@@ -306,6 +335,25 @@ pub fn conv2d_blocked(
 /// OH = floor((H + 2 pad - dilation (KH - 1) - 1) / stride) + 1.
 pub fn conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, options: Conv2dOptions) -> Tensor {
     conv2d_blocked(x, weight, bias, options, None)
+}
+
+/// `conv2d` followed by a leaky ReLU of `negative_slope` (0: a ReLU), in one
+/// op: the kernel applies the activation as it stores each output, so the
+/// convolution's own output is never written or kept. The same values as the
+/// two ops apart, bit for bit. Panics on a negative slope, whose activation
+/// the output's sign could not undo in the backward pass.
+pub fn conv2d_activated(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    options: Conv2dOptions,
+    negative_slope: f32,
+) -> Tensor {
+    assert!(
+        negative_slope >= 0.0,
+        "conv2d_activated: negative_slope must be >= 0 (0 for a ReLU), got {negative_slope}"
+    );
+    conv2d_fused(x, weight, bias, options, None, Some(negative_slope))
 }
 
 /// Refuses a bias that is not one value per channel of an output of shape `out`.
@@ -505,6 +553,7 @@ fn transposed_phases(image: [usize; 4], out: [usize; 4], kernel: (usize, usize),
                 in_from_pos: (1, 1),
                 in_from_tap: (-(h.drop as i64), -(w.drop as i64)),
                 in_offset: (h.origin, w.origin),
+                activation: None,
             });
         }
     }
