@@ -122,6 +122,9 @@ pub(crate) fn pack_a(
     let mut grid = device().grid(vec4s, 64);
     // The GEMM's own grid, computed first, has checked `problems` against the limit.
     grid[2] = problems as u32;
-    device().dispatch(shader.kernel_for("pack_a", blocking.op(gather)), params, &[a, packed.buffer()], grid);
+    // The pack depends on the blocking only through the tile's rows: one
+    // pipeline serves every blocking with the same rows (fewer to compile).
+    let rows_only = Blocking { invocations: (1, blocking.invocations.1), blocks: (blocking.blocks.0, 1), direct: true };
+    device().dispatch(shader.kernel_for("pack_a", rows_only.op(gather)), params, &[a, packed.buffer()], grid);
     Some(packed)
 }
