@@ -48,7 +48,7 @@
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
 // sizes; the prelude's divide_small() does that in f32 (the quotients,
 // batch index, row and channel, are small).
-// Version 6: the activation after the bias (ACTIVATED_BIT); version 5: pack_a,
+// Version 6: the activation after the bias (p.activated); version 5: pack_a,
 // A packed for direct blockings; version 4: B read through `columns` and
 // `gather_b4` (see there), the bias added as outputs are stored, and
 // version 2's `one_row` removed (the core's direct thin blocking ran
@@ -77,11 +77,12 @@ struct Params {
     tap_origin: vec2<u32>, // kernel element of tap (0, 0)
     tap_step: vec2<u32>,
     with_bias: u32, // 1: add bias[channel] to every output (conv2d, conv_transpose2d)
-    negative_slope: f32, // with ACTIVATED_BIT: the leaky ReLU's slope below 0 (0: a ReLU)
+    negative_slope: f32, // where activated: the leaky ReLU's slope below 0 (0: a ReLU)
     in_from_pos: vec2<u32>, // image pixels per position step
     in_from_tap: vec2<u32>, // image pixels per tap step (wrapping: may be negative)
     in_offset: vec2<u32>, // image pixel of position 0 and tap 0 (wrapping)
-    pad2: vec2<u32>,
+    activated: u32, // 1: a leaky ReLU after the bias (conv2d; see store_c)
+    pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> params: Params;
@@ -94,15 +95,6 @@ var<private> p: Params;
 @group(0) @binding(5) var<storage, read> packed_a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> packing: array<vec4<f32>>;
 
-// ACTIVATED_BIT of OP: a leaky ReLU of p.negative_slope applied to each
-// output as it is stored, after the bias (conv2d only): max(v, 0) +
-// slope min(v, 0), the bits of unary.wgsl's relu and leaky_relu. One pass
-// over the output and its storage saved, for every conv2d that a
-// ReLU-family activation follows without a normalisation between (DCGAN's
-// first discriminator layer, every ProGAN convolution). A bit tested in the
-// code, not an `override` of its own: with one declared here naga 30
-// panicked (an internal assertion) building the pipelines.
-const ACTIVATED_BIT: u32 = 1u << 21u;
 
 const CONV2D: u32 = 0u;
 const CONV2D_WEIGHT: u32 = 1u;
@@ -238,7 +230,16 @@ fn store_c(z: u32, row: u32, col: u32, value: f32) {
             if (p.with_bias == 1u) {
                 biased += bias[z * p.group_out_channels + row];
             }
-            if ((OP & ACTIVATED_BIT) != 0u) {
+            // With p.activated, a leaky ReLU as the output is stored:
+            // max(v, 0) + slope min(v, 0), the bits of unary.wgsl's relu and
+            // leaky_relu. One pass over the output and its storage saved, for
+            // every conv2d a ReLU-family activation follows without a
+            // normalisation between (DCGAN's first discriminator layer, every
+            // ProGAN convolution). A parameter like with_bias, not a pipeline
+            // constant: a second variant of this kernel is seconds of LLVM
+            // compiling on a first run with lavapipe, and the test is one
+            // compare per store.
+            if (p.activated == 1u) {
                 biased = max(biased, 0.0) + p.negative_slope * min(biased, 0.0);
             }
             result[out_index(z, row, col)] = biased;

@@ -89,8 +89,7 @@
 // limit of workgroup memory); a direct blocking walks K in the same steps.
 // Accumulators are separate variables, not an array: lavapipe keeps private
 // arrays in memory and indexes them per lane (5x slower, measured).
-// OP & 15 and the bits from 21 up are left to the family file (which
-// gather it runs, what it does as it stores).
+// OP & 15 is left to the family file (which gather it runs).
 // Each family copies its parameters from the storage buffer into a private
 // `p` at entry: the gathers read p.m, p.n and p.k for every element, and a
 // load from storage is repeated after every workgroupBarrier (another

@@ -137,12 +137,9 @@ struct ConvGemm {
     in_from_tap: (i64, i64),
     in_offset: (i64, i64),
     /// A leaky ReLU of this slope applied as each output is stored (conv2d
-    /// only; conv.wgsl's ACTIVATED_BIT).
+    /// only; conv.wgsl's `activated`).
     activation: Option<f32>,
 }
-
-/// conv.wgsl's OP bit for `ConvGemm::activation`.
-const ACTIVATED: u32 = 1 << 21;
 
 /// A signed image offset as the shader's wrapping u32.
 fn wrapping(v: i64) -> u32 {
@@ -200,17 +197,17 @@ impl ConvGemm {
         let sizes = [self.m, self.n, self.k, self.k_chunk, i[1], i[2], i[3], i[1] / g, o[1], o[2], o[3], o[1] / g];
         let pairs = [self.kernel, self.pos_grid, self.pos_origin, self.pos_step, self.tap_grid, self.tap_origin];
         let pairs = pairs.into_iter().chain([self.tap_step]);
-        let signed_pairs = [self.in_from_tap, self.in_offset, (0, 0)];
+        let signed_pairs = [self.in_from_tap, self.in_offset];
         let mut params = sizes.into_iter().fold(Params::new(), Params::size);
         params = pairs.flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
         params = params.u32(u32::from(bias.is_some())).f32(self.activation.unwrap_or(0.0));
         params = [self.in_from_pos].into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
         params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
+        params = params.u32(u32::from(self.activation.is_some())).u32(0);
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
         let problems = g * self.k_chunks();
         let gather = self.gather as u32;
-        let activated = if self.activation.is_some() { ACTIVATED } else { 0 };
-        let kernel = CONV.kernel_for("main", blocking.op(gather) | activated);
+        let kernel = CONV.kernel_for("main", blocking.op(gather));
         let grid = blocking.grid(self.m, self.n, problems);
         let packed = pack_a(&CONV, blocking, gather, &params, a.buffer(), (self.m, self.k, g));
         let packed_a = packed.as_ref().map_or(a.buffer(), Storage::buffer);
