@@ -5,7 +5,8 @@
 // (write), 4 bias (read: one value per output channel, added as each output
 // is stored, when with_bias is 1; without a bias the host binds a again),
 // 5 packed_a (read: A packed by pack_a for a direct blocking; a again for the
-// others). The entry point pack_a binds 0 params, 1 a, 2 packing (write).
+// others). The entry point pack_a (gemm.wgsl's) binds 0 params, 1 a, 2 packing
+// (write).
 // Tensors are NCHW. "image" is the tensor read through the im2col pattern,
 // [batch, channels, height, width]; the "output space" is the tensor on whose
 // pixels the kernel is swept, [batch, out_channels, out_height, out_width].
@@ -262,17 +263,4 @@ fn main(
     let k_begin = (wid.z / groups) * params.k_chunk;
     accumulate(wid.z % groups, wid.xy, k_begin, min(params.k, k_begin + params.k_chunk), local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
-}
-
-// Packs group z's A for a direct blocking (gemm.wgsl's "Packed A"): the
-// workgroups of layer z of the grid, numbered flat (the grid spills into y
-// past 65535), take 64 consecutive vec4s each.
-@compute @workgroup_size(64)
-fn pack_a(
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-    @builtin(local_invocation_index) lid: u32,
-) {
-    p = params;
-    pack_a_block(wid.z, flat_group(wid, nwg) * 64u + lid);
 }

@@ -14,8 +14,9 @@
 //   packed_problem(z) -> u32     which packed problem holds problem z's A (0
 //                                for every z where all problems share one A);
 //   bindings `packed_a` (read, beside the GEMM's) and `packing` (write, the
-//   pack_a entry point's), both array<vec4<f32>>, and an entry point pack_a
-//   that calls pack_a_block.
+//   pack_a entry point's), both array<vec4<f32>>.
+// The core's entry point pack_a copies the family's `params` binding into
+// its private `p` first, as the family's own entry point does (below).
 // B is read through `columns` because an invocation that reads B without a
 // tile keeps the same columns for the whole walk along K: it finds them once
 // (for a convolution that means splitting the positions into batch, row and
@@ -254,6 +255,19 @@ fn pack_a_block(z: u32, i: u32) {
             gather_a(z, row + 3u, k),
         );
     }
+}
+
+// Packs problem z's A for a direct blocking: the workgroups of layer z of
+// the grid, numbered flat (the grid spills into y past 65535), take 64
+// consecutive vec4s each.
+@compute @workgroup_size(64)
+fn pack_a(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    p = params;
+    pack_a_block(wid.z, flat_group(wid, nwg) * 64u + lid);
 }
 
 // Column block j of B at step k0 + k: from the B tile, or straight from B

@@ -3,7 +3,7 @@
 //
 // Bindings: 0 params, 1 A (read), 2 B (read), 3 C (write), 4 packed_a (read:
 // A packed by pack_a for a direct blocking; A again for the others). The
-// entry point pack_a binds 0 params, 1 A, 2 packing (write).
+// entry point pack_a (gemm.wgsl's) binds 0 params, 1 A, 2 packing (write).
 // op(A) is M x K, op(B) is K x N, C is M x N. A and B are read through (row,
 // column, batch) strides, so a transposed operand is just swapped strides, and
 // a batch stride of 0 broadcasts one matrix over the batch. C is written
@@ -92,17 +92,4 @@ fn main(
     // binding is and a private variable is not.
     accumulate(wid.z, wid.xy, 0u, params.k, local.xy, lid);
     write_tile(wid.z, wid.xy, local.xy);
-}
-
-// Packs A[z] for a direct blocking (gemm.wgsl's "Packed A"): the workgroups
-// of layer z of the grid, numbered flat (the grid spills into y past 65535),
-// take 64 consecutive vec4s each.
-@compute @workgroup_size(64)
-fn pack_a(
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-    @builtin(local_invocation_index) lid: u32,
-) {
-    p = params;
-    pack_a_block(wid.z, flat_group(wid, nwg) * 64u + lid);
 }
