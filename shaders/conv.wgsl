@@ -184,12 +184,25 @@ fn gather_b4(z: u32, k: u32, columns: Columns) -> vec4<f32> {
 }
 // ANCHOR_END: im2col
 
-// Index of output-space element (group g's channel o, position pos).
-fn out_index(g: u32, o: u32, pos: u32) -> u32 {
+// An output-space index ((b, channel, oh, ow) in [N, O, OH, OW]) is a part
+// from the channel plus a part from the position: channel OH OW +
+// (b O OH + oh) OW + ow.
+// The part of group g's channel o.
+fn channel_part(g: u32, o: u32) -> u32 {
+    return (g * p.group_out_channels + o) * p.out_height * p.out_width;
+}
+
+// The part of position pos = (b, jh, jw).
+fn out_position_part(pos: u32) -> u32 {
     let q = split(pos, p.pos_grid); // (b, jh, jw)
     let oh = p.pos_origin.y + p.pos_step.y * q.y;
     let ow = p.pos_origin.x + p.pos_step.x * q.z;
-    return ((q.x * p.out_channels + g * p.group_out_channels + o) * p.out_height + oh) * p.out_width + ow;
+    return (q.x * p.out_channels * p.out_height + oh) * p.out_width + ow;
+}
+
+// Index of output-space element (group g's channel o, position pos).
+fn out_index(g: u32, o: u32, pos: u32) -> u32 {
+    return channel_part(g, o) + out_position_part(pos);
 }
 
 fn gather_a(z: u32, row: u32, k: u32) -> f32 {
@@ -220,11 +233,27 @@ fn packed_problem(z: u32) -> u32 {
     return z;
 }
 
-fn store_c(z: u32, row: u32, col: u32, value: f32) {
+// C's index: dw [O, C/g, KH, KW] at row o of group z, column (c, kh, kw)
+// for a weight gradient; else the output-space element (channel row of
+// group z, position col).
+fn out_row(z: u32, row: u32) -> u32 {
+    if (GATHER == CONV2D_WEIGHT) {
+        return (z * p.m + row) * p.n;
+    }
+    return channel_part(z, row);
+}
+
+fn out_col(z: u32, col: u32) -> u32 {
+    if (GATHER == CONV2D_WEIGHT) {
+        return col;
+    }
+    return out_position_part(col);
+}
+
+fn store_c(z: u32, row: u32, col: u32, index: u32, value: f32) {
     if ((row < p.m) & (col < p.n)) {
         if (GATHER == CONV2D_WEIGHT) {
-            // dw [O, C/g, KH, KW]: row o of group z, column (c, kh, kw)
-            result[(z * p.m + row) * p.n + col] = value;
+            result[index] = value;
         } else {
             // the bias of output channel o = row of group z (uniform branch)
             var biased = value;
@@ -243,7 +272,7 @@ fn store_c(z: u32, row: u32, col: u32, value: f32) {
             if (p.activated == 1u) {
                 biased = max(biased, 0.0) + p.negative_slope * min(biased, 0.0);
             }
-            result[out_index(z, row, col)] = biased;
+            result[index] = biased;
         }
     }
 }

@@ -8,7 +8,14 @@
 //                                col..col+3 of B in problem z, at any k;
 //   gather_b4(z, k, columns) -> vec4<f32>
 //                                elements [k, col..col+3] of B, 0 outside B;
-//   store_c(z, row, col, value)  writes C[row, col] of problem z, if inside C.
+//   out_row(z, row), out_col(z, col) -> u32
+//                                the parts of C[row, col]'s index in problem z
+//                                from its row and from its column (the index
+//                                is their sum; computed once per row and per
+//                                column of an invocation's blocks);
+//   store_c(z, row, col, index, value)
+//                                writes C[row, col] of problem z at `index`,
+//                                if inside C.
 // and, for the packed copy of A that direct blockings read (see "Packed A"):
 //   product_size() -> vec3<u32>  (M, N, K) of one problem;
 //   packed_problem(z) -> u32     which packed problem holds problem z's A (0
@@ -98,9 +105,10 @@
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
 // Version 6: direct blockings read A packed as vec4s (the big dcgan28
-//   convolutions 1.13-1.27x faster on lavapipe); version 5: 8 row blocks
-//   (32 x 16 values per invocation, the big dcgan28 convolutions 1.3-1.4x
-//   faster); version 4: direct blockings, B through `columns` (the dcgan28
+//   convolutions 1.13-1.27x faster on lavapipe), and C's indices come as a
+//   row part plus a column part (dcgan28's K = 16 convolutions 1.2x);
+//   version 5: 8 row blocks (32 x 16 values per invocation, the big dcgan28
+//   convolutions 1.3-1.4x faster); version 4: direct blockings, B through `columns` (the dcgan28
 //   step 0.74-0.77 -> 0.61-0.64 s on lavapipe, with conv.wgsl's fused bias);
 //   version 3: non-square tiles, thin problems read B without a tile (an
 //   M = 1 convolution 0.03 -> 0.9 GFLOP/s on lavapipe); version 2: shared core
@@ -364,43 +372,80 @@ fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32
 }
 // ANCHOR_END: accumulate
 
-// Hands the 16 values of accumulator block (i, j) to store_c.
-fn store_block(z: u32, tile: vec2<u32>, local: vec2<u32>, i: u32, j: u32, block: mat4x4<f32>) {
+// The parts of C's index from the 4 columns of the invocation's column
+// block j, and from all of its column blocks (j0..j3, where BLOCKS_N has them).
+fn block_columns(z: u32, tile: vec2<u32>, local: vec2<u32>, j: u32) -> vec4<u32> {
+    let col = tile.x * TILE_N + 4u * (local.x + SIDE_X * j);
+    return vec4<u32>(out_col(z, col), out_col(z, col + 1u), out_col(z, col + 2u), out_col(z, col + 3u));
+}
+
+struct TileColumns {
+    j0: vec4<u32>,
+    j1: vec4<u32>,
+    j2: vec4<u32>,
+    j3: vec4<u32>,
+}
+
+// Hands the 16 values of accumulator block (i, j) to store_c, with their
+// indices: each row's part once, plus the columns' parts `columns`.
+// (Splitting each value's index whole, as the first version did, was a fifth
+// of a convolution's time when K is 16, dcgan28's 1-channel conv2d.)
+fn store_block(z: u32, tile: vec2<u32>, local: vec2<u32>, i: u32, j: u32, block: mat4x4<f32>, columns: vec4<u32>) {
     let row = tile.y * TILE_M + 4u * (local.y + SIDE_Y * i);
     let col = tile.x * TILE_N + 4u * (local.x + SIDE_X * j);
     for (var r = 0u; r < 4u; r++) {
+        let row_part = out_row(z, row + r);
         for (var q = 0u; q < 4u; q++) {
-            store_c(z, row + r, col + q, block[r][q]);
+            store_c(z, row + r, col + q, row_part + columns[q], block[r][q]);
         }
     }
 }
 
 // Stores row i of accumulator blocks.
-fn store_row(z: u32, tile: vec2<u32>, local: vec2<u32>, i: u32, c0: mat4x4<f32>, c1: mat4x4<f32>, c2: mat4x4<f32>, c3: mat4x4<f32>) {
-    store_block(z, tile, local, i, 0u, c0);
+fn store_row(
+    z: u32,
+    tile: vec2<u32>,
+    local: vec2<u32>,
+    i: u32,
+    c0: mat4x4<f32>,
+    c1: mat4x4<f32>,
+    c2: mat4x4<f32>,
+    c3: mat4x4<f32>,
+    columns: TileColumns,
+) {
+    store_block(z, tile, local, i, 0u, c0, columns.j0);
     if (BLOCKS_N > 1u) {
-        store_block(z, tile, local, i, 1u, c1);
+        store_block(z, tile, local, i, 1u, c1, columns.j1);
     }
     if (BLOCKS_N > 2u) {
-        store_block(z, tile, local, i, 2u, c2);
-        store_block(z, tile, local, i, 3u, c3);
+        store_block(z, tile, local, i, 2u, c2, columns.j2);
+        store_block(z, tile, local, i, 3u, c3, columns.j3);
     }
 }
 
 // Writes the invocation's accumulators through store_c.
 fn write_tile(z: u32, tile: vec2<u32>, local: vec2<u32>) {
-    store_row(z, tile, local, 0u, c00, c01, c02, c03);
+    var columns: TileColumns;
+    columns.j0 = block_columns(z, tile, local, 0u);
+    if (BLOCKS_N > 1u) {
+        columns.j1 = block_columns(z, tile, local, 1u);
+    }
+    if (BLOCKS_N > 2u) {
+        columns.j2 = block_columns(z, tile, local, 2u);
+        columns.j3 = block_columns(z, tile, local, 3u);
+    }
+    store_row(z, tile, local, 0u, c00, c01, c02, c03, columns);
     if (BLOCKS_M > 1u) {
-        store_row(z, tile, local, 1u, c10, c11, c12, c13);
+        store_row(z, tile, local, 1u, c10, c11, c12, c13, columns);
     }
     if (BLOCKS_M > 2u) {
-        store_row(z, tile, local, 2u, c20, c21, c22, c23);
-        store_row(z, tile, local, 3u, c30, c31, c32, c33);
+        store_row(z, tile, local, 2u, c20, c21, c22, c23, columns);
+        store_row(z, tile, local, 3u, c30, c31, c32, c33, columns);
     }
     if (BLOCKS_M > 4u) {
-        store_row(z, tile, local, 4u, c40, c41, c42, c43);
-        store_row(z, tile, local, 5u, c50, c51, c52, c53);
-        store_row(z, tile, local, 6u, c60, c61, c62, c63);
-        store_row(z, tile, local, 7u, c70, c71, c72, c73);
+        store_row(z, tile, local, 4u, c40, c41, c42, c43, columns);
+        store_row(z, tile, local, 5u, c50, c51, c52, c53, columns);
+        store_row(z, tile, local, 6u, c60, c61, c62, c63, columns);
+        store_row(z, tile, local, 7u, c70, c71, c72, c73, columns);
     }
 }

@@ -73,9 +73,17 @@ fn packed_problem(z: u32) -> u32 {
     return select(z, 0u, p.a_batch == 0u);
 }
 
-fn store_c(z: u32, row: u32, col: u32, value: f32) {
+fn out_row(z: u32, row: u32) -> u32 {
+    return z * p.m * p.n + row * p.c_row;
+}
+
+fn out_col(z: u32, col: u32) -> u32 {
+    return col * p.c_col;
+}
+
+fn store_c(z: u32, row: u32, col: u32, index: u32, value: f32) {
     if ((row < p.m) & (col < p.n)) {
-        c[z * p.m * p.n + row * p.c_row + col * p.c_col] = value;
+        c[index] = value;
     }
 }
 
