@@ -108,13 +108,13 @@
 //   convolutions 1.13-1.27x faster on lavapipe), and C's indices come as a
 //   row part plus a column part (dcgan28's K = 16 convolutions 1.2x);
 //   version 5: 8 row blocks (32 x 16 values per invocation, the big dcgan28
-//   convolutions 1.3-1.4x faster); version 4: direct blockings, B through `columns` (the dcgan28
-//   step 0.74-0.77 -> 0.61-0.64 s on lavapipe, with conv.wgsl's fused bias);
-//   version 3: non-square tiles, thin problems read B without a tile (an
-//   M = 1 convolution 0.03 -> 0.9 GFLOP/s on lavapipe); version 2: shared core
-//   with mat4x4 blocks, blocking by pipeline constant, 1024^3 on lavapipe (2
-//   cores, AVX2) 2.5 -> 17 GFLOP/s; version 1: 64 x 64 tile, 16 x 16
-//   invocations of 4 x 4 scalars.
+//   convolutions 1.3-1.4x faster); version 4: direct blockings, B through
+//   `columns` (the dcgan28 step 0.74-0.77 -> 0.61-0.64 s on lavapipe, with
+//   conv.wgsl's fused bias); version 3: non-square tiles, thin problems read
+//   B without a tile (an M = 1 convolution 0.03 -> 0.9 GFLOP/s on lavapipe);
+//   version 2: shared core with mat4x4 blocks, blocking by pipeline
+//   constant, 1024^3 on lavapipe (2 cores, AVX2) 2.5 -> 17 GFLOP/s; version
+//   1: 64 x 64 tile, 16 x 16 invocations of 4 x 4 scalars.
 
 override OP: u32 = 0u;
 override GATHER: u32 = OP & 15u;
