@@ -2,7 +2,9 @@
 //! `conv2d`, `conv_transpose2d`, and `conv2d_weight`, the gradient of conv2d
 //! with respect to its weights. Each is one implicit GEMM (conv_transpose2d one
 //! per output phase): the kernel gathers the im2col matrix while it loads its
-//! tiles, so no patch matrix is stored.
+//! tiles, so no patch matrix is stored. The stride-2 4 x 4 ones with a single
+//! channel on the image side (DCGAN's image-facing layers) run as direct
+//! kernels instead, where they have one (`one_channel_conv.rs` says which).
 //!
 //! **Why their gradients are each other.** With ih = oh * stride - pad +
 //! kh * dilation (and alike for columns), all three ops contract the same
