@@ -82,7 +82,7 @@ struct Params {
     in_from_pos: vec2<u32>, // image pixels per position step
     in_from_tap: vec2<u32>, // image pixels per tap step (wrapping: may be negative)
     in_offset: vec2<u32>, // image pixel of position 0 and tap 0 (wrapping)
-    activated: u32, // 1: a leaky ReLU after the bias (conv2d; see store_c)
+    activated: u32, // 1: a leaky ReLU after the bias (conv2d; the host's slope is not 1; see store_c)
     pad2: u32,
 }
 

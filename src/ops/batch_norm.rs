@@ -217,16 +217,6 @@ fn fused_gradients(
     [Tensor::from_storage(dx, x.shape().to_vec()), per_channel(1), per_channel(0)]
 }
 
-/// dy times the fused activation's slope at each value, read off the output
-/// y (positive exactly where its input was): a factor that does not depend on
-/// x, so no further gradient flows through it.
-fn activation_gradient(y: &Tensor, slope: f32, dy: &Tensor) -> Tensor {
-    if slope == 1.0 {
-        return dy.clone();
-    }
-    dy.mul(&y.leaky_relu_slope(slope))
-}
-
 // ANCHOR: composed_gradients
 /// The same gradients in closed form with differentiable ops, for when they
 /// will be differentiated again. With x̂ = (x - mean) r, r = (var + eps)^-1/2
@@ -318,7 +308,7 @@ impl Tensor {
             move |inputs, y, dy| {
                 let (x, weight) = (&inputs[0], &inputs[1]);
                 let grads = if is_grad_enabled() {
-                    composed_gradients(x, weight, &activation_gradient(y, slope, dy), eps)
+                    composed_gradients(x, weight, &dy.through_leaky_relu(y, slope), eps)
                 } else {
                     fused_gradients(x, &saved, weight, (y, slope), dy, eps)
                 };

@@ -138,9 +138,9 @@ struct ConvGemm {
     in_from_pos: (usize, usize),
     in_from_tap: (i64, i64),
     in_offset: (i64, i64),
-    /// A leaky ReLU of this slope applied as each output is stored (conv2d
-    /// only; conv.wgsl's `activated`).
-    activation: Option<f32>,
+    /// The negative slope of a leaky ReLU applied as each output is stored
+    /// (conv2d only; conv.wgsl's `activated`); 1: none.
+    negative_slope: f32,
 }
 
 /// A signed image offset as the shader's wrapping u32.
@@ -178,7 +178,7 @@ impl ConvGemm {
             in_from_pos: o.stride,
             in_from_tap: (o.dilation.0 as i64, o.dilation.1 as i64),
             in_offset: (-(o.padding.0 as i64), -(o.padding.1 as i64)),
-            activation: None,
+            negative_slope: 1.0,
         }
     }
 
@@ -202,10 +202,10 @@ impl ConvGemm {
         let signed_pairs = [self.in_from_tap, self.in_offset];
         let mut params = sizes.into_iter().fold(Params::new(), Params::size);
         params = pairs.flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
-        params = params.u32(u32::from(bias.is_some())).f32(self.activation.unwrap_or(0.0));
+        params = params.u32(u32::from(bias.is_some())).f32(self.negative_slope);
         params = [self.in_from_pos].into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
         params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
-        params = params.u32(u32::from(self.activation.is_some())).u32(0);
+        params = params.u32(u32::from(self.negative_slope != 1.0)).u32(0);
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
         let problems = g * self.k_chunks();
         let gather = self.gather as u32;
@@ -272,19 +272,19 @@ pub fn conv2d_blocked(
     options: Conv2dOptions,
     blocking: Option<Blocking>,
 ) -> Tensor {
-    conv2d_fused(x, w, bias, options, blocking, None)
+    conv2d_fused(x, w, bias, options, blocking, 1.0)
 }
 
 // ANCHOR: conv2d_op
 /// conv2d with the kernel's blocking given or (None) chosen, and with a leaky
-/// ReLU of slope `activation` applied as each output is stored (None: none).
+/// ReLU of `negative_slope` applied as each output is stored (1: none).
 fn conv2d_fused(
     x: &Tensor,
     w: &Tensor,
     bias: Option<&Tensor>,
     options: Conv2dOptions,
     blocking: Option<Blocking>,
-    activation: Option<f32>,
+    negative_slope: f32,
 ) -> Tensor {
     let op = "conv2d";
     options.check(op);
@@ -306,19 +306,14 @@ fn conv2d_fused(
     check_bias(bias, out, op);
     let storage = Storage::new(out.iter().product());
     if !storage.is_empty() {
-        let gemm = ConvGemm { activation, ..ConvGemm::sweep(Gather::Conv2d, xs, out, kernel, &options) };
+        let gemm = ConvGemm { negative_slope, ..ConvGemm::sweep(Gather::Conv2d, xs, out, kernel, &options) };
         gemm.run(w, x, &storage, bias, blocking);
     }
     let inputs: Vec<&Tensor> = [x, w].into_iter().chain(bias).collect();
-    let name = if activation.is_some() { "conv2d_activated" } else { op };
+    let name = if negative_slope != 1.0 { "conv2d_activated" } else { op };
     Tensor::from_op(storage, out.to_vec(), name, &inputs, move |inputs, y, grad| {
         let (x, w) = (&inputs[0], &inputs[1]);
-        // Back through the activation first: its slope at each output, read
-        // off the output's sign (y > 0 exactly where the convolution was).
-        let grad = &match activation {
-            Some(slope) => grad.mul(&y.leaky_relu_slope(slope)),
-            None => grad.clone(),
-        };
+        let grad = &grad.through_leaky_relu(y, negative_slope);
         let back = options.padding_back((xs[2], xs[3]), kernel, (oh, ow));
         let grads = [
             x.tracks_grad().then(|| conv_transpose2d(grad, w, None, options, back)),
@@ -336,7 +331,7 @@ pub fn conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, options: Conv2
     conv2d_blocked(x, weight, bias, options, None)
 }
 
-/// `conv2d` followed by a leaky ReLU of `negative_slope` (0: a ReLU), in one
+/// `conv2d` followed by a leaky ReLU of `negative_slope` (0: a ReLU, 1: none), in one
 /// op: the kernel applies the activation as it stores each output, so the
 /// convolution's own output is never written or kept. The same values as the
 /// two ops apart, bit for bit. Panics on a negative slope, whose activation
@@ -352,7 +347,7 @@ pub fn conv2d_activated(
         negative_slope >= 0.0,
         "conv2d_activated: negative_slope must be >= 0 (0 for a ReLU), got {negative_slope}"
     );
-    conv2d_fused(x, weight, bias, options, None, Some(negative_slope))
+    conv2d_fused(x, weight, bias, options, None, negative_slope)
 }
 
 /// Refuses a bias that is not one value per channel of an output of shape `out`.
@@ -552,7 +547,7 @@ fn transposed_phases(image: [usize; 4], out: [usize; 4], kernel: (usize, usize),
                 in_from_pos: (1, 1),
                 in_from_tap: (-(h.drop as i64), -(w.drop as i64)),
                 in_offset: (h.origin, w.origin),
-                activation: None,
+                negative_slope: 1.0,
             });
         }
     }

@@ -106,6 +106,18 @@ impl Tensor {
         self.constant_piecewise(Op::Slope, negative_slope, 0.0)
     }
 
+    /// `self`, the gradient at the output `y` of a leaky ReLU of
+    /// `negative_slope`, carried back to the ReLU's input: times the slope at
+    /// each value, read off y's sign (y > 0 exactly where the input was). A
+    /// slope of 1 is no activation and leaves `self` as it is. Where the ops
+    /// that fuse their activation (batch norm, conv2d) start their backward.
+    pub(crate) fn through_leaky_relu(&self, y: &Tensor, negative_slope: f32) -> Tensor {
+        if negative_slope == 1.0 {
+            return self.clone();
+        }
+        self.mul(&y.leaky_relu_slope(negative_slope))
+    }
+
     /// 1 / (1 + exp(-x)); its derivative is y (1 - y).
     pub fn sigmoid(&self) -> Tensor {
         self.unary("sigmoid", Op::Sigmoid, 0.0, 0.0, |_, y, g| g.mul(&y.mul(&y.neg().add_scalar(1.0))))
