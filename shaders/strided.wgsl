@@ -58,13 +58,9 @@ fn shared_offsets(flat: u32) -> vec3<u32> {
         let next = divide(rest, extent);
         let digit = rest - next * extent;
         rest = next;
-        offsets += digit * vec3<u32>(
-            p.spaces[0].strides[d / 4u][d % 4u],
-            p.spaces[1].strides[d / 4u][d % 4u],
-            p.spaces[2].strides[d / 4u][d % 4u],
-        );
+        offsets += digit * strides_of(d);
     }
-    return offsets + rest * vec3<u32>(p.spaces[0].strides[0][0], p.spaces[1].strides[0][0], p.spaces[2].strides[0][0]);
+    return offsets + rest * strides_of(0u);
 }
 
 // An invocation's walk over consecutive elements of space 0's shape (the
