@@ -79,7 +79,7 @@ fn main(
     for (var i = first; i < end; i++) {
         let at = walk.offsets;
         out[i] = apply(OP, vec4<f32>(a[at.x]), vec4<f32>(b[at.y]), vec4<f32>(c[at.z])).x;
-        walk_step(&walk, i + 1u);
+        walk_step(&walk);
     }
 }
 
@@ -111,6 +111,12 @@ fn inner_stride(s: u32) -> u32 {
     return p.spaces[s].strides[d / 4u][d % 4u];
 }
 
+// An operand's four values in `rows`: the loaded vec4 itself when the operand
+// has stride 1, else its component `at % 4` repeated.
+fn spread(loaded: vec4<f32>, at: u32, whole: bool) -> vec4<f32> {
+    return select(vec4<f32>(loaded[at % 4u]), loaded, whole);
+}
+
 @compute @workgroup_size(256)
 fn rows(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -125,25 +131,17 @@ fn rows(
     // An operand of stride 1 is read as a vec4 (its offset counts vec4s), one
     // of stride 0 as a single value (its offset counts floats: component
     // offset % 4 of vec4 offset / 4, since one entry point may see a buffer
-    // through one view only). The branches are uniform: they depend on
-    // parameters only.
+    // through one view only). Either way it is one vec4 load: choosing
+    // between two loads with a branch made a CPU driver do both.
     let whole = vec3<u32>(inner_stride(0u), inner_stride(1u), inner_stride(2u)) == vec3<u32>(1u);
     var walk = walk_from(first);
     for (var i = first; i < end; i++) {
         let at = walk.offsets;
-        var u = vec4<f32>(a4[at.x / 4u][at.x % 4u]);
-        if (whole.x) {
-            u = a4[at.x];
-        }
-        var v = vec4<f32>(b4[at.y / 4u][at.y % 4u]);
-        if (whole.y) {
-            v = b4[at.y];
-        }
-        var w = vec4<f32>(c4[at.z / 4u][at.z % 4u]);
-        if (whole.z) {
-            w = c4[at.z];
-        }
+        let index = select(at / 4u, at, whole);
+        let u = spread(a4[index.x], at.x, whole.x);
+        let v = spread(b4[index.y], at.y, whole.y);
+        let w = spread(c4[index.z], at.z, whole.z);
         out4[i] = apply(OP, u, v, w);
-        walk_step(&walk, i + 1u);
+        walk_step(&walk);
     }
 }

@@ -36,7 +36,7 @@ fn copy(
     var walk = walk_from(first);
     for (var i = first; i < end; i++) {
         dst[dst_base + walk.offsets.y] = src[src_base + walk.offsets.x];
-        walk_step(&walk, i + 1u);
+        walk_step(&walk);
     }
 }
 

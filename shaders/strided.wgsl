@@ -72,16 +72,22 @@ fn shared_offsets(flat: u32) -> vec3<u32> {
 // The host sets the walk's length (the header's w, `run`): many elements on a
 // CPU adapter, one on a GPU, where neighbouring invocations must read
 // neighbouring addresses.
+//
+// A walk carries from the innermost dimension into the one before it, never
+// further: the host cuts the run to a divisor of the two innermost extents'
+// product (ops::walk_run), so no run crosses an index of a third dimension.
+// Version 2. Version 1 split the index afresh where a run crossed one; a CPU
+// driver runs both sides of a branch for all lanes, so that rare split ran at
+// every step and cost most of the kernel's time (permute 5.5 -> 1.5 ms).
 struct Walk {
     offsets: vec3<u32>,
-    // The index along the innermost dimension (x) and the one before it (y),
-    // and their sizes (1 where the space has no such dimension).
-    digits: vec2<u32>,
-    sizes: vec2<u32>,
+    // The index along the innermost dimension and its size (1 in rank 0).
+    digit: u32,
+    size: u32,
     // Added per step along the innermost dimension: its three strides.
     step: vec3<u32>,
     // Added when the innermost index wraps to 0: the next dimension's strides
-    // less sizes.x steps (u32 arithmetic wraps, so the difference may be
+    // less `size` steps (u32 arithmetic wraps, so the difference may be
     // negative).
     carry: vec3<u32>,
 }
@@ -99,35 +105,27 @@ fn strides_of(d: u32) -> vec3<u32> {
 fn walk_from(flat: u32) -> Walk {
     var w: Walk;
     w.offsets = shared_offsets(flat);
-    w.sizes = vec2<u32>(1u);
+    w.size = 1u;
     let rank = p.spaces[0].rank;
     if (rank == 0u) {
         return w;
     }
     let inner = rank - 1u;
-    w.sizes.x = p.spaces[0].shape[inner / 4u][inner % 4u];
+    w.size = p.spaces[0].shape[inner / 4u][inner % 4u];
     w.step = strides_of(inner);
-    let rows = divide(flat, w.sizes.x);
-    w.digits.x = flat - rows * w.sizes.x;
+    w.digit = flat - divide(flat, w.size) * w.size;
     if (rank > 1u) {
-        let outer = rank - 2u;
-        w.sizes.y = p.spaces[0].shape[outer / 4u][outer % 4u];
-        w.digits.y = rows - divide(rows, w.sizes.y) * w.sizes.y;
-        w.carry = strides_of(outer) - w.sizes.x * w.step;
+        w.carry = strides_of(inner - 1u) - w.size * w.step;
     }
     return w;
 }
 
-// Moves the walk on to element `flat`, the one after its current element.
-fn walk_step(w: ptr<function, Walk>, flat: u32) {
-    (*w).digits.x += 1u;
+// Moves the walk on to the next element.
+fn walk_step(w: ptr<function, Walk>) {
+    (*w).digit += 1u;
     (*w).offsets += (*w).step;
-    if ((*w).digits.x == (*w).sizes.x) {
-        (*w).digits = vec2<u32>(0u, (*w).digits.y + 1u);
+    if ((*w).digit == (*w).size) {
+        (*w).digit = 0u;
         (*w).offsets += (*w).carry;
-        // Past the last two dimensions (rare): split the index afresh.
-        if ((*w).digits.y == (*w).sizes.y) {
-            *w = walk_from(flat);
-        }
     }
 }

@@ -2,7 +2,7 @@
 //! (`shaders/broadcast.wgsl`): arithmetic, maximum/minimum, comparisons and
 //! `where`. A broadcast input's gradient is summed back to its own shape.
 
-use super::{broadcast_shapes, broadcast_strides, coalesce, strided_run};
+use super::{broadcast_shapes, broadcast_strides, coalesce, walk_run};
 use crate::gpu::{device, Params, Storage, BROADCAST, WORKGROUP};
 use crate::tensor::{numel, Tensor};
 
@@ -31,7 +31,7 @@ fn launch(op: Op, inputs: &[&Tensor]) -> (Storage, Vec<usize>) {
     let (merged, merged_strides) = coalesce(&shape, &strides);
     let third = merged_strides.get(2).unwrap_or(&merged_strides[0]);
     let out = Storage::new(numel(&shape));
-    let run = strided_run();
+    let run = walk_run(&merged);
     let params = Params::strided(
         [out.len(), 0, 0, run],
         &[(&merged, &merged_strides[0]), (&merged, &merged_strides[1]), (&merged, third)],
@@ -44,7 +44,7 @@ fn launch(op: Op, inputs: &[&Tensor]) -> (Storage, Vec<usize>) {
     if contiguous {
         let kernel = BROADCAST.kernel_for("vector", op as u32);
         gpu.dispatch(kernel, &params, &buffers, gpu.grid(out.len(), 4 * WORKGROUP));
-    } else if let Some(params) = rows_params(&merged, &merged_strides, run) {
+    } else if let Some((params, run)) = rows_params(&merged, &merged_strides) {
         let kernel = BROADCAST.kernel_for("rows", op as u32);
         gpu.dispatch(kernel, &params, &buffers, gpu.grid((out.len() / 4).div_ceil(run), WORKGROUP));
     } else {
@@ -59,8 +59,9 @@ fn launch(op: Op, inputs: &[&Tensor]) -> (Storage, Vec<usize>) {
 /// allows it: rows of a multiple of 4, every operand of stride 1 or 0 along
 /// them. The output is walked in vec4s; an operand of stride 1 is addressed
 /// in vec4s (its other strides, multiples of the row, divided by 4), one of
-/// stride 0 in floats (strides unchanged). Each invocation walks `run` vec4s.
-fn rows_params(merged: &[usize], strides: &[Vec<usize>], run: usize) -> Option<Params> {
+/// stride 0 in floats (strides unchanged). Each invocation walks the returned
+/// run of vec4s.
+fn rows_params(merged: &[usize], strides: &[Vec<usize>]) -> Option<(Params, usize)> {
     let (&row, outer) = merged.split_last()?;
     let fits = |s: &Vec<usize>| match s.split_last() {
         Some((&0, _)) => true,
@@ -75,7 +76,10 @@ fn rows_params(merged: &[usize], strides: &[Vec<usize>], run: usize) -> Option<P
     let units: Vec<Vec<usize>> =
         strides.iter().map(|s| if s.last() == Some(&1) { in_vec4s(s) } else { s.clone() }).collect();
     let third = units.get(2).unwrap_or(&units[0]);
-    Some(Params::strided([numel(merged) / 4, 0, 0, run], &[(&shape, &units[0]), (&shape, &units[1]), (&shape, third)]))
+    let run = walk_run(&shape);
+    let params =
+        Params::strided([numel(merged) / 4, 0, 0, run], &[(&shape, &units[0]), (&shape, &units[1]), (&shape, third)]);
+    Some((params, run))
 }
 // ANCHOR_END: rows_params
 

@@ -6,7 +6,7 @@
 //! permutation, a slice's gradient is the gradient padded back with zeros, a
 //! pad's is the slice of the interior, expand's is a sum over the expanded axes.
 
-use super::{coalesce, contiguous_strides, normalize_axis, strided_run};
+use super::{coalesce, contiguous_strides, normalize_axis, walk_run};
 use crate::gpu::{device, Params, Storage, SHAPE, WORKGROUP};
 use crate::tensor::{numel, Tensor};
 
@@ -37,7 +37,7 @@ impl Copy<'_> {
             return;
         }
         let (shape, strides) = coalesce(self.shape, &[self.src_strides, self.dst_strides]);
-        let run = strided_run();
+        let run = walk_run(&shape);
         let params = Params::strided(
             [n, self.src_offset, self.dst_offset, run],
             &[(&shape, &strides[0]), (&shape, &strides[1])],
