@@ -49,7 +49,8 @@
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
 // sizes; the prelude's divide_small() does that in f32 (the quotients,
 // batch index, row and channel, are small).
-// Version 6: the activation after the bias (p.activated); version 5: pack_a,
+// Version 7: the bias read once per row of C (`RowPart`); version 6: the
+// activation after the bias (p.activated); version 5: pack_a,
 // A packed for direct blockings; version 4: B read through `columns` and
 // `gather_b4` (see there), the bias added as outputs are stored, and
 // version 2's `one_row` removed (the core's direct thin blocking ran
@@ -235,12 +236,23 @@ fn packed_problem(z: u32) -> u32 {
 
 // C's index: dw [O, C/g, KH, KW] at row o of group z, column (c, kh, kw)
 // for a weight gradient; else the output-space element (channel row of
-// group z, position col).
-fn out_row(z: u32, row: u32) -> u32 {
+// group z, position col). What storing a row needs: its part of that index,
+// and the bias of output channel o = row of group z (0 without one). The
+// bias is read here, once per row: read in store_c, once per value, it cost
+// a fifth of a K = 16 convolution's time on lavapipe, which runs a branch's
+// body (and its load) whether the branch is taken or not.
+struct RowPart {
+    index: u32,
+    bias: f32,
+}
+
+fn out_row(z: u32, row: u32) -> RowPart {
     if (GATHER == CONV2D_WEIGHT) {
-        return (z * p.m + row) * p.n;
+        return RowPart((z * p.m + row) * p.n, 0.0);
     }
-    return channel_part(z, row);
+    let biased = (p.with_bias == 1u) & (row < p.m);
+    let bias_index = select(0u, z * p.group_out_channels + row, biased);
+    return RowPart(channel_part(z, row), select(0.0, bias[bias_index], biased));
 }
 
 fn out_col(z: u32, col: u32) -> u32 {
@@ -250,16 +262,12 @@ fn out_col(z: u32, col: u32) -> u32 {
     return out_position_part(col);
 }
 
-fn store_c(z: u32, row: u32, col: u32, index: u32, value: f32) {
+fn store_c(z: u32, row: u32, col: u32, row_part: RowPart, col_part: u32, value: f32) {
     if ((row < p.m) & (col < p.n)) {
+        let index = row_part.index + col_part;
         if (GATHER == CONV2D_WEIGHT) {
             result[index] = value;
         } else {
-            // the bias of output channel o = row of group z (uniform branch)
-            var biased = value;
-            if (p.with_bias == 1u) {
-                biased += bias[z * p.group_out_channels + row];
-            }
             // With p.activated, a leaky ReLU as the output is stored:
             // max(v, 0) + slope min(v, 0), the bits of unary.wgsl's relu and
             // leaky_relu. One pass over the output and its storage saved, for
@@ -269,6 +277,7 @@ fn store_c(z: u32, row: u32, col: u32, index: u32, value: f32) {
             // constant: a second variant of this kernel is seconds of LLVM
             // compiling on a first run with lavapipe, and the test is one
             // compare per store.
+            var biased = value + row_part.bias;
             if (p.activated == 1u) {
                 biased = max(biased, 0.0) + p.negative_slope * min(biased, 0.0);
             }

@@ -8,14 +8,14 @@
 //                                col..col+3 of B in problem z, at any k;
 //   gather_b4(z, k, columns) -> vec4<f32>
 //                                elements [k, col..col+3] of B, 0 outside B;
-//   out_row(z, row), out_col(z, col) -> u32
-//                                the parts of C[row, col]'s index in problem z
-//                                from its row and from its column (the index
-//                                is their sum; computed once per row and per
-//                                column of an invocation's blocks);
-//   store_c(z, row, col, index, value)
-//                                writes C[row, col] of problem z at `index`,
-//                                if inside C.
+//   out_row(z, row) -> RowPart   what storing C's row `row` of problem z
+//                                needs (a type of the family's: its part of
+//                                C's index, and a convolution's bias), found
+//                                once per row of an invocation's blocks;
+//   out_col(z, col) -> u32       the part of C[row, col]'s index from its
+//                                column, found once per column;
+//   store_c(z, row, col, row_part, col_part, value)
+//                                writes C[row, col] of problem z, if inside C.
 // and, for the packed copy of A that direct blockings read (see "Packed A"):
 //   product_size() -> vec3<u32>  (M, N, K) of one problem;
 //   packed_problem(z) -> u32     which packed problem holds problem z's A (0
@@ -106,7 +106,9 @@
 //
 // Version 6: direct blockings read A packed as vec4s (the big dcgan28
 //   convolutions 1.13-1.27x faster on lavapipe), and C's indices come as a
-//   row part plus a column part (dcgan28's K = 16 convolutions 1.2x);
+//   row part plus a column part (dcgan28's K = 16 convolutions 1.2x, then
+//   1.25x without a bias and 1.35-1.45x with one once out_row, with the
+//   bias, ran once per row of C instead of store_c once per value);
 //   version 5: 8 row blocks (32 x 16 values per invocation, the big dcgan28
 //   convolutions 1.3-1.4x faster); version 4: direct blockings, B through
 //   `columns` (the dcgan28 step 0.74-0.77 -> 0.61-0.64 s on lavapipe, with
@@ -386,22 +388,36 @@ struct TileColumns {
     j3: vec4<u32>,
 }
 
-// Hands the 16 values of accumulator block (i, j) to store_c, with their
-// indices: each row's part once, plus the columns' parts `columns`.
-// (Splitting each value's index whole, as the first version did, was a fifth
-// of a convolution's time when K is 16, dcgan28's 1-channel conv2d.)
-fn store_block(z: u32, tile: vec2<u32>, local: vec2<u32>, i: u32, j: u32, block: mat4x4<f32>, columns: vec4<u32>) {
-    let row = tile.y * TILE_M + 4u * (local.y + SIDE_Y * i);
-    let col = tile.x * TILE_N + 4u * (local.x + SIDE_X * j);
-    for (var r = 0u; r < 4u; r++) {
-        let row_part = out_row(z, row + r);
-        for (var q = 0u; q < 4u; q++) {
-            store_c(z, row + r, col + q, row_part + columns[q], block[r][q]);
-        }
+// What out_row gives for the 4 rows of a row block.
+struct BlockRows {
+    r0: RowPart,
+    r1: RowPart,
+    r2: RowPart,
+    r3: RowPart,
+}
+
+// Hands four values of one row of C to store_c: columns col..col + 3, whose
+// parts of C's index are `columns`.
+fn store_values(z: u32, row: u32, col: u32, row_part: RowPart, columns: vec4<u32>, values: vec4<f32>) {
+    for (var q = 0u; q < 4u; q++) {
+        store_c(z, row, col + q, row_part, columns[q], values[q]);
     }
 }
 
-// Stores row i of accumulator blocks.
+// Hands the 16 values of accumulator block (i, j) to store_c.
+fn store_block(z: u32, row: u32, col: u32, rows: BlockRows, block: mat4x4<f32>, columns: vec4<u32>) {
+    store_values(z, row, col, rows.r0, columns, block[0]);
+    store_values(z, row + 1u, col, rows.r1, columns, block[1]);
+    store_values(z, row + 2u, col, rows.r2, columns, block[2]);
+    store_values(z, row + 3u, col, rows.r3, columns, block[3]);
+}
+
+// Stores row i of accumulator blocks, with what out_row gives for each row
+// found once for all of the row's blocks. (Splitting each value's index
+// whole, as the first version did, was a fifth of a convolution's time when
+// K is 16, dcgan28's 1-channel conv2d. Reading its bias per value was
+// another fifth or more, even without a bias: lavapipe runs the body of
+// `if (with_bias)`, and its load, either way.)
 fn store_row(
     z: u32,
     tile: vec2<u32>,
@@ -413,13 +429,17 @@ fn store_row(
     c3: mat4x4<f32>,
     columns: TileColumns,
 ) {
-    store_block(z, tile, local, i, 0u, c0, columns.j0);
+    let row = tile.y * TILE_M + 4u * (local.y + SIDE_Y * i);
+    let rows = BlockRows(out_row(z, row), out_row(z, row + 1u), out_row(z, row + 2u), out_row(z, row + 3u));
+    let col = tile.x * TILE_N + 4u * local.x;
+    let step = 4u * SIDE_X;
+    store_block(z, row, col, rows, c0, columns.j0);
     if (BLOCKS_N > 1u) {
-        store_block(z, tile, local, i, 1u, c1, columns.j1);
+        store_block(z, row, col + step, rows, c1, columns.j1);
     }
     if (BLOCKS_N > 2u) {
-        store_block(z, tile, local, i, 2u, c2, columns.j2);
-        store_block(z, tile, local, i, 3u, c3, columns.j3);
+        store_block(z, row, col + 2u * step, rows, c2, columns.j2);
+        store_block(z, row, col + 3u * step, rows, c3, columns.j3);
     }
 }
 

@@ -73,7 +73,10 @@ fn packed_problem(z: u32) -> u32 {
     return select(z, 0u, p.a_batch == 0u);
 }
 
-fn out_row(z: u32, row: u32) -> u32 {
+// What store_c needs from C's row: its part of C's index.
+alias RowPart = u32;
+
+fn out_row(z: u32, row: u32) -> RowPart {
     return z * p.m * p.n + row * p.c_row;
 }
 
@@ -81,9 +84,9 @@ fn out_col(z: u32, col: u32) -> u32 {
     return col * p.c_col;
 }
 
-fn store_c(z: u32, row: u32, col: u32, index: u32, value: f32) {
+fn store_c(z: u32, row: u32, col: u32, row_part: RowPart, col_part: u32, value: f32) {
     if ((row < p.m) & (col < p.n)) {
-        c[index] = value;
+        c[row_part + col_part] = value;
     }
 }
 
