@@ -62,7 +62,8 @@
 //
 // The blocking is a pipeline constant chosen by the Rust side (ops/gemm.rs,
 // `Blocking`): bits 4.., 8.., 12.. and 16.. of OP hold log2 of SIDE_X, SIDE_Y,
-// BLOCKS_M (1, 2, 4 or 8 blocks) and BLOCKS_N (1, 2 or 4), bit 20 DIRECT. On
+// BLOCKS_M (1, 2, 4 or 8 blocks) and BLOCKS_N (1, 2 or 4), bit 20 DIRECT,
+// bit 21 SHARED_A (see "Shared A" below). On
 // a GPU the usual choice is 16 x 16 invocations of 2 x 2 blocks (8 x 8
 // values: 64 accumulators fit in registers), a 128 x 128 tile.
 // On lavapipe an invocation is one lane of an 8-wide SIMD vector, and the
@@ -91,6 +92,15 @@
 // costs one vec4 load. On lavapipe the big dcgan28 convolutions ran
 // 1.13-1.27x faster and matmul 1024^3 1.1x or more; the packs themselves,
 // 0.1-0.7 ms each, are 2.3% of the dcgan28 step's GPU time.
+// Shared A (SHARED_A, bit 21 of OP): with packing, every lane of a direct
+// blocking still loads the same BLOCKS_M row blocks of A per step of k, the
+// same addresses 8 times over on lavapipe, 320 of the ~830 cycles a step of
+// the 32 x 16 blocking costs there. Where the device has subgroup operations
+// (lanes.wgsl) and a subgroup holds BLOCKS_M lanes, lane l loads only row
+// block l % BLOCKS_M, and every lane reads block i from lane i's register
+// (from_lane, a shuffle inside the SIMD vector). One vec4 load per step of k
+// instead of BLOCKS_M: dcgan28's big convolutions 1.4-1.5x faster on
+// lavapipe. ops/gemm.rs decides (Blocking::shares_a) and sets the bit.
 // Problems with at most 4 rows (a convolution to one channel) take a 4-row
 // tile: 1 row block per invocation, a row of invocations.
 // BK is 16, or 8 when two 16-deep tiles would pass 16 KiB (the WebGPU default
@@ -104,7 +114,9 @@
 // invocation could have written it), so reading the binding directly made
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
-// Version 6: direct blockings read A packed as vec4s (the big dcgan28
+// Version 7: shared A, one row block per lane passed on through subgroup
+//   shuffles (dcgan28's big convolutions 1.4-1.5x on lavapipe);
+// version 6: direct blockings read A packed as vec4s (the big dcgan28
 //   convolutions 1.13-1.27x faster on lavapipe), and C's indices come as a
 //   row part plus a column part (dcgan28's K = 16 convolutions 1.2x, then
 //   1.25x without a bias and 1.35-1.45x with one once out_row, with the
@@ -125,6 +137,7 @@ override SIDE_Y: u32 = 1u << ((OP >> 8u) & 15u);
 override BLOCKS_M: u32 = 1u << ((OP >> 12u) & 15u);
 override BLOCKS_N: u32 = 1u << ((OP >> 16u) & 15u);
 override DIRECT: bool = ((OP >> 20u) & 1u) == 1u;
+override SHARED_A: bool = ((OP >> 21u) & 1u) == 1u;
 // B is read straight from the gather, not from a tile.
 override B_WITHOUT_TILE: bool = DIRECT | (SIDE_Y == 1u);
 override TILE_M: u32 = 4u * SIDE_Y * BLOCKS_M;
@@ -174,6 +187,8 @@ var<private> c73: mat4x4<f32>;
 // k = 0, and the distance between row blocks (set by `accumulate`).
 var<private> packed_base: u32;
 var<private> packed_stride: u32;
+// Where SHARED_A: the row block of A this lane loads for the others.
+var<private> own_block: u32;
 
 // Where B_WITHOUT_TILE: the invocation's column block j of B (j < BLOCKS_N).
 var<private> columns0: Columns;
@@ -227,11 +242,15 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
     }
 }
 
-// Row block i of A at step k0 + k: from the A tile, or from the packed copy.
-fn a_block(k0: u32, k: u32, y: u32, i: u32) -> vec4<f32> {
+// Row block i of A at step k0 + k: from the A tile, from the lane that
+// loaded it (`loaded`: that lane's own block), or from the packed copy.
+fn a_block(k0: u32, k: u32, y: u32, i: u32, loaded: vec4<f32>) -> vec4<f32> {
     let block = y + SIDE_Y * i;
     if (!DIRECT) {
         return tile_a[k * (TILE_M / 4u) + block];
+    }
+    if (SHARED_A) {
+        return from_lane(loaded, i);
     }
     return packed_a[packed_base + block * packed_stride + k0 + k];
 }
@@ -322,19 +341,24 @@ fn multiply_tiles(z: u32, k0: u32, x: u32, y: u32) {
             b[2] = b_column(z, k0, k, x, 2u, columns2);
             b[3] = b_column(z, k0, k, x, 3u, columns3);
         }
-        update_row(&c00, &c01, &c02, &c03, a_block(k0, k, y, 0u), b);
+        // Where SHARED_A, the one row block this lane loads.
+        var loaded = vec4<f32>(0.0);
+        if (SHARED_A) {
+            loaded = packed_a[packed_base + own_block * packed_stride + k0 + k];
+        }
+        update_row(&c00, &c01, &c02, &c03, a_block(k0, k, y, 0u, loaded), b);
         if (BLOCKS_M > 1u) {
-            update_row(&c10, &c11, &c12, &c13, a_block(k0, k, y, 1u), b);
+            update_row(&c10, &c11, &c12, &c13, a_block(k0, k, y, 1u, loaded), b);
         }
         if (BLOCKS_M > 2u) {
-            update_row(&c20, &c21, &c22, &c23, a_block(k0, k, y, 2u), b);
-            update_row(&c30, &c31, &c32, &c33, a_block(k0, k, y, 3u), b);
+            update_row(&c20, &c21, &c22, &c23, a_block(k0, k, y, 2u, loaded), b);
+            update_row(&c30, &c31, &c32, &c33, a_block(k0, k, y, 3u, loaded), b);
         }
         if (BLOCKS_M > 4u) {
-            update_row(&c40, &c41, &c42, &c43, a_block(k0, k, y, 4u), b);
-            update_row(&c50, &c51, &c52, &c53, a_block(k0, k, y, 5u), b);
-            update_row(&c60, &c61, &c62, &c63, a_block(k0, k, y, 6u), b);
-            update_row(&c70, &c71, &c72, &c73, a_block(k0, k, y, 7u), b);
+            update_row(&c40, &c41, &c42, &c43, a_block(k0, k, y, 4u, loaded), b);
+            update_row(&c50, &c51, &c52, &c53, a_block(k0, k, y, 5u, loaded), b);
+            update_row(&c60, &c61, &c62, &c63, a_block(k0, k, y, 6u, loaded), b);
+            update_row(&c70, &c71, &c72, &c73, a_block(k0, k, y, 7u, loaded), b);
         }
     }
 }
@@ -349,6 +373,9 @@ fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32
     if (DIRECT) {
         packed_base = packed_index(packed_problem(z), tile.y * (TILE_M / 4u), 0u);
         packed_stride = packed_k();
+    }
+    if (SHARED_A) {
+        own_block = own_lane() % BLOCKS_M;
     }
     if (B_WITHOUT_TILE) {
         let col0 = tile.x * TILE_N + 4u * local.x;

@@ -1,15 +1,23 @@
 //! Every WGSL file parses and validates with naga, without any GPU: a broken
 //! kernel fails here with the compiler's message before anything is dispatched.
 
+/// Both forms of each module: for a device with subgroup operations (and
+/// naga's subgroup capabilities), and for one without (and none).
 #[test]
 fn every_shader_validates() {
+    use naga::valid::Capabilities;
     for shader in ganforge::gpu::ALL_SHADERS {
-        let source = shader.full_source();
-        let module = naga::front::wgsl::parse_str(&source)
-            .unwrap_or_else(|e| panic!("{} does not parse:\n{}", shader.name, e.emit_to_string(&source)));
-        naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
-            .validate(&module)
-            .unwrap_or_else(|e| panic!("{} does not validate:\n{}", shader.name, e.emit_to_string(&source)));
+        for (subgroups, capabilities) in [(false, Capabilities::empty()), (true, Capabilities::SUBGROUP)] {
+            let source = shader.full_source(subgroups);
+            let name = format!("{} (subgroups: {subgroups})", shader.name);
+            let module = naga::front::wgsl::parse_str(&source)
+                .unwrap_or_else(|e| panic!("{name} does not parse:\n{}", e.emit_to_string(&source)));
+            naga::valid::Validator::new(naga::valid::ValidationFlags::all(), capabilities)
+                .subgroup_stages(naga::valid::ShaderStages::COMPUTE)
+                .subgroup_operations(naga::valid::SubgroupOperationSet::all())
+                .validate(&module)
+                .unwrap_or_else(|e| panic!("{name} does not validate:\n{}", e.emit_to_string(&source)));
+        }
     }
 }
 
@@ -20,7 +28,8 @@ fn every_shader_file_is_registered() {
         .expect("shaders/ exists")
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .filter(|name| {
-            name.ends_with(".wgsl") && !["prelude.wgsl", "strided.wgsl", "gemm.wgsl"].contains(&name.as_str())
+            let parts = ["prelude.wgsl", "strided.wgsl", "gemm.wgsl", "lanes.wgsl", "no_lanes.wgsl"];
+            name.ends_with(".wgsl") && !parts.contains(&name.as_str())
         })
         .collect();
     on_disk.sort();
@@ -35,7 +44,7 @@ fn every_shader_file_is_registered() {
 #[test]
 fn no_shader_uses_short_circuit_operators() {
     for shader in ganforge::gpu::ALL_SHADERS {
-        let source = shader.full_source();
+        let source = shader.full_source(true);
         for (number, line) in source.lines().enumerate() {
             let code = line.split("//").next().unwrap_or_default();
             assert!(

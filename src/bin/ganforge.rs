@@ -1592,6 +1592,10 @@ fn info() -> Result<(), String> {
     println!("  max_storage_buffers_per_shader_stage  {}", limits.max_storage_buffers_per_shader_stage);
     println!("features:");
     println!("  timestamp queries: {}", gpu.features.contains(wgpu::Features::TIMESTAMP_QUERY));
+    match gpu.subgroup_size {
+        Some(lanes) => println!("  subgroups:         {lanes} lanes or more"),
+        None => println!("  subgroups:         none"),
+    }
     let tiles = ganforge::ops::tiles::active();
     println!("GEMM tiles ({}):", tiles.source);
     for class in ganforge::ops::tiles::ShapeClass::ALL {

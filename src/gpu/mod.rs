@@ -84,6 +84,10 @@ pub struct Device {
     pub info: wgpu::AdapterInfo,
     pub limits: wgpu::Limits,
     pub features: wgpu::Features,
+    /// The lanes every subgroup of this device has at least, where it has
+    /// subgroup operations (wgpu's SUBGROUP feature): 8 on lavapipe, 4 on
+    /// SwiftShader, 32 on NVIDIA GPUs. None without them.
+    pub subgroup_size: Option<u32>,
     pipelines: pipelines::PipelineCache,
     pool: pool::BufferPool,
     batch: Mutex<Batch>,
@@ -143,7 +147,9 @@ impl Device {
         let instance = wgpu::Instance::new(descriptor);
         let adapter = adapter::choose_adapter(&instance, backends).await?;
         let limits = adapter.limits();
-        let features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        // Timestamps for the profiler, subgroups for the GEMM's shared A
+        // (ops::gemm), each where the adapter has it.
+        let features = adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SUBGROUP);
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("ganforge"),
@@ -161,10 +167,13 @@ impl Device {
             mapped_at_creation: false,
         });
         let profiler = profile_mode.map(|mode| Profiler::new(mode, &device, &queue, DISPATCHES_PER_SUBMIT));
+        let info = adapter.get_info();
+        let subgroup_size = features.contains(wgpu::Features::SUBGROUP).then_some(info.subgroup_min_size);
         Ok(Device {
-            info: adapter.get_info(),
+            info,
             limits,
             features,
+            subgroup_size,
             device,
             queue,
             pipelines: Default::default(),

@@ -54,7 +54,9 @@ impl PipelineCache {
             .or_insert_with(|| {
                 Arc::new(device.create_shader_module(wgpu::ShaderModuleDescriptor {
                     label: Some(kernel.shader.name),
-                    source: wgpu::ShaderSource::Wgsl(kernel.shader.full_source().into()),
+                    source: wgpu::ShaderSource::Wgsl(
+                        kernel.shader.full_source(device.features().contains(wgpu::Features::SUBGROUP)).into(),
+                    ),
                 }))
             })
             .clone()

@@ -3,7 +3,10 @@
 //! WGSL has no `#include`, so every family is compiled as `prelude.wgsl`,
 //! then `strided.wgsl` for the families that walk strided index spaces, then
 //! its own file. The matrix-multiply families (matmul, conv) get the tiled
-//! core `gemm.wgsl` in front of their own file.
+//! core `gemm.wgsl` in front of their own file, and in front of that the
+//! core's two subgroup functions: `lanes.wgsl` on a device with subgroup
+//! operations, `no_lanes.wgsl`'s stand-ins on one without (WGSL cannot even
+//! name a subgroup operation where the device lacks them).
 
 /// One WGSL file: a family of kernels.
 pub struct Shader {
@@ -11,6 +14,8 @@ pub struct Shader {
     pub source: &'static str,
     /// Whether the family indexes through `strided.wgsl`'s index spaces.
     pub strided: bool,
+    /// Whether the family is built on the GEMM core, `gemm.wgsl`.
+    pub gemm: bool,
 }
 
 /// One entry point of one shader, optionally specialised by the value of the
@@ -37,29 +42,36 @@ impl Shader {
         Kernel { shader: self, entry, op: Some(op) }
     }
 
-    /// The complete module: the shared prelude, the strided helpers where
-    /// used, then this family.
-    pub fn full_source(&self) -> String {
+    /// The complete module for a device with subgroup operations or
+    /// without: the shared prelude, the strided helpers or the GEMM core
+    /// where used, then this family.
+    pub fn full_source(&self, subgroups: bool) -> String {
         let strided = if self.strided { STRIDED } else { "" };
-        format!("{PRELUDE}\n{strided}\n{}", self.source)
+        let lanes = if subgroups { LANES } else { NO_LANES };
+        let gemm = if self.gemm { format!("{lanes}\n{GEMM}") } else { String::new() };
+        format!("{PRELUDE}\n{strided}\n{gemm}\n{}", self.source)
     }
 }
 
 const PRELUDE: &str = include_str!("../../shaders/prelude.wgsl");
 const STRIDED: &str = include_str!("../../shaders/strided.wgsl");
+const GEMM: &str = include_str!("../../shaders/gemm.wgsl");
+const LANES: &str = include_str!("../../shaders/lanes.wgsl");
+const NO_LANES: &str = include_str!("../../shaders/no_lanes.wgsl");
 
 macro_rules! shader {
     ($ident:ident, $file:literal, $strided:literal) => {
-        pub static $ident: Shader =
-            Shader { name: $file, source: include_str!(concat!("../../shaders/", $file)), strided: $strided };
+        pub static $ident: Shader = Shader {
+            name: $file,
+            source: include_str!(concat!("../../shaders/", $file)),
+            strided: $strided,
+            gemm: false,
+        };
     };
     // A family built on the tiled matrix-multiply core: gemm.wgsl goes first.
     ($ident:ident, $file:literal, gemm) => {
-        pub static $ident: Shader = Shader {
-            name: $file,
-            source: concat!(include_str!("../../shaders/gemm.wgsl"), include_str!(concat!("../../shaders/", $file))),
-            strided: false,
-        };
+        pub static $ident: Shader =
+            Shader { name: $file, source: include_str!(concat!("../../shaders/", $file)), strided: false, gemm: true };
     };
 }
 

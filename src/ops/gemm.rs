@@ -79,11 +79,23 @@ impl Blocking {
 
     /// The shader's `OP` constant: the family's gather code in the low 4 bits,
     /// then log2 of the invocations along x and y and of the blocks along rows
-    /// and columns, 4 bits each, then bit 20 for `direct`.
+    /// and columns, 4 bits each, then bit 20 for `direct` and bit 21 where it
+    /// shares A (`shares_a`).
     pub(crate) fn op(self, gather: u32) -> u32 {
         let fields = [self.invocations.0, self.invocations.1, self.blocks.0, self.blocks.1];
-        let direct = u32::from(self.direct) << 20;
-        fields.iter().enumerate().fold(gather | direct, |op, (i, v)| op | v.trailing_zeros() << (4 + 4 * i))
+        let flags = u32::from(self.direct) << 20 | u32::from(self.shares_a()) << 21;
+        fields.iter().enumerate().fold(gather | flags, |op, (i, v)| op | v.trailing_zeros() << (4 + 4 * i))
+    }
+
+    /// Whether the lanes of a subgroup share A's row blocks on this device
+    /// (gemm.wgsl's "Shared A"): each lane loads one and reads the others
+    /// from the lanes that loaded them. For a direct blocking that is one row
+    /// of invocations (all of whose lanes need the same row blocks) of 2 or
+    /// more row blocks, on a device whose every subgroup holds that many
+    /// lanes of the workgroup.
+    pub fn shares_a(self) -> bool {
+        let lanes = device().subgroup_size.unwrap_or(0).min(self.invocations.0);
+        self.direct && self.invocations.1 == 1 && (2..=lanes).contains(&self.blocks.0)
     }
 
     /// Workgroups for `problems` independent M x N products: tiles of columns

@@ -27,7 +27,9 @@
 //!   on missing columns of dcgan28's D head, 2.4x the time).
 //!   All of them direct (no tiles in workgroup memory, no barriers: 1.1-1.8x
 //!   faster there), except the short-columns class, which no measured
-//!   model has, and which keeps its tiles.
+//!   model has, and which keeps its tiles. Where the device has subgroup
+//!   operations, the direct ones of 2 or more row blocks share A between
+//!   lanes (`Blocking::shares_a`: 1.4-1.5x on the big convolutions).
 //! - GPUs: the conventional 128 x 128 tile of 16 x 16 invocations holding 8 x 8
 //!   values each, 64 x 64 tiles for short sides, and a row of 64
 //!   invocations 4, 8 or 16 values tall for few rows. Not yet measured on
