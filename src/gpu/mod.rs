@@ -148,8 +148,15 @@ impl Device {
         let adapter = adapter::choose_adapter(&instance, backends).await?;
         let limits = adapter.limits();
         // Timestamps for the profiler, subgroups for the GEMM's shared A
-        // (ops::gemm), each where the adapter has it.
-        let features = adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SUBGROUP);
+        // (ops::gemm), each where the adapter has it. Not subgroups in a
+        // browser: its WGSL compiler wants an `enable subgroups;` line, which
+        // naga (wgpu 30) does not parse yet.
+        let wanted = if cfg!(target_arch = "wasm32") {
+            wgpu::Features::TIMESTAMP_QUERY
+        } else {
+            wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SUBGROUP
+        };
+        let features = adapter.features() & wanted;
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("ganforge"),
