@@ -13,7 +13,9 @@ use ganforge::optim::{clip_weights, Adam, Ema, Optimizer, RmsProp, Sgd};
 use ganforge::Tensor;
 use rand::{rngs::StdRng, SeedableRng};
 
-const N: usize = 7;
+/// More than one workgroup's 1024 elements (the kernels take 4 per
+/// invocation), and not a multiple of 4: the last vec4 is partial.
+const N: usize = 1031;
 
 /// (x0, a): starting point and curvatures of the quadratic.
 fn problem() -> (Vec<f32>, Vec<f32>) {

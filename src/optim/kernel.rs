@@ -30,5 +30,5 @@ pub(crate) fn launch(entry: &'static str, scalars: &[f32], tensors: &[&Tensor]) 
     let params = scalars.iter().fold(Params::new().size(n), |params, &s| params.f32(s));
     let buffers: Vec<&wgpu::Buffer> = tensors.iter().map(|t| t.buffer()).collect();
     let gpu = device();
-    gpu.dispatch(OPTIM.kernel(entry), &params, &buffers, gpu.grid(n, WORKGROUP));
+    gpu.dispatch(OPTIM.kernel(entry), &params, &buffers, gpu.grid(n, 4 * WORKGROUP));
 }
