@@ -9,7 +9,9 @@
 // strides, slice starts at an offset, pad and concat write into a window of a
 // larger destination, and expand reads with stride 0.
 //
-// `fill`: bindings 0 params, 1 dst (write). dst[i] = value.
+// `fill`: bindings 0 params, 1 dst (write). dst[i] = value, four elements per
+// invocation as one vec4 (a length not divisible by 4 is safe as in
+// unary.wgsl: the last vec4 stays inside the buffer's 64-byte padding).
 
 // p.header: (element count, source offset, destination offset, elements per
 // invocation: see strided.wgsl's `Walk`).
@@ -42,7 +44,7 @@ fn copy(
 
 // fill's parameters share the strided layout: header.x is the count and
 // header.y the bits of the f32 value.
-@group(0) @binding(1) var<storage, read_write> fill_dst: array<f32>;
+@group(0) @binding(1) var<storage, read_write> fill_dst: array<vec4<f32>>;
 
 @compute @workgroup_size(256)
 fn fill(
@@ -51,7 +53,7 @@ fn fill(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let i = flat_group(wid, nwg) * 256u + lid;
-    if (i < p.header.x) {
-        fill_dst[i] = bitcast<f32>(p.header.y);
+    if (4u * i < p.header.x) {
+        fill_dst[i] = vec4<f32>(bitcast<f32>(p.header.y));
     }
 }

@@ -122,6 +122,8 @@ fn constructors_fill_as_asked() {
     assert_eq!(Tensor::zeros(&[3]).to_vec(), vec![0.0; 3]);
     assert_eq!(Tensor::ones(&[2, 2]).to_vec(), vec![1.0; 4]);
     assert_eq!(Tensor::full(&[5], 2.5).to_vec(), vec![2.5; 5]);
+    // Past one workgroup's 1024 values (4 an invocation), not a multiple of 4.
+    assert_eq!(Tensor::full(&[1031], -1.5).to_vec(), vec![-1.5; 1031]);
     assert_eq!(Tensor::scalar(4.0).item(), 4.0);
     // Seeded randomness repeats; different seeds differ; moments are plausible.
     let a = Tensor::randn(&[4000], 1).to_vec();

@@ -15,7 +15,7 @@ pub(crate) fn filled(len: usize, value: f32) -> Storage {
     let out = Storage::new(len);
     let gpu = device();
     let params = Params::strided([len, value.to_bits() as usize, 0, 0], &[]);
-    gpu.dispatch(SHAPE.kernel("fill"), &params, &[out.buffer()], gpu.grid(len, WORKGROUP));
+    gpu.dispatch(SHAPE.kernel("fill"), &params, &[out.buffer()], gpu.grid(len, 4 * WORKGROUP));
     out
 }
 
