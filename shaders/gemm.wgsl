@@ -101,6 +101,9 @@
 // (from_lane, a shuffle inside the SIMD vector). One vec4 load per step of k
 // instead of BLOCKS_M: dcgan28's big convolutions 1.4-1.5x faster on
 // lavapipe. ops/gemm.rs decides (Blocking::shares_a) and sets the bit.
+// With A that cheap, a taller register tile looked next; 64 x 16 values (16
+// row blocks, two loads a lane) ran 1.4x slower than 32 x 16: at 1,024
+// accumulators a lane the spilling no longer hides behind the loads.
 // Problems with at most 4 rows (a convolution to one channel) take a 4-row
 // tile: 1 row block per invocation, a row of invocations.
 // BK is 16, or 8 when two 16-deep tiles would pass 16 KiB (the WebGPU default
