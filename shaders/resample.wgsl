@@ -54,23 +54,25 @@ struct Params {
     scale: f32,
 }
 
-@group(0) @binding(0) var<storage, read> p: Params;
+@group(0) @binding(0) var<storage, read> params: Params;
+// A private copy, made once at entry by every entry point.
+var<private> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 // The output element of invocation `i`: (plane, row, col).
 fn output_position(i: u32) -> vec3<u32> {
-    let col = i % p.out_w;
-    let rest = i / p.out_w;
-    return vec3<u32>(rest / p.out_h, rest % p.out_h, col);
+    let rest = divide(i, p.out_w);
+    let plane = divide(rest, p.out_h);
+    return vec3<u32>(plane, rest - plane * p.out_h, i - rest * p.out_w);
 }
 
 // The first and one-past-last coarse index of the windows containing fine
 // index `r` along an axis of `coarse` windows padded by `before`.
 fn covering_windows(r: u32, before: u32, coarse: u32) -> vec2<u32> {
     let lowest = i32(r + before) - i32(p.kernel) + 1;
-    let first = select(0u, (u32(max(lowest, 0)) + p.stride - 1u) / p.stride, lowest > 0);
-    let last = min((r + before) / p.stride + 1u, coarse);
+    let first = select(0u, divide_small(u32(max(lowest, 0)) + p.stride - 1u, p.stride), lowest > 0);
+    let last = min(divide_small(r + before, p.stride) + 1u, coarse);
     return vec2<u32>(first, max(first, last));
 }
 
@@ -80,6 +82,7 @@ fn window_sum(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
+    p = params;
     let i = flat_group(wid, nwg) * 256u + lid;
     if (i >= p.count) {
         return;
@@ -108,6 +111,7 @@ fn window_spread(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
+    p = params;
     let i = flat_group(wid, nwg) * 256u + lid;
     if (i >= p.count) {
         return;
@@ -137,6 +141,7 @@ fn reflect_pad(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
+    p = params;
     let i = flat_group(wid, nwg) * 256u + lid;
     if (i >= p.count) {
         return;
@@ -167,6 +172,7 @@ fn reflect_fold(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
+    p = params;
     let i = flat_group(wid, nwg) * 256u + lid;
     if (i >= p.count) {
         return;
