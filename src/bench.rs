@@ -524,11 +524,7 @@ pub fn sweep_blockings() -> Vec<Blocking> {
 /// "8x8 inv, 4x4 blk": invocations (x, y) and 4x4 blocks per invocation (rows,
 /// columns), then ", direct" for a blocking without tiles.
 pub fn blocking_label(b: Blocking) -> String {
-    let direct = match (b.direct, b.shares_a()) {
-        (true, true) => ", direct, shared A",
-        (true, false) => ", direct",
-        _ => "",
-    };
+    let direct = if b.direct { ", direct" } else { "" };
     format!("{}x{} inv, {}x{} blk{direct}", b.invocations.0, b.invocations.1, b.blocks.0, b.blocks.1)
 }
 

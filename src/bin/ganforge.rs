@@ -1599,7 +1599,10 @@ fn info() -> Result<(), String> {
     let tiles = ganforge::ops::tiles::active();
     println!("GEMM tiles ({}):", tiles.source);
     for class in ganforge::ops::tiles::ShapeClass::ALL {
-        println!("  {:<14} {}", class.name(), ganforge::bench::blocking_label(tiles.table.for_class(class)));
+        let blocking = tiles.table.for_class(class);
+        // Shared A depends on this device's subgroups, not on the table.
+        let shared = if blocking.shares_a() { ", shared A" } else { "" };
+        println!("  {:<14} {}{shared}", class.name(), ganforge::bench::blocking_label(blocking));
     }
     Ok(())
 }
