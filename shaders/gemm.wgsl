@@ -211,6 +211,12 @@ fn rank1(acc: mat4x4<f32>, u: vec4<f32>, v: vec4<f32>) -> mat4x4<f32> {
 }
 // ANCHOR_END: rank1
 
+// Rows row..row + 3 of problem z's A at column k, as one vec4 (a row block:
+// what the A tile and the packed copy hold).
+fn a_rows(z: u32, row: u32, k: u32) -> vec4<f32> {
+    return vec4<f32>(gather_a(z, row, k), gather_a(z, row + 1u, k), gather_a(z, row + 2u, k), gather_a(z, row + 3u, k));
+}
+
 // Copies A[row0.., k0..k0+BK] and B[k0..k0+BK, col0..] into the tiles, one vec4
 // slot at a time; the slots are dealt round-robin to the invocations. In the A
 // tile k varies fastest between neighbouring invocations (neighbouring
@@ -224,12 +230,7 @@ fn fill_tiles(z: u32, row0: u32, col0: u32, k0: u32, lid: u32) {
             let rows = slot / BK;
             let row = row0 + 4u * rows;
             let k = k0 + ka;
-            tile_a[ka * (TILE_M / 4u) + rows] = vec4<f32>(
-                gather_a(z, row, k),
-                gather_a(z, row + 1u, k),
-                gather_a(z, row + 2u, k),
-                gather_a(z, row + 3u, k),
-            );
+            tile_a[ka * (TILE_M / 4u) + rows] = a_rows(z, row, k);
         }
     }
     // No B tile where B is read straight from the gather (a direct blocking,
@@ -280,12 +281,7 @@ fn pack_a_block(z: u32, i: u32) {
     if (row_block < packed_row_blocks()) {
         let k = i - row_block * packed_k();
         let row = 4u * row_block;
-        packing[packed_index(z, row_block, k)] = vec4<f32>(
-            gather_a(z, row, k),
-            gather_a(z, row + 1u, k),
-            gather_a(z, row + 2u, k),
-            gather_a(z, row + 3u, k),
-        );
+        packing[packed_index(z, row_block, k)] = a_rows(z, row, k);
     }
 }
 
