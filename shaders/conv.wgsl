@@ -50,7 +50,7 @@
 // sizes; the prelude's divide_small() does that in f32 (the quotients,
 // batch index, row and channel, are small).
 // Version 7: the bias read once per row of C (`RowPart`); version 6: the
-// activation after the bias (p.activated); version 5: pack_a,
+// activation after the bias (where p.negative_slope is not 1); version 5: pack_a,
 // A packed for direct blockings; version 4: B read through `columns` and
 // `gather_b4` (see there), the bias added as outputs are stored, and
 // version 2's `one_row` removed (the core's direct thin blocking ran
@@ -79,12 +79,10 @@ struct Params {
     tap_origin: vec2<u32>, // kernel element of tap (0, 0)
     tap_step: vec2<u32>,
     with_bias: u32, // 1: add bias[channel] to every output (conv2d, conv_transpose2d)
-    negative_slope: f32, // where activated: the leaky ReLU's slope below 0 (0: a ReLU)
+    negative_slope: f32, // a leaky ReLU's slope below 0 after the bias (0: a ReLU; 1: none, see store_c)
     in_from_pos: vec2<u32>, // image pixels per position step
     in_from_tap: vec2<u32>, // image pixels per tap step (wrapping: may be negative)
     in_offset: vec2<u32>, // image pixel of position 0 and tap 0 (wrapping)
-    activated: u32, // 1: a leaky ReLU after the bias (conv2d; the host's slope is not 1; see store_c)
-    pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> params: Params;
@@ -268,7 +266,7 @@ fn store_c(z: u32, row: u32, col: u32, row_part: RowPart, col_part: u32, value: 
         if (GATHER == CONV2D_WEIGHT) {
             result[index] = value;
         } else {
-            // With p.activated, a leaky ReLU as the output is stored:
+            // With a slope other than 1, a leaky ReLU as the output is stored:
             // max(v, 0) + slope min(v, 0), the bits of unary.wgsl's relu and
             // leaky_relu. One pass over the output and its storage saved, for
             // every conv2d a ReLU-family activation follows without a
@@ -278,7 +276,7 @@ fn store_c(z: u32, row: u32, col: u32, row_part: RowPart, col_part: u32, value: 
             // compiling on a first run with lavapipe, and the test is one
             // compare per store.
             var biased = value + row_part.bias;
-            if (p.activated == 1u) {
+            if (p.negative_slope != 1.0) {
                 biased = max(biased, 0.0) + p.negative_slope * min(biased, 0.0);
             }
             result[index] = biased;

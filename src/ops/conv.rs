@@ -139,7 +139,7 @@ struct ConvGemm {
     in_from_tap: (i64, i64),
     in_offset: (i64, i64),
     /// The negative slope of a leaky ReLU applied as each output is stored
-    /// (conv2d only; conv.wgsl's `activated`); 1: none.
+    /// (conv2d only; conv.wgsl's `negative_slope`); 1: none.
     negative_slope: f32,
 }
 
@@ -205,7 +205,6 @@ impl ConvGemm {
         params = params.u32(u32::from(bias.is_some())).f32(self.negative_slope);
         params = [self.in_from_pos].into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, Params::size);
         params = signed_pairs.into_iter().flat_map(|(rows, cols)| [cols, rows]).fold(params, |p, v| p.u32(wrapping(v)));
-        params = params.u32(u32::from(self.negative_slope != 1.0)).u32(0);
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
         let problems = g * self.k_chunks();
         let gather = self.gather as u32;
