@@ -92,8 +92,9 @@ impl Layer for Conv2d {
 
     /// Fused: the convolution's kernel applies the activation as it stores.
     fn forward_activated(&self, x: &Tensor, negative_slope: f32) -> Option<Tensor> {
-        let (weight, bias) = (resolve(&self.weight), resolve(&self.bias));
-        (negative_slope >= 0.0).then(|| conv2d_activated(x, &weight, Some(&bias), self.options, negative_slope))
+        (negative_slope >= 0.0).then(|| {
+            conv2d_activated(x, &resolve(&self.weight), Some(&resolve(&self.bias)), self.options, negative_slope)
+        })
     }
 }
 

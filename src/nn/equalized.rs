@@ -12,7 +12,7 @@
 //! those layers' learning by m (0.01 in StyleGAN) at the same initial outputs.
 
 use super::{init, linear, resolve, Layer, Module};
-use crate::ops::conv::{conv2d, conv2d_activated, Conv2dOptions};
+use crate::ops::conv::{conv2d_activated, Conv2dOptions};
 use crate::tensor::Tensor;
 use rand::Rng;
 use std::f32::consts::FRAC_1_SQRT_2;
@@ -133,16 +133,23 @@ impl Module for EqualizedConv2d {
     }
 }
 
+impl EqualizedConv2d {
+    /// The convolution with the runtime-scaled weight, followed by a leaky
+    /// ReLU of `negative_slope` applied by its kernel (1: none).
+    fn convolve(&self, x: &Tensor, negative_slope: f32) -> Tensor {
+        let weight = resolve(&self.weight).mul_scalar(self.weight_scale);
+        let bias = self.bias.as_ref().map(resolve);
+        conv2d_activated(x, &weight, bias.as_ref(), self.options, negative_slope)
+    }
+}
+
 impl Layer for EqualizedConv2d {
     fn forward(&self, x: &Tensor) -> Tensor {
-        let weight = resolve(&self.weight).mul_scalar(self.weight_scale);
-        conv2d(x, &weight, self.bias.as_ref().map(resolve).as_ref(), self.options)
+        self.convolve(x, 1.0)
     }
 
     /// Fused: the convolution's kernel applies the activation as it stores.
     fn forward_activated(&self, x: &Tensor, negative_slope: f32) -> Option<Tensor> {
-        let weight = resolve(&self.weight).mul_scalar(self.weight_scale);
-        let bias = self.bias.as_ref().map(resolve);
-        (negative_slope >= 0.0).then(|| conv2d_activated(x, &weight, bias.as_ref(), self.options, negative_slope))
+        (negative_slope >= 0.0).then(|| self.convolve(x, negative_slope))
     }
 }
