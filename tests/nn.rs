@@ -182,6 +182,11 @@ fn sequential_fuses_a_convolution_with_the_activation_after_it() {
 
 fn fused_like_apart(conv: impl Layer + 'static, x: &Tensor) {
     let apart = conv.forward(x).leaky_relu(0.2);
+    // The layer offers the fused form (the trait's default offers none), and
+    // refuses a negative slope, which its backward could not undo.
+    let direct = conv.forward_activated(x, 0.2).expect("the convolution fuses a leaky ReLU");
+    assert_eq!(direct.to_vec(), apart.to_vec());
+    assert!(conv.forward_activated(x, -0.5).is_none(), "a negative slope runs apart");
     let model = Sequential::new().push(conv).push(LeakyRelu(0.2));
     let fused = model.forward(x);
     assert_eq!(fused.to_vec(), apart.to_vec());
