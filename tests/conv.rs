@@ -366,10 +366,11 @@ fn one_channel_conv_gradients() {
 }
 
 /// conv2d with a ReLU or leaky ReLU applied as it stores (conv.wgsl's
-/// ACTIVATED) gives the bits of conv2d then the activation, forward and
-/// backward at first order and with create_graph, with and without a bias;
-/// its gradients pass the finite-difference checks to second order (a
-/// gradient penalty differentiates DCGAN's first layer, which is one).
+/// store_c, for a slope other than 1) gives the bits of conv2d then the
+/// activation, forward and backward at first order and with create_graph,
+/// with and without a bias; its gradients pass the finite-difference checks
+/// to second order (a gradient penalty differentiates DCGAN's first layer,
+/// which is one).
 #[test]
 fn conv2d_with_a_fused_activation_matches_the_two_ops() {
     let o = options(2, (1, 1), 1, 1);
