@@ -49,14 +49,16 @@
 // Splitting a flat row or column index into (b, jh, jw) divides by the grid
 // sizes; the prelude's divide_small() does that in f32 (the quotients,
 // batch index, row and channel, are small).
-// Version 7: the bias read once per row of C (`RowPart`); version 6: the
-// activation after the bias (where p.negative_slope is not 1); version 5: pack_a,
-// A packed for direct blockings; version 4: B read through `columns` and
-// `gather_b4` (see there), the bias added as outputs are stored, and
-// version 2's `one_row` removed (the core's direct thin blocking ran
-// dcgan28's 1-channel layers as fast or up to 20% faster on lavapipe, in
-// noisy A/B runs); version 3: split K for weight gradients; version 2:
-// `one_row`, a separate kernel for M = 1; version 1: implicit GEMMs only.
+// Version 8: results stored as vec4s where the output's layout allows (the
+// core's C_IN_VEC4); version 7: the bias read once per row of C (`RowPart`);
+// version 6: the activation after the bias (where p.negative_slope is not
+// 1); version 5: pack_a, A packed for direct blockings; version 4: B read
+// through `columns` and `gather_b4` (see there), the bias added as outputs
+// are stored, and version 2's `one_row` removed (the core's direct thin
+// blocking ran dcgan28's 1-channel layers as fast or up to 20% faster on
+// lavapipe, in noisy A/B runs); version 3: split K for weight gradients;
+// version 2: `one_row`, a separate kernel for M = 1; version 1: implicit
+// GEMMs only.
 
 struct Params {
     m: u32,
@@ -90,7 +92,8 @@ struct Params {
 var<private> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> image: array<f32>;
-@group(0) @binding(3) var<storage, read_write> result: array<f32>;
+// The result as vec4s, for the core's C_IN_VEC4; one value is a component.
+@group(0) @binding(3) var<storage, read_write> result: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read> packed_a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> packing: array<vec4<f32>>;
@@ -260,27 +263,36 @@ fn out_col(z: u32, col: u32) -> u32 {
     return out_position_part(col);
 }
 
+// What is stored for values of a row: as they are for a weight gradient;
+// else plus the row's bias and, with a slope other than 1, through a leaky
+// ReLU: max(v, 0) + slope min(v, 0), the bits of unary.wgsl's relu and
+// leaky_relu. One pass over the output and its storage saved, for every
+// conv2d a ReLU-family activation follows without a normalisation between
+// (DCGAN's first discriminator layer, every ProGAN convolution). A parameter
+// like with_bias, not a pipeline constant: a second variant of this kernel
+// is seconds of LLVM compiling on a first run with lavapipe, and the test is
+// one compare per store.
+fn stored(values: vec4<f32>, row_part: RowPart) -> vec4<f32> {
+    if (GATHER == CONV2D_WEIGHT) {
+        return values;
+    }
+    let biased = values + row_part.bias;
+    if (p.negative_slope != 1.0) {
+        return max(biased, vec4<f32>(0.0)) + p.negative_slope * min(biased, vec4<f32>(0.0));
+    }
+    return biased;
+}
+
 fn store_c(z: u32, row: u32, col: u32, row_part: RowPart, col_part: u32, value: f32) {
     if ((row < p.m) & (col < p.n)) {
         let index = row_part.index + col_part;
-        if (GATHER == CONV2D_WEIGHT) {
-            result[index] = value;
-        } else {
-            // With a slope other than 1, a leaky ReLU as the output is stored:
-            // max(v, 0) + slope min(v, 0), the bits of unary.wgsl's relu and
-            // leaky_relu. One pass over the output and its storage saved, for
-            // every conv2d a ReLU-family activation follows without a
-            // normalisation between (DCGAN's first discriminator layer, every
-            // ProGAN convolution). A parameter like with_bias, not a pipeline
-            // constant: a second variant of this kernel is seconds of LLVM
-            // compiling on a first run with lavapipe, and the test is one
-            // compare per store.
-            var biased = value + row_part.bias;
-            if (p.negative_slope != 1.0) {
-                biased = max(biased, 0.0) + p.negative_slope * min(biased, 0.0);
-            }
-            result[index] = biased;
-        }
+        result[index / 4u][index % 4u] = stored(vec4<f32>(value), row_part).x;
+    }
+}
+
+fn store_c4(z: u32, row: u32, col: u32, row_part: RowPart, col_part: u32, values: vec4<f32>) {
+    if ((row < p.m) & (col < p.n)) {
+        result[(row_part.index + col_part) / 4u] = stored(values, row_part);
     }
 }
 

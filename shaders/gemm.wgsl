@@ -15,7 +15,11 @@
 //   out_col(z, col) -> u32       the part of C[row, col]'s index from its
 //                                column, found once per column;
 //   store_c(z, row, col, row_part, col_part, value)
-//                                writes C[row, col] of problem z, if inside C.
+//                                writes C[row, col] of problem z, if inside C;
+//   store_c4(z, row, col, row_part, col_part, values)
+//                                writes C[row, col..col + 3] of problem z as
+//                                one vec4 at the index of C[row, col], if
+//                                inside C (only called with C_IN_VEC4, below).
 // and, for the packed copy of A that direct blockings read (see "Packed A"):
 //   product_size() -> vec3<u32>  (M, N, K) of one problem;
 //   packed_problem(z) -> u32     which packed problem holds problem z's A (0
@@ -104,6 +108,14 @@
 // With A that cheap, a taller register tile looked next; 64 x 16 values (16
 // row blocks, two loads a lane) ran 1.4x slower than 32 x 16: at 1,024
 // accumulators a lane the spilling no longer hides behind the loads.
+// C in vec4s (C_IN_VEC4, bit 22 of OP): the family sets it where every
+// run of 4 columns of C from a multiple of 4 is 4 consecutive elements at a
+// 16-byte boundary (a row-major C with N a multiple of 4; a convolution's
+// output planes of a multiple of 4 pixels). The core then stores each row of
+// a 4 x 4 block with one store_c4 instead of 4 store_c. On lavapipe a store
+// costs like a load, a loop over the lanes, and where K is small the stores
+// are much of a product: dcgan28's K = 16 convolutions (one store per 16
+// multiply-adds) ran 1.25-1.3x faster.
 // Problems with at most 4 rows (a convolution to one channel) take a 4-row
 // tile: 1 row block per invocation, a row of invocations.
 // BK is 16, or 8 when two 16-deep tiles would pass 16 KiB (the WebGPU default
@@ -117,7 +129,8 @@
 // invocation could have written it), so reading the binding directly made
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
-// Version 7: shared A, one row block per lane passed on through subgroup
+// Version 8: C stored as vec4s where the family's layout allows (C_IN_VEC4);
+// version 7: shared A, one row block per lane passed on through subgroup
 //   shuffles (dcgan28's big convolutions 1.4-1.5x on lavapipe);
 // version 6: direct blockings read A packed as vec4s (the big dcgan28
 //   convolutions 1.13-1.27x faster on lavapipe), and C's indices come as a
@@ -141,6 +154,7 @@ override BLOCKS_M: u32 = 1u << ((OP >> 12u) & 15u);
 override BLOCKS_N: u32 = 1u << ((OP >> 16u) & 15u);
 override DIRECT: bool = ((OP >> 20u) & 1u) == 1u;
 override SHARED_A: bool = ((OP >> 21u) & 1u) == 1u;
+override C_IN_VEC4: bool = ((OP >> 22u) & 1u) == 1u;
 // B is read straight from the gather, not from a tile.
 override B_WITHOUT_TILE: bool = DIRECT | (SIDE_Y == 1u);
 override TILE_M: u32 = 4u * SIDE_Y * BLOCKS_M;
@@ -422,11 +436,16 @@ struct BlockRows {
     r3: RowPart,
 }
 
-// Hands four values of one row of C to store_c: columns col..col + 3, whose
-// parts of C's index are `columns`.
+// Hands four values of one row of C to the family: columns col..col + 3,
+// whose parts of C's index are `columns`. With C_IN_VEC4 they are one vec4
+// of C's storage.
 fn store_values(z: u32, row: u32, col: u32, row_part: RowPart, columns: vec4<u32>, values: vec4<f32>) {
-    for (var q = 0u; q < 4u; q++) {
-        store_c(z, row, col + q, row_part, columns[q], values[q]);
+    if (C_IN_VEC4) {
+        store_c4(z, row, col, row_part, columns.x, values);
+    } else {
+        for (var q = 0u; q < 4u; q++) {
+            store_c(z, row, col + q, row_part, columns[q], values[q]);
+        }
     }
 }
 

@@ -14,7 +14,8 @@
 // The gathers return 0 outside the matrices, so ragged edges need no other
 // care; the index of a value outside is replaced by 0 before the load, which
 // keeps the load in bounds without a branch.
-// Version 3: pack_a, A packed for direct blockings; version 2: on the shared
+// Version 4: C written as vec4s where its rows allow (the core's C_IN_VEC4);
+// version 3: pack_a, A packed for direct blockings; version 2: on the shared
 // core (see gemm.wgsl for the version history).
 
 struct Params {
@@ -37,7 +38,9 @@ struct Params {
 var<private> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+// C as vec4s, for the core's C_IN_VEC4 (ops/matmul.rs sets it where C's
+// rows are N consecutive values, N a multiple of 4); one value is a component.
+@group(0) @binding(3) var<storage, read_write> c: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> packed_a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> packing: array<vec4<f32>>;
 
@@ -86,7 +89,14 @@ fn out_col(z: u32, col: u32) -> u32 {
 
 fn store_c(z: u32, row: u32, col: u32, row_part: RowPart, col_part: u32, value: f32) {
     if ((row < p.m) & (col < p.n)) {
-        c[row_part + col_part] = value;
+        let index = row_part + col_part;
+        c[index / 4u][index % 4u] = value;
+    }
+}
+
+fn store_c4(z: u32, row: u32, col: u32, row_part: RowPart, col_part: u32, values: vec4<f32>) {
+    if ((row < p.m) & (col < p.n)) {
+        c[(row_part + col_part) / 4u] = values;
     }
 }
 

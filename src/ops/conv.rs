@@ -208,7 +208,7 @@ impl ConvGemm {
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(self.m, self.n));
         let problems = g * self.k_chunks();
         let gather = self.gather as u32;
-        let kernel = CONV.kernel_for("main", blocking.op(gather));
+        let kernel = CONV.kernel_for("main", blocking.op(gather, self.output_in_vec4()));
         let grid = blocking.grid(self.m, self.n, problems);
         let packed = pack_a(&CONV, blocking, gather, &params, a.buffer(), (self.m, self.k, g));
         let packed_a = packed.as_ref().map_or(a.buffer(), Storage::buffer);
@@ -232,6 +232,22 @@ impl ConvGemm {
         ConvGemm { k_chunk: self.k.div_ceil(chunks).next_multiple_of(16), ..self }
     }
     // ANCHOR_END: split_k
+
+    /// Whether every 4 columns of this product's C from a multiple of 4 are
+    /// one aligned vec4 of the result, so the core may store them as one:
+    /// a weight gradient's rows when their length is a multiple of 4; else
+    /// the positions when they sweep whole output planes in order (not a
+    /// phase of a strided transposed convolution) of a multiple of 4 pixels.
+    fn output_in_vec4(&self) -> bool {
+        match self.gather {
+            Gather::Conv2dWeight => self.n.is_multiple_of(4),
+            _ => {
+                let whole_planes =
+                    self.pos_grid == (self.out[2], self.out[3]) && self.pos_origin == (0, 0) && self.pos_step == (1, 1);
+                whole_planes && (self.out[2] * self.out[3]).is_multiple_of(4)
+            }
+        }
+    }
 
     /// How many chunks K runs in (1 unless split; K may be 0 in a phase no tap reaches).
     fn k_chunks(&self) -> usize {

@@ -79,11 +79,13 @@ impl Blocking {
 
     /// The shader's `OP` constant: the family's gather code in the low 4 bits,
     /// then log2 of the invocations along x and y and of the blocks along rows
-    /// and columns, 4 bits each, then bit 20 for `direct` and bit 21 where it
-    /// shares A (`shares_a`).
-    pub(crate) fn op(self, gather: u32) -> u32 {
+    /// and columns, 4 bits each, then bit 20 for `direct`, bit 21 where it
+    /// shares A (`shares_a`) and bit 22 where the family says that every 4
+    /// columns of C from a multiple of 4 are one aligned vec4 of its storage
+    /// (`c_in_vec4`: gemm.wgsl's "C in vec4s").
+    pub(crate) fn op(self, gather: u32, c_in_vec4: bool) -> u32 {
         let fields = [self.invocations.0, self.invocations.1, self.blocks.0, self.blocks.1];
-        let flags = u32::from(self.direct) << 20 | u32::from(self.shares_a()) << 21;
+        let flags = u32::from(self.direct) << 20 | u32::from(self.shares_a()) << 21 | u32::from(c_in_vec4) << 22;
         fields.iter().enumerate().fold(gather | flags, |op, (i, v)| op | v.trailing_zeros() << (4 + 4 * i))
     }
 
@@ -137,6 +139,6 @@ pub(crate) fn pack_a(
     // The pack depends on the blocking only through the tile's rows: one
     // pipeline serves every blocking with the same rows (fewer to compile).
     let rows_only = Blocking { invocations: (1, blocking.invocations.1), blocks: (blocking.blocks.0, 1), direct: true };
-    device().dispatch(shader.kernel_for("pack_a", rows_only.op(gather)), params, &[a, packed.buffer()], grid);
+    device().dispatch(shader.kernel_for("pack_a", rows_only.op(gather, false)), params, &[a, packed.buffer()], grid);
     Some(packed)
 }

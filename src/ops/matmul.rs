@@ -104,6 +104,8 @@ impl Tensor {
         let params = [rows, cols, k, 0].into_iter().chain(first.1).chain(second.1).chain(c_strides);
         let params = params.fold(Params::new(), Params::size);
         let out = Storage::new(count * m * n);
+        // C's rows are whole vec4s when stored unswapped with N a multiple of 4.
+        let c_in_vec4 = !swap && n.is_multiple_of(4);
         let blocking = blocking.unwrap_or_else(|| Blocking::for_problem(rows, cols));
         if !out.is_empty() {
             // Checked first: the grid refuses a batch the device cannot dispatch.
@@ -113,7 +115,7 @@ impl Tensor {
             let packed = pack_a(&MATMUL, blocking, 0, &params, first.0.buffer(), (rows, k, packed_problems));
             let packed_a = packed.as_ref().map_or(first.0.buffer(), Storage::buffer);
             device().dispatch_with_work(
-                MATMUL.kernel_for("main", blocking.op(0)),
+                MATMUL.kernel_for("main", blocking.op(0, c_in_vec4)),
                 &params,
                 &[first.0.buffer(), second.0.buffer(), out.buffer(), packed_a],
                 grid,
