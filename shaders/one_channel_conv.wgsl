@@ -25,6 +25,10 @@
 // Window rows are mat2x4 values (8 columns, the last two unused) and the
 // accumulators matrices, not arrays: lavapipe keeps private arrays in
 // memory, and a first upsample with arrays took 3x the time.
+// OP (the pipeline constant): bit 0 SHARED_WINDOW, see weight_grad.
+
+override OP: u32 = 0u;
+override SHARED_WINDOW: bool = (OP & 1u) == 1u;
 
 struct Params {
     batch: u32,
@@ -195,18 +199,56 @@ fn pixels_met(w0: mat2x4<f32>, w1: mat2x4<f32>, w2: mat2x4<f32>, w3: mat2x4<f32>
     return mat4x4<f32>(window_cols(w0, dx), window_cols(w1, dx), window_cols(w2, dx), window_cols(w3, dx));
 }
 
-// Loads the window of the block from map pixel (mh, mw) in the image plane
-// that starts at row `plane`: 36 loads.
-fn block_pixels(plane: u32, mh: u32, mw: u32) -> BlockPixels {
-    let height = params.image_height;
-    let width = params.image_width;
-    let iw0 = 2u * mw;
-    let w0 = window_row(plane, 2u * mh - 1u, iw0, height, width);
-    let w1 = window_row(plane, 2u * mh, iw0, height, width);
-    let w2 = window_row(plane, 2u * mh + 1u, iw0, height, width);
-    let w3 = window_row(plane, 2u * mh + 2u, iw0, height, width);
-    let w4 = window_row(plane, 2u * mh + 3u, iw0, height, width);
-    let w5 = window_row(plane, 2u * mh + 4u, iw0, height, width);
+// Window values 4 q..4 q + 3 of the block from map pixel (mh, mw) in the
+// image plane that starts at row `plane`, value j being window row j / 6,
+// column j % 6 (0 outside the window and the image).
+fn window_quad(plane: u32, mh: u32, mw: u32, q: u32) -> vec4<f32> {
+    var quad: vec4<f32>;
+    for (var e = 0u; e < 4u; e++) {
+        let j = 4u * q + e;
+        let ih = 2u * mh - 1u + j / 6u;
+        let iw = 2u * mw - 1u + j % 6u;
+        let inside = (j < 36u) & (ih < params.image_height) & (iw < params.image_width);
+        quad[e] = select(0.0, windowed[select(0u, (plane + ih) * params.image_width + iw, inside)], inside);
+    }
+    return quad;
+}
+
+// Window quad q (0..8) of the block: loaded by this invocation itself, or,
+// with SHARED_WINDOW, by lane q % 8 of its subgroup as its own quad `low`
+// (q < 8) or `high` (q = 8), and passed on (lanes.wgsl).
+fn quad(q: u32, low: vec4<f32>, high: vec4<f32>, plane: u32, mh: u32, mw: u32) -> vec4<f32> {
+    if (SHARED_WINDOW) {
+        return from_lane(select(low, high, q >= 8u), q % 8u);
+    }
+    return window_quad(plane, mh, mw, q);
+}
+
+// The window of the block from map pixel (mh, mw) in the image plane that
+// starts at row `plane`, as 9 quads of 4 values: window rows 2 i and 2 i + 1
+// are quads 3 i..3 i + 2. `lane` is the invocation's lane in its subgroup.
+fn block_pixels(plane: u32, mh: u32, mw: u32, lane: u32) -> BlockPixels {
+    var low: vec4<f32>;
+    var high: vec4<f32>;
+    if (SHARED_WINDOW) {
+        low = window_quad(plane, mh, mw, lane);
+        high = window_quad(plane, mh, mw, lane + 8u);
+    }
+    let q0 = quad(0u, low, high, plane, mh, mw);
+    let q1 = quad(1u, low, high, plane, mh, mw);
+    let q2 = quad(2u, low, high, plane, mh, mw);
+    let q3 = quad(3u, low, high, plane, mh, mw);
+    let q4 = quad(4u, low, high, plane, mh, mw);
+    let q5 = quad(5u, low, high, plane, mh, mw);
+    let q6 = quad(6u, low, high, plane, mh, mw);
+    let q7 = quad(7u, low, high, plane, mh, mw);
+    let q8 = quad(8u, low, high, plane, mh, mw);
+    let w0 = mat2x4<f32>(q0, vec4<f32>(q1.xy, 0.0, 0.0));
+    let w1 = mat2x4<f32>(vec4<f32>(q1.zw, q2.xy), vec4<f32>(q2.zw, 0.0, 0.0));
+    let w2 = mat2x4<f32>(q3, vec4<f32>(q4.xy, 0.0, 0.0));
+    let w3 = mat2x4<f32>(vec4<f32>(q4.zw, q5.xy), vec4<f32>(q5.zw, 0.0, 0.0));
+    let w4 = mat2x4<f32>(q6, vec4<f32>(q7.xy, 0.0, 0.0));
+    let w5 = mat2x4<f32>(vec4<f32>(q7.zw, q8.xy), vec4<f32>(q8.zw, 0.0, 0.0));
     return BlockPixels(
         pixels_met(w0, w1, w2, w3, 0u),
         pixels_met(w0, w1, w2, w3, 1u),
@@ -215,21 +257,20 @@ fn block_pixels(plane: u32, mh: u32, mw: u32) -> BlockPixels {
     );
 }
 
-// (image, first map) of image-side invocation id: image id / groups, maps
-// 8 (id % groups)..+ 7, for groups of 8 maps.
-fn image_and_maps(id: u32) -> vec2<u32> {
-    let groups = (params.maps + 7u) / 8u;
-    let image_index = id / groups;
-    return vec2<u32>(image_index, 8u * (id - image_index * groups));
+// The block's 4 map pixels from (mh, mw), in the order (mh, mw), (mh, mw +
+// 1), (mh + 1, mw), (mh + 1, mw + 1): where each sits in a map plane, and
+// whether it exists. Found once per block for all 8 maps.
+struct BlockSpots {
+    offset: vec4<u32>,
+    inside: vec4<bool>,
 }
 
-// Index of map c's pixel (mh, mw) of image `image_index`, and whether it exists.
-fn map_index(image_index: u32, c: u32, mh: u32, mw: u32) -> u32 {
-    return ((image_index * params.maps + c) * params.map_height + mh) * params.map_width + mw;
-}
-
-fn map_inside(c: u32, mh: u32, mw: u32) -> bool {
-    return (c < params.maps) & (mh < params.map_height) & (mw < params.map_width);
+fn block_spots(mh: u32, mw: u32) -> BlockSpots {
+    let width = params.map_width;
+    let rows = vec4<u32>(mh, mh, mh + 1u, mh + 1u);
+    let cols = vec4<u32>(mw, mw + 1u, mw, mw + 1u);
+    let inside = (rows < vec4<u32>(params.map_height)) & (cols < vec4<u32>(width));
+    return BlockSpots(rows * width + cols, inside);
 }
 
 // acc + g m, column by column.
@@ -238,19 +279,19 @@ fn add_scaled(acc: mat4x4<f32>, g: f32, m: mat4x4<f32>) -> mat4x4<f32> {
     return mat4x4<f32>(fma(s, m[0], acc[0]), fma(s, m[1], acc[1]), fma(s, m[2], acc[2]), fma(s, m[3], acc[3]));
 }
 
-// Map c's gradient at map pixel (mh, mw) of image `image_index`, 0 outside.
-fn map_grad(image_index: u32, c: u32, mh: u32, mw: u32) -> f32 {
-    let inside = map_inside(c, mh, mw);
-    return select(0.0, map_grads[select(0u, map_index(image_index, c, mh, mw), inside)], inside);
-}
-
-// Map c's kernel gradient gains the gradients of the block from (mh, mw)
-// times the pixels the kernel meets there.
-fn channel_taps(acc: mat4x4<f32>, image_index: u32, c: u32, mh: u32, mw: u32, block: BlockPixels) -> mat4x4<f32> {
-    var sum = add_scaled(acc, map_grad(image_index, c, mh, mw), block.at00);
-    sum = add_scaled(sum, map_grad(image_index, c, mh, mw + 1u), block.at01);
-    sum = add_scaled(sum, map_grad(image_index, c, mh + 1u, mw), block.at10);
-    return add_scaled(sum, map_grad(image_index, c, mh + 1u, mw + 1u), block.at11);
+// Map c's kernel gradient gains its gradients at the block's pixels
+// (`spots`, of image `image_index`; 0 where outside) times the pixels the
+// kernel meets there.
+fn channel_taps(acc: mat4x4<f32>, image_index: u32, c: u32, spots: BlockSpots, block: BlockPixels) -> mat4x4<f32> {
+    let plane = (image_index * params.maps + c) * params.map_height * params.map_width;
+    let inside = spots.inside & vec4<bool>(c < params.maps);
+    let index = select(vec4<u32>(0u), vec4<u32>(plane) + spots.offset, inside);
+    let loaded = vec4<f32>(map_grads[index.x], map_grads[index.y], map_grads[index.z], map_grads[index.w]);
+    let g = select(vec4<f32>(0.0), loaded, inside);
+    var sum = add_scaled(acc, g.x, block.at00);
+    sum = add_scaled(sum, g.y, block.at01);
+    sum = add_scaled(sum, g.z, block.at10);
+    return add_scaled(sum, g.w, block.at11);
 }
 
 // Writes map c's kernel gradient summed over image image_index.
@@ -268,20 +309,31 @@ fn store_kernel(image_index: u32, c: u32, acc: mat4x4<f32>) {
 // map_grads[b, c, mh, mw] image[b, 0, 2 mh - 1 + kh, 2 mw - 1 + kw].
 // Invocation (b, g) sums image b for maps 8 g..8 g + 7 and writes their
 // kernels' partial sums to result[b] ([batch, maps, 4, 4]; the host sums
-// over the batch). Per 2 x 2 block: the window (36 loads, shared by the 8
-// maps) and 4 loads per map, for 8 x 4 x 16 = 512 multiply-adds. At the
-// dcgan28 shape (a [64, 1, 28, 28] image, [64, 64, 14, 14] maps) 1.3-1.4 ms
-// against 6.5-7.4 ms as a GEMM with split K, 16-18% of the FMA peak on
-// lavapipe; the 68 loads a block are most of it.
-@compute @workgroup_size(64)
+// over the batch). A workgroup is 8 invocations of one image: 8 groups of
+// maps (64 maps, dcgan28's), or fewer where the maps end, the rest idle.
+// Per 2 x 2 block: the window (36 loads, shared by the 8 maps) and 4 loads
+// per map, for 8 x 4 x 16 = 512 multiply-adds. At the dcgan28 shape (a
+// [64, 1, 28, 28] image, [64, 64, 14, 14] maps) 1.3-1.4 ms against 6.5-7.4
+// ms as a GEMM with split K, 16-18% of the FMA peak on lavapipe; the 68
+// loads a block were most of it.
+// SHARED_WINDOW (ops/one_channel_conv.rs sets it where a subgroup holds the
+// whole workgroup): the 8 invocations need the same window, so each loads
+// 2 of its 9 quads (lane l quads l and l + 8, of which only lane 0's second
+// is in the window) and reads the others from the lanes that loaded them:
+// 8 loads a block instead of 36. With that, and the gradients' indices
+// found once per block (`block_spots`) instead of per map and pixel, the
+// dcgan28 shape took 0.90-1.2 ms (19-25% of the peak) against 1.25-1.5 ms.
+@compute @workgroup_size(8)
 fn weight_grad(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let at = image_and_maps(flat_group(wid, nwg) * 64u + lid);
-    let image_index = at.x;
-    let c0 = at.y;
+    let lane = own_lane();
+    let workgroups_per_image = (params.maps + 63u) / 64u;
+    let w = flat_group(wid, nwg);
+    let image_index = w / workgroups_per_image;
+    let c0 = 64u * (w - image_index * workgroups_per_image) + 8u * lid;
     if (image_index >= params.batch) {
         return;
     }
@@ -296,15 +348,16 @@ fn weight_grad(
     let plane = image_index * params.image_height;
     for (var mh = 0u; mh < params.map_height; mh += 2u) {
         for (var mw = 0u; mw < params.map_width; mw += 2u) {
-            let block = block_pixels(plane, mh, mw);
-            d0 = channel_taps(d0, image_index, c0, mh, mw, block);
-            d1 = channel_taps(d1, image_index, c0 + 1u, mh, mw, block);
-            d2 = channel_taps(d2, image_index, c0 + 2u, mh, mw, block);
-            d3 = channel_taps(d3, image_index, c0 + 3u, mh, mw, block);
-            d4 = channel_taps(d4, image_index, c0 + 4u, mh, mw, block);
-            d5 = channel_taps(d5, image_index, c0 + 5u, mh, mw, block);
-            d6 = channel_taps(d6, image_index, c0 + 6u, mh, mw, block);
-            d7 = channel_taps(d7, image_index, c0 + 7u, mh, mw, block);
+            let block = block_pixels(plane, mh, mw, lane);
+            let spots = block_spots(mh, mw);
+            d0 = channel_taps(d0, image_index, c0, spots, block);
+            d1 = channel_taps(d1, image_index, c0 + 1u, spots, block);
+            d2 = channel_taps(d2, image_index, c0 + 2u, spots, block);
+            d3 = channel_taps(d3, image_index, c0 + 3u, spots, block);
+            d4 = channel_taps(d4, image_index, c0 + 4u, spots, block);
+            d5 = channel_taps(d5, image_index, c0 + 5u, spots, block);
+            d6 = channel_taps(d6, image_index, c0 + 6u, spots, block);
+            d7 = channel_taps(d7, image_index, c0 + 7u, spots, block);
         }
     }
     store_kernel(image_index, c0, d0);

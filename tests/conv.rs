@@ -170,6 +170,9 @@ fn cases() -> Vec<Case> {
         // the same weight gradient kernel: a 3 x 3 map (its 2 x 2 blocks end
         // past it), 5 maps (a group of 8 with 3 missing), an odd image
         ([3, 1, 7, 6], 5, (4, 4), options(2, (1, 1), 1, 1), false),
+        // and 70 maps: two of its 8-invocation workgroups per image, the
+        // second with one group of 6 maps and 7 idle invocations
+        ([2, 1, 5, 8], 70, (4, 4), options(2, (1, 1), 1, 1), true),
         // more than one 128-wide tile each way
         ([2, 8, 12, 12], 130, (3, 3), options(1, (1, 1), 1, 1), false),
         // one output channel (the thin blockings), 75 positions: not a multiple of 4

@@ -3,10 +3,11 @@
 //! WGSL has no `#include`, so every family is compiled as `prelude.wgsl`,
 //! then `strided.wgsl` for the families that walk strided index spaces, then
 //! its own file. The matrix-multiply families (matmul, conv) get the tiled
-//! core `gemm.wgsl` in front of their own file, and in front of that the
-//! core's two subgroup functions: `lanes.wgsl` on a device with subgroup
-//! operations, `no_lanes.wgsl`'s stand-ins on one without (WGSL cannot even
-//! name a subgroup operation where the device lacks them).
+//! core `gemm.wgsl` in front of their own file. Those and the direct
+//! 1-channel convolutions get two subgroup functions in front of everything
+//! of theirs: `lanes.wgsl` on a device with subgroup operations,
+//! `no_lanes.wgsl`'s stand-ins on one without (WGSL cannot even name a
+//! subgroup operation where the device lacks them).
 
 /// One WGSL file: a family of kernels.
 pub struct Shader {
@@ -16,6 +17,8 @@ pub struct Shader {
     pub strided: bool,
     /// Whether the family is built on the GEMM core, `gemm.wgsl`.
     pub gemm: bool,
+    /// Whether the family (or its core) calls `lanes.wgsl`'s functions.
+    pub lanes: bool,
 }
 
 /// One entry point of one shader, optionally specialised by the value of the
@@ -47,9 +50,13 @@ impl Shader {
     /// where used, then this family.
     pub fn full_source(&self, subgroups: bool) -> String {
         let strided = if self.strided { STRIDED } else { "" };
-        let lanes = if subgroups { LANES } else { NO_LANES };
-        let gemm = if self.gemm { format!("{lanes}\n{GEMM}") } else { String::new() };
-        format!("{PRELUDE}\n{strided}\n{gemm}\n{}", self.source)
+        let lanes = match (self.lanes, subgroups) {
+            (false, _) => "",
+            (true, true) => LANES,
+            (true, false) => NO_LANES,
+        };
+        let gemm = if self.gemm { GEMM } else { "" };
+        format!("{PRELUDE}\n{strided}\n{lanes}\n{gemm}\n{}", self.source)
     }
 }
 
@@ -66,12 +73,28 @@ macro_rules! shader {
             source: include_str!(concat!("../../shaders/", $file)),
             strided: $strided,
             gemm: false,
+            lanes: false,
         };
     };
     // A family built on the tiled matrix-multiply core: gemm.wgsl goes first.
     ($ident:ident, $file:literal, gemm) => {
-        pub static $ident: Shader =
-            Shader { name: $file, source: include_str!(concat!("../../shaders/", $file)), strided: false, gemm: true };
+        pub static $ident: Shader = Shader {
+            name: $file,
+            source: include_str!(concat!("../../shaders/", $file)),
+            strided: false,
+            gemm: true,
+            lanes: true,
+        };
+    };
+    // A family that shares values between the lanes of a subgroup itself.
+    ($ident:ident, $file:literal, lanes) => {
+        pub static $ident: Shader = Shader {
+            name: $file,
+            source: include_str!(concat!("../../shaders/", $file)),
+            strided: false,
+            gemm: false,
+            lanes: true,
+        };
     };
 }
 
@@ -85,7 +108,7 @@ shader!(EMBEDDING, "embedding.wgsl", false);
 shader!(OPTIM, "optim.wgsl", false);
 shader!(BATCH_NORM, "batch_norm.wgsl", false);
 shader!(CONV, "conv.wgsl", gemm);
-shader!(ONE_CHANNEL_CONV, "one_channel_conv.wgsl", false);
+shader!(ONE_CHANNEL_CONV, "one_channel_conv.wgsl", lanes);
 shader!(PEAK, "peak.wgsl", false);
 
 /// Every shader, for the validation test and for warming the pipeline cache.

@@ -58,11 +58,14 @@ pub(super) fn upsample(
 pub(super) fn weight_grad(x: &Tensor, grad_out: &Tensor, image: [usize; 4], maps: [usize; 4]) -> Tensor {
     let batch = image[0];
     let partial = Storage::new(batch * maps[1] * 16);
-    let invocations = batch * maps[1].div_ceil(8);
+    // Workgroups of 8 invocations, 8 maps each, all of one image.
+    let workgroups = batch * maps[1].div_ceil(64);
     let work = Work::flops(flops(maps, image), format!("{image:?} x {maps:?}"));
     let gpu = device();
-    let kernel = ONE_CHANNEL_CONV.kernel("weight_grad");
+    // The shader's SHARED_WINDOW, where one subgroup holds a whole workgroup.
+    let shared_window = gpu.subgroup_size.is_some_and(|lanes| lanes >= 8);
+    let kernel = ONE_CHANNEL_CONV.kernel_for("weight_grad", u32::from(shared_window));
     let buffers = [x.buffer(), grad_out.buffer(), partial.buffer()];
-    gpu.dispatch_with_work(kernel, &params(maps, image, false), &buffers, gpu.grid(invocations, 64), Some(work));
+    gpu.dispatch_with_work(kernel, &params(maps, image, false), &buffers, gpu.grid(workgroups, 1), Some(work));
     Tensor::from_storage(partial, vec![batch, maps[1] * 16]).sum(&[0], false)
 }
