@@ -15,9 +15,10 @@
 // have one row (upsample: M = 1) or 16 columns and a K of every pixel of the
 // batch (weight_grad), so each loaded value feeds one to a few multiply-adds
 // and they ran at 2.5-4% of the FMA peak on lavapipe, where loads cost 16
-// cycles a value (gemm.wgsl's header). The kernels here load a 6 x 6 window
-// of the image (or, for upsample, of each map) once for a 2 x 2 block of map
-// pixels, and use each value up to 16 times.
+// cycles a value (gemm.wgsl's header). The kernels here load a window once
+// for a block of outputs (weight_grad: 6 x 6 image pixels for a 2 x 2 block
+// of map pixels; upsample: 6 x 10 map pixels for an 8 x 16 block of image
+// pixels) and use each value up to 16 times.
 // The third direction, conv2d from the image into the maps (K = 16), stays a
 // GEMM: a direct kernel like weight_grad's, holding 8 maps' kernels and
 // storing their 2 x 2 blocks, took 1.5-2.7x the GEMM's time; its stores,
@@ -38,7 +39,7 @@ struct Params {
     image_height: u32,
     image_width: u32,
     blocks_y: u32, // upsample: ceil(image_height / 8)
-    blocks_x: u32, // upsample: ceil(image_width / 8)
+    blocks_x: u32, // upsample: ceil(image_width / 16)
     with_bias: u32,
     pad0: u32,
     pad1: u32,
@@ -60,11 +61,12 @@ struct Params {
 // weight_grad: 2 the maps' gradients (read).
 @group(0) @binding(2) var<storage, read> map_grads: array<f32>;
 
-// Row ih of a window of `windowed`, columns iw0 - 1..iw0 + 4 of the
-// [height, width] plane that starts at row `plane` (0 outside the plane).
-fn window_row(plane: u32, ih: u32, iw0: u32, height: u32, width: u32) -> mat2x4<f32> {
-    var row: mat2x4<f32>;
-    for (var s = 0u; s < 6u; s++) {
+// Row ih of a window of `windowed`, columns iw0 - 1..iw0 + 8 of the
+// [height, width] plane that starts at row `plane` (0 outside the plane),
+// in the first 10 of 12 places.
+fn window_row(plane: u32, ih: u32, iw0: u32, height: u32, width: u32) -> mat3x4<f32> {
+    var row: mat3x4<f32>;
+    for (var s = 0u; s < 10u; s++) {
         let iw = iw0 + s - 1u;
         let inside = (ih < height) & (iw < width);
         row[s / 4u][s % 4u] = select(0.0, windowed[select(0u, (plane + ih) * width + iw, inside)], inside);
@@ -72,23 +74,34 @@ fn window_row(plane: u32, ih: u32, iw0: u32, height: u32, width: u32) -> mat2x4<
     return row;
 }
 
-// Adds to `acc`, 8 columns of one output row, what window row w contributes
+// Value i of window row w.
+fn at(w: mat3x4<f32>, i: u32) -> f32 {
+    return w[i / 4u][i % 4u];
+}
+
+// Columns 4 v..4 v + 3 of `taps`: e = 2 v and 2 v + 1.
+fn taps4(acc: vec4<f32>, w: mat3x4<f32>, v: u32, k: vec4<f32>) -> vec4<f32> {
+    let e = 2u * v;
+    let even = vec4<f32>(at(w, e), at(w, e + 1u), at(w, e + 1u), at(w, e + 2u));
+    let odd = vec4<f32>(at(w, e + 1u), at(w, e + 2u), at(w, e + 2u), at(w, e + 3u));
+    return fma(odd, k.yxyx, fma(even, k.wzwz, acc));
+}
+
+// Adds to `acc`, 16 columns of one output row, what window row w contributes
 // through kernel row k (its columns kw = 0..3): column 2e takes
 // w[e] k[3] + w[e + 1] k[1], column 2e + 1 takes w[e + 1] k[2] + w[e + 2] k[0].
-fn taps(acc: mat2x4<f32>, w: mat2x4<f32>, k: vec4<f32>) -> mat2x4<f32> {
-    let even = k.wzwz;
-    let odd = k.yxyx;
-    let low = fma(vec4<f32>(w[0].x, w[0].y, w[0].y, w[0].z), even, acc[0]);
-    let high = fma(vec4<f32>(w[0].z, w[0].w, w[0].w, w[1].x), even, acc[1]);
-    return mat2x4<f32>(
-        fma(vec4<f32>(w[0].y, w[0].z, w[0].z, w[0].w), odd, low),
-        fma(vec4<f32>(w[0].w, w[1].x, w[1].x, w[1].y), odd, high),
+fn taps(acc: mat4x4<f32>, w: mat3x4<f32>, k: vec4<f32>) -> mat4x4<f32> {
+    return mat4x4<f32>(
+        taps4(acc[0], w, 0u, k),
+        taps4(acc[1], w, 1u, k),
+        taps4(acc[2], w, 2u, k),
+        taps4(acc[3], w, 3u, k),
     );
 }
 
-// Stores image row oh of the block (columns ow0..ow0 + 7) where inside.
-fn store_row(image_index: u32, oh: u32, ow0: u32, row: mat2x4<f32>, shift: f32) {
-    for (var q = 0u; q < 8u; q++) {
+// Stores image row oh of the block (columns ow0..ow0 + 15) where inside.
+fn store_row(image_index: u32, oh: u32, ow0: u32, row: mat4x4<f32>, shift: f32) {
+    for (var q = 0u; q < 16u; q++) {
         let ow = ow0 + q;
         if ((oh < params.image_height) & (ow < params.image_width)) {
             result[(image_index * params.image_height + oh) * params.image_width + ow] = row[q / 4u][q % 4u] + shift;
@@ -96,19 +109,23 @@ fn store_row(image_index: u32, oh: u32, ow0: u32, row: mat2x4<f32>, shift: f32) 
     }
 }
 
-// upsample: each invocation computes an 8 x 8 block of one image, rows
-// 2a..2a + 7 and columns 2b..2b + 7 (a and b multiples of 4). Image row oh
-// receives map row mh through kernel row kh = oh + 1 - 2 mh (0 <= kh < 4),
-// so the block reads map rows a - 1..a + 4 only: per map a 6 x 6 window
-// (rows w0..w5, w_r being map row a - 1 + r), 36 loads, then 8 x 8 x 4 =
-// 256 multiply-adds. Block row 2e takes window rows e and e + 1 through
+// upsample: each invocation computes an 8 x 16 block of one image, rows
+// 2a..2a + 7 and columns 2b..2b + 15 (a a multiple of 4, b of 8). Image row
+// oh receives map row mh through kernel row kh = oh + 1 - 2 mh (0 <= kh <
+// 4), so the block reads map rows a - 1..a + 4 only (and columns b - 1..b +
+// 8): per map a 6 x 10 window (rows w0..w5, w_r being map row a - 1 + r),
+// 60 loads, then 8 x 16 x 4 = 512 multiply-adds. Block row 2e takes window rows e and e + 1 through
 // kernel rows 3 and 1; block row 2e + 1 takes rows e + 1 and e + 2 through
 // kernel rows 2 and 0. Columns alike (`taps`).
-// At the dcgan28 shape ([64, 64, 14, 14] to [64, 1, 28, 28]) 1.6-1.7 ms
-// against 8.8 ms for the four GEMMs, 14-16% of the FMA peak on lavapipe.
-// The loads are still most of it: with them replaced by arithmetic (a
-// throwaway build) it took 0.68 ms. And 28 is not a multiple of 8, so a
-// quarter of the blocks' outputs fall outside the image, computed for nothing.
+// At the dcgan28 shape ([64, 64, 14, 14] to [64, 1, 28, 28]) 1.2-1.3 ms,
+// 17.5-19% of the FMA peak on lavapipe, against 8.8 ms for the four GEMMs
+// and 1.5-1.9 ms for 8 x 8 blocks (a 6 x 6 window, 36 loads per 256
+// multiply-adds). The loads are still most of it: with them replaced by
+// arithmetic (a throwaway build of the 8 x 8 kernel) it took 0.68 ms. Tried
+// and dropped: the 4 lanes of a subgroup loading one kernel row each and
+// passing them on, which did not measurably help. And 28 is not a multiple
+// of 8 or 16, so a quarter of the blocks' outputs fall outside the image,
+// computed for nothing.
 @compute @workgroup_size(64)
 fn upsample(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -123,16 +140,16 @@ fn upsample(
     }
     let block_row = (block - image_index * blocks) / params.blocks_x;
     let a = 4u * block_row;
-    let b = 4u * (block - image_index * blocks - block_row * params.blocks_x);
+    let b = 8u * (block - image_index * blocks - block_row * params.blocks_x);
 
-    var o0: mat2x4<f32>;
-    var o1: mat2x4<f32>;
-    var o2: mat2x4<f32>;
-    var o3: mat2x4<f32>;
-    var o4: mat2x4<f32>;
-    var o5: mat2x4<f32>;
-    var o6: mat2x4<f32>;
-    var o7: mat2x4<f32>;
+    var o0: mat4x4<f32>;
+    var o1: mat4x4<f32>;
+    var o2: mat4x4<f32>;
+    var o3: mat4x4<f32>;
+    var o4: mat4x4<f32>;
+    var o5: mat4x4<f32>;
+    var o6: mat4x4<f32>;
+    var o7: mat4x4<f32>;
     let height = params.map_height;
     let width = params.map_width;
     for (var c = 0u; c < params.maps; c++) {

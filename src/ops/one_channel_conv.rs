@@ -22,7 +22,7 @@ pub(super) fn handles(image_channels: usize, kernel: (usize, usize), options: &C
 
 /// The kernels' parameters for maps of shape `maps` and an image of shape `image`.
 fn params(maps: [usize; 4], image: [usize; 4], with_bias: bool) -> Params {
-    let sizes = [maps[0], maps[1], maps[2], maps[3], image[2], image[3], image[2].div_ceil(8), image[3].div_ceil(8)];
+    let sizes = [maps[0], maps[1], maps[2], maps[3], image[2], image[3], image[2].div_ceil(8), image[3].div_ceil(16)];
     let params = sizes.into_iter().fold(Params::new(), Params::size);
     params.u32(u32::from(with_bias)).u32(0).u32(0).u32(0)
 }
@@ -44,7 +44,7 @@ pub(super) fn upsample(
     image: [usize; 4],
     result: &Storage,
 ) {
-    let blocks = image[0] * image[2].div_ceil(8) * image[3].div_ceil(8);
+    let blocks = image[0] * image[2].div_ceil(8) * image[3].div_ceil(16);
     let work = Work::flops(flops(maps, image), format!("{maps:?} -> {image:?}"));
     let buffers = [x.buffer(), w.buffer(), result.buffer(), bias.unwrap_or(w).buffer()];
     let gpu = device();
