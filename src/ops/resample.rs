@@ -18,7 +18,7 @@
 //! Each op's backward calls its partner through the differentiable wrappers
 //! below, so every op here is differentiable to any order.
 
-use crate::gpu::{device, Params, Storage, RESAMPLE, WORKGROUP};
+use crate::gpu::{device, Kernel, Params, Storage, RESAMPLE, WORKGROUP};
 use crate::tensor::{numel, Tensor};
 
 /// Where a pooling window sits: `kernel` x `kernel` pixels, moved by `stride`,
@@ -35,20 +35,35 @@ impl Window {
     fn coarse(&self, fine: usize) -> usize {
         (fine + 2 * self.padding - self.kernel) / self.stride + 1
     }
+
+    /// The window kernel `entry` for this window: its size and step are the
+    /// shader's pipeline constants (OP = kernel | stride << 16).
+    fn kernel(&self, entry: &'static str) -> Kernel {
+        assert!(
+            self.kernel < 1 << 16 && self.stride < 1 << 16,
+            "pooling window {} moved by {}: both must be below 65536",
+            self.kernel,
+            self.stride
+        );
+        RESAMPLE.kernel_for(entry, (self.kernel | self.stride << 16) as u32)
+    }
+
+    /// The kernels' geometry for this window and `scale`.
+    fn geometry(&self, scale: f32) -> Geometry {
+        Geometry { pad_top: self.padding, pad_left: self.padding, scale }
+    }
 }
 
-/// Kernel arguments besides the sizes: a window (or, for the reflection
-/// kernels, only its padding) and a scale.
+/// Kernel arguments besides the sizes: padding before the rows and the
+/// columns, and a scale.
 struct Geometry {
-    kernel: usize,
-    stride: usize,
     pad_top: usize,
     pad_left: usize,
     scale: f32,
 }
 
-/// Runs `entry` from x [N, C, h, w] to new storage of shape [N, C, out_hw.0, out_hw.1].
-fn launch(entry: &'static str, x: &Tensor, out_hw: (usize, usize), g: Geometry) -> (Storage, Vec<usize>) {
+/// Runs `kernel` from x [N, C, h, w] to new storage of shape [N, C, out_hw.0, out_hw.1].
+fn launch(kernel: Kernel, x: &Tensor, out_hw: (usize, usize), g: Geometry) -> (Storage, Vec<usize>) {
     let (n, c, h, w) = (x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]);
     let shape = vec![n, c, out_hw.0, out_hw.1];
     let out = Storage::new(numel(&shape));
@@ -58,13 +73,11 @@ fn launch(entry: &'static str, x: &Tensor, out_hw: (usize, usize), g: Geometry) 
         .size(w)
         .size(out_hw.0)
         .size(out_hw.1)
-        .size(g.kernel)
-        .size(g.stride)
         .size(g.pad_top)
         .size(g.pad_left)
         .f32(g.scale);
     let gpu = device();
-    gpu.dispatch(RESAMPLE.kernel(entry), &params, &[x.buffer(), out.buffer()], gpu.grid(out.len(), WORKGROUP));
+    gpu.dispatch(kernel, &params, &[x.buffer(), out.buffer()], gpu.grid(out.len(), WORKGROUP));
     (out, shape)
 }
 
@@ -72,14 +85,7 @@ fn launch(entry: &'static str, x: &Tensor, out_hw: (usize, usize), g: Geometry) 
 fn window_sum(fine: &Tensor, window: Window, scale: f32) -> Tensor {
     let (h, w) = (fine.shape()[2], fine.shape()[3]);
     let out_hw = (window.coarse(h), window.coarse(w));
-    let geometry = Geometry {
-        kernel: window.kernel,
-        stride: window.stride,
-        pad_top: window.padding,
-        pad_left: window.padding,
-        scale,
-    };
-    let (out, shape) = launch("window_sum", fine, out_hw, geometry);
+    let (out, shape) = launch(window.kernel("window_sum"), fine, out_hw, window.geometry(scale));
     Tensor::from_op(out, shape, "window_sum", &[fine], move |_, _, g| {
         vec![Some(window_spread(g, window, scale, (h, w)))]
     })
@@ -88,14 +94,7 @@ fn window_sum(fine: &Tensor, window: Window, scale: f32) -> Tensor {
 /// The transpose of `window_sum`: coarse [N, C, OH, OW] -> [N, C, H, W] =
 /// `fine_hw`, each pixel getting scale * the sum of the windows containing it.
 fn window_spread(coarse: &Tensor, window: Window, scale: f32, fine_hw: (usize, usize)) -> Tensor {
-    let geometry = Geometry {
-        kernel: window.kernel,
-        stride: window.stride,
-        pad_top: window.padding,
-        pad_left: window.padding,
-        scale,
-    };
-    let (out, shape) = launch("window_spread", coarse, fine_hw, geometry);
+    let (out, shape) = launch(window.kernel("window_spread"), coarse, fine_hw, window.geometry(scale));
     Tensor::from_op(out, shape, "window_spread", &[coarse], move |_, _, g| vec![Some(window_sum(g, window, scale))])
 }
 
@@ -103,21 +102,21 @@ fn window_spread(coarse: &Tensor, window: Window, scale: f32, fine_hw: (usize, u
 type Padding2d = [(usize, usize); 2];
 
 fn reflection_geometry(padding: Padding2d) -> Geometry {
-    Geometry { kernel: 0, stride: 0, pad_top: padding[0].0, pad_left: padding[1].0, scale: 1.0 }
+    Geometry { pad_top: padding[0].0, pad_left: padding[1].0, scale: 1.0 }
 }
 
 /// x [N, C, H, W] -> [N, C, top + H + bottom, left + W + right], mirrored.
 fn reflect_pad(x: &Tensor, padding: Padding2d) -> Tensor {
     let (h, w) = (x.shape()[2], x.shape()[3]);
     let out_hw = (padding[0].0 + h + padding[0].1, padding[1].0 + w + padding[1].1);
-    let (out, shape) = launch("reflect_pad", x, out_hw, reflection_geometry(padding));
+    let (out, shape) = launch(RESAMPLE.kernel("reflect_pad"), x, out_hw, reflection_geometry(padding));
     Tensor::from_op(out, shape, "reflect_pad", &[x], move |_, _, g| vec![Some(reflect_fold(g, padding, (h, w)))])
 }
 
 /// The transpose of `reflect_pad`: a padded gradient folded back onto the
 /// `source_hw` map it was padded from.
 fn reflect_fold(padded: &Tensor, padding: Padding2d, source_hw: (usize, usize)) -> Tensor {
-    let (out, shape) = launch("reflect_fold", padded, source_hw, reflection_geometry(padding));
+    let (out, shape) = launch(RESAMPLE.kernel("reflect_fold"), padded, source_hw, reflection_geometry(padding));
     Tensor::from_op(out, shape, "reflect_fold", &[padded], move |_, _, g| vec![Some(reflect_pad(g, padding))])
 }
 
