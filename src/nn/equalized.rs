@@ -68,7 +68,10 @@ impl Module for EqualizedLinear {
 impl Layer for EqualizedLinear {
     fn forward(&self, x: &Tensor) -> Tensor {
         let weight = resolve(&self.weight).mul_scalar(self.weight_scale);
-        let bias = resolve(&self.bias).mul_scalar(self.lr_multiplier);
+        // Scaled only where the multiplier is not 1: each scaling is a
+        // dispatch forward and another backward, per layer and pass.
+        let bias = resolve(&self.bias);
+        let bias = if self.lr_multiplier == 1.0 { bias } else { bias.mul_scalar(self.lr_multiplier) };
         linear(x, &weight, Some(&bias))
     }
 }

@@ -82,7 +82,7 @@ impl Modulated {
 
     /// The style s [N, C] of w [N, W]: 1 + A(w), A with the official gain.
     fn style(&self, w: &Tensor) -> Tensor {
-        self.style.forward(w).mul_scalar(AFFINE_GAIN).add_scalar(1.0)
+        self.style.forward(w).affine(AFFINE_GAIN, 1.0)
     }
 
     fn forward(&self, x: &Tensor, w: &Tensor, demodulate: bool) -> Tensor {
