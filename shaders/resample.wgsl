@@ -1,8 +1,10 @@
 // resample.wgsl — spatial resampling of [N, C, H, W] tensors, in adjoint pairs:
 // window sums (average pooling) and window spreads (nearest upsampling, and
 // pooling's gradient); reflection padding and its fold (padding's gradient).
-// Version 2: the window's size and step as pipeline constants (see
-// window_sum); version 1: both read from the parameters.
+// Version 3: StyleGAN2's [1, 3, 3, 1] filter in one pass each way (fir,
+// fir_t); version 2: the window's size and step as
+// pipeline constants (see window_sum); version 1: both read from the
+// parameters.
 //
 // Bindings: 0 params, 1 x (read, [planes, in_h, in_w]), 2 y (write, [planes,
 // out_h, out_w]). The N*C planes are independent, so every kernel sees the
@@ -30,7 +32,18 @@
 //   clipped to the coarse map. With kernel = stride = f, pad 0 and scale 1 each
 //   fine pixel lies in exactly one window: nearest upsampling by f.
 //
-// Reflection (the second pair; x and y as before, out = padded):
+// StyleGAN2's filter (the second pair), TAPS = [1, 3, 3, 1] along each axis
+// over x zero-padded by pad_top rows and pad_left columns, moved by STRIDE
+// (the same pipeline constant as the windows'), times `scale`:
+// `fir` (x fine, y coarse): along an axis, output i = sum over a of TAPS[a]
+//   x[STRIDE i + a - pad];
+// `fir_t` (x coarse, y fine): the transpose, each fine pixel summing the
+//   outputs that read it, through the taps they read it with. With STRIDE 2
+//   and pad 1 that is smoothed 2x upsampling: output 2i = x[i - 1] + 3 x[i],
+//   output 2i + 1 = 3 x[i] + x[i + 1].
+// Each replaces three window passes (ops/resample.rs).
+//
+// Reflection (the third pair; x and y as before, out = padded):
 // `reflect_pad` (x [in_h, in_w], y padded): y[r, c] = x[reflect(r - pad_top), reflect(c - pad_left)]
 //   with reflect(k) = -k below 0 and 2(n - 1) - k above n - 1: the mirror
 //   excludes the edge pixel, as PyTorch's ReflectionPad2d. Padding < n on each
@@ -141,6 +154,91 @@ fn window_spread(
             let inside = (row.y & col.y) == 1u;
             acc += select(0.0, x[select(0u, plane + row.x * p.in_w + col.x, inside)], inside);
         }
+    }
+    y[i] = acc * p.scale;
+}
+
+// The filter's taps.
+const TAPS = array<f32, 4>(1.0, 3.0, 3.0, 1.0);
+
+// fir: y[i, j] = scale * sum over a, b in 0..4 of TAPS[a] TAPS[b] x[STRIDE i
+// + a - pad_top, STRIDE j + b - pad_left] (x zero outside; wrapping u32, so
+// "outside" is one compare).
+@compute @workgroup_size(256)
+fn fir(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    p = params;
+    let i = flat_group(wid, nwg) * 256u + lid;
+    if (i >= p.count) {
+        return;
+    }
+    let at = output_position(i);
+    let top = at.y * STRIDE - p.pad_top;
+    let left = at.z * STRIDE - p.pad_left;
+    let plane = at.x * p.in_h * p.in_w;
+    var acc = 0.0;
+    for (var a = 0u; a < 4u; a++) {
+        let r = top + a;
+        var row = 0.0;
+        for (var b = 0u; b < 4u; b++) {
+            let c = left + b;
+            let inside = (r < p.in_h) & (c < p.in_w);
+            row += TAPS[b] * select(0.0, x[select(0u, plane + r * p.in_w + c, inside)], inside);
+        }
+        acc += TAPS[a] * row;
+    }
+    y[i] = acc * p.scale;
+}
+
+// Along an axis, the taps of fir that read fine index r (padded by `pad`):
+// candidate t (0..FIR_COVER) is tap a = (r + pad) % STRIDE + STRIDE t, the
+// one coarse index (r + pad - a) / STRIDE reads through. `used` where a is
+// one of the 4 taps and that index lies inside the `coarse` outputs.
+override FIR_COVER: u32 = (4u + STRIDE - 1u) / STRIDE;
+
+struct FirTap {
+    index: u32,
+    weight: f32,
+    used: bool,
+}
+
+fn fir_tap(r: u32, pad: u32, t: u32, coarse: u32) -> FirTap {
+    let padded = r + pad;
+    let a = padded % STRIDE + STRIDE * t;
+    let index = (padded - a) / STRIDE;
+    return FirTap(index, TAPS[min(a, 3u)], (a < 4u) & (index < coarse));
+}
+
+// fir_t, the transpose of fir (x coarse, y fine): y[r, c] = scale * the sum
+// of TAPS[a] TAPS[b] x[i, j] over the outputs (i, j) of fir that read (r, c)
+// through taps (a, b).
+@compute @workgroup_size(256)
+fn fir_t(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    p = params;
+    let i = flat_group(wid, nwg) * 256u + lid;
+    if (i >= p.count) {
+        return;
+    }
+    let at = output_position(i);
+    let plane = at.x * p.in_h * p.in_w;
+    var acc = 0.0;
+    for (var a = 0u; a < FIR_COVER; a++) {
+        let row = fir_tap(at.y, p.pad_top, a, p.in_h);
+        var sum = 0.0;
+        for (var b = 0u; b < FIR_COVER; b++) {
+            let col = fir_tap(at.z, p.pad_left, b, p.in_w);
+            let used = row.used & col.used;
+            let value = select(0.0, x[select(0u, plane + row.index * p.in_w + col.index, used)], used);
+            sum += col.weight * value;
+        }
+        acc += row.weight * sum;
     }
     y[i] = acc * p.scale;
 }

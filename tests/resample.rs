@@ -221,6 +221,14 @@ fn upsample_and_avg_pool_gradients_to_second_order() {
     check_to_second_order("upsample_smooth2d", |x| x.upsample_smooth2d(), tensor(&[1, 2, 3, 2], -1.0, 1.0, 23));
     check_to_second_order("smooth2d", |x| x.smooth2d(2, 1), tensor(&[1, 2, 3, 4], -1.0, 1.0, 24));
     check_to_second_order("downsample_smooth2d", |x| x.downsample_smooth2d(), tensor(&[1, 2, 4, 6], -1.0, 1.0, 25));
+    // Stride 3: two taps of four reach a pixel, or one.
+    check_to_second_order("smooth2d, stride 3", |x| x.smooth2d(1, 3), tensor(&[1, 1, 7, 8], -1.0, 1.0, 27));
+    // An odd map: the gradient reaches every row and column, the last included.
+    check_to_second_order(
+        "downsample_smooth2d, odd",
+        |x| x.downsample_smooth2d(),
+        tensor(&[1, 1, 5, 3], -1.0, 1.0, 26),
+    );
     check_to_second_order("upsample_nearest2d", |x| x.upsample_nearest2d(2), tensor(&[1, 2, 2, 3], -1.0, 1.0, 20));
     check_to_second_order("avg_pool2d", |x| x.avg_pool2d(3, 2, 1), tensor(&[1, 2, 5, 4], -1.0, 1.0, 21));
     check("avg_pool2d non-overlapping", |x| x[0].avg_pool2d(2, 2, 0), &[tensor(&[1, 1, 5, 3], -1.0, 1.0, 22)]);

@@ -12,6 +12,9 @@
 //!   window_spread with windows of f x f and stride f. Hence upsampling's
 //!   gradient is a sum-pool of the gradient (an average pool times f^2), and
 //!   pooling's gradient spreads the gradient back over the windows.
+//! - `fir` (StyleGAN2's [1, 3, 3, 1] filter over a padded map, moved by a
+//!   stride) and `fir_t` are transposes; `fir_t` with stride 2 is the
+//!   filter's smoothed upsampling.
 //! - `reflect_pad` and `reflect_fold` are transposes: the fold adds each
 //!   mirrored gradient back onto the pixel it was copied from.
 //!
@@ -98,6 +101,21 @@ fn window_spread(coarse: &Tensor, window: Window, scale: f32, fine_hw: (usize, u
     Tensor::from_op(out, shape, "window_spread", &[coarse], move |_, _, g| vec![Some(window_sum(g, window, scale))])
 }
 
+/// StyleGAN2's [1, 3, 3, 1] filter on both axes of `fine` [N, C, H, W],
+/// times `scale`, in `window`'s place (its kernel is the filter's 4 taps).
+fn fir(fine: &Tensor, window: Window, scale: f32) -> Tensor {
+    let (h, w) = (fine.shape()[2], fine.shape()[3]);
+    let out_hw = (window.coarse(h), window.coarse(w));
+    let (out, shape) = launch(window.kernel("fir"), fine, out_hw, window.geometry(scale));
+    Tensor::from_op(out, shape, "fir", &[fine], move |_, _, g| vec![Some(fir_t(g, window, scale, (h, w)))])
+}
+
+/// The transpose of `fir`: coarse [N, C, OH, OW] -> [N, C, H, W] = `fine_hw`.
+fn fir_t(coarse: &Tensor, window: Window, scale: f32, fine_hw: (usize, usize)) -> Tensor {
+    let (out, shape) = launch(window.kernel("fir_t"), coarse, fine_hw, window.geometry(scale));
+    Tensor::from_op(out, shape, "fir_t", &[coarse], move |_, _, g| vec![Some(fir(g, window, scale))])
+}
+
 /// Padding as `[(top, bottom), (left, right)]`.
 type Padding2d = [(usize, usize); 2];
 
@@ -139,28 +157,37 @@ impl Tensor {
     /// [1, 3, 3, 1] / 4 on each axis (the official `upfirdn2d` with up = 2,
     /// zero outside the map): along an axis, output 2i is (x[i-1] + 3 x[i]) / 4
     /// and output 2i+1 is (3 x[i] + x[i+1]) / 4, so pictures upsampled and
-    /// summed show no nearest neighbour's blocks. [1, 3, 3, 1] is [1, 1] * [1, 2, 1]:
-    /// nearest upsampling then a [1, 2, 1] / 4 blur, itself two 2x2 box
-    /// averages shifted by half a pixel each way (the first zero-padded by
-    /// one). Differentiable to any order, as its two ops are.
+    /// summed show no nearest neighbour's blocks. That is the transpose of
+    /// `downsample_smooth2d` times 4 (x[i] reaches outputs 2i - 1..2i + 2
+    /// with weights 1, 3, 3, 1), one kernel pass (`fir_t`), differentiable
+    /// to any order. (Nearest upsampling then two 2x2 box averages, the
+    /// first zero-padded by one, compute the same in three passes.)
     pub fn upsample_smooth2d(&self) -> Tensor {
-        self.upsample_nearest2d(2).avg_pool2d(2, 1, 1).avg_pool2d(2, 1, 0)
+        check_maps(self, "upsample_smooth2d");
+        let (h, w) = (self.shape()[2], self.shape()[3]);
+        fir_t(self, Window { kernel: 4, stride: 2, padding: 1 }, 1.0 / 16.0, (2 * h, 2 * w))
     }
 
     /// StyleGAN2's low-pass filter [1, 3, 3, 1] / 8 on each axis over
     /// [N, C, H, W] zero-padded by `padding` (at most 3) on every side, moved
     /// by `stride` (the official `upfirdn2d` with down = `stride`):
     /// [N, C, (H + 2p - 4) / s + 1, (W + 2p - 4) / s + 1], each output the
-    /// filter's 4x4 window starting at padded pixel (s i, s j). The filter is
-    /// three 2x2 box averages ([1, 3, 3, 1] = [1, 1] * [1, 1] * [1, 1]); the
-    /// zero padding goes on the first boxes, which then compute the full
-    /// convolution exactly, and the stride on the last. Differentiable to any
-    /// order, as average pooling is.
+    /// filter's 4x4 window starting at padded pixel (s i, s j). One kernel
+    /// pass (`fir`, whose gradient is `fir_t`), differentiable to any order.
+    /// ([1, 3, 3, 1] = [1, 1] * [1, 1] * [1, 1], so three 2x2 box averages
+    /// compute the same, the padding on the first ones and the stride on the
+    /// last; that was this function's first form, three passes.)
     pub fn smooth2d(&self, padding: usize, stride: usize) -> Tensor {
         check_maps(self, "smooth2d");
         assert!(padding <= 3, "smooth2d: padding must be at most 3 (the filter's width - 1), got {padding}");
-        let [first, second, third] = [padding >= 1, padding >= 2, padding >= 3].map(usize::from);
-        self.avg_pool2d(2, 1, first).avg_pool2d(2, 1, second).avg_pool2d(2, stride, third)
+        let (h, w) = (self.shape()[2], self.shape()[3]);
+        assert!(
+            stride >= 1 && h + 2 * padding >= 4 && w + 2 * padding >= 4,
+            "smooth2d: padding {padding} and stride {stride} do not fit input shape {:?} (need stride >= 1 and the \
+             padded map at least 4 x 4)",
+            self.shape()
+        );
+        fir(self, Window { kernel: 4, stride, padding }, 1.0 / 64.0)
     }
 
     /// 2x downsampling of [N, C, H, W] (H, W even) through the [1, 3, 3, 1]
