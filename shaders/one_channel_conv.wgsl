@@ -23,9 +23,10 @@
 // GEMM: a direct kernel like weight_grad's, holding 8 maps' kernels and
 // storing their 2 x 2 blocks, took 1.5-2.7x the GEMM's time; its stores,
 // one per 16 multiply-adds, cost as much as the GEMM's.
-// Window rows are mat2x4 values (8 columns, the last two unused) and the
-// accumulators matrices, not arrays: lavapipe keeps private arrays in
-// memory, and a first upsample with arrays took 3x the time.
+// Window rows are matrices (mat2x4 for weight_grad's 6 values, mat3x4 for
+// upsample's 10; the last places unused), and so are the accumulators, not
+// arrays: lavapipe keeps private arrays in memory, and a first upsample with
+// arrays took 3x the time.
 // OP (the pipeline constant): bit 0 SHARED_WINDOW, see weight_grad.
 
 override OP: u32 = 0u;
@@ -114,9 +115,9 @@ fn store_row(image_index: u32, oh: u32, ow0: u32, row: mat4x4<f32>, shift: f32) 
 // oh receives map row mh through kernel row kh = oh + 1 - 2 mh (0 <= kh <
 // 4), so the block reads map rows a - 1..a + 4 only (and columns b - 1..b +
 // 8): per map a 6 x 10 window (rows w0..w5, w_r being map row a - 1 + r),
-// 60 loads, then 8 x 16 x 4 = 512 multiply-adds. Block row 2e takes window rows e and e + 1 through
-// kernel rows 3 and 1; block row 2e + 1 takes rows e + 1 and e + 2 through
-// kernel rows 2 and 0. Columns alike (`taps`).
+// 60 loads, then 8 x 16 x 4 = 512 multiply-adds. Block row 2e takes window
+// rows e and e + 1 through kernel rows 3 and 1; block row 2e + 1 takes rows
+// e + 1 and e + 2 through kernel rows 2 and 0. Columns alike (`taps`).
 // At the dcgan28 shape ([64, 64, 14, 14] to [64, 1, 28, 28]) 1.2-1.3 ms,
 // 17.5-19% of the FMA peak on lavapipe, against 8.8 ms for the four GEMMs
 // and 1.5-1.9 ms for 8 x 8 blocks (a 6 x 6 window, 36 loads per 256
@@ -124,9 +125,9 @@ fn store_row(image_index: u32, oh: u32, ow0: u32, row: mat4x4<f32>, shift: f32) 
 // arithmetic (a throwaway build of the 8 x 8 kernel) it took 0.68 ms. Tried
 // and dropped: the 4 lanes of a subgroup loading one kernel row each and
 // passing them on, which did not measurably help; 16 x 16 blocks (a 10 x 10
-// window, 100 loads per 1,024 multiply-adds), 1.5x slower. And 28 is not a multiple
-// of 8 or 16, so a quarter of the blocks' outputs fall outside the image,
-// computed for nothing.
+// window, 100 loads per 1,024 multiply-adds), 1.5x slower. And 28 is not a
+// multiple of 8 or 16, so a quarter of the blocks' outputs fall outside the
+// image, computed for nothing.
 @compute @workgroup_size(64)
 fn upsample(
     @builtin(workgroup_id) wid: vec3<u32>,

@@ -1,10 +1,12 @@
 // resample.wgsl — spatial resampling of [N, C, H, W] tensors, in adjoint pairs:
-// window sums (average pooling) and window spreads (nearest upsampling, and
-// pooling's gradient); reflection padding and its fold (padding's gradient).
-// Version 3: StyleGAN2's [1, 3, 3, 1] filter in one pass each way (fir,
-// fir_t); version 2: the window's size and step as
-// pipeline constants (see window_sum); version 1: both read from the
-// parameters.
+// window sums (average pooling, StyleGAN2's [1, 3, 3, 1] filter) and window
+// spreads (nearest upsampling, the filter's smoothed upsampling, and the
+// gradients of the sums); reflection padding and its fold (padding's
+// gradient).
+// Version 3: windows weighted by the [1, 3, 3, 1] filter (FILTER), StyleGAN2's
+// resampling in one pass each way instead of three; version 2: the window's
+// size and step as pipeline constants (see below); version 1: both read from
+// the parameters.
 //
 // Bindings: 0 params, 1 x (read, [planes, in_h, in_w]), 2 y (write, [planes,
 // out_h, out_w]). The N*C planes are independent, so every kernel sees the
@@ -16,34 +18,29 @@
 // Every output is a fixed-order sum computed by one invocation: deterministic,
 // and no two invocations ever write the same element (no atomics).
 //
-// Window geometry (the pair below): a `kernel` x `kernel` window moved by
-// `stride` over the fine map, which is zero-padded by `pad_top` rows and
-// `pad_left` columns. Coarse pixel (i, j) covers fine rows
-// i*stride - pad_top .. i*stride - pad_top + kernel - 1, and likewise columns.
+// Window geometry (the pair below): a KERNEL x KERNEL window moved by STRIDE
+// over the fine map, which is zero-padded by `pad_top` rows and `pad_left`
+// columns. Coarse pixel (i, j) covers fine rows
+// i*STRIDE - pad_top .. i*STRIDE - pad_top + KERNEL - 1, and likewise columns.
+// Its pixel at (a, b) within the window weighs 1, or with FILTER (KERNEL 4)
+// TAPS[a] TAPS[b], TAPS = [1, 3, 3, 1].
 //
-// `window_sum` (x fine, y coarse): y[i, j] = scale * (sum of the window's
-//   pixels that lie inside x; padding counts as zero, so with scale 1/kernel^2
-//   this is average pooling with count_include_pad).
+// `window_sum` (x fine, y coarse): y[i, j] = scale * (weighted sum of the
+//   window's pixels that lie inside x; padding counts as zero, so with
+//   scale 1/KERNEL^2 this is average pooling with count_include_pad, and with
+//   FILTER, scale 1/64 and pad 1 at stride 2, StyleGAN2's downsampling).
 // `window_spread` (x coarse, y fine): y[r, c] = scale * (sum of x[i, j] over
-//   the windows (i, j) that contain (r, c)). This is the transpose of
-//   window_sum as a linear map, so each is the other's gradient. A row r lies
-//   in window i when i*stride - pad_top <= r <= i*stride - pad_top + kernel - 1,
-//   that is ceil((r + pad_top - kernel + 1) / stride) <= i <= floor((r + pad_top) / stride),
-//   clipped to the coarse map. With kernel = stride = f, pad 0 and scale 1 each
-//   fine pixel lies in exactly one window: nearest upsampling by f.
+//   the windows (i, j) that contain (r, c), each weighted as (r, c) is in
+//   it). This is the transpose of window_sum as a linear map, so each is the
+//   other's gradient. A row r lies in window i when
+//   i*STRIDE - pad_top <= r <= i*STRIDE - pad_top + KERNEL - 1, that is
+//   ceil((r + pad_top - KERNEL + 1) / STRIDE) <= i <= floor((r + pad_top) / STRIDE),
+//   clipped to the coarse map. With KERNEL = STRIDE = f, pad 0 and scale 1
+//   each fine pixel lies in exactly one window: nearest upsampling by f. With
+//   FILTER, pad 1 and stride 2, fine row 2i gets x[i - 1] + 3 x[i] and row
+//   2i + 1 gets 3 x[i] + x[i + 1]: StyleGAN2's smoothed upsampling (scale 1/16).
 //
-// StyleGAN2's filter (the second pair), TAPS = [1, 3, 3, 1] along each axis
-// over x zero-padded by pad_top rows and pad_left columns, moved by STRIDE
-// (the same pipeline constant as the windows'), times `scale`:
-// `fir` (x fine, y coarse): along an axis, output i = sum over a of TAPS[a]
-//   x[STRIDE i + a - pad];
-// `fir_t` (x coarse, y fine): the transpose, each fine pixel summing the
-//   outputs that read it, through the taps they read it with. With STRIDE 2
-//   and pad 1 that is smoothed 2x upsampling: output 2i = x[i - 1] + 3 x[i],
-//   output 2i + 1 = 3 x[i] + x[i + 1].
-// Each replaces three window passes (ops/resample.rs).
-//
-// Reflection (the third pair; x and y as before, out = padded):
+// Reflection (the second pair; x and y as before, out = padded):
 // `reflect_pad` (x [in_h, in_w], y padded): y[r, c] = x[reflect(r - pad_top), reflect(c - pad_left)]
 //   with reflect(k) = -k below 0 and 2(n - 1) - k above n - 1: the mirror
 //   excludes the edge pixel, as PyTorch's ReflectionPad2d. Padding < n on each
@@ -80,17 +77,29 @@ fn output_position(i: u32) -> vec3<u32> {
 }
 
 // The window's size and step are pipeline constants (OP = kernel | stride
-// << 16, set by ops/resample.rs; the reflection kernels ignore them): the
-// loops over a window then have a fixed trip count, the same in every lane,
-// and the divisions by the stride are by a constant. With both read from
-// the parameters (version 1), each lane clipped its window to the map and
-// looped to its own bounds, and lavapipe ran these kernels at 9-12% of its
-// copy peak in the ProGAN and StyleGAN2 steps.
+// << 16 | filter << 31, set by ops/resample.rs; the reflection kernels ignore
+// them): the loops over a window then have a fixed trip count, the same in
+// every lane, and the divisions by the stride are by a constant. With both
+// read from the parameters (version 1), each lane clipped its window to the
+// map and looped to its own bounds, and lavapipe ran these kernels at 9-12%
+// of its copy peak in the ProGAN and StyleGAN2 steps.
 override OP: u32 = 0u;
 override KERNEL: u32 = OP & 0xffffu;
-override STRIDE: u32 = max(OP >> 16u, 1u);
+override STRIDE: u32 = max((OP >> 16u) & 0x7fffu, 1u);
+override FILTER: bool = (OP >> 31u) == 1u;
 // How many windows along an axis contain a pixel, at most.
 override COVER: u32 = (KERNEL + STRIDE - 1u) / STRIDE;
+
+// The filter's taps.
+const TAPS = array<f32, 4>(1.0, 3.0, 3.0, 1.0);
+
+// The weight of position a (0..KERNEL) of a window along one axis.
+fn tap(a: u32) -> f32 {
+    if (FILTER) {
+        return TAPS[min(a, 3u)];
+    }
+    return 1.0;
+}
 
 // Row and column indices are u32 that wrap: a position above or left of the
 // map becomes a huge index, so "inside" is one compare against the size.
@@ -114,23 +123,31 @@ fn window_sum(
     var acc = 0.0;
     for (var a = 0u; a < KERNEL; a++) {
         let r = top + a;
+        var row = 0.0;
         for (var b = 0u; b < KERNEL; b++) {
             let c = left + b;
             let inside = (r < p.in_h) & (c < p.in_w);
-            acc += select(0.0, x[select(0u, plane + r * p.in_w + c, inside)], inside);
+            row += tap(b) * select(0.0, x[select(0u, plane + r * p.in_w + c, inside)], inside);
         }
+        acc += tap(a) * row;
     }
     y[i] = acc * p.scale;
 }
 
 // Candidate t (0..COVER) of the windows containing padded position `padded`
 // along an axis of `coarse` windows, in increasing order: window
-// padded / STRIDE + t - (COVER - 1), and whether it exists and reaches
-// `padded` (its first position, window * STRIDE, is within KERNEL - 1).
-fn covering_window(padded: u32, t: u32, coarse: u32) -> vec2<u32> {
+// padded / STRIDE + t - (COVER - 1); whether it exists and reaches `padded`
+// (which lies `offset` = padded - window * STRIDE into it, within KERNEL).
+struct Covering {
+    window: u32,
+    offset: u32,
+    covers: bool,
+}
+
+fn covering_window(padded: u32, t: u32, coarse: u32) -> Covering {
     let window = padded / STRIDE + t - (COVER - 1u);
-    let covers = (window < coarse) & (padded - window * STRIDE < KERNEL);
-    return vec2<u32>(window, u32(covers));
+    let offset = padded - window * STRIDE;
+    return Covering(window, offset, (window < coarse) & (offset < KERNEL));
 }
 
 @compute @workgroup_size(256)
@@ -149,96 +166,14 @@ fn window_spread(
     var acc = 0.0;
     for (var a = 0u; a < COVER; a++) {
         let row = covering_window(at.y + p.pad_top, a, p.in_h);
+        var sum = 0.0;
         for (var b = 0u; b < COVER; b++) {
             let col = covering_window(at.z + p.pad_left, b, p.in_w);
-            let inside = (row.y & col.y) == 1u;
-            acc += select(0.0, x[select(0u, plane + row.x * p.in_w + col.x, inside)], inside);
+            let inside = row.covers & col.covers;
+            let value = select(0.0, x[select(0u, plane + row.window * p.in_w + col.window, inside)], inside);
+            sum += tap(col.offset) * value;
         }
-    }
-    y[i] = acc * p.scale;
-}
-
-// The filter's taps.
-const TAPS = array<f32, 4>(1.0, 3.0, 3.0, 1.0);
-
-// fir: y[i, j] = scale * sum over a, b in 0..4 of TAPS[a] TAPS[b] x[STRIDE i
-// + a - pad_top, STRIDE j + b - pad_left] (x zero outside; wrapping u32, so
-// "outside" is one compare).
-@compute @workgroup_size(256)
-fn fir(
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-    @builtin(local_invocation_index) lid: u32,
-) {
-    p = params;
-    let i = flat_group(wid, nwg) * 256u + lid;
-    if (i >= p.count) {
-        return;
-    }
-    let at = output_position(i);
-    let top = at.y * STRIDE - p.pad_top;
-    let left = at.z * STRIDE - p.pad_left;
-    let plane = at.x * p.in_h * p.in_w;
-    var acc = 0.0;
-    for (var a = 0u; a < 4u; a++) {
-        let r = top + a;
-        var row = 0.0;
-        for (var b = 0u; b < 4u; b++) {
-            let c = left + b;
-            let inside = (r < p.in_h) & (c < p.in_w);
-            row += TAPS[b] * select(0.0, x[select(0u, plane + r * p.in_w + c, inside)], inside);
-        }
-        acc += TAPS[a] * row;
-    }
-    y[i] = acc * p.scale;
-}
-
-// Along an axis, the taps of fir that read fine index r (padded by `pad`):
-// candidate t (0..FIR_COVER) is tap a = (r + pad) % STRIDE + STRIDE t, the
-// one coarse index (r + pad - a) / STRIDE reads through. `used` where a is
-// one of the 4 taps and that index lies inside the `coarse` outputs.
-override FIR_COVER: u32 = (4u + STRIDE - 1u) / STRIDE;
-
-struct FirTap {
-    index: u32,
-    weight: f32,
-    used: bool,
-}
-
-fn fir_tap(r: u32, pad: u32, t: u32, coarse: u32) -> FirTap {
-    let padded = r + pad;
-    let a = padded % STRIDE + STRIDE * t;
-    let index = (padded - a) / STRIDE;
-    return FirTap(index, TAPS[min(a, 3u)], (a < 4u) & (index < coarse));
-}
-
-// fir_t, the transpose of fir (x coarse, y fine): y[r, c] = scale * the sum
-// of TAPS[a] TAPS[b] x[i, j] over the outputs (i, j) of fir that read (r, c)
-// through taps (a, b).
-@compute @workgroup_size(256)
-fn fir_t(
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-    @builtin(local_invocation_index) lid: u32,
-) {
-    p = params;
-    let i = flat_group(wid, nwg) * 256u + lid;
-    if (i >= p.count) {
-        return;
-    }
-    let at = output_position(i);
-    let plane = at.x * p.in_h * p.in_w;
-    var acc = 0.0;
-    for (var a = 0u; a < FIR_COVER; a++) {
-        let row = fir_tap(at.y, p.pad_top, a, p.in_h);
-        var sum = 0.0;
-        for (var b = 0u; b < FIR_COVER; b++) {
-            let col = fir_tap(at.z, p.pad_left, b, p.in_w);
-            let used = row.used & col.used;
-            let value = select(0.0, x[select(0u, plane + row.index * p.in_w + col.index, used)], used);
-            sum += col.weight * value;
-        }
-        acc += row.weight * sum;
+        acc += tap(row.offset) * sum;
     }
     y[i] = acc * p.scale;
 }

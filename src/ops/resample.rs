@@ -11,10 +11,9 @@
 //!   pooling is window_sum scaled by 1/k^2; nearest upsampling by f is
 //!   window_spread with windows of f x f and stride f. Hence upsampling's
 //!   gradient is a sum-pool of the gradient (an average pool times f^2), and
-//!   pooling's gradient spreads the gradient back over the windows.
-//! - `fir` (StyleGAN2's [1, 3, 3, 1] filter over a padded map, moved by a
-//!   stride) and `fir_t` are transposes; `fir_t` with stride 2 is the
-//!   filter's smoothed upsampling.
+//!   pooling's gradient spreads the gradient back over the windows. Weighted
+//!   by StyleGAN2's [1, 3, 3, 1] filter on each axis (`Window::filter`), the
+//!   same pair is that model's smoothed down- and upsampling.
 //! - `reflect_pad` and `reflect_fold` are transposes: the fold adds each
 //!   mirrored gradient back onto the pixel it was copied from.
 //!
@@ -25,12 +24,14 @@ use crate::gpu::{device, Kernel, Params, Storage, RESAMPLE, WORKGROUP};
 use crate::tensor::{numel, Tensor};
 
 /// Where a pooling window sits: `kernel` x `kernel` pixels, moved by `stride`,
-/// over a map zero-padded by `padding` on every side.
+/// over a map zero-padded by `padding` on every side; with `filter` (and a
+/// kernel of 4) its pixels weighted by [1, 3, 3, 1] on each axis, else all 1.
 #[derive(Clone, Copy, Debug)]
 struct Window {
     kernel: usize,
     stride: usize,
     padding: usize,
+    filter: bool,
 }
 
 impl Window {
@@ -39,16 +40,17 @@ impl Window {
         (fine + 2 * self.padding - self.kernel) / self.stride + 1
     }
 
-    /// The window kernel `entry` for this window: its size and step are the
-    /// shader's pipeline constants (OP = kernel | stride << 16).
+    /// The window kernel `entry` for this window: its size, step and
+    /// weighting are the shader's pipeline constants (OP = kernel | stride <<
+    /// 16 | filter << 31).
     fn kernel(&self, entry: &'static str) -> Kernel {
         assert!(
-            self.kernel < 1 << 16 && self.stride < 1 << 16,
-            "pooling window {} moved by {}: both must be below 65536",
+            self.kernel < 1 << 16 && self.stride < 1 << 15,
+            "pooling window {} moved by {}: the window must be below 65536 and the step below 32768",
             self.kernel,
             self.stride
         );
-        RESAMPLE.kernel_for(entry, (self.kernel | self.stride << 16) as u32)
+        RESAMPLE.kernel_for(entry, (self.kernel | self.stride << 16 | usize::from(self.filter) << 31) as u32)
     }
 
     /// The kernels' geometry for this window and `scale`.
@@ -101,21 +103,6 @@ fn window_spread(coarse: &Tensor, window: Window, scale: f32, fine_hw: (usize, u
     Tensor::from_op(out, shape, "window_spread", &[coarse], move |_, _, g| vec![Some(window_sum(g, window, scale))])
 }
 
-/// StyleGAN2's [1, 3, 3, 1] filter on both axes of `fine` [N, C, H, W],
-/// times `scale`, in `window`'s place (its kernel is the filter's 4 taps).
-fn fir(fine: &Tensor, window: Window, scale: f32) -> Tensor {
-    let (h, w) = (fine.shape()[2], fine.shape()[3]);
-    let out_hw = (window.coarse(h), window.coarse(w));
-    let (out, shape) = launch(window.kernel("fir"), fine, out_hw, window.geometry(scale));
-    Tensor::from_op(out, shape, "fir", &[fine], move |_, _, g| vec![Some(fir_t(g, window, scale, (h, w)))])
-}
-
-/// The transpose of `fir`: coarse [N, C, OH, OW] -> [N, C, H, W] = `fine_hw`.
-fn fir_t(coarse: &Tensor, window: Window, scale: f32, fine_hw: (usize, usize)) -> Tensor {
-    let (out, shape) = launch(window.kernel("fir_t"), coarse, fine_hw, window.geometry(scale));
-    Tensor::from_op(out, shape, "fir_t", &[coarse], move |_, _, g| vec![Some(fir(g, window, scale))])
-}
-
 /// Padding as `[(top, bottom), (left, right)]`.
 type Padding2d = [(usize, usize); 2];
 
@@ -149,7 +136,7 @@ impl Tensor {
     pub fn upsample_nearest2d(&self, factor: usize) -> Tensor {
         check_maps(self, "upsample_nearest2d");
         assert!(factor >= 1, "upsample_nearest2d: factor must be at least 1, got {factor}");
-        let window = Window { kernel: factor, stride: factor, padding: 0 };
+        let window = Window { kernel: factor, stride: factor, padding: 0, filter: false };
         window_spread(self, window, 1.0, (self.shape()[2] * factor, self.shape()[3] * factor))
     }
 
@@ -159,13 +146,13 @@ impl Tensor {
     /// and output 2i+1 is (3 x[i] + x[i+1]) / 4, so pictures upsampled and
     /// summed show no nearest neighbour's blocks. That is the transpose of
     /// `downsample_smooth2d` times 4 (x[i] reaches outputs 2i - 1..2i + 2
-    /// with weights 1, 3, 3, 1), one kernel pass (`fir_t`), differentiable
+    /// with weights 1, 3, 3, 1), one pass of the filtered `window_spread`, differentiable
     /// to any order. (Nearest upsampling then two 2x2 box averages, the
     /// first zero-padded by one, compute the same in three passes.)
     pub fn upsample_smooth2d(&self) -> Tensor {
         check_maps(self, "upsample_smooth2d");
         let (h, w) = (self.shape()[2], self.shape()[3]);
-        fir_t(self, Window { kernel: 4, stride: 2, padding: 1 }, 1.0 / 16.0, (2 * h, 2 * w))
+        window_spread(self, Window { kernel: 4, stride: 2, padding: 1, filter: true }, 1.0 / 16.0, (2 * h, 2 * w))
     }
 
     /// StyleGAN2's low-pass filter [1, 3, 3, 1] / 8 on each axis over
@@ -173,7 +160,7 @@ impl Tensor {
     /// by `stride` (the official `upfirdn2d` with down = `stride`):
     /// [N, C, (H + 2p - 4) / s + 1, (W + 2p - 4) / s + 1], each output the
     /// filter's 4x4 window starting at padded pixel (s i, s j). One kernel
-    /// pass (`fir`, whose gradient is `fir_t`), differentiable to any order.
+    /// pass (the filtered `window_sum`), differentiable to any order.
     /// ([1, 3, 3, 1] = [1, 1] * [1, 1] * [1, 1], so three 2x2 box averages
     /// compute the same, the padding on the first ones and the stride on the
     /// last; that was this function's first form, three passes.)
@@ -187,7 +174,7 @@ impl Tensor {
              padded map at least 4 x 4)",
             self.shape()
         );
-        fir(self, Window { kernel: 4, stride, padding }, 1.0 / 64.0)
+        window_sum(self, Window { kernel: 4, stride, padding, filter: true }, 1.0 / 64.0)
     }
 
     /// 2x downsampling of [N, C, H, W] (H, W even) through the [1, 3, 3, 1]
@@ -217,7 +204,7 @@ impl Tensor {
              kernel, stride >= 1, padding <= kernel / 2 and kernel <= the padded size)",
             self.shape()
         );
-        window_sum(self, Window { kernel, stride, padding }, 1.0 / (kernel * kernel) as f32)
+        window_sum(self, Window { kernel, stride, padding, filter: false }, 1.0 / (kernel * kernel) as f32)
     }
 
     /// Reflection padding of [N, C, H, W] by `[(top, bottom), (left, right)]`
