@@ -67,34 +67,26 @@ const LANES: &str = include_str!("../../shaders/lanes.wgsl");
 const NO_LANES: &str = include_str!("../../shaders/no_lanes.wgsl");
 
 macro_rules! shader {
-    ($ident:ident, $file:literal, $strided:literal) => {
+    // Every form comes here: (strided, gemm, lanes).
+    (@with $ident:ident, $file:literal, $strided:literal, $gemm:literal, $lanes:literal) => {
         pub static $ident: Shader = Shader {
             name: $file,
             source: include_str!(concat!("../../shaders/", $file)),
             strided: $strided,
-            gemm: false,
-            lanes: false,
+            gemm: $gemm,
+            lanes: $lanes,
         };
+    };
+    ($ident:ident, $file:literal, $strided:literal) => {
+        shader!(@with $ident, $file, $strided, false, false);
     };
     // A family built on the tiled matrix-multiply core: gemm.wgsl goes first.
     ($ident:ident, $file:literal, gemm) => {
-        pub static $ident: Shader = Shader {
-            name: $file,
-            source: include_str!(concat!("../../shaders/", $file)),
-            strided: false,
-            gemm: true,
-            lanes: true,
-        };
+        shader!(@with $ident, $file, false, true, true);
     };
     // A family that shares values between the lanes of a subgroup itself.
     ($ident:ident, $file:literal, lanes) => {
-        pub static $ident: Shader = Shader {
-            name: $file,
-            source: include_str!(concat!("../../shaders/", $file)),
-            strided: false,
-            gemm: false,
-            lanes: true,
-        };
+        shader!(@with $ident, $file, false, false, true);
     };
 }
 
