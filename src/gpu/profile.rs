@@ -217,9 +217,10 @@ impl Profiler {
         if self.paused.load(Ordering::Relaxed) {
             return None;
         }
-        // "shader:entry", with "#op" for a specialised kernel.
+        // "shader:entry", with "#op" for a specialised kernel, in hex: the op
+        // codes are bit fields (a GEMM's blocking is a hex digit per field).
         let kernel = match kernel.op {
-            Some(op) => format!("{}:{}#{op}", kernel.shader.name, kernel.entry),
+            Some(op) => format!("{}:{}#{op:#x}", kernel.shader.name, kernel.entry),
             None => format!("{}:{}", kernel.shader.name, kernel.entry),
         };
         let work = work.unwrap_or_else(|| Work::from_buffers(buffers));
