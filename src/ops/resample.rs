@@ -97,7 +97,8 @@ fn window_sum(fine: &Tensor, window: Window, scale: f32) -> Tensor {
 }
 
 /// The transpose of `window_sum`: coarse [N, C, OH, OW] -> [N, C, H, W] =
-/// `fine_hw`, each pixel getting scale * the sum of the windows containing it.
+/// `fine_hw`, each pixel getting scale * the sum of the windows containing
+/// it, each weighted as that pixel is in it.
 fn window_spread(coarse: &Tensor, window: Window, scale: f32, fine_hw: (usize, usize)) -> Tensor {
     let (out, shape) = launch(window.kernel("window_spread"), coarse, fine_hw, window.geometry(scale));
     Tensor::from_op(out, shape, "window_spread", &[coarse], move |_, _, g| vec![Some(window_sum(g, window, scale))])
