@@ -129,7 +129,8 @@
 // invocation could have written it), so reading the binding directly made
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
-// Version 8: C stored as vec4s where the family's layout allows (C_IN_VEC4);
+// Version 8: C stored as vec4s where the family's layout allows (C_IN_VEC4),
+// and a last, partial step of K walks only the columns of A it has;
 // version 7: shared A, one row block per lane passed on through subgroup
 //   shuffles (dcgan28's big convolutions 1.4-1.5x on lavapipe);
 // version 6: direct blockings read A packed as vec4s (the big dcgan28
@@ -341,9 +342,13 @@ fn update_row(
     }
 }
 
-// The invocation's multiply-adds over one step of BK.
-fn multiply_tiles(z: u32, k0: u32, x: u32, y: u32) {
-    for (var k = 0u; k < BK; k++) {
+// The invocation's multiply-adds over one step of BK, of which the first
+// `steps` reach into A and B (all of them but in a last, partial step). The
+// rest would only add products with the zeros outside A and B, each a load
+// of B from its gather: a product with K = 1 (the outer product of dcgan28's
+// D head input gradient) loaded B 16 times for every value it used.
+fn multiply_tiles(z: u32, k0: u32, steps: u32, x: u32, y: u32) {
+    for (var k = 0u; k < steps; k++) {
         // Column j of b is the invocation's column block j of B at this k.
         var b: mat4x4<f32>;
         b[0] = b_column(z, k0, k, x, 0u, columns0);
@@ -406,7 +411,7 @@ fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32
             fill_tiles(z, tile.y * TILE_M, tile.x * TILE_N, k0, lid);
             workgroupBarrier();
         }
-        multiply_tiles(z, k0, local.x, local.y);
+        multiply_tiles(z, k0, min(BK, k_end - k0), local.x, local.y);
         if (!DIRECT) {
             workgroupBarrier();
         }
