@@ -153,9 +153,17 @@ impl Layout {
         elementwise_inputs: &[&wgpu::Buffer],
     ) -> Storage {
         let gpu = device();
-        let run = strided_run();
+        // Where a row is whole vec4s, runs that divide it never leave it
+        // (the shader's WITHIN_CHANNEL, bit 1 of the elementwise pass's OP).
+        let within_channel = self.inner.is_multiple_of(4);
+        let run = if within_channel {
+            let vec4s = self.inner / 4;
+            (1..=strided_run()).rev().find(|d| vec4s.is_multiple_of(*d)).unwrap_or(1)
+        } else {
+            strided_run()
+        };
         let params = self.params(eps, slope, run);
-        // The shader's OP: 1 where an activation is fused (see there).
+        // The shader's OP: bit 0 where an activation is fused (see there).
         let op = u32::from(slope != 1.0);
         let partials = Storage::new(2 * self.chunk_count());
         let coefficients = Storage::new(4 * self.channels);
@@ -172,7 +180,7 @@ impl Layout {
         let elementwise_all =
             [&elementwise_inputs[..1], &[coefficients.buffer(), out.buffer()], &elementwise_inputs[1..]].concat();
         gpu.dispatch(
-            BATCH_NORM.kernel_for(elementwise, op),
+            BATCH_NORM.kernel_for(elementwise, op | u32::from(within_channel) << 1),
             &params,
             &elementwise_all,
             gpu.grid(self.total().div_ceil(4).div_ceil(run), WORKGROUP),
