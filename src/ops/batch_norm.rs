@@ -16,7 +16,7 @@
 //! per-channel scale and shift.
 
 use super::norm::{channel_affine, standardize};
-use super::strided_run;
+use super::{run_within, strided_run};
 use crate::autograd::{is_grad_enabled, no_grad};
 use crate::gpu::{device, Params, Storage, BATCH_NORM, WORKGROUP};
 use crate::tensor::Tensor;
@@ -156,12 +156,7 @@ impl Layout {
         // Where a row is whole vec4s, runs that divide it never leave it
         // (the shader's WITHIN_CHANNEL, bit 1 of the elementwise pass's OP).
         let within_channel = self.inner.is_multiple_of(4);
-        let run = if within_channel {
-            let vec4s = self.inner / 4;
-            (1..=strided_run()).rev().find(|d| vec4s.is_multiple_of(*d)).unwrap_or(1)
-        } else {
-            strided_run()
-        };
+        let run = if within_channel { run_within(self.inner / 4) } else { strided_run() };
         let params = self.params(eps, slope, run);
         // The shader's OP: bit 0 where an activation is fused (see there).
         let op = u32::from(slope != 1.0);

@@ -45,11 +45,16 @@ pub(crate) fn strided_run() -> usize {
 /// only. Runs start at multiples of the run, so none then crosses an index of
 /// a third dimension.
 pub(crate) fn walk_run(shape: &[usize]) -> usize {
-    let run = strided_run();
     match shape {
-        [.., rows, row] if shape.len() > 2 => (1..=run).rev().find(|d| (rows * row).is_multiple_of(*d)).unwrap_or(1),
-        _ => run,
+        [.., rows, row] if shape.len() > 2 => run_within(rows * row),
+        _ => strided_run(),
     }
+}
+
+/// The largest run up to `strided_run()` that divides `period`: runs that
+/// start at its multiples never cross a multiple of `period`.
+pub(crate) fn run_within(period: usize) -> usize {
+    (1..=strided_run()).rev().find(|d| period.is_multiple_of(*d)).unwrap_or(1)
 }
 
 thread_local! {
