@@ -274,6 +274,14 @@ impl Device {
         self.profiler.as_ref()
     }
 
+    /// Whether this device has subgroup operations and every subgroup holds
+    /// at least `lanes` lanes, so that `lanes` consecutive invocations of a
+    /// workgroup no larger than that can share values by shuffles
+    /// (lanes.wgsl).
+    pub fn subgroups_hold(&self, lanes: u32) -> bool {
+        self.subgroup_size.is_some_and(|size| size >= lanes)
+    }
+
     /// Workgroup counts covering `items` work items, `per_group` per workgroup.
     /// Grids larger than the per-dimension limit (65535) spill into y; kernels
     /// recover the flat index with `flat_group` in the prelude.

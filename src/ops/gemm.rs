@@ -96,8 +96,8 @@ impl Blocking {
     /// more row blocks, on a device whose every subgroup holds that many
     /// lanes of the workgroup.
     pub fn shares_a(self) -> bool {
-        let lanes = device().subgroup_size.unwrap_or(0).min(self.invocations.0);
-        self.direct && self.invocations.1 == 1 && (2..=lanes).contains(&self.blocks.0)
+        let (rows, blocks) = (self.invocations.1, self.blocks.0);
+        self.direct && rows == 1 && (2..=self.invocations.0).contains(&blocks) && device().subgroups_hold(blocks)
     }
 
     /// Workgroups for `problems` independent M x N products: tiles of columns

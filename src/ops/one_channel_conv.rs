@@ -63,7 +63,7 @@ pub(super) fn weight_grad(x: &Tensor, grad_out: &Tensor, image: [usize; 4], maps
     let work = Work::flops(flops(maps, image), format!("{image:?} x {maps:?}"));
     let gpu = device();
     // The shader's SHARED_WINDOW, where one subgroup holds a whole workgroup.
-    let shared_window = gpu.subgroup_size.is_some_and(|lanes| lanes >= 8);
+    let shared_window = gpu.subgroups_hold(8);
     let kernel = ONE_CHANNEL_CONV.kernel_for("weight_grad", u32::from(shared_window));
     let buffers = [x.buffer(), grad_out.buffer(), partial.buffer()];
     gpu.dispatch_with_work(kernel, &params(maps, image, false), &buffers, gpu.grid(workgroups, 1), Some(work));
