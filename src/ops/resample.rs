@@ -35,6 +35,11 @@ struct Window {
 }
 
 impl Window {
+    /// StyleGAN2's [1, 3, 3, 1] filter as a window: 4 x 4, weighted.
+    fn filter(stride: usize, padding: usize) -> Window {
+        Window { kernel: 4, stride, padding, filter: true }
+    }
+
     /// Windows along an axis of `fine` pixels.
     fn coarse(&self, fine: usize) -> usize {
         (fine + 2 * self.padding - self.kernel) / self.stride + 1
@@ -153,7 +158,7 @@ impl Tensor {
     pub fn upsample_smooth2d(&self) -> Tensor {
         check_maps(self, "upsample_smooth2d");
         let (h, w) = (self.shape()[2], self.shape()[3]);
-        window_spread(self, Window { kernel: 4, stride: 2, padding: 1, filter: true }, 1.0 / 16.0, (2 * h, 2 * w))
+        window_spread(self, Window::filter(2, 1), 1.0 / 16.0, (2 * h, 2 * w))
     }
 
     /// StyleGAN2's low-pass filter [1, 3, 3, 1] / 8 on each axis over
@@ -175,7 +180,7 @@ impl Tensor {
              padded map at least 4 x 4)",
             self.shape()
         );
-        window_sum(self, Window { kernel: 4, stride, padding, filter: true }, 1.0 / 64.0)
+        window_sum(self, Window::filter(stride, padding), 1.0 / 64.0)
     }
 
     /// 2x downsampling of [N, C, H, W] (H, W even) through the [1, 3, 3, 1]
