@@ -27,10 +27,12 @@
 // upsample's 10; the last places unused), and so are the accumulators, not
 // arrays: lavapipe keeps private arrays in memory, and a first upsample with
 // arrays took 3x the time.
-// OP (the pipeline constant): bit 0 SHARED_WINDOW, see weight_grad.
+// OP (the pipeline constant): bit 0 SHARED_WINDOW and bit 1 EVEN_MAPS,
+// see weight_grad.
 
 override OP: u32 = 0u;
 override SHARED_WINDOW: bool = (OP & 1u) == 1u;
+override EVEN_MAPS: bool = (OP & 2u) == 2u;
 
 struct Params {
     batch: u32,
@@ -48,9 +50,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> params: Params;
-// 1 (read): the tensor read through windows, the maps for upsample and the
-// image for weight_grad.
+// 1 (read): the tensor read through windows: the image for weight_grad, and
+// for upsample the maps, as pairs of values (`window_row`).
 @group(0) @binding(1) var<storage, read> windowed: array<f32>;
+@group(0) @binding(1) var<storage, read> pairs: array<vec2<f32>>;
 // 3 (write): the result, the image for upsample, partial sums for
 // weight_grad.
 @group(0) @binding(3) var<storage, read_write> result: array<f32>;
@@ -59,20 +62,43 @@ struct Params {
 // when with_bias is 1; without a bias the host binds the weights again).
 @group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
-// weight_grad: 2 the maps' gradients (read).
-@group(0) @binding(2) var<storage, read> map_grads: array<f32>;
+// weight_grad: 2 the maps' gradients (read), as pairs of values
+// (`channel_taps`).
+@group(0) @binding(2) var<storage, read> map_grads: array<vec2<f32>>;
 
-// Row ih of a window of `windowed`, columns iw0 - 1..iw0 + 8 of the
-// [height, width] plane that starts at row `plane` (0 outside the plane),
-// in the first 10 of 12 places.
-fn window_row(plane: u32, ih: u32, iw0: u32, height: u32, width: u32) -> mat3x4<f32> {
-    var row: mat3x4<f32>;
-    for (var s = 0u; s < 10u; s++) {
-        let iw = iw0 + s - 1u;
-        let inside = (ih < height) & (iw < width);
-        row[s / 4u][s % 4u] = select(0.0, windowed[select(0u, (plane + ih) * width + iw, inside)], inside);
-    }
-    return row;
+// Row ih of a window of `pairs`, columns b - 1..b + 8 of the [height,
+// width] plane that starts at row `plane` (0 outside the plane), in the
+// first 10 of 12 places. The row is read as 6 pairs, from the pair that
+// holds its first value s = (plane + ih) width + b - 1: on lavapipe a load
+// of a vec2 costs little more than a load of one value (each load is a loop
+// over the lanes), so this takes 6 loads where 10 single values took 10.
+// Where s is odd the pairs start one value early, and the row is shifted
+// by one. t = s + 2 does not wrap; for s = -1 the first pair's index wraps
+// to a pair outside the buffer, whose values the column test zeroes.
+fn window_row(plane: u32, ih: u32, b: u32, height: u32, width: u32) -> mat3x4<f32> {
+    let t = (plane + ih) * width + b + 1u;
+    let first = t / 2u - 1u;
+    let p0 = pairs[first];
+    let p1 = pairs[first + 1u];
+    let p2 = pairs[first + 2u];
+    let p3 = pairs[first + 3u];
+    let p4 = pairs[first + 4u];
+    let p5 = pairs[first + 5u];
+    let odd = vec4<bool>((t & 1u) == 1u);
+    let row = mat3x4<f32>(
+        select(vec4<f32>(p0, p1), vec4<f32>(p0.y, p1, p2.x), odd),
+        select(vec4<f32>(p2, p3), vec4<f32>(p2.y, p3, p4.x), odd),
+        select(vec4<f32>(p4, p5), vec4<f32>(p4.y, p5, 0.0), odd),
+    );
+    // Column b - 1 + e of place e; -1 wraps, so it fails the test too.
+    let column = vec4<u32>(b - 1u) + vec4<u32>(0u, 1u, 2u, 3u);
+    let inside = vec4<bool>(ih < height);
+    let limit = vec4<u32>(width);
+    return mat3x4<f32>(
+        select(vec4<f32>(0.0), row[0], inside & (column < limit)),
+        select(vec4<f32>(0.0), row[1], inside & (column + vec4<u32>(4u) < limit)),
+        select(vec4<f32>(0.0), row[2], inside & (column + vec4<u32>(8u) < limit)),
+    );
 }
 
 // Value i of window row w.
@@ -127,7 +153,10 @@ fn store_row(image_index: u32, oh: u32, ow0: u32, row: mat4x4<f32>, shift: f32) 
 // passing them on, which did not measurably help; 16 x 16 blocks (a 10 x 10
 // window, 100 loads per 1,024 multiply-adds), 1.5x slower. And 28 is not a
 // multiple of 8 or 16, so a quarter of the blocks' outputs fall outside the
-// image, computed for nothing.
+// image, computed for nothing. Reading each window row as 6 pairs of
+// values instead of 10 single ones (`window_row`) took it from 2.03-2.16 to
+// 1.95-1.97 ms on a slower machine (FMA peak 88-93 GFLOP/s); with no loads
+// at all it ran in 0.79 ms there.
 @compute @workgroup_size(64)
 fn upsample(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -292,6 +321,12 @@ fn block_spots(mh: u32, mw: u32) -> BlockSpots {
     return BlockSpots(rows * width + cols, inside);
 }
 
+// Value i of the maps' gradients.
+fn map_grad(i: u32) -> f32 {
+    let pair = map_grads[i / 2u];
+    return select(pair.x, pair.y, (i & 1u) == 1u);
+}
+
 // acc + g m, column by column.
 fn add_scaled(acc: mat4x4<f32>, g: f32, m: mat4x4<f32>) -> mat4x4<f32> {
     let s = vec4<f32>(g);
@@ -305,7 +340,14 @@ fn channel_taps(acc: mat4x4<f32>, image_index: u32, c: u32, spots: BlockSpots, b
     let plane = (image_index * params.maps + c) * params.map_height * params.map_width;
     let inside = spots.inside & vec4<bool>(c < params.maps);
     let index = select(vec4<u32>(0u), vec4<u32>(plane) + spots.offset, inside);
-    let loaded = vec4<f32>(map_grads[index.x], map_grads[index.y], map_grads[index.z], map_grads[index.w]);
+    var loaded: vec4<f32>;
+    if (EVEN_MAPS) {
+        let upper = map_grads[index.x / 2u];
+        let lower = map_grads[index.z / 2u];
+        loaded = vec4<f32>(upper, lower);
+    } else {
+        loaded = vec4<f32>(map_grad(index.x), map_grad(index.y), map_grad(index.z), map_grad(index.w));
+    }
     let g = select(vec4<f32>(0.0), loaded, inside);
     var sum = add_scaled(acc, g.x, block.at00);
     sum = add_scaled(sum, g.y, block.at01);
@@ -342,6 +384,10 @@ fn store_kernel(image_index: u32, c: u32, acc: mat4x4<f32>) {
 // 8 loads a block instead of 36. With that, and the gradients' indices
 // found once per block (`block_spots`) instead of per map and pixel, the
 // dcgan28 shape took 0.90-1.2 ms (19-25% of the peak) against 1.25-1.5 ms.
+// EVEN_MAPS (set where the maps' width is even, so that a block's first
+// pixel has an even index): a block row's 2 gradients are one aligned pair,
+// 2 loads a map instead of 4; 1.29-1.59 -> 1.14-1.26 ms on the slower
+// machine of upsample's note.
 @compute @workgroup_size(8)
 fn weight_grad(
     @builtin(workgroup_id) wid: vec3<u32>,

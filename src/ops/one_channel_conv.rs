@@ -62,9 +62,11 @@ pub(super) fn weight_grad(x: &Tensor, grad_out: &Tensor, image: [usize; 4], maps
     let workgroups = batch * maps[1].div_ceil(64);
     let work = Work::flops(flops(maps, image), format!("{image:?} x {maps:?}"));
     let gpu = device();
-    // The shader's SHARED_WINDOW, where one subgroup holds a whole workgroup.
+    // The shader's SHARED_WINDOW, where one subgroup holds a whole workgroup,
+    // and EVEN_MAPS, where a block's map pixels in a row are one aligned pair.
     let shared_window = gpu.subgroups_hold(8);
-    let kernel = ONE_CHANNEL_CONV.kernel_for("weight_grad", u32::from(shared_window));
+    let even_maps = maps[3].is_multiple_of(2);
+    let kernel = ONE_CHANNEL_CONV.kernel_for("weight_grad", u32::from(shared_window) | u32::from(even_maps) << 1);
     let buffers = [x.buffer(), grad_out.buffer(), partial.buffer()];
     gpu.dispatch_with_work(kernel, &params(maps, image, false), &buffers, gpu.grid(workgroups, 1), Some(work));
     Tensor::from_storage(partial, vec![batch, maps[1] * 16]).sum(&[0], false)
