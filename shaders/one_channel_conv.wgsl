@@ -69,9 +69,10 @@ struct Params {
 // Row ih of a window of `pairs`, columns b - 1..b + 8 of the [height,
 // width] plane that starts at row `plane` (0 outside the plane), in the
 // first 10 of 12 places. The row is read as 6 pairs, from the pair that
-// holds its first value s = (plane + ih) width + b - 1: on lavapipe a load
-// of a vec2 costs little more than a load of one value (each load is a loop
-// over the lanes), so this takes 6 loads where 10 single values took 10.
+// holds its first value s = (plane + ih) width + b - 1. On lavapipe each
+// load is a loop over the lanes, and a vec2 costs about 1.5 single values
+// (measured), so the 6 pairs cost about what 9 single values would: a small
+// saving, which is what upsample's note measured.
 // Where s is odd the pairs start one value early, and the row is shifted
 // by one. t = s + 2 does not wrap; for s = -1 the first pair's index wraps
 // to a pair outside the buffer, whose values the column test zeroes.
@@ -141,9 +142,10 @@ fn store_row(image_index: u32, oh: u32, ow0: u32, row: mat4x4<f32>, shift: f32) 
 // oh receives map row mh through kernel row kh = oh + 1 - 2 mh (0 <= kh <
 // 4), so the block reads map rows a - 1..a + 4 only (and columns b - 1..b +
 // 8): per map a 6 x 10 window (rows w0..w5, w_r being map row a - 1 + r),
-// 60 loads, then 8 x 16 x 4 = 512 multiply-adds. Block row 2e takes window
-// rows e and e + 1 through kernel rows 3 and 1; block row 2e + 1 takes rows
-// e + 1 and e + 2 through kernel rows 2 and 0. Columns alike (`taps`).
+// 60 values (read as 36 pairs), then 8 x 16 x 4 = 512 multiply-adds.
+// Block row 2e takes window rows e and e + 1 through kernel rows 3 and 1;
+// block row 2e + 1 takes rows e + 1 and e + 2 through kernel rows 2 and 0.
+// Columns alike (`taps`).
 // At the dcgan28 shape ([64, 64, 14, 14] to [64, 1, 28, 28]) 1.2-1.3 ms,
 // 17.5-19% of the FMA peak on lavapipe, against 8.8 ms for the four GEMMs
 // and 1.5-1.9 ms for 8 x 8 blocks (a 6 x 6 window, 36 loads per 256
