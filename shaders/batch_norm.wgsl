@@ -1,5 +1,7 @@
 // batch_norm.wgsl — batch norm in training mode, fused: the per-channel
 // statistics, the normalisation, and the two passes of the gradient.
+// Version 5: the bias and weight gradients written to two buffers, not one
+// [2, C] the host then cut in two (two copy dispatches per backward pass).
 // Version 4: runs kept inside one channel where S is a multiple of 4
 // (WITHIN_CHANNEL, see 3. below). Version 3: runs of vec4s in the
 // elementwise passes.
@@ -54,8 +56,7 @@
 // batch norm's input gradient (the mean and variance depend on x too, which is
 // where the two sums come from), so with s1 = sum dy and s2 = sum dy x̂:
 //           [m, weight r, -weight r^2 s2 / M, -weight r s1 / M].
-// channel_grad_sums also writes sums[c] = s1 and sums[C + c] = s2, the bias and
-// weight gradients.
+// channel_grad_sums also writes the bias gradient s1 and the weight gradient s2.
 //
 // An activation fused after the affine: a leaky ReLU of negative slope
 // p.slope (0 is ReLU, 1 none), written max(v, 0) + slope min(v, 0) so that
@@ -72,7 +73,8 @@
 //   channel_moments:   1 chunk_in, 2 coefficients [C, 4] (write), 3 weight, 4 mean (write), 5 var (write), 6 bias
 //   normalize:         1 x4, 2 coefficients, 3 out4 = y (write)
 //   chunk_grad_sums:   1 x, 2 chunk_out (write), 3 dy, 4 mean, 5 y
-//   channel_grad_sums: 1 chunk_in, 2 coefficients (write), 3 weight, 4 mean, 5 var, 6 sums [2, C] (write)
+//   channel_grad_sums: 1 chunk_in, 2 coefficients (write), 3 weight, 4 mean, 5 var, 6 bias_grad [C] (write),
+//                      7 weight_grad [C] (write)
 //   input_grad:        1 x4, 2 coefficients, 3 out4 = dx (write), 4 dy4, 5 y4
 // where E = N * C * chunks is the number of chunks.
 
@@ -115,7 +117,9 @@ override WITHIN_CHANNEL: bool = (OP & 2u) == 2u;
 @group(0) @binding(5) var<storage, read> y4: array<vec4<f32>>;
 
 @group(0) @binding(6) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read_write> sums: array<f32>;
+@group(0) @binding(6) var<storage, read_write> bias_grad: array<f32>;
+
+@group(0) @binding(7) var<storage, read_write> weight_grad: array<f32>;
 
 // Chunk k's length: chunk_len, except the last chunk of a row, which holds the rest.
 fn chunk_length(k: u32) -> u32 {
@@ -329,8 +333,8 @@ fn channel_grad_sums(
     }
     let r = inverseSqrt(variance[c] + p.eps);
     let s2 = sum_dy_centred * r;
-    sums[c] = s1;
-    sums[p.channels + c] = s2;
+    bias_grad[c] = s1;
+    weight_grad[c] = s2;
     let scale = weight[c] * r;
     let count = f32(p.per_channel);
     coefficients[c] = vec4<f32>(mean[c], scale, -scale * r * s2 / count, -scale * s1 / count);

@@ -122,13 +122,13 @@ fn running_statistics_follow_the_momentum_rule_and_drive_eval_mode() {
     let (shape, channels, rest, momentum) = ([4usize, 3, 1, 5], 3usize, 5usize, 0.1f32);
     let count = shape[0] * rest;
     let m = f64::from(momentum);
-    let mut running = RunningStats::new(channels);
+    let running = RunningStats::new(channels);
     let (mut want_mean, mut want_var) = (vec![0.0f64; channels], vec![1.0f64; channels]);
     let group = |i: usize| channel_of(i, channels, rest);
     for step in 0..3u64 {
         let x = tensor(&shape, -1.0 + step as f32, 2.0 + 2.0 * step as f32, 30 + step);
         let (_, stats) = x.batch_norm_train(None, None, EPS);
-        running = running.update(&stats, momentum);
+        running.update(&stats, momentum);
         let (mean, var) = group_stats(&x.to_vec(), channels, &group);
         for c in 0..channels {
             want_mean[c] = (1.0 - m) * want_mean[c] + m * mean[c];

@@ -86,9 +86,7 @@ impl BatchNorm {
     fn forward_train(&self, x: &Tensor, negative_slope: f32) -> Tensor {
         let (weight, bias) = self.affine();
         let (y, batch) = x.batch_norm_train_activated(weight.as_ref(), bias.as_ref(), self.eps, negative_slope);
-        let updated = self.running.update(&batch, self.momentum);
-        self.running.mean.assign_(&updated.mean);
-        self.running.var.assign_(&updated.var);
+        self.running.update(&batch, self.momentum);
         y
     }
 }
