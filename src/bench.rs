@@ -330,6 +330,10 @@ pub struct StepCost {
     pub mean_seconds: f64,
     /// The most device bytes tensors used at once during those steps.
     pub peak_bytes: u64,
+    /// Kernel dispatches per step: on a CPU driver each costs a fixed ~0.1-0.2
+    /// ms beyond its work (lavapipe wakes its threads for every one), so
+    /// fewer of them is a speed-up of its own.
+    pub dispatches_per_step: f64,
 }
 
 /// A family's training step as the bench times it: the README's command for
@@ -410,10 +414,12 @@ pub fn training_step(bench: StepBench, steps: usize) -> Result<StepCost, String>
     }
     let first_seconds = timed_step(&mut trainer);
     device().reset_memory_peak();
+    let (dispatches_before, _) = device().counters();
     let mean_seconds = (0..steps).map(|_| timed_step(&mut trainer)).sum::<f64>() / steps.max(1) as f64;
+    let dispatches_per_step = (device().counters().0 - dispatches_before) as f64 / steps.max(1) as f64;
     let peak_bytes = device().memory().peak_in_use;
     let _ = std::fs::remove_dir_all(out);
-    Ok(StepCost { name: bench.name, first_seconds, mean_seconds, peak_bytes })
+    Ok(StepCost { name: bench.name, first_seconds, mean_seconds, peak_bytes, dispatches_per_step })
 }
 
 /// The first dcgan28 training step and the next `steps`, on the embedded
@@ -427,10 +433,12 @@ impl std::fmt::Display for StepCost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} training step: first {:.2} s, then {:.2} s per step, peak {:.1} MB of tensors on the device",
+            "{} training step: first {:.2} s, then {:.2} s per step ({:.0} dispatches), peak {:.1} MB of tensors \
+             on the device",
             self.name,
             self.first_seconds,
             self.mean_seconds,
+            self.dispatches_per_step,
             self.peak_bytes as f64 / 1e6
         )
     }
@@ -465,8 +473,8 @@ pub fn json(adapter: &str, measurements: &[Measurement], peaks: &Peaks, step: Op
         .collect();
     let step = match step {
         Some(step) => format!(
-            r#","dcgan28_step":{{"first_seconds":{:e},"mean_seconds":{:e},"peak_bytes":{}}}"#,
-            step.first_seconds, step.mean_seconds, step.peak_bytes
+            r#","dcgan28_step":{{"first_seconds":{:e},"mean_seconds":{:e},"peak_bytes":{},"dispatches_per_step":{}}}"#,
+            step.first_seconds, step.mean_seconds, step.peak_bytes, step.dispatches_per_step
         ),
         None => String::new(),
     };

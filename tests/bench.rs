@@ -29,5 +29,7 @@ fn a_timed_step_reports_its_times_and_memory() {
     let cost = training_step(StepBench { name: "ring".into(), config, warmup: 1 }, 2).unwrap();
     assert!(cost.first_seconds > 0.0 && cost.mean_seconds > 0.0, "{cost}");
     assert!(cost.peak_bytes > 0, "{cost}");
+    // An MLP step runs dozens of kernels; none counted means the counter is broken.
+    assert!(cost.dispatches_per_step >= 10.0, "{cost}");
     assert!(cost.to_string().starts_with("ring training step: first"), "{cost}");
 }
