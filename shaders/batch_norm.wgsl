@@ -1,5 +1,8 @@
 // batch_norm.wgsl — batch norm in training mode, fused: the per-channel
 // statistics, the normalisation, and the two passes of the gradient.
+// Version 6: no affine parameters (AFFINE, bit 2, unset): weight 1 and bias
+// 0 without tensors of ones and zeros filled for every call (instance norm
+// runs here with none, two fill dispatches per call saved).
 // Version 5: the bias and weight gradients written to two buffers, not one
 // [2, C] the host then cut in two (two copy dispatches per backward pass).
 // Version 4: runs kept inside one channel where S is a multiple of 4
@@ -95,6 +98,9 @@ struct Params {
 override OP: u32 = 0u;
 override ACTIVATED: bool = (OP & 1u) == 1u;
 override WITHIN_CHANNEL: bool = (OP & 2u) == 2u;
+// Bit 2, set only for the channel kernels: the affine weight and bias are
+// bound. Unset, the host binds x in their place and the kernels use 1 and 0.
+override AFFINE: bool = (OP & 4u) == 4u;
 
 @group(0) @binding(0) var<storage, read> p: Params;
 
@@ -120,6 +126,12 @@ override WITHIN_CHANNEL: bool = (OP & 2u) == 2u;
 @group(0) @binding(6) var<storage, read_write> bias_grad: array<f32>;
 
 @group(0) @binding(7) var<storage, read_write> weight_grad: array<f32>;
+
+// Channel c's affine weight: 1 without one (the host then binds x, which has
+// at least C values, so the read stays inside it).
+fn weight_of(c: u32) -> f32 {
+    return select(1.0, weight[c], AFFINE);
+}
 
 // Chunk k's length: chunk_len, except the last chunk of a row, which holds the rest.
 fn chunk_length(k: u32) -> u32 {
@@ -267,7 +279,7 @@ fn channel_moments(
     let v = squares / f32(p.per_channel);
     mean[c] = m;
     variance[c] = v;
-    coefficients[c] = vec4<f32>(m, 0.0, weight[c] * inverseSqrt(v + p.eps), bias[c]);
+    coefficients[c] = vec4<f32>(m, 0.0, weight_of(c) * inverseSqrt(v + p.eps), select(0.0, bias[c], AFFINE));
 }
 
 @compute @workgroup_size(256)
@@ -335,7 +347,7 @@ fn channel_grad_sums(
     let s2 = sum_dy_centred * r;
     bias_grad[c] = s1;
     weight_grad[c] = s2;
-    let scale = weight[c] * r;
+    let scale = weight_of(c) * r;
     let count = f32(p.per_channel);
     coefficients[c] = vec4<f32>(mean[c], scale, -scale * r * s2 / count, -scale * s1 / count);
 }

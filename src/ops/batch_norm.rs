@@ -149,7 +149,7 @@ impl Layout {
     fn run(
         &self,
         eps: f32,
-        slope: f32,
+        Extras { affine, slope }: Extras,
         [chunk, channel, elementwise]: [&'static str; 3],
         chunk_inputs: &[&wgpu::Buffer],
         channel_buffers: &[&wgpu::Buffer],
@@ -167,6 +167,8 @@ impl Layout {
         let coefficients = Storage::new(4 * self.channels);
         let out = Storage::new(self.total());
         let chunk_buffers = [&chunk_inputs[..1], &[partials.buffer()], &chunk_inputs[1..]].concat();
+        // Bit 2 (AFFINE) only where it is read, so the other kernels keep one pipeline each.
+        let channel_op = op | u32::from(affine) << 2;
         gpu.dispatch(
             BATCH_NORM.kernel_for(chunk, op),
             &params,
@@ -174,7 +176,12 @@ impl Layout {
             gpu.grid(self.chunk_count(), WORKGROUP),
         );
         let channel_all = [&[partials.buffer(), coefficients.buffer()], channel_buffers].concat();
-        gpu.dispatch(BATCH_NORM.kernel_for(channel, op), &params, &channel_all, gpu.grid(self.channels, WORKGROUP));
+        gpu.dispatch(
+            BATCH_NORM.kernel_for(channel, channel_op),
+            &params,
+            &channel_all,
+            gpu.grid(self.channels, WORKGROUP),
+        );
         let elementwise_all =
             [&elementwise_inputs[..1], &[coefficients.buffer(), out.buffer()], &elementwise_inputs[1..]].concat();
         gpu.dispatch(
@@ -192,6 +199,15 @@ impl Layout {
     }
 }
 
+/// What the kernels apply besides the normalisation: the affine weight and
+/// bias when `affine` (else 1 and 0, with no tensors bound for them), and a
+/// leaky ReLU of negative slope `slope` (1: none).
+#[derive(Clone, Copy)]
+struct Extras {
+    affine: bool,
+    slope: f32,
+}
+
 fn check_affine(t: &Tensor, name: &str, x: &Tensor, op: &str) {
     let channels = x.shape()[1];
     assert_eq!(t.shape(), [channels], "{op}: {name} must have shape [{channels}] for input shape {:?}", x.shape());
@@ -202,7 +218,7 @@ fn check_affine(t: &Tensor, name: &str, x: &Tensor, op: &str) {
 fn fused_gradients(
     x: &Tensor,
     stats: &BatchStats,
-    weight: &Tensor,
+    weight: Option<&Tensor>,
     (y, slope): (&Tensor, f32),
     dy: &Tensor,
     eps: f32,
@@ -213,10 +229,10 @@ fn fused_gradients(
     let (mean, var) = (stats.mean.buffer(), stats.var.buffer());
     let dx = layout.run(
         eps,
-        slope,
+        Extras { affine: weight.is_some(), slope },
         ["chunk_grad_sums", "channel_grad_sums", "input_grad"],
         &[x.buffer(), dy.buffer(), mean, y.buffer()],
-        &[weight.buffer(), mean, var, bias_grad.buffer(), weight_grad.buffer()],
+        &[weight.unwrap_or(x).buffer(), mean, var, bias_grad.buffer(), weight_grad.buffer()],
         &[x.buffer(), dy.buffer(), y.buffer()],
     );
     let per_channel = |sums: Storage| Tensor::from_storage(sums, vec![layout.channels]);
@@ -229,13 +245,17 @@ fn fused_gradients(
 /// and M values per channel (sums over the statistics' axes):
 /// dbias = sum dy, dweight = sum dy x̂, dx = weight r (dy - (sum dy + x̂ sum dy x̂) / M).
 /// x̂ and r are recomputed from x, so their dependence on x is part of the graph.
-fn composed_gradients(x: &Tensor, weight: &Tensor, dy: &Tensor, eps: f32) -> [Tensor; 3] {
+fn composed_gradients(x: &Tensor, weight: Option<&Tensor>, dy: &Tensor, eps: f32) -> [Tensor; 3] {
     let layout = Layout::of(x, "batch_norm_train");
     let axes = Layout::axes(x.rank());
     let (xhat, _, var) = standardize(x, &axes, eps);
     let mut per_channel = vec![1; x.rank()];
     per_channel[1] = layout.channels;
-    let scale = var.add_scalar(eps).powf(-0.5).mul(&weight.reshape(&per_channel)); // [1, C, 1, ...]
+    let inv_std = var.add_scalar(eps).powf(-0.5); // [1, C, 1, ...]
+    let scale = match weight {
+        Some(weight) => inv_std.mul(&weight.reshape(&per_channel)),
+        None => inv_std,
+    };
     let sum_dy = dy.sum(&axes, true);
     let sum_dy_xhat = dy.mul(&xhat).sum(&axes, true);
     let correction = sum_dy.add(&xhat.mul(&sum_dy_xhat)).div_scalar(layout.per_channel() as f32);
@@ -284,19 +304,30 @@ impl Tensor {
             self.shape(),
             layout.per_channel()
         );
-        // Absent affine parameters are the identity ones, so one kernel serves.
-        let weight = weight.cloned().unwrap_or_else(|| Tensor::ones(&[layout.channels]));
-        let bias = bias.cloned().unwrap_or_else(|| Tensor::zeros(&[layout.channels]));
-        check_affine(&weight, "weight", self, "batch_norm_train");
-        check_affine(&bias, "bias", self, "batch_norm_train");
+        // With one affine parameter the other is its identity; with neither
+        // the kernels use 1 and 0 and x is bound in their place (Extras).
+        let affine = weight.is_some() || bias.is_some();
+        let (weight, bias) = match affine {
+            true => (
+                Some(weight.cloned().unwrap_or_else(|| Tensor::ones(&[layout.channels]))),
+                Some(bias.cloned().unwrap_or_else(|| Tensor::zeros(&[layout.channels]))),
+            ),
+            false => (None, None),
+        };
+        for (t, name) in [(&weight, "weight"), (&bias, "bias")] {
+            if let Some(t) = t {
+                check_affine(t, name, self, "batch_norm_train");
+            }
+        }
 
         let (mean, var) = (Storage::new(layout.channels), Storage::new(layout.channels));
+        let (weight_bound, bias_bound) = (weight.as_ref().unwrap_or(self), bias.as_ref().unwrap_or(self));
         let y = layout.run(
             eps,
-            slope,
+            Extras { affine, slope },
             ["chunk_moments", "channel_moments", "normalize"],
             &[self.buffer()],
-            &[weight.buffer(), mean.buffer(), var.buffer(), bias.buffer()],
+            &[weight_bound.buffer(), mean.buffer(), var.buffer(), bias_bound.buffer()],
             &[self.buffer()],
         );
         let stats = BatchStats {
@@ -305,20 +336,22 @@ impl Tensor {
             count: layout.per_channel(),
         };
         let saved = stats.clone();
+        let inputs: Vec<&Tensor> = [self].into_iter().chain(&weight).chain(&bias).collect();
         let out = Tensor::from_op(
             y,
             self.shape().to_vec(),
             "batch_norm_train",
-            &[self, &weight, &bias],
+            &inputs,
             // ANCHOR: two_forms
             move |inputs, y, dy| {
-                let (x, weight) = (&inputs[0], &inputs[1]);
+                let (x, weight) = (&inputs[0], inputs.get(1));
                 let grads = if is_grad_enabled() {
                     composed_gradients(x, weight, &dy.through_leaky_relu(y, slope), eps)
                 } else {
                     fused_gradients(x, &saved, weight, (y, slope), dy, eps)
                 };
-                grads.into_iter().map(Some).collect()
+                // [dx, dweight, dbias], as many as there are inputs.
+                grads.into_iter().take(inputs.len()).map(Some).collect()
             },
             // ANCHOR_END: two_forms
         );
