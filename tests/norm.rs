@@ -1,4 +1,4 @@
-//! Normalisation ops (`ops/norm.rs`) against plain-Rust f64 references, their
+//! Normalisation ops (`ops/norm.rs`, `ops/batch_norm.rs`, `ops/pixel_norm.rs`) against plain-Rust f64 references, their
 //! gradients, and batch norm's running statistics.
 mod common;
 use common::*;
@@ -338,6 +338,24 @@ fn instance_and_layer_norm_gradients_to_second_order() {
     let inputs = [tensor(&[2, 3, 5], -1.0, 1.0, 33), tensor(&[3, 5], 0.5, 1.5, 34), tensor(&[3, 5], -1.0, 1.0, 35)];
     check("layer_norm", layer, &inputs);
     check2("layer_norm", layer, &inputs);
+}
+
+/// Pixel norm's backward rule has two forms (ops/pixel_norm.rs): the kernel,
+/// and the same formula in differentiable ops when a graph is recorded. The
+/// finite-difference checks see each form only against itself at second
+/// order, so the two must agree here, on awkward shapes ([N, C] included).
+#[test]
+fn pixel_norm_kernel_and_composed_gradients_agree() {
+    for (seed, shape) in [vec![5usize, 3], vec![2, 7, 3, 5], vec![3, 1, 2, 9]].into_iter().enumerate() {
+        let seed = 60 + 2 * seed as u64;
+        let x = tensor(&shape, -2.0, 3.0, seed).requires_grad_();
+        let weights = tensor(&shape, -1.0, 1.0, seed + 1);
+        let loss = x.pixel_norm().mul(&weights).sum_all();
+        let composed = grad(&[&loss], &[&x], true).remove(0);
+        assert!(composed.tracks_grad(), "the create_graph gradient of x must carry a graph");
+        let kernel = grad(&[&loss], &[&x], false).remove(0);
+        assert_close(&kernel.to_vec(), &f64s(&composed), 1e-5, 1e-4);
+    }
 }
 
 #[test]

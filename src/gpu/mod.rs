@@ -33,7 +33,7 @@ pub use profile::{Peaks, Profiler, Work};
 pub use shaders::{Kernel, Shader, ALL as ALL_SHADERS};
 pub use storage::Storage;
 
-pub(crate) use shaders::{BATCH_NORM, CONV, EMBEDDING, ONE_CHANNEL_CONV, OPTIM, PEAK, RESAMPLE};
+pub(crate) use shaders::{BATCH_NORM, CONV, EMBEDDING, ONE_CHANNEL_CONV, OPTIM, PEAK, PIXEL_NORM, RESAMPLE};
 pub(crate) use shaders::{BROADCAST, MATMUL, REDUCE, SHAPE, UNARY};
 
 use std::collections::VecDeque;

@@ -99,6 +99,7 @@ shader!(RESAMPLE, "resample.wgsl", false);
 shader!(EMBEDDING, "embedding.wgsl", false);
 shader!(OPTIM, "optim.wgsl", false);
 shader!(BATCH_NORM, "batch_norm.wgsl", false);
+shader!(PIXEL_NORM, "pixel_norm.wgsl", false);
 shader!(CONV, "conv.wgsl", gemm);
 shader!(ONE_CHANNEL_CONV, "one_channel_conv.wgsl", lanes);
 shader!(PEAK, "peak.wgsl", false);
@@ -114,6 +115,7 @@ pub static ALL: &[&Shader] = &[
     &EMBEDDING,
     &OPTIM,
     &BATCH_NORM,
+    &PIXEL_NORM,
     &CONV,
     &ONE_CHANNEL_CONV,
     &PEAK,

@@ -14,6 +14,7 @@ pub mod gemm;
 pub mod matmul;
 pub mod norm;
 mod one_channel_conv;
+mod pixel_norm;
 pub mod reduce;
 pub mod resample;
 pub mod shape;

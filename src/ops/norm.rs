@@ -1,5 +1,6 @@
-//! Normalisation: instance norm, layer norm, AdaIN and pixel norm, and the
-//! computation they share with batch norm (`ops/batch_norm.rs`).
+//! Normalisation: instance norm, layer norm and AdaIN, and the computation
+//! they share with batch norm (`ops/batch_norm.rs`) and pixel norm
+//! (`ops/pixel_norm.rs`).
 //!
 //! They are all one computation, `standardize`: subtract the mean over some
 //! axes and divide by the standard deviation over the same axes, then
@@ -22,10 +23,11 @@
 //! uses these compositions for higher orders; instance norm is batch norm
 //! over a batch of one whose channels are the planes, so it runs on the same
 //! kernels (and R1 differentiates through it by the same compositions).
+//! Pixel norm has fused kernels of its own for the same reason.
 
 use crate::tensor::Tensor;
 
-/// ProGAN's pixel-norm epsilon, inside the square root.
+/// ProGAN's pixel-norm epsilon, inside the square root (`ops/pixel_norm.rs`).
 pub const PIXEL_NORM_EPS: f32 = 1e-8;
 
 // ANCHOR: standardize
@@ -130,13 +132,5 @@ impl Tensor {
         );
         let normalized = self.instance_norm2d(None, None, eps);
         normalized.mul(&style_scale.reshape(&[n, c, 1, 1])).add(&style_bias.reshape(&[n, c, 1, 1]))
-    }
-
-    /// ProGAN's pixel norm on [N, C, ...]: each feature vector across channels
-    /// divided by its root mean square, x / sqrt(mean over C of x^2 + 1e-8).
-    pub fn pixel_norm(&self) -> Tensor {
-        assert!(self.rank() >= 2, "pixel_norm: input must be [N, C, ...], got shape {:?}", self.shape());
-        let mean_square = self.mul(self).mean(&[1], true);
-        self.mul(&mean_square.add_scalar(PIXEL_NORM_EPS).powf(-0.5))
     }
 }
