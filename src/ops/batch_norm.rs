@@ -59,9 +59,10 @@ impl RunningStats {
 
     /// running = (1 - momentum) * running + momentum * batch, for the mean and
     /// for the unbiased variance (PyTorch's rule; momentum 0.1 is its default),
-    /// in place: `lerp_` toward the batch's values, one dispatch each (a new
-    /// tensor per term and copies back cost nine per batch norm, a fifth of a
-    /// dcgan28 step's dispatches). Never recorded in a graph.
+    /// in place: `lerp_` toward the batch's values, one dispatch each, and one
+    /// to unbias the variance (a new tensor per term and copies back cost nine
+    /// per batch norm, a fifth of a dcgan28 step's dispatches). Never recorded
+    /// in a graph.
     pub fn update(&self, batch: &BatchStats, momentum: f32) {
         assert_eq!(
             self.mean.shape(),
