@@ -42,6 +42,21 @@ pub(super) fn standardize(x: &Tensor, axes: &[isize], eps: f32) -> (Tensor, Tens
 }
 // ANCHOR_END: standardize
 
+/// Each (sample, channel) plane of x [N, C, H, W] normalised over its pixels,
+/// then scaled and shifted by `per_plane` (two [N*C]) when given. That is
+/// batch norm over a batch of one whose channels are the planes, [1, N*C,
+/// H*W], so it runs on batch norm's fused kernels: three dispatches each way,
+/// where `standardize`, the affine and their gradients took about 30
+/// (CycleGAN's step ran over 5,000 dispatches at batch 1).
+fn normalize_planes(x: &Tensor, per_plane: Option<(&Tensor, &Tensor)>, eps: f32, op: &str) -> Tensor {
+    assert_eq!(x.rank(), 4, "{op}: input must be [N, C, H, W], got shape {:?}", x.shape());
+    let [n, c, h, w] = [0, 1, 2, 3].map(|d| x.shape()[d]);
+    assert!(h * w > 1, "{op}: input shape {:?} has one pixel per plane, whose variance is undefined", x.shape());
+    let (scale, shift) = per_plane.unzip();
+    let (planes, _) = x.reshape(&[1, n * c, h * w]).batch_norm_train(scale, shift, eps);
+    planes.reshape(x.shape())
+}
+
 /// `y * weight + bias` with weight and bias of shape [C] applied along axis 1
 /// of y ([N, C, ...]); either may be absent.
 pub(super) fn channel_affine(y: Tensor, weight: Option<&Tensor>, bias: Option<&Tensor>, op: &str) -> Tensor {
@@ -68,19 +83,7 @@ impl Tensor {
     /// normalised over its H*W pixels, then the optional per-channel affine
     /// [C]. Panics on a 1x1 plane (its variance is undefined).
     pub fn instance_norm2d(&self, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f32) -> Tensor {
-        assert_eq!(self.rank(), 4, "instance_norm2d: input must be [N, C, H, W], got shape {:?}", self.shape());
-        assert!(
-            self.shape()[2] * self.shape()[3] > 1,
-            "instance_norm2d: input shape {:?} has one pixel per plane, whose variance is undefined",
-            self.shape()
-        );
-        // Each plane is one channel of a batch of one, [1, N*C, H*W]: batch
-        // norm's fused kernels compute exactly these statistics in three
-        // dispatches each way, where `standardize` and its gradient took ~30
-        // (CycleGAN's step ran over 5,000 dispatches at batch 1).
-        let [n, c, h, w] = [0, 1, 2, 3].map(|d| self.shape()[d]);
-        let (planes, _) = self.reshape(&[1, n * c, h * w]).batch_norm_train(None, None, eps);
-        channel_affine(planes.reshape(self.shape()), weight, bias, "instance_norm2d")
+        channel_affine(normalize_planes(self, None, eps, "instance_norm2d"), weight, bias, "instance_norm2d")
     }
 
     /// Layer norm over the last `dims` dimensions: each leading index is
@@ -130,7 +133,9 @@ impl Tensor {
             style_bias.shape(),
             self.shape()
         );
-        let normalized = self.instance_norm2d(None, None, eps);
-        normalized.mul(&style_scale.reshape(&[n, c, 1, 1])).add(&style_bias.reshape(&[n, c, 1, 1]))
+        // A scale and a shift per plane are batch norm's affine parameters
+        // when the planes are its channels.
+        let per_plane = (&style_scale.reshape(&[n * c]), &style_bias.reshape(&[n * c]));
+        normalize_planes(self, Some(per_plane), eps, "adain")
     }
 }
