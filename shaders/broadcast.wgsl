@@ -1,5 +1,6 @@
 // broadcast.wgsl — elementwise functions of two or three tensors with NumPy
-// broadcasting: out[i] = f(a[.], b[.], c[.]).
+// broadcasting: out[i] = f(a[.], b[.], c[.]), and a gradient a carried back
+// through a leaky ReLU whose slope is read off b's sign.
 //
 // Bindings: 0 params, 1 a, 2 b, 3 c (read), 4 out (write). Binary ops bind a
 // again as c and ignore it. One invocation computes a run of consecutive
@@ -28,7 +29,8 @@
 // The function is the pipeline constant OP (one pipeline per op).
 override OP: u32;
 
-// p.header.x: element count. Spaces 0, 1, 2: the output shape with the
+// p.header.x: element count; p.header.y: the bits of the op's number, for
+// the op that takes one (13). Spaces 0, 1, 2: the output shape with the
 // strides of a, b and c.
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -60,6 +62,9 @@ fn apply(op: u32, u: vec4<f32>, v: vec4<f32>, w: vec4<f32>) -> vec4<f32> {
         case 10u: { return as_float(u == v); }
         case 11u: { return as_float(u != v); }
         case 12u: { return select(w, v, u != vec4<f32>(0.0)); } // where(a, b, c)
+        // A gradient u through a leaky ReLU whose slope below 0 is
+        // p.header.y's bits: u where v > 0, else u times the slope.
+        case 13u: { return u * select(vec4<f32>(bitcast<f32>(p.header.y)), vec4<f32>(1.0), v > vec4<f32>(0.0)); }
         default: { return u; }
     }
 }

@@ -71,8 +71,7 @@ fn apply(op: u32, v: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
         case 11u: { return alpha * v + beta; }                           // affine (scalar add/mul)
         case 12u: { return clamp(v, vec4<f32>(alpha), vec4<f32>(beta)); } // clamp
         case 13u: { return sign(v); }                                    // sign
-        case 14u: { return select(vec4<f32>(alpha), ONE, v > ZERO); }    // slope of leaky_relu (alpha 0: step)
-        case 15u: { return select(ZERO, ONE, (v >= vec4<f32>(alpha)) & (v <= vec4<f32>(beta))); } // inside [alpha, beta]
+        case 14u: { return select(ZERO, ONE, (v >= vec4<f32>(alpha)) & (v <= vec4<f32>(beta))); } // inside [alpha, beta]
         default: { return v; }
     }
 }

@@ -46,6 +46,26 @@ fn unary_gradients() {
     check("clamp inside and out", |x| x[0].clamp(-0.5, 0.5), &[clamp_inputs()]);
 }
 
+/// The gradient through relu and leaky_relu, one kernel that multiplies the
+/// upstream gradient by the slope read off x's sign: exactly r where x > 0
+/// and r times the slope elsewhere (x = 0 included), for a shape that is not
+/// a multiple of the kernel's 4 values, and for slopes 0 (a ReLU), a leaky
+/// one, a negative one and 1 (no activation).
+#[test]
+fn relu_gradients_are_the_slope_times_the_upstream_gradient() {
+    let mut xs = values(105, -1.0, 1.0, 40);
+    xs[3] = 0.0;
+    xs[50] = 0.0;
+    let r = tensor(&[3, 5, 7], -1.0, 1.0, 41);
+    for slope in [0.0f32, 0.2, -0.5, 1.0] {
+        let x = Tensor::from_vec(xs.clone(), &[3, 5, 7]).requires_grad_();
+        let y = if slope == 0.0 { x.relu() } else { x.leaky_relu(slope) };
+        let dx = ganforge::grad(&[&y.mul(&r).sum_all()], &[&x], false).remove(0);
+        let want: Vec<f32> = xs.iter().zip(r.to_vec()).map(|(&v, g)| if v > 0.0 { g } else { g * slope }).collect();
+        assert_eq!(dx.to_vec(), want, "slope {slope}");
+    }
+}
+
 /// Second derivatives of op(x)^2: 2 op'(x)^2 + 2 op(x) op''(x). Squaring matters
 /// for the ops linear in x (neg, affine, and abs/relu/leaky_relu off their
 /// kinks): their own second derivative is 0, which is also what a gradient that

@@ -22,8 +22,7 @@ enum Op {
     Affine = 11,
     Clamp = 12,
     Sign = 13,
-    Slope = 14,
-    Inside = 15,
+    Inside = 14,
 }
 
 // ANCHOR: launch
@@ -90,32 +89,14 @@ impl Tensor {
 
     /// max(x, 0); its slope is 1 where x > 0, else 0.
     pub fn relu(&self) -> Tensor {
-        self.unary("relu", Op::Relu, 0.0, 0.0, |x, _, g| g.mul(&x.leaky_relu_slope(0.0)))
+        self.unary("relu", Op::Relu, 0.0, 0.0, |x, _, g| g.through_leaky_relu(x, 0.0))
     }
 
     /// x where x > 0, else `negative_slope * x`.
     pub fn leaky_relu(&self, negative_slope: f32) -> Tensor {
         self.unary("leaky_relu", Op::LeakyRelu, negative_slope, 0.0, move |x, _, g| {
-            g.mul(&x.leaky_relu_slope(negative_slope))
+            g.through_leaky_relu(x, negative_slope)
         })
-    }
-
-    /// The slope of a leaky ReLU at each value: 1 where x > 0, else
-    /// `negative_slope`. A constant of the graph (no gradient flows through it).
-    pub(crate) fn leaky_relu_slope(&self, negative_slope: f32) -> Tensor {
-        self.constant_piecewise(Op::Slope, negative_slope, 0.0)
-    }
-
-    /// `self`, the gradient at the output `y` of a leaky ReLU of
-    /// `negative_slope`, carried back to the ReLU's input: times the slope at
-    /// each value, read off y's sign (y > 0 exactly where the input was). A
-    /// slope of 1 is no activation and leaves `self` as it is. Where the ops
-    /// that fuse their activation (batch norm, conv2d) start their backward.
-    pub(crate) fn through_leaky_relu(&self, y: &Tensor, negative_slope: f32) -> Tensor {
-        if negative_slope == 1.0 {
-            return self.clone();
-        }
-        self.mul(&y.leaky_relu_slope(negative_slope))
     }
 
     /// 1 / (1 + exp(-x)); its derivative is y (1 - y).
