@@ -5,8 +5,8 @@ use common::*;
 use ganforge::gradcheck::{gradcheck, gradgradcheck};
 use ganforge::nn::init::{self, Fan, Nonlinearity};
 use ganforge::nn::{
-    linear, spectral_normalize, BatchNorm2d, Conv2d, EqualizedConv2d, EqualizedLinear, Flatten, Layer, LeakyRelu,
-    Linear, Module, Relu, Reshape, Sequential, Sigmoid, SpectralNorm, Tanh,
+    linear, spectral_normalize, BatchNorm2d, Conv2d, EqualizedConv2d, EqualizedLinear, Flatten, InstanceNorm2d, Layer,
+    LeakyRelu, Linear, Module, Relu, Reshape, Sequential, Sigmoid, SpectralNorm, Tanh,
 };
 use ganforge::Tensor;
 use rand::{rngs::StdRng, SeedableRng};
@@ -180,14 +180,24 @@ fn sequential_fuses_a_convolution_with_the_activation_after_it() {
     fused_like_apart(EqualizedConv2d::new(3, 4, 3, &mut rng(73)), &x);
 }
 
-fn fused_like_apart(conv: impl Layer + 'static, x: &Tensor) {
-    let apart = conv.forward(x).leaky_relu(0.2);
+/// Instance norm without an affine (CycleGAN's, pix2pix's) takes the
+/// activation after it into batch norm's fused kernels as well; with an
+/// affine it runs apart.
+#[test]
+fn sequential_fuses_instance_norm_with_the_activation_after_it() {
+    let x = tensor(&[2, 3, 7, 6], -1.0, 1.0, 74).requires_grad_();
+    fused_like_apart(InstanceNorm2d::new(3), &x);
+    assert!(InstanceNorm2d::with_affine(3).forward_activated(&x, 0.2).is_none(), "an affine runs apart");
+}
+
+fn fused_like_apart(layer: impl Layer + 'static, x: &Tensor) {
+    let apart = layer.forward(x).leaky_relu(0.2);
     // The layer offers the fused form (the trait's default offers none), and
     // refuses a negative slope, which its backward could not undo.
-    let direct = conv.forward_activated(x, 0.2).expect("the convolution fuses a leaky ReLU");
+    let direct = layer.forward_activated(x, 0.2).expect("the layer fuses a leaky ReLU");
     assert_eq!(direct.to_vec(), apart.to_vec());
-    assert!(conv.forward_activated(x, -0.5).is_none(), "a negative slope runs apart");
-    let model = Sequential::new().push(conv).push(LeakyRelu(0.2));
+    assert!(layer.forward_activated(x, -0.5).is_none(), "a negative slope runs apart");
+    let model = Sequential::new().push(layer).push(LeakyRelu(0.2));
     let fused = model.forward(x);
     assert_eq!(fused.to_vec(), apart.to_vec());
     let fused_grad = ganforge::grad(&[&fused.sum_all()], &[x], false);

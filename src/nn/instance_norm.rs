@@ -49,6 +49,16 @@ impl InstanceNorm2d {
     pub fn bias(&self) -> Option<&Tensor> {
         self.bias.as_ref()
     }
+
+    fn check_input(&self, x: &Tensor) {
+        assert!(
+            x.rank() == 4 && x.shape()[1] == self.channels,
+            "InstanceNorm2d({}): input must be [N, {}, H, W], got shape {:?}",
+            self.channels,
+            self.channels,
+            x.shape()
+        );
+    }
 }
 
 impl Module for InstanceNorm2d {
@@ -60,15 +70,19 @@ impl Module for InstanceNorm2d {
 impl Layer for InstanceNorm2d {
     /// x [N, C, H, W] -> [N, C, H, W].
     fn forward(&self, x: &Tensor) -> Tensor {
-        assert!(
-            x.rank() == 4 && x.shape()[1] == self.channels,
-            "InstanceNorm2d({}): input must be [N, {}, H, W], got shape {:?}",
-            self.channels,
-            self.channels,
-            x.shape()
-        );
+        self.check_input(x);
         let (weight, bias) = (self.weight.as_ref().map(resolve), self.bias.as_ref().map(resolve));
         x.instance_norm2d(weight.as_ref(), bias.as_ref(), EPS)
+    }
+
+    /// Fused without an affine (the activation would have to follow the
+    /// affine), for a slope of 0 or more.
+    fn forward_activated(&self, x: &Tensor, negative_slope: f32) -> Option<Tensor> {
+        let plain = self.weight.is_none() && self.bias.is_none();
+        (plain && negative_slope >= 0.0).then(|| {
+            self.check_input(x);
+            x.instance_norm2d_activated(EPS, negative_slope)
+        })
     }
 }
 
