@@ -85,7 +85,8 @@
 // lanes, 32 KiB) ran slower than 32 x 16. Hence the CPU row's 32 x 16 for
 // large products, in a row of 8 invocations (one SIMD vector: the rows are
 // the workgroup's, the columns the lanes').
-// Packed A: in a direct blocking every lane of a workgroup reads the same
+// Packed A (direct blockings without shared A, below): in a direct blocking
+// every lane of a workgroup reads the same
 // rows of A (the rows are the workgroup's, the columns the lanes'), 4 scalar
 // loads per row block and step of k through gather_a's index arithmetic. A
 // vec4 load costs less per value than a scalar one (10 cycles against 16
@@ -105,6 +106,14 @@
 // (from_lane, a shuffle inside the SIMD vector). One vec4 load per step of k
 // instead of BLOCKS_M: dcgan28's big convolutions 1.4-1.5x faster on
 // lavapipe. ops/gemm.rs decides (Blocking::shares_a) and sets the bit.
+// With one row block a lane, the packed copy no longer pays for its own
+// dispatch: a lane gathers its 4 values from A itself (a_rows), and no
+// pack_a runs. On lavapipe a vec4 load is a loop over the lanes per
+// component, so it saved little over 4 gathered values: timed alternately
+// (the minimum of 12-15 runs each), gathering took 0.80-1.20x the packed
+// time at the dcgan28, ProGAN and CycleGAN shapes, 1.0x on average, while
+// every step lost a dispatch per product (ProGAN's ~160 of ~1,060,
+// CycleGAN's ~370 of ~2,760).
 // With A that cheap, a taller register tile looked next; 64 x 16 values (16
 // row blocks, two loads a lane) ran 1.4x slower than 32 x 16: at 1,024
 // accumulators a lane the spilling no longer hides behind the loads.
@@ -129,7 +138,8 @@
 // invocation could have written it), so reading the binding directly made
 // the dcgan28 step 1.21 -> 1.67 s on lavapipe.
 //
-// Version 8: C stored as vec4s where the family's layout allows (C_IN_VEC4),
+// Version 9: shared A gathers its row blocks from A, with no pack_a;
+// version 8: C stored as vec4s where the family's layout allows (C_IN_VEC4),
 // and a last, partial step of K walks only the columns of A it has;
 // version 7: shared A, one row block per lane passed on through subgroup
 //   shuffles (dcgan28's big convolutions 1.4-1.5x on lavapipe);
@@ -201,12 +211,15 @@ var<private> c71: mat4x4<f32>;
 var<private> c72: mat4x4<f32>;
 var<private> c73: mat4x4<f32>;
 
-// Where DIRECT: the index in `packed_a` of the workgroup's first row block at
-// k = 0, and the distance between row blocks (set by `accumulate`).
+// Where DIRECT without SHARED_A: the index in `packed_a` of the workgroup's
+// first row block at k = 0, and the distance between row blocks (set by
+// `accumulate`).
 var<private> packed_base: u32;
 var<private> packed_stride: u32;
-// Where SHARED_A: the row block of A this lane loads for the others.
+// Where SHARED_A: the row block of A this lane loads for the others, and the
+// workgroup's first row.
 var<private> own_block: u32;
+var<private> first_row: u32;
 
 // Where B_WITHOUT_TILE: the invocation's column block j of B (j < BLOCKS_N).
 var<private> columns0: Columns;
@@ -359,10 +372,11 @@ fn multiply_tiles(z: u32, k0: u32, steps: u32, x: u32, y: u32) {
             b[2] = b_column(z, k0, k, x, 2u, columns2);
             b[3] = b_column(z, k0, k, x, 3u, columns3);
         }
-        // Where SHARED_A, the one row block this lane loads.
+        // Where SHARED_A, the one row block this lane loads, through the
+        // gather (see "Shared A").
         var loaded = vec4<f32>(0.0);
         if (SHARED_A) {
-            loaded = packed_a[packed_base + own_block * packed_stride + k0 + k];
+            loaded = a_rows(z, first_row + 4u * own_block, k0 + k);
         }
         update_row(&c00, &c01, &c02, &c03, a_block(k0, k, y, 0u, loaded), b);
         if (BLOCKS_M > 1u) {
@@ -388,12 +402,12 @@ fn multiply_tiles(z: u32, k0: u32, steps: u32, x: u32, y: u32) {
 // length is a multiple of 16 (BK is 8 or 16), so no step reads into the next.
 // ANCHOR: accumulate
 fn accumulate(z: u32, tile: vec2<u32>, k_begin: u32, k_end: u32, local: vec2<u32>, lid: u32) {
-    if (DIRECT) {
-        packed_base = packed_index(packed_problem(z), tile.y * (TILE_M / 4u), 0u);
-        packed_stride = packed_k();
-    }
     if (SHARED_A) {
         own_block = own_lane() % BLOCKS_M;
+        first_row = tile.y * TILE_M;
+    } else if (DIRECT) {
+        packed_base = packed_index(packed_problem(z), tile.y * (TILE_M / 4u), 0u);
+        packed_stride = packed_k();
     }
     if (B_WITHOUT_TILE) {
         let col0 = tile.x * TILE_N + 4u * local.x;

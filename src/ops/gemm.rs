@@ -118,7 +118,9 @@ impl Blocking {
 /// A"): dispatches the family `shader`'s pack_a entry point with the GEMM's
 /// own `params` and A in `a`, for `problems` copies of an M x K A, and returns
 /// the copy to bind as the GEMM's `packed_a`. None where the blocking reads A
-/// through its tiles, or there is nothing to pack (an empty A).
+/// through its tiles, where its lanes share A (each gathers its own row
+/// block, so a copy would not repay its dispatch), or where there is nothing
+/// to pack (an empty A).
 pub(crate) fn pack_a(
     shader: &'static Shader,
     blocking: Blocking,
@@ -127,7 +129,7 @@ pub(crate) fn pack_a(
     a: &wgpu::Buffer,
     (m, k, problems): (usize, usize, usize),
 ) -> Option<Storage> {
-    if !blocking.direct || m == 0 || k == 0 || problems == 0 {
+    if !blocking.direct || blocking.shares_a() || m == 0 || k == 0 || problems == 0 {
         return None;
     }
     // The shader's packed_row_blocks() and packed_k().
