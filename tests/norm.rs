@@ -195,6 +195,12 @@ fn instance_norm_refuses_one_pixel_planes() {
 }
 
 #[test]
+#[should_panic(expected = "instance_norm2d_activated: negative_slope must be >= 0 (0 for a ReLU), got -0.5")]
+fn instance_norm_refuses_a_negative_activation_slope() {
+    drop(tensor(&[2, 3, 4, 4], -1.0, 1.0, 1).instance_norm2d_activated(EPS, -0.5));
+}
+
+#[test]
 fn layer_norm_over_the_last_one_and_two_dims() {
     // Last dim of [3, 7]: 3 groups of 7; last two of [2, 3, 5]: 2 groups of 15,
     // with an elementwise affine shaped like the normalised block.
