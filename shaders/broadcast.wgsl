@@ -1,6 +1,6 @@
 // broadcast.wgsl — elementwise functions of two or three tensors with NumPy
-// broadcasting: out[i] = f(a[.], b[.], c[.]), and a gradient a carried back
-// through a leaky ReLU whose slope is read off b's sign.
+// broadcasting: out[i] = f(a[.], b[.], c[.]); among them a gradient `a`
+// carried back through a leaky ReLU whose slope is read off `b`'s sign.
 //
 // Bindings: 0 params, 1 a, 2 b, 3 c (read), 4 out (write). Binary ops bind a
 // again as c and ignore it. One invocation computes a run of consecutive

@@ -180,7 +180,7 @@ fn sequential_fuses_a_convolution_with_the_activation_after_it() {
     fused_like_apart(EqualizedConv2d::new(3, 4, 3, &mut rng(73)), &x);
 }
 
-/// Instance norm without an affine (CycleGAN's, pix2pix's) takes the
+/// Instance norm without an affine (CycleGAN's generators') takes the
 /// activation after it into batch norm's fused kernels as well; with an
 /// affine it runs apart.
 #[test]

@@ -96,8 +96,8 @@ impl Tensor {
     /// `instance_norm2d` without an affine, followed by a leaky ReLU of
     /// `negative_slope` (0: a ReLU) in the same kernels (batch norm's fused
     /// ones): CycleGAN's norm-then-ReLU in 3 dispatches each way instead of
-    /// 4. The same numbers as the two ops apart. Panics on a negative slope, which the backward pass could not
-    /// tell from the output's signs.
+    /// 4. The same numbers as the two ops apart. Panics on a negative slope,
+    /// which the backward pass could not tell from the output's signs.
     pub fn instance_norm2d_activated(&self, eps: f32, negative_slope: f32) -> Tensor {
         assert!(
             negative_slope >= 0.0,
